@@ -1,0 +1,57 @@
+# The two commands of the README are `make book` and `make test`; everything they need is
+# installed by the targets below into a local virtual environment (.venv) and assets/node_modules.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+JB_FLAGS := -W -n --keep-going
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+
+.PHONY: book test env assets chromium notebooks pytest nbval browser benchmarks clean
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[book,test]'
+	touch $@
+
+env: $(VENV)/.installed
+
+# MathJax and the ipywidgets HTML manager, pinned in assets/package-lock.json, served by the book itself.
+_build/offline/.done: assets/package.json assets/package-lock.json
+	cd assets && npm ci --no-audit --no-fund --loglevel=error
+	rm -rf _build/offline && mkdir -p _build/offline
+	cp -r assets/node_modules/mathjax/es5 _build/offline/mathjax
+	cp -r assets/node_modules/@jupyter-widgets/html-manager/dist _build/offline/html-manager
+	touch $@
+
+assets: _build/offline/.done
+
+book: env assets
+	$(VENV)/bin/jupyter-book build . $(JB_FLAGS)
+	@echo "Book built: open _build/html/index.html"
+
+# Debian's Chromium for the browser test (root on Debian; elsewhere install it yourself).
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+pytest: env
+	$(PY) -m pytest tests -m "not browser"
+
+nbval: env
+	$(PY) -m pytest --nbval $(NOTEBOOKS) --sanitize-with tests/nbval_sanitize.cfg -p no:randomly
+
+browser: book chromium
+	$(PY) -m pytest tests -m browser
+
+test: pytest nbval browser
+
+# Re-execute every notebook and store outputs and widget state (run after editing a notebook).
+notebooks: env
+	$(PY) tools/execute_notebooks.py $(NOTEBOOKS)
+
+benchmarks: env
+	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf _build

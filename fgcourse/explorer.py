@@ -1,0 +1,161 @@
+"""Interactive figures that stay explorable in the offline HTML book.
+
+An explorer shows one figure controlled by a *main* slider and, optionally, a few other
+controls. It is built so that it works in two worlds:
+
+- in Jupyter, with a kernel, every control recomputes the figure live (the main slider on
+  release, so a drag costs one update, not one per pixel);
+- in the HTML book, with no kernel, the main slider still works: the figure has been
+  precomputed for every value of the slider and stored as the pages of an ipywidgets
+  ``Stack``; the slider's index is linked to the stack's selected page on the client
+  (``jslink``), so moving it flips pages in the browser.
+
+The other controls change the figure only when a kernel runs them; in the book they show
+the values the precomputed pages were drawn with.
+
+Typical use in a notebook::
+
+    def draw(depth, width=10):
+        fig, ax = plt.subplots()
+        ...
+        return fig
+
+    explorer(draw, "depth", [1, 2, 4, 8, 16], controls={"width": widgets.IntSlider(10, 1, 50)})
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import statistics
+import time
+from typing import Callable, Mapping, Sequence
+
+import ipywidgets as widgets
+import matplotlib
+
+__all__ = ["explorer", "render_png", "median_update_time"]
+
+
+def render_png(fig, dpi: int = 80) -> bytes:
+    """Render a matplotlib figure to PNG bytes and close it."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _img_html(png: bytes, alt: str) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return f'<img src="data:image/png;base64,{data}" alt="{alt}" style="max-width:100%"/>'
+
+
+def _check(draw, name, values, controls):
+    if not callable(draw):
+        raise TypeError(f"draw must be callable (value, **controls) -> Figure, got {type(draw).__name__}")
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name must be a non-empty string naming the main parameter, got {name!r}")
+    values = list(values)
+    if len(values) < 2:
+        raise ValueError(f"values must hold at least 2 slider values, got {len(values)}")
+    for key, control in controls.items():
+        if not isinstance(control, widgets.ValueWidget):
+            raise TypeError(
+                f"controls[{key!r}] must be an ipywidgets value widget (Dropdown, IntSlider, ...), "
+                f"got {type(control).__name__}"
+            )
+    return values
+
+
+def explorer(
+    draw: Callable[..., "matplotlib.figure.Figure"],
+    name: str,
+    values: Sequence,
+    *,
+    controls: Mapping[str, widgets.ValueWidget] | None = None,
+    dpi: int = 80,
+    description: str | None = None,
+) -> widgets.VBox:
+    """Build an explorer widget over ``draw(value, **controls)``.
+
+    Parameters
+    ----------
+    draw:
+        ``draw(value, **{key: control.value})`` returns a matplotlib figure.
+    name:
+        The main parameter's name (the slider's label).
+    values:
+        The grid of main-parameter values; one page is precomputed for each.
+    controls:
+        Other parameters, as ipywidgets value widgets keyed by ``draw``'s keyword names.
+        They update live with a kernel; in the static book they keep their saved value.
+    dpi:
+        Resolution of the precomputed pages.
+    description:
+        An optional line of text above the controls.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The widget; its ``render(index)`` attribute re-renders one page (used by benchmarks).
+    """
+    controls = dict(controls or {})
+    values = _check(draw, name, values, controls)
+    labels = [str(v) for v in values]
+
+    def page(index: int) -> str:
+        kwargs = {key: control.value for key, control in controls.items()}
+        return _img_html(render_png(draw(values[index], **kwargs), dpi=dpi), f"{name} = {labels[index]}")
+
+    pages = [widgets.HTML(page(i)) for i in range(len(values))]
+    stack = widgets.Stack(pages, selected_index=0)
+    slider = widgets.SelectionSlider(
+        options=labels, index=0, description=name, continuous_update=False,
+        layout=widgets.Layout(width="420px"), style={"description_width": "initial"},
+    )
+    widgets.jslink((slider, "index"), (stack, "selected_index"))
+
+    # With a kernel: a change of another control makes every page stale; the visible page is
+    # redrawn at once and the others when the slider reaches them.
+    stale = set()
+
+    def refresh(index: int) -> None:
+        pages[index].value = page(index)
+        stale.discard(index)
+
+    def on_control(_change) -> None:
+        stale.update(range(len(pages)))
+        refresh(slider.index)
+
+    def on_slider(change) -> None:
+        if change["new"] in stale:
+            refresh(change["new"])
+
+    for control in controls.values():
+        control.observe(on_control, names="value")
+    slider.observe(on_slider, names="index")
+
+    header = [widgets.HTML(f"<b>{description}</b>")] if description else []
+    footer = []
+    if controls:
+        footer = [widgets.HTML(
+            f"<small>Without a running kernel (in the HTML book) only <i>{name}</i> changes the figure; "
+            "run the notebook in Jupyter to use every control.</small>"
+        )]
+    box = widgets.VBox(header + [widgets.HBox([slider, *controls.values()]), stack] + footer)
+    box.add_class("fgcourse-explorer")
+    box.render = page
+    return box
+
+
+def median_update_time(draw: Callable, values: Sequence, repeat: int = 1, dpi: int = 80, **controls) -> float:
+    """Median wall time in seconds of one live update: ``draw`` plus PNG rendering, over ``values``."""
+    times = []
+    for _ in range(repeat):
+        for value in values:
+            start = time.perf_counter()
+            render_png(draw(value, **controls), dpi=dpi)
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)

@@ -1,0 +1,150 @@
+"""The built HTML book, opened from disk in headless Chromium with every network request refused.
+
+Run by `make test` after `make book`; the book is looked for in ``_build/html`` (or in the
+folder named by ``FGCOURSE_HTML``). Chromium is Debian's (``/usr/bin/chromium``, or
+``FGCOURSE_CHROMIUM``), driven by Playwright without any browser download.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = Path(os.environ.get("FGCOURSE_HTML", ROOT / "_build" / "html"))
+CHROMIUM = os.environ.get("FGCOURSE_CHROMIUM", "/usr/bin/chromium")
+FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-quic",
+]
+
+
+def book_pages() -> list[Path]:
+    pages = sorted(p for folder in ("book", "notebooks") for p in (HTML / folder).glob("*.html"))
+    return pages
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (HTML / "index.html").exists():
+        pytest.fail(f"no built book at {HTML}: run `make book` first")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: run `make chromium` (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A page on which any request that is not for a local file is refused and recorded."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.network_requests = []
+
+    def route(route):
+        if route.request.url.startswith(("file://", "data:", "blob:")):
+            route.continue_()
+        else:
+            page.network_requests.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", route)
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    yield page
+    context.close()
+
+
+def open_page(page, path: Path) -> None:
+    page.goto(path.as_uri(), wait_until="load")
+    if page.query_selector('script[src*="mathjax/"]'):
+        page.wait_for_function("() => window.MathJax && window.MathJax.startup && window.MathJax.startup.promise")
+        page.evaluate("() => window.MathJax.startup.promise")
+
+
+def article_text(page) -> str:
+    """The text of the article, code blocks left out (they may show backslashes on purpose)."""
+    return page.evaluate(
+        """() => {
+            const article = document.querySelector('article') || document.body;
+            const copy = article.cloneNode(true);
+            copy.querySelectorAll('pre, code, script, style, mjx-container').forEach(e => e.remove());
+            return copy.textContent;
+        }"""
+    )
+
+
+def test_the_book_has_pages():
+    assert len(book_pages()) >= 3, f"expected the book's chapters in {HTML}"
+
+
+def test_index_opens_the_introduction(page):
+    page.goto((HTML / "index.html").as_uri())
+    page.wait_for_url("**/book/intro.html", timeout=10000)
+    assert page.network_requests == []
+
+
+@pytest.mark.parametrize("path", book_pages(), ids=lambda p: str(p.relative_to(HTML)))
+def test_page_works_offline(page, path):
+    open_page(page, path)
+    # Math: every formula typeset by the local MathJax, no raw TeX delimiters left.
+    raw_math = page.evaluate("() => document.querySelectorAll('.math, span.math, div.math').length")
+    typeset = page.evaluate("() => document.querySelectorAll('mjx-container').length")
+    if raw_math:
+        assert typeset >= raw_math, f"{typeset} of {raw_math} formulas typeset"
+    text = article_text(page)
+    assert not re.search(r"\\\(|\\\[|\$\$", text), f"raw TeX left in {path.name}"
+    # Figures: every image in the article has loaded.
+    broken = page.evaluate(
+        """() => Array.from(document.querySelectorAll('article img'))
+                  .filter(img => !(img.complete && img.naturalWidth > 0)).map(img => img.src.slice(0, 80))"""
+    )
+    assert broken == [], f"images that did not load: {broken}"
+    # Widgets: every saved widget view rendered (no fallback text left).
+    views = page.evaluate("() => document.querySelectorAll('script[type=\"application/vnd.jupyter.widget-view+json\"]').length")
+    if views:
+        page.wait_for_selector(".jupyter-widgets", state="visible", timeout=15000)
+    assert page.network_requests == [], f"the page asked the network for {page.network_requests}"
+    assert page.errors == [], f"JavaScript errors: {page.errors}"
+
+
+def explorer_pages() -> list[Path]:
+    return [p for p in book_pages() if "fgcourse-explorer" in p.read_text(errors="ignore")]
+
+
+def visible_page_image(explorer) -> str:
+    return explorer.evaluate(
+        """e => { const imgs = Array.from(e.querySelectorAll('img')).filter(i => i.offsetParent !== null);
+                  return imgs.length ? imgs[0].src : ''; }"""
+    )
+
+
+def test_some_page_has_an_explorer():
+    assert explorer_pages(), "no page of the book holds an explorer widget"
+
+
+@pytest.mark.parametrize("path", explorer_pages(), ids=lambda p: str(p.relative_to(HTML)))
+def test_explorer_slider_flips_figure_without_kernel(page, path):
+    open_page(page, path)
+    explorer = page.wait_for_selector(".fgcourse-explorer", state="visible", timeout=15000)
+    before = visible_page_image(explorer)
+    assert before.startswith("data:image/png"), "the explorer shows no figure"
+    handle = explorer.query_selector(".noUi-handle")
+    assert handle is not None, "the explorer has no slider"
+    handle.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "([e, before]) => { const imgs = Array.from(e.querySelectorAll('img')).filter(i => i.offsetParent !== null);"
+        " return imgs.length && imgs[0].src !== before; }",
+        arg=[explorer, before], timeout=5000,
+    )
+    after = visible_page_image(explorer)
+    assert after.startswith("data:image/png") and after != before
+    assert page.network_requests == []
