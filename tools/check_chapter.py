@@ -19,7 +19,7 @@ def main(files: list[str]) -> int:
         tmp = Path(tmp)
         for name in ["_config.yml", "references.bib"]:
             shutil.copy(ROOT / name, tmp / name)
-        for extra in ["book/bib"]:
+        for extra in ["book/bib", "book/_ext"]:
             if (ROOT / extra).exists():
                 shutil.copytree(ROOT / extra, tmp / extra)
         (tmp / "book").mkdir(exist_ok=True)

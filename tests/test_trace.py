@@ -1,0 +1,375 @@
+"""Tests of fgcourse.trace: Wengert lists, tangent and adjoint columns, tangent programs."""
+
+import math
+from pathlib import Path
+
+import autograd.numpy as anp
+import numpy as np
+import pytest
+from autograd import grad, make_jvp
+from hypothesis import given
+from hypothesis import strategies as st
+
+import fgcourse.trace as tr
+from fgcourse.trace import (count_operations, format_program, forward, jvp, reverse, tangent_program,
+                            trace, vjp)
+
+# The test programs are written once against a namespace of elementary functions, so the same
+# source runs on traced values (fgcourse.trace) and on autograd's boxes (autograd.numpy).
+TRACED, AUTOGRAD = tr, anp
+
+
+def stirling(n, ns=TRACED):
+    return ns.sqrt(2 * math.pi * n) * (n / math.e) ** n
+
+
+def merkulov_loss(w1, w2, ns=TRACED):
+    """L(w1, w2) = w2 log w1 + sqrt(w2 log w1), the product w2 log w1 computed once."""
+    product = w2 * ns.log(w1)
+    return product + ns.sqrt(product)
+
+
+def autograd_reference(f, n_inputs):
+    """f as a function of one array, for autograd.grad and make_jvp."""
+    return lambda x: f(*(x[k] for k in range(n_inputs)), ns=AUTOGRAD)
+
+
+def central_differences(f, x, v, h=1e-6):
+    x, v = np.asarray(x, float), np.asarray(v, float)
+    return (f(*(x + h * v)) - f(*(x - h * v))) / (2 * h)
+
+
+# --- random expression programs on safe domains --------------------------------------------
+
+UNARY = {
+    "neg": lambda a, ns: -a,
+    "sin": lambda a, ns: ns.sin(a),
+    "cos": lambda a, ns: ns.cos(a),
+    "tanh": lambda a, ns: ns.tanh(a),
+    "exp_sin": lambda a, ns: ns.exp(ns.sin(a)),
+    "log_square": lambda a, ns: ns.log(1 + a * a),
+    "sqrt_square": lambda a, ns: ns.sqrt(1 + a * a),
+    "reciprocal": lambda a, ns: 1 / (1 + a * a),
+    "cube": lambda a, ns: (2 + ns.sin(a)) ** 3,
+    "scale": lambda a, ns: 0.75 * a - 0.5,
+}
+BINARY = {
+    "add": lambda a, b, ns: a + b,
+    "sub": lambda a, b, ns: a - b,
+    "mul": lambda a, b, ns: a * b,
+    "div": lambda a, b, ns: a / (2 + ns.cos(b)),
+    "pow": lambda a, b, ns: (1 + a * a) ** ns.sin(b),
+}
+
+
+def evaluate_tree(tree, xs, ns):
+    kind, *children = tree
+    if kind == "input":
+        return xs[children[0]]
+    values = [evaluate_tree(child, xs, ns) for child in children]
+    return (UNARY.get(kind) or BINARY[kind])(*values, ns)
+
+
+@st.composite
+def programs(draw, max_leaves=8):
+    """(f, x, v): a random expression of n <= 3 inputs (every leaf is an input), a point, a direction."""
+    n = draw(st.integers(1, 3))
+    leaves = st.tuples(st.just("input"), st.integers(0, n - 1))
+    tree = draw(st.recursive(leaves, lambda inner: st.one_of(
+        st.tuples(st.sampled_from(sorted(UNARY)), inner),
+        st.tuples(st.sampled_from(sorted(BINARY)), inner, inner)), max_leaves=max_leaves))
+    coordinates = st.floats(-2, 2, allow_nan=False, allow_infinity=False)
+    x = draw(st.lists(coordinates, min_size=n, max_size=n))
+    v = draw(st.lists(st.floats(-1, 1, allow_nan=False), min_size=n, max_size=n))
+
+    def f(*xs, ns=TRACED):
+        return evaluate_tree(tree, xs, ns)
+    return f, x, v
+
+
+def assert_close(actual, expected, rtol=1e-9):
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=rtol * (1 + np.max(np.abs(expected))))
+
+
+# --- the worked examples -------------------------------------------------------------------
+
+def test_stirling_trace_is_the_wengert_list_of_001_without_constant_variables():
+    recorded = trace(stirling, 5.0)
+    assert [entry.primitive for entry in recorded.entries] == ["mul", "sqrt", "div", "pow", "mul"]
+    assert recorded.definitions() == ["input", "6.28319 * x1", "sqrt(v1)", "x1 / 2.71828", "v3 ** x1", "v2 * v4"]
+    assert recorded.value == pytest.approx(math.sqrt(10 * math.pi) * (5 / math.e) ** 5, rel=1e-14)
+
+
+@pytest.mark.parametrize("n", [1.0, 5.0, 12.5])
+def test_stirling_columns_match_autograd_and_the_exact_derivative(n):
+    recorded = trace(stirling, n)
+    exact = stirling(n, ns=AUTOGRAD) * (math.log(n) + 1 / (2 * n))  # d/dn of log f is log n + 1/(2n)
+    tangent = forward(recorded, [1.0])[recorded.output]
+    _, autograd_tangent = make_jvp(autograd_reference(stirling, 1))(np.array([n]))(np.array([1.0]))
+    assert tangent == pytest.approx(exact, rel=1e-12)
+    assert tangent == pytest.approx(autograd_tangent, rel=1e-12)
+    assert reverse(recorded)[0] == pytest.approx(grad(autograd_reference(stirling, 1))(np.array([n]))[0], rel=1e-12)
+    assert tangent == pytest.approx(central_differences(stirling, [n], [1.0]), rel=1e-6)
+
+
+@pytest.mark.parametrize("w", [(2.0, 3.0), (1.5, 0.25), (7.0, 10.0)])
+def test_merkulov_two_forward_passes_equal_one_reverse_pass(w):
+    w1, w2 = w
+    recorded = trace(merkulov_loss, w1, w2)
+    root = math.sqrt(w2 * math.log(w1))
+    exact = np.array([w2 / w1 * (1 + 1 / (2 * root)), math.log(w1) * (1 + 1 / (2 * root))])
+    by_forward = [forward(recorded, e)[recorded.output] for e in ([1.0, 0.0], [0.0, 1.0])]
+    by_reverse = reverse(recorded)[:2]
+    reference = grad(autograd_reference(merkulov_loss, 2))(np.array(w))
+    assert_close(by_forward, exact, rtol=1e-12)
+    assert_close(by_reverse, exact, rtol=1e-12)
+    assert_close(by_reverse, reference, rtol=1e-12)
+
+
+def test_repeated_subexpressions_are_traced_twice():
+    once, twice = trace(merkulov_loss, 2.0, 3.0), trace(lambda a, b: b * tr.log(a) + tr.sqrt(b * tr.log(a)), 2.0, 3.0)
+    assert (len(once.entries), len(twice.entries)) == (4, 6)
+    assert_close(reverse(twice)[:2], reverse(once)[:2], rtol=1e-14)
+
+
+def test_jvp_and_vjp_follow_the_jax_conventions():
+    out, tangent = jvp(merkulov_loss, (2.0, 3.0), (0.5, -1.0))
+    value, vjp_fn = vjp(merkulov_loss, (2.0, 3.0))
+    assert out == value == pytest.approx(merkulov_loss(2.0, 3.0, ns=AUTOGRAD))
+    assert tangent == pytest.approx(np.dot(vjp_fn(1.0), [0.5, -1.0]), rel=1e-12)
+    assert vjp_fn(2.0) == pytest.approx(2 * np.array(vjp_fn(1.0)), rel=1e-15)
+
+
+# --- random programs -------------------------------------------------------------------------
+
+@given(programs())
+def test_tangent_column_matches_autograd_make_jvp(program):
+    f, x, v = program
+    recorded = trace(f, *x)
+    value, tangent = make_jvp(autograd_reference(f, len(x)))(np.array(x))(np.array(v))
+    assert recorded.value == pytest.approx(value, rel=1e-12, abs=1e-12)
+    assert_close(forward(recorded, v)[recorded.output], tangent)
+
+
+@given(programs())
+def test_input_adjoints_match_autograd_grad(program):
+    f, x, _ = program
+    recorded = trace(f, *x)
+    assert_close(reverse(recorded)[:len(x)], grad(autograd_reference(f, len(x)))(np.array(x)))
+
+
+@given(programs(), st.floats(-3, 3, allow_nan=False))
+def test_tangent_and_adjoint_columns_are_dual(program, seed):
+    """u * (J v) = (J^T u) . v: a forward and a reverse pass agree on every direction."""
+    f, x, v = program
+    recorded = trace(f, *x)
+    tangent_output = forward(recorded, v)[recorded.output]
+    assert_close(seed * tangent_output, np.dot(reverse(recorded, seed)[:len(x)], v))
+
+
+@given(programs(max_leaves=5))
+def test_tangent_column_matches_central_differences(program):
+    f, x, v = program
+    recorded = trace(f, *x)
+    assert_close(forward(recorded, v)[recorded.output], central_differences(f, x, v), rtol=1e-5)
+
+
+# --- tangent programs and known-zero tangents ------------------------------------------------
+
+NAIVE_3_4_X = """\
+x1 <- load x1
+x1' <- load x1'
+c1 <- 4
+c1' <- 0.0
+v1 <- c1 * x1
+v1' <- x1 * c1' + c1 * x1'
+c2 <- 3
+c2' <- 0.0
+v2 <- c2 * v1
+v2' <- v1 * c2' + c2 * v1'
+output <- v2
+output' <- v2'"""
+
+SIMPLIFIED_3_4_X = """\
+x1 <- load x1
+x1' <- load x1'
+v1 <- 4 * x1
+v1' <- 4 * x1'
+v2 <- 3 * v1
+v2' <- 3 * v1'
+output <- v2
+output' <- v2'"""
+
+
+def test_program_2_of_belouze_report_naive_and_simplified():
+    recorded = trace(lambda x: 3 * (4 * x), 2.0)
+    naive, simplified = tangent_program(recorded), tangent_program(recorded, simplify=True)
+    assert format_program(naive) == NAIVE_3_4_X
+    assert format_program(simplified) == SIMPLIFIED_3_4_X
+    assert count_operations(naive) == tr.OperationCount(additions=2, multiplications=4, divisions=0, calls=0)
+    assert count_operations(simplified) == tr.OperationCount(additions=0, multiplications=2, divisions=0, calls=0)
+    assert count_operations(naive, "primal") == count_operations(simplified, "primal")
+
+
+def run_program(program, x, v):
+    """Execute a tangent program's statements as Python (x1' is spelled x1_t) and return output'."""
+    namespace = {name: getattr(math, name) for name in ("exp", "log", "sqrt", "sin", "cos", "tanh")}
+    loads = {f"load x{k + 1}": value for k, value in enumerate(x)}
+    loads.update({f"load x{k + 1}'": value for k, value in enumerate(v)})
+    for statement in program:
+        expression = statement.expression.replace("'", "_t")
+        value = loads.get(statement.expression, None)
+        namespace[statement.target.replace("'", "_t")] = eval(expression, namespace) if value is None else value
+    return namespace["output_t"]
+
+
+@given(programs(max_leaves=6), st.data())
+def test_naive_and_simplified_programs_compute_the_tangent_column(program, data):
+    f, x, v = program
+    active = data.draw(st.lists(st.booleans(), min_size=len(x), max_size=len(x)))
+    direction = [vk if on else 0.0 for vk, on in zip(v, active)]
+    recorded = trace(f, *x)
+    expected = forward(recorded, direction)[recorded.output]
+    for simplify in (False, True):
+        program_text = tangent_program(recorded, simplify=simplify, active=active)
+        assert_close(run_program(program_text, x, direction), expected)
+
+
+@given(programs(), st.data())
+def test_simplifying_never_adds_operations(program, data):
+    f, x, _ = program
+    active = data.draw(st.lists(st.booleans(), min_size=len(x), max_size=len(x)))
+    recorded = trace(f, *x)
+    naive, simplified = (count_operations(tangent_program(recorded, s, active)) for s in (False, True))
+    for field in ("additions", "multiplications", "divisions", "calls"):
+        assert getattr(simplified, field) <= getattr(naive, field)
+
+
+def test_inactive_input_drops_every_term_it_feeds():
+    recorded = trace(merkulov_loss, 2.0, 3.0)
+    program = tangent_program(recorded, simplify=True, active=[False, True])
+    tangents = {s.target: s.expression for s in program if s.role == "tangent"}
+    # log(x1) depends on x1 only: its tangent is known zero, so v2' keeps one term of two
+    assert "v1'" not in tangents and tangents["v2'"] == "v1 * x2'"
+    nothing = tangent_program(recorded, simplify=True, active=[False, False])
+    assert [s for s in nothing if s.role == "tangent"] == []
+    assert str(nothing[-1]) == "output' <- 0.0"
+
+
+def test_constant_subexpressions_fold_while_tracing():
+    recorded = trace(lambda x: x * tr.exp(2.0) + tr.sqrt(2.0) * tr.sin(1.0), 0.5)
+    assert len(recorded.entries) == 2
+    assert recorded.definitions()[1:] == ["x1 * 7.38906", "v1 + 1.19002"]
+    simplified = tangent_program(recorded, simplify=True)
+    assert count_operations(simplified) == tr.OperationCount(0, 1, 0, 0)
+
+
+def test_naive_tangent_of_a_square_takes_a_log_the_simplified_one_avoids():
+    """x ** 2 with the constant exponent treated as a variable needs x ** 2 * log(x) * c'."""
+    recorded = trace(lambda x: x ** 2, -1.5)
+    naive = format_program(tangent_program(recorded))
+    simplified = format_program(tangent_program(recorded, simplify=True))
+    assert "log(x1)" in naive and "log" not in simplified
+    with pytest.raises(ValueError, match="math domain"):
+        run_program(tangent_program(recorded), [-1.5], [1.0])
+    assert run_program(tangent_program(recorded, simplify=True), [-1.5], [1.0]) == -3.0
+
+
+# --- printing -------------------------------------------------------------------------------
+
+def test_table_lists_every_variable_with_its_columns():
+    recorded = trace(merkulov_loss, 2.0, 3.0)
+    text = recorded.table(direction=[1.0, 0.0], seed=1.0).splitlines()
+    assert text[0].split() == ["variable", "definition", "primal", "tangent", "adjoint"]
+    assert [line.split()[0] for line in text[1:]] == ["x1", "x2", "v1", "v2", "v3", "v4"]
+    assert text[-1].split()[-2:] == [f"{forward(recorded, [1.0, 0.0])[-1]:.6f}", "1.000000"]
+    markdown = recorded.table(markdown=True).splitlines()
+    assert markdown[:2] == ["| variable | definition | primal |", "| --- | --- | --- |"]
+    assert markdown[3] == "| x2 | input | 3.000000 |"
+
+
+def test_expressions_are_written_with_the_parentheses_python_needs():
+    recorded = trace(lambda x, y: (x - (y - x)) / (x * y) ** -(-x) - 2 * -y, 1.2, 0.7)
+    names = dict(zip(recorded.names, recorded.primal))
+    final = recorded.definitions()
+    # re-evaluating each definition with Python's own precedence rules gives back the primal column
+    namespace = {}
+    for name, definition in zip(recorded.names, final):
+        namespace[name] = names[name] if definition == "input" else eval(definition, namespace)
+        assert namespace[name] == pytest.approx(names[name], rel=1e-15)
+
+
+# --- bad input ------------------------------------------------------------------------------
+
+def test_rejects_bad_functions_and_inputs():
+    with pytest.raises(TypeError, match="f must be callable"):
+        trace(3.0, 1.0)
+    with pytest.raises(ValueError, match="at least one input"):
+        trace(stirling)
+    with pytest.raises(ValueError, match="input x1 must be a finite real number, got nan"):
+        trace(stirling, float("nan"))
+    with pytest.raises(TypeError, match="input x2 must be a finite real number, got '3'"):
+        trace(merkulov_loss, 2.0, "3")
+    with pytest.raises(TypeError, match="must be a finite real number, got True"):
+        trace(stirling, True)
+
+
+@pytest.mark.parametrize("returned", [lambda x: 3.0, lambda x: None, lambda x: (x, x)])
+def test_rejects_a_function_returning_no_traced_value(returned):
+    with pytest.raises(TypeError, match="f must return a traced value"):
+        trace(returned, 1.0)
+
+
+@pytest.mark.parametrize("direction", [[1.0], [1.0, 2.0, 3.0], 1.0, "ab", [1.0, math.inf]])
+def test_rejects_a_direction_of_the_wrong_length_or_not_finite(direction):
+    with pytest.raises((ValueError, TypeError), match="direction"):
+        forward(trace(merkulov_loss, 2.0, 3.0), direction)
+
+
+@pytest.mark.parametrize("misuse, hint", [
+    (lambda x: x if x > 0 else -x, "comparison"),
+    (lambda x: x if x else -x, "truth testing"),
+    (lambda x: np.exp(x), "numpy.exp cannot be applied"),
+    (lambda x: math.exp(x), "conversion to a Python number"),
+    (lambda x: x + "1", "an operand of add"),
+])
+def test_unsupported_operations_say_what_to_use(misuse, hint):
+    with pytest.raises(TypeError, match=hint) as error:
+        trace(misuse, 1.0)
+    assert "fgcourse.trace.exp" in str(error.value) or "operand" in hint
+
+
+def test_domain_errors_name_the_operation():
+    with pytest.raises(ValueError, match=r"log\(-1.0,\) is undefined"):
+        trace(lambda x: tr.log(x), -1.0)
+    with pytest.raises(ValueError, match="pow"):
+        trace(lambda x: x ** 0.5, -4.0)
+    with pytest.raises(ValueError, match="derivative of pow"):
+        forward(trace(lambda x: x ** 0.5, 0.0), [1.0])
+    with pytest.raises(ValueError, match="seed"):
+        reverse(trace(stirling, 2.0), seed=math.nan)
+
+
+def test_rejects_values_from_another_trace():
+    leaked = []
+    trace(lambda x: leaked.append(x) or x * 2, 1.0)
+    with pytest.raises(ValueError, match="two different calls"):
+        trace(lambda y: y + leaked[0], 1.0)
+
+
+def test_rejects_a_bad_role_or_active_mask():
+    recorded = trace(stirling, 2.0)
+    with pytest.raises(ValueError, match="role"):
+        count_operations(tangent_program(recorded), "adjoint")
+    with pytest.raises(ValueError, match="active"):
+        tangent_program(recorded, active=[True, False])
+
+
+
+def test_the_book_chapter_shows_the_tables_and_programs_this_library_prints():
+    chapter = (Path(__file__).resolve().parents[1] / "book" / "traces.md").read_text()
+    times_twelve = trace(lambda x: 3 * (4 * x), 2.0)
+    assert trace(stirling, 5.0).table(direction=[1.0], seed=1.0, markdown=True) in chapter
+    assert trace(merkulov_loss, 2.0, 3.0).table(seed=1.0, markdown=True) in chapter
+    assert format_program(tangent_program(times_twelve)) in chapter
+    assert format_program(tangent_program(times_twelve, simplify=True)) in chapter
