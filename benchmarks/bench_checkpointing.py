@@ -1,0 +1,135 @@
+"""Benchmark of fgcourse.checkpointing, measured side by side in one run.
+
+1. Time of the closed form min_step_calls(K, s) and of the dynamic programme (Eq. 8.3,
+   min_step_calls_table) for K = 10^3, 10^4 and s = 10, 20; they must agree.
+2. Peak memory (tracemalloc) and time of the executor on a chain of width 10^4 and depth
+   256: the optimal schedule with s = 8 against store-all (and plain reverse mode of
+   fgcourse.chains): memory should drop by about 256 / 8, time grow by about
+   min_step_calls(256, 8) / 255 in step calls.
+3. Online schedule against the offline optimum for lengths that turn out to be K.
+4. The notebook explorer's median update time (target <= 0.1 s).
+
+Run: .venv/bin/python benchmarks/bench_checkpointing.py
+"""
+
+import os
+import statistics
+import time
+import tracemalloc
+
+import autograd.numpy as anp
+import matplotlib
+import numpy as np
+
+from fgcourse import chains
+from fgcourse.checkpointing import (
+    explore_schedule,
+    min_step_calls,
+    min_step_calls_table,
+    online_costs,
+    schedule,
+    vjp,
+)
+from fgcourse.explorer import median_update_time, render_png
+
+matplotlib.use("Agg")
+
+
+def seconds(run, repeat=1):
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        value = run()
+        best = min(best, time.perf_counter() - start)
+    return best, value
+
+
+def bench_counting():
+    print("1. closed form vs dynamic programme (seconds; best of 3 for the closed form)")
+    print(f"{'K':>7} {'s':>4} {'calls':>10} {'closed form':>12} {'DP':>10} {'DP / closed':>12}")
+    for K in (10**3, 10**4):
+        for s in (10, 20):
+            closed_time, closed = seconds(lambda: min_step_calls(K, s), repeat=3)
+            dp_time, table = seconds(lambda: min_step_calls_table(K, s))
+            assert table[K, s] == closed
+            print(f"{K:>7} {s:>4} {closed:>10} {closed_time:>12.2e} {dp_time:>10.2f} {dp_time / closed_time:>12.0f}")
+
+
+def diagonal_chain(rng, width, depth):
+    """K = depth element-wise steps s -> tanh(a_k * s + b_k): states of width 10^4 stay cheap."""
+    scales = 1.0 + 0.1 * rng.standard_normal((depth, width))
+    shifts = 0.1 * rng.standard_normal((depth, width))
+    return [lambda s, a=a, b=b: anp.tanh(a * s + b) for a, b in zip(scales, shifts)]
+
+
+def traced(run):
+    tracemalloc.start()
+    start = time.perf_counter()
+    result = run()
+    elapsed = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return result, peak, elapsed
+
+
+def bench_memory(width=10**4, depth=256, s=8):
+    print(f"\n2. executor on a chain of width {width}, depth {depth} (one state = {width * 8 / 1024:.0f} KiB)")
+    rng = np.random.default_rng(0)
+    fs = diagonal_chain(rng, width, depth)
+    s0, u = rng.standard_normal(width), rng.standard_normal(width)
+    runs = {
+        "store_all (s = 256)": lambda: vjp(fs, s0, u, schedule(depth, depth, "store_all")),
+        f"optimal (s = {s})": lambda: vjp(fs, s0, u, schedule(depth, s, "optimal")),
+        f"online (s = {s})": lambda: vjp(fs, s0, u, schedule(depth, s, "online")),
+        "chains.vjp (plain reverse)": lambda: (chains.vjp(fs, s0)[1](u), None),
+    }
+    results = {}
+    print(f"{'run':>28} {'step calls':>10} {'peak states':>11} {'peak MiB':>9} {'seconds':>8}")
+    for name, run in runs.items():
+        (r_0, stats), peak, elapsed = traced(run)
+        results[name] = (r_0, peak, elapsed)
+        calls = stats.step_calls if stats else depth
+        states = stats.peak_states if stats else depth
+        print(f"{name:>28} {calls:>10} {states:>11} {peak / 2**20:>9.2f} {elapsed:>8.3f}")
+    reference = results["store_all (s = 256)"]
+    for name, (r_0, peak, elapsed) in results.items():
+        assert np.allclose(r_0, reference[0], rtol=1e-12, atol=1e-12)
+    optimal = results[f"optimal (s = {s})"]
+    print(f"memory store_all / optimal: {reference[1] / optimal[1]:.1f}x less with s = {s} "
+          f"(states: {depth} / {s} = {depth / s:.0f}); time optimal / store_all: {optimal[2] / reference[2]:.2f} "
+          f"(step calls + reverse steps: {(min_step_calls(depth, s) + depth) / (2 * depth - 1):.2f})")
+
+
+def bench_online():
+    print("\n3. online (loop length unknown) vs offline optimum, step calls")
+    for s in (4, 8):
+        costs = online_costs(s, [16, 64, 256, 1024])
+        row = ", ".join(f"K={K}: {on} vs {op} ({on / op:.2f}x)" for K, on, op in zip(costs.K, costs.online, costs.optimal))
+        print(f"s = {s}: {row}")
+
+
+def cpu_update_time(values, **controls):
+    """Median CPU time (process time) of one update: unlike wall time, not inflated by other
+    processes sharing the machine."""
+    times = []
+    for value in values:
+        start = time.process_time()
+        render_png(explore_schedule(value, **controls))
+        times.append(time.process_time() - start)
+    return statistics.median(times)
+
+
+def bench_explorer():
+    values = [4, 6, 8, 12, 16, 24, 32, 48, 64]
+    print(f"\n4. explorer median update time (draw + PNG), target <= 0.1 s; load average {os.getloadavg()[0]:.1f}")
+    for strategy, s in (("optimal", 3), ("recompute_all", 1), ("online", 4), ("store_all", 3)):
+        wall = median_update_time(explore_schedule, values, s=s, strategy=strategy)
+        cpu = cpu_update_time(values, s=s, strategy=strategy)
+        print(f"{strategy:>14} s={s}: wall {wall:.3f} s, cpu {cpu:.3f} s")
+
+
+if __name__ == "__main__":
+    bench_counting()
+    bench_memory()
+    bench_online()
+    bench_explorer()
