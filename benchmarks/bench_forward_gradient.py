@@ -1,0 +1,134 @@
+"""Forward gradient vs backprop on a deep tanh MLP, and the explorers' update times.
+
+Prints, side by side in one run:
+
+1. time of one forward-gradient step (draw v, one forward-mode pass, form g = (∇f·v) v) over
+   one backprop step (autograd reverse mode) on a tanh MLP of depth 64, width 128;
+2. peak traced memory (tracemalloc) of both at depths 4, 16, 64, with and without the
+   parameter-sized arrays (v and g, or the gradient) that any method must hold;
+3. the median update time of the two explorers of the notebooks *Tangent laws* and *Sign
+   agreement* (after one warm-up pass, as in a live session where the pages exist already).
+
+Run: .venv/bin/python benchmarks/bench_forward_gradient.py
+"""
+
+from __future__ import annotations
+
+import os
+
+# One BLAS thread: on this shared 2-core machine, threaded BLAS makes timings swing tenfold.
+for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(variable, "1")
+
+import statistics  # noqa: E402  (after fixing the thread count, before numpy loads)
+import time  # noqa: E402
+import tracemalloc  # noqa: E402
+
+import autograd.numpy as anp  # noqa: E402
+import numpy as np  # noqa: E402
+from autograd import grad, make_jvp  # noqa: E402
+
+from fgcourse.explorer import median_update_time  # noqa: E402
+from fgcourse.forward_gradient import forward_gradient, plots, rademacher  # noqa: E402
+
+WIDTH, BATCH = 128, 64
+
+
+def mlp_loss(depth: int, inputs: np.ndarray):
+    """f(θ): mean squared output of a tanh MLP whose depth weight matrices are the rows of θ."""
+
+    def loss(theta):
+        h = inputs
+        for layer in range(depth):
+            weights = anp.reshape(theta[layer * WIDTH * WIDTH:(layer + 1) * WIDTH * WIDTH], (WIDTH, WIDTH))
+            h = anp.tanh(anp.dot(h, weights))
+        return anp.mean(h**2)
+
+    return loss
+
+
+def problem(depth: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    inputs = rng.standard_normal((BATCH, WIDTH))
+    theta = rng.standard_normal(depth * WIDTH * WIDTH) / np.sqrt(WIDTH)
+    return mlp_loss(depth, inputs), theta
+
+
+def median_time(step, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def peak_bytes(step) -> int:
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    step()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
+def steps_for(depth: int):
+    f, theta = problem(depth)
+    rng = np.random.default_rng(1)
+    v = rademacher.sample(rng, theta.size)
+    return {
+        "forward gradient step": lambda: forward_gradient(f, theta, rng),
+        "jvp pass only (v given)": lambda: make_jvp(f)(theta)(v),
+        "backprop step": lambda: grad(f)(theta),
+        "plain evaluation f(θ)": lambda: f(theta),
+    }
+
+
+def main() -> None:
+    print(f"tanh MLP, width {WIDTH}, batch {BATCH}, scalar loss; one tangent per forward-gradient step\n")
+    depth = 64
+    steps = steps_for(depth)
+    for step in steps.values():  # warm-up
+        step()
+    times = {name: median_time(step, repeat=7) for name, step in steps.items()}
+    print(f"depth {depth} ({depth * WIDTH * WIDTH:,} parameters): median time of one step")
+    for name, seconds in times.items():
+        print(f"  {name:<26} {1e3 * seconds:8.1f} ms")
+    ratios = [
+        ("forward-gradient step / backprop step", "forward gradient step", "backprop step", "   (target <= 0.5)"),
+        ("jvp pass / plain evaluation", "jvp pass only (v given)", "plain evaluation f(θ)", ""),
+        ("backprop step / plain evaluation", "backprop step", "plain evaluation f(θ)", ""),
+    ]
+    for label, numerator, denominator, note in ratios:
+        print(f"  ratio {label:<38} {times[numerator] / times[denominator]:5.2f}{note}")
+    print()
+
+    print("peak traced memory (MB); 'beyond params' subtracts the parameter-sized arrays a step must hold")
+    print(f"  {'depth':>5} {'params MB':>10} {'fwd-grad step':>14} {'beyond params':>14} {'jvp pass':>9}"
+          f" {'backprop':>9} {'beyond params':>14}")
+    for depth in [4, 16, 64]:
+        steps = steps_for(depth)
+        param_mb = depth * WIDTH * WIDTH * 8 / 1e6
+        forward_mb = peak_bytes(steps["forward gradient step"]) / 1e6
+        jvp_mb = peak_bytes(steps["jvp pass only (v given)"]) / 1e6
+        backprop_mb = peak_bytes(steps["backprop step"]) / 1e6
+        # A forward-gradient step holds v and g; backprop holds the gradient.
+        print(f"  {depth:>5} {param_mb:10.1f} {forward_mb:14.1f} {forward_mb - 2 * param_mb:14.1f} {jvp_mb:9.1f}"
+              f" {backprop_mb:9.1f} {backprop_mb - param_mb:14.1f}")
+
+    print("\nexplorer median update time (draw + PNG), after a warm-up pass over the grid")
+    explorers = {
+        "tangent laws": (plots.draw_tangent_laws, plots.TANGENT_LAWS_GRID,
+                         [{"law": law, "shape": "dominant"} for law in ["rademacher", "gaussian", "sphere"]]),
+        "sign agreement": (plots.draw_sign_agreement, plots.SIGN_AGREEMENT_GRID,
+                           [{"law": law} for law in ["rademacher", "gaussian", "rotated rademacher"]]),
+    }
+    for name, (draw, values, settings) in explorers.items():
+        for controls in settings:
+            median_update_time(draw, values, **controls)  # warm-up: caches and fonts, as in a live session
+            seconds = median_update_time(draw, values, **controls)
+            print(f"  {name:<15} {str(controls):<48} {1e3 * seconds:7.1f} ms   (target <= 100 ms)")
+
+
+if __name__ == "__main__":
+    main()

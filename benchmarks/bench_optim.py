@@ -1,0 +1,81 @@
+"""Speed of fgcourse.optim: vectorized runs over starts vs one run per start, and the Beale explorer.
+
+Run:  .venv/bin/python benchmarks/bench_optim.py
+
+Prints, side by side in one run:
+- the median time of ``steps`` optimizer steps from 5 starts, as one batched ``minimize``
+  call against a Python loop of 5 single-start calls, for the true and the forward gradient
+  on Beale and Rosenbrock (target: batched ≤ 1 s);
+- the median live-update time of the Beale explorer of notebooks/beale.ipynb over its
+  learning-rate grid (target ≤ 1 s; it reruns 1500 steps of 1 true + 5 forward runs).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+
+from fgcourse.explorer import median_update_time  # noqa: E402
+from fgcourse.optim import explorer_figure, minimize  # noqa: E402
+from fgcourse.testfunctions import beale, rosenbrock  # noqa: E402
+
+STEPS = 3000
+REPEATS = 3
+EXPLORER_LEARNING_RATES = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1]
+
+
+def median_time(run, repeats: int = REPEATS) -> tuple[float, float]:
+    """Median wall time and median CPU time of this process, in seconds.
+
+    CPU time is printed beside wall time because the machine is shared: under load the
+    wall time of the same work grows while its CPU time does not.
+    """
+    walls, cpus = [], []
+    for _ in range(repeats):
+        wall, cpu = time.perf_counter(), time.process_time()
+        run()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def compare(function, starts, lr, gradient):
+    options = dict(optimizer="sgd", lr=lr, steps=STEPS, gradient=gradient)
+    if gradient == "forward":
+        options["rng"] = 0
+    batched = median_time(lambda: minimize(function, starts, **options))
+    looped = median_time(lambda: [minimize(function, start, **options) for start in starts])
+    return batched, looped
+
+
+def main() -> None:
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    starts = np.random.default_rng(0).uniform(-1.0, 1.0, size=(5, 2))
+    print(f"\n{STEPS} SGD steps from 5 starts, median of {REPEATS}")
+    print(f"{'function':<11} {'gradient':<8} {'batched wall/cpu (s)':>21} {'loop wall/cpu (s)':>18} "
+          f"{'loop/batched (cpu)':>18}")
+    for function, lr in ((beale, 0.01), (rosenbrock, 5e-4)):
+        for gradient in ("true", "forward"):
+            (batched, batched_cpu), (looped, looped_cpu) = compare(function, starts, lr, gradient)
+            print(f"{function.name:<11} {gradient:<8} {batched:>10.3f} / {batched_cpu:<8.3f} "
+                  f"{looped:>8.3f} / {looped_cpu:<7.3f} {looped_cpu / batched_cpu:>18.2f}")
+
+    controls = dict(start=(0.0, 0.5), law="rademacher", optimizer="sgd", seed=0)
+    cpu = time.process_time()
+    update = median_update_time(explorer_figure, EXPLORER_LEARNING_RATES, **controls)
+    mean_cpu = (time.process_time() - cpu) / len(EXPLORER_LEARNING_RATES)
+    print(f"\nBeale explorer (1500 steps, 1 true + 5 forward runs, draw + PNG) over "
+          f"{len(EXPLORER_LEARNING_RATES)} learning rates: median update {update:.3f} s wall, "
+          f"mean {mean_cpu:.3f} s CPU (target <= 1 s)")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,214 @@
+"""Figures of the notebooks *Tangent laws* and *Sign agreement* (each returns a matplotlib Figure).
+
+The ``draw_*`` functions with a first argument ``n`` are the explorers' pages: they only
+sample and plot, so one update stays well under 100 ms.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
+
+from .estimator import (
+    coordinate_variances,
+    forward_gradient_samples,
+    mean_squared_deviation,
+    monte_carlo,
+    squared_deviations,
+)
+from .laws import LAWS, TangentLaw, random_rotation, rotated
+from .signs import (
+    SIGN_EXCESS_CONSTANT,
+    adam_long_memory_progress,
+    expected_sign_agreement,
+    linear_objective_runs,
+    sample_sign_descent_progress,
+    sign_descent_progress,
+    sign_agreement_counts,
+    sign_agreement_distribution,
+    sign_bound,
+)
+
+GRADIENT_SHAPES = ("equal", "dominant", "random")
+LAW_COLORS = {
+    "gaussian": "tab:red", "rademacher": "tab:blue", "sphere": "tab:green", "rotated rademacher": "tab:purple",
+}
+TANGENT_LAWS_GRID = (1, 2, 3, 5, 10, 20, 50, 100, 200)  # the explorers' main-slider values of n
+SIGN_AGREEMENT_GRID = (1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000)
+MAX_SAMPLED_ENTRIES = 2_000_000  # keeps one explorer page fast: samples × n floats
+
+
+@functools.lru_cache(maxsize=32)
+def demo_laws(n: int) -> dict[str, TangentLaw]:
+    """The laws of the notebooks in dimension n; the rotation is a fixed random one (seed n).
+
+    Cached: the QR factorization behind the rotation is the slowest part of a page.
+    """
+    return {**LAWS, "rotated rademacher": rotated("rademacher", random_rotation(n, np.random.default_rng(n)))}
+
+
+def example_gradient(shape: str, n: int) -> np.ndarray:
+    """A gradient of the given shape: all ∂_i f equal to 1, one dominant (1, then 0.05), or random (seed 0)."""
+    if shape == "equal":
+        return np.ones(n)
+    if shape == "dominant":
+        return np.concatenate([[1.0], np.full(n - 1, 0.05)])
+    if shape == "random":
+        return np.random.default_rng(0).standard_normal(n)
+    raise ValueError(f"shape must be one of {GRADIENT_SHAPES}, got {shape!r}")
+
+
+def _figure(width: float, height: float, columns: int):
+    # A fixed layout: constrained layout would double the time of each explorer update.
+    fig = Figure(figsize=(width, height))
+    fig.subplots_adjust(left=0.04, right=0.98, bottom=0.18, top=0.88, wspace=0.25)
+    return fig, fig.subplots(1, columns)
+
+
+def _histogram(ax, samples, bins, color, label=None):
+    """A filled density histogram drawn as one patch (fast to render, unlike one bar per bin)."""
+    heights, edges = np.histogram(samples, bins=bins, density=True)
+    ax.stairs(heights, edges, fill=True, color=to_rgba(color, 0.5), label=label)
+
+
+# --------------------------------------------------------------------------- tangent laws
+
+def draw_tangent_laws(n: int, law: str = "rademacher", shape: str = "dominant", num_samples: int = 2000,
+                      seed: int = 0) -> Figure:
+    """Histograms of g_1 and g_n under ``law``, and Monte-Carlo vs exact MSD for every law."""
+    laws = demo_laws(n)
+    grad = example_gradient(shape, n)
+    rng = np.random.default_rng(seed)
+    num_samples = max(2, min(num_samples, MAX_SAMPLED_ENTRIES // n))
+    samples = forward_gradient_samples(laws[law], grad, rng, num_samples)
+    standard_deviations = np.sqrt(coordinate_variances(laws[law], grad))
+    # Two panels, no legend: every extra axes or legend adds tens of milliseconds per update.
+    fig, axes = _figure(9, 3.2, 2)
+    for i, color in [(n - 1, "0.55"), (0, LAW_COLORS[law])]:
+        _histogram(axes[0], samples[:, i], 50, color)
+        axes[0].axvline(grad[i], color=color, lw=1.5)
+        for sign in (-1, 1):
+            axes[0].axvline(grad[i] + sign * standard_deviations[i], color=color, ls=":")
+    axes[0].set(title=f"{law}: g_1 (colour, ∂_1 f = {grad[0]:.3g}), g_{n} (grey, ∂_{n} f = {grad[-1]:.3g})",
+                xlabel="estimate", yticks=[])
+    axes[0].title.set_fontsize(9)
+    norm2 = grad @ grad
+    names = list(laws)
+    estimates = [monte_carlo(squared_deviations(laws[name], grad, rng, num_samples)) for name in names]
+    positions = np.arange(len(names))
+    axes[1].bar(positions, [e.mean / norm2 for e in estimates],
+                yerr=[3 * e.standard_error / norm2 for e in estimates],
+                color=[to_rgba(LAW_COLORS[name], 1.0 if name == law else 0.35) for name in names])
+    axes[1].scatter(positions, [mean_squared_deviation(laws[name], grad) / norm2 for name in names],
+                    marker="_", s=600, color="k", zorder=3)
+    axes[1].axhline(n - 1, color="0.5", ls="--", lw=0.8)
+    axes[1].set_xticks(positions, [name.replace(" ", "\n") for name in names], fontsize=7)
+    # Fixed ticks at the two theoretical values: cheaper to render than automatic ones, and telling.
+    levels = sorted({0, n - 1, n + 1})
+    axes[1].set_yticks(levels, [str(level) for level in levels], fontsize=8)
+    axes[1].set_title("MSD / ‖∇f‖²: Monte-Carlo ± 3 se, exact (—), n − 1 (--)", fontsize=9)
+    return fig
+
+
+def draw_minimal_laws_3d(seed: int = 0, num_sphere_points: int = 600) -> Figure:
+    """Three minimal laws in dimension 3: cube vertices, a rotated cube, the sphere of radius √3."""
+    rng = np.random.default_rng(seed)
+    cube = np.array([[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], dtype=float)
+    edges = [(i, j) for i in range(8) for j in range(i) if np.sum(cube[i] != cube[j]) == 1]
+    rotation = random_rotation(3, rng)
+    clouds = {
+        "Rademacher: cube vertices": cube,
+        "a rotated cube": cube @ rotation.T,
+        r"uniform on the sphere of radius $\sqrt{3}$": LAWS["sphere"].sample(rng, 3, size=num_sphere_points),
+    }
+    fig = Figure(figsize=(10, 3.6))
+    for index, (title, points) in enumerate(clouds.items()):
+        ax = fig.add_subplot(1, 3, index + 1, projection="3d")
+        ax.scatter(*points.T, s=30 if len(points) == 8 else 4, depthshade=True)
+        if len(points) == len(cube):  # draw the cube's edges so its shape reads in 3D
+            for i, j in edges:
+                ax.plot(*points[[i, j]].T, color="0.6", lw=0.8)
+        ax.set(title=title, xlim=(-1.8, 1.8), ylim=(-1.8, 1.8), zlim=(-1.8, 1.8))
+        ax.set_box_aspect((1, 1, 1))
+        ax.title.set_fontsize(9)
+    return fig
+
+
+# --------------------------------------------------------------------------- sign agreement
+
+def draw_sign_agreement(n: int, law: str = "rademacher", num_samples: int = 20_000, seed: int = 0) -> Figure:
+    """The law of the number of agreeing coordinates for a gradient in {±1}^n, with the reference values."""
+    rng = np.random.default_rng(seed)
+    grad = np.where(np.random.default_rng(n).random(n) < 0.5, -1.0, 1.0)
+    num_samples = max(2, min(num_samples, MAX_SAMPLED_ENTRIES // n))
+    counts = sign_agreement_counts(grad, demo_laws(n)[law], rng, num_samples)
+    fig, ax = _figure(8, 3.4, 1)
+    low, high = max(0.0, n / 2 - 4 * np.sqrt(n)), min(float(n), n / 2 + 4 * np.sqrt(n))
+    # Counts are integers (a tie n/2 only for even n), so bins are centred on integers.
+    bins = np.arange(np.floor(low) - 0.5, high + 1.5, max(1, int(np.ceil(np.sqrt(n) / 8))))
+    _histogram(ax, counts, bins, LAW_COLORS[law])
+    values, probabilities = sign_agreement_distribution(n)
+    ax.plot(values, probabilities, "k.", ms=4)
+    references = [
+        (n / 2, "0.5", "-", f"chance n/2 = {n / 2:g}"),
+        (expected_sign_agreement(n), "k", "-", f"exact mean, Rademacher = {expected_sign_agreement(n):.4f}"),
+        (sign_bound(n), "tab:orange", "-", f"asymptotic n/2 + √(n/2π) = {sign_bound(n):.4f}"),
+        (counts.mean(), LAW_COLORS[law], "--", f"Monte-Carlo mean, {law} = {counts.mean():.3f}"),
+    ]
+    for value, color, style, _ in references:
+        ax.axvline(value, color=color, ls=style, lw=1.2)
+    # One text block instead of a legend: a legend costs half of the page's rendering time.
+    ax.text(0.99, 0.97, "\n".join(label for *_, label in references), transform=ax.transAxes, ha="right",
+            va="top", fontsize=7, family="monospace")
+    ax.set(xlim=(low - 0.5, high + 0.5), xlabel="number of coordinates with sign(g_i) = sign(∂_i f)",
+           yticks=[], title=f"n = {n}: {law}, {num_samples} samples (bars); exact law for Rademacher (dots)")
+    return fig
+
+
+def draw_sign_excess(n_max: int = 10**6) -> Figure:
+    """(agreement − n/2)/n against n up to ``n_max`` on log axes, and √n (exact − asymptotic)."""
+    n = np.unique(np.logspace(0, np.log10(n_max), 300).astype(int))
+    odd, even = n[n % 2 == 1], n[n % 2 == 0]
+    fig, axes = _figure(10, 3.4, 2)
+    for subset, marker, label in [(odd, "o", "exact, odd n"), (even, "s", "exact, even n")]:
+        axes[0].loglog(subset, (expected_sign_agreement(subset) - subset / 2) / subset, marker, ms=2.5, label=label)
+        axes[1].semilogx(subset, np.sqrt(subset) * (expected_sign_agreement(subset) - sign_bound(subset)),
+                         marker, ms=2.5, label=label)
+    axes[0].loglog(n, 1 / np.sqrt(2 * np.pi * n), "k-", lw=0.8, label=r"asymptotic $1/\sqrt{2\pi n}$")
+    axes[0].set(xlabel="n", title="(expected agreement − n/2) / n")
+    axes[1].axhline(SIGN_EXCESS_CONSTANT, color="tab:red", lw=0.8, label=f"C = {SIGN_EXCESS_CONSTANT:.4f}")
+    axes[1].axhline(0, color="k", lw=0.8)
+    axes[1].set(xlabel="n", title=r"$\sqrt{n}\,$(exact − asymptotic value)")
+    for ax in axes:
+        ax.legend(fontsize=7)
+    return fig
+
+
+def draw_linear_objectives(steps: int = 100, num_runs: int = 20, seed: int = 0) -> Figure:
+    """f(θ) = μᵀθ with μ ∈ {±1}^n: SGD step sizes, Adam-like progress per step, and simulated runs."""
+    rng = np.random.default_rng(seed)
+    ns = np.unique(np.logspace(0, 3, 13).astype(int))
+    fig, axes = _figure(11, 3.4, 3)
+    axes[0].loglog(ns, ns, "o-", color=LAW_COLORS["rademacher"], ms=3, label="forward, Rademacher: n")
+    axes[0].loglog(ns, ns + 2, "s--", color=LAW_COLORS["gaussian"], ms=3, label="forward, Gaussian: n + 2")
+    axes[0].loglog(ns, np.ones_like(ns), "k-", label="true gradient: 1")
+    axes[0].set(xlabel="n", title="SGD: E‖step‖² / ‖μ‖²  (mean gain −‖μ‖² for all)")
+    sign_progress = [sign_descent_progress(np.ones(n)) / n for n in ns]
+    memory_progress = [adam_long_memory_progress(np.ones(n)) / n for n in ns]
+    gaussian_progress = [sample_sign_descent_progress(np.ones(n), "gaussian", rng, 2000).mean / n for n in ns]
+    axes[1].loglog(ns, sign_progress, "o-", color=LAW_COLORS["rademacher"], ms=3, label="sign descent, Rademacher")
+    axes[1].loglog(ns, gaussian_progress, "s", color=LAW_COLORS["gaussian"], ms=3, label="sign descent, Gaussian (MC)")
+    axes[1].loglog(ns, memory_progress, "^-", color="tab:green", ms=3, label="Adam β → 1, Rademacher")
+    axes[1].loglog(ns, np.ones_like(ns), "k-", label="true gradient")
+    axes[1].set(xlabel="n", title="progress per step / ‖μ‖₁")
+    for n, color in zip([10, 100, 1000], ["tab:blue", "tab:green", "tab:purple"]):
+        runs = linear_objective_runs(np.ones(n), steps, rng, rule="sign_descent", num_runs=num_runs)
+        axes[2].plot(-runs.mean(axis=0) / n, color=color, label=f"forward, n = {n}")
+    axes[2].plot(np.arange(steps + 1), "k-", label="true gradient (any n)")
+    axes[2].set(xlabel="step t", title="sign descent: (f(θ₀) − f(θ_t)) / n")
+    for ax in axes:
+        ax.legend(fontsize=7)
+    return fig

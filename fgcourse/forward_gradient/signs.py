@@ -1,0 +1,199 @@
+"""Sign agreement of forward gradients with the true gradient, and linear objectives under SGD and Adam.
+
+For the Rademacher law and a gradient whose coordinates all have the same magnitude, the
+forward gradient is g = c S v with S = Σ_i sign(∂_i f) v_i a Rademacher walk of n steps:
+everything below reduces to the law of |S_n|.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+
+from ._checks import _check_count, _check_dimension, _check_rng, _check_vector
+from .estimator import MonteCarloEstimate, forward_gradient_batch, forward_gradient_samples, monte_carlo
+from .laws import tangent_law
+
+
+# --------------------------------------------------------------------------- the Rademacher walk
+
+def _central_binomial_ratios(m_max: int) -> np.ndarray:
+    """C(2m, m) / 4^m for m = 0..m_max, by the stable product Π_{k≤m} (2k − 1)/(2k)."""
+    k = np.arange(1, m_max + 1, dtype=float)
+    return np.concatenate([[1.0], np.cumprod((2 * k - 1) / (2 * k))])
+
+
+def _check_dimensions(n) -> np.ndarray:
+    n_array = np.asarray(n)
+    if n_array.dtype.kind not in "iu" or n_array.size == 0 or np.any(n_array < 1):
+        raise ValueError(f"n must be an integer >= 1 (or an array of them), got {n!r}")
+    return n_array
+
+
+def expected_walk_distance(n):
+    """E|S_n| for a Rademacher walk S_n = v_1 + ... + v_n, exact for every n ≥ 1.
+
+    With m = ⌈n/2⌉: E|S_n| = 2m C(2m, m) / 4^m (n even is Lemma 10 of 001; an odd walk goes as
+    far on average as the next even one, since |S_{2m−1} ± 1| averages to |S_{2m−1}|).
+    Accepts an int or an array of ints; no overflow up to n = 10^6 and beyond.
+    """
+    m = (_check_dimensions(n) + 1) // 2
+    distances = 2 * m * _central_binomial_ratios(int(m.max()))[m]
+    return float(distances) if distances.ndim == 0 else distances
+
+
+def expected_sign_agreement(n):
+    """Expected number of coordinates where g = (∇f·v) v and ∇f have the same sign.
+
+    Exact when v is Rademacher and all |∂_i f| are equal: n/2 + E|S_n|/2. A coordinate where
+    g_i = 0 (possible only for even n, when S_n = 0) counts one half, as a tie.
+    """
+    agreement = _check_dimensions(n) / 2 + np.asarray(expected_walk_distance(n)) / 2
+    return float(agreement) if agreement.ndim == 0 else agreement
+
+
+def sign_bound(n):
+    """The asymptotic value n/2 + √(n/(2π)) of Theorem 9 in 001 (exceeded, slightly, for odd n)."""
+    n_array = np.asarray(n, dtype=float)
+    if n_array.size == 0 or np.any(n_array < 1):
+        raise ValueError(f"n must be >= 1, got {n!r}")
+    value = n_array / 2 + np.sqrt(n_array / (2 * np.pi))
+    return float(value) if value.ndim == 0 else value
+
+
+SIGN_EXCESS_CONSTANT = 3 / (10 * math.sqrt(2 * math.pi))
+"""C with expected_sign_agreement(n) ≤ sign_bound(n) + C/√n for all n ≥ 1 (≈ 0.1197).
+
+The sharp constant is √3 (3/4 − √(3/(2π))) ≈ 0.1022, reached at n = 3; along odd n the
+excess behaves like 1/(4√(2πn)) ≈ 0.0997/√n; for even n the exact value is below the
+asymptotic one.
+"""
+
+
+def sign_agreement_distribution(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The exact law of the number of agreeing coordinates (Rademacher v, equal |∂_i f|).
+
+    Returns (counts, probabilities): the count is n/2 + |S_n|/2 and S_n = 2K − n with
+    K ~ Binomial(n, 1/2); the probabilities come from log-binomials, so large n is fine.
+    """
+    n = _check_dimension(n)
+    k = np.arange(n + 1)
+    log_binomial = np.array([math.lgamma(n + 1) - math.lgamma(j + 1) - math.lgamma(n - j + 1) for j in k])
+    probabilities_k = np.exp(log_binomial - n * math.log(2))
+    counts = n / 2 + np.abs(2 * k - n) / 2
+    values = np.unique(counts)
+    return values, np.array([probabilities_k[counts == value].sum() for value in values])
+
+
+def sign_agreement_counts(grad, law, rng, num_samples: int) -> np.ndarray:
+    """Samples of the number of coordinates where sign(g_i) = sign(∂_i f) (a zero counts 1/2)."""
+    grad = _check_vector(grad, "grad")
+    samples = forward_gradient_samples(law, grad, rng, num_samples)
+    return np.sum((1 + np.sign(samples) * np.sign(grad)) / 2, axis=1)
+
+
+# --------------------------------------------------------------------------- linear objectives
+
+def linear_sgd_expected_gain(mu, learning_rate: float = 1.0) -> float:
+    """E[f(θ_{t+1}) − f(θ_t)] = −η‖μ‖² for f(θ) = μᵀθ and one SGD step on any unbiased g."""
+    mu = _check_vector(mu, "mu")
+    return -learning_rate * float(mu @ mu)
+
+
+def linear_sgd_expected_squared_step(mu, law="rademacher", learning_rate: float = 1.0) -> float:
+    """E‖η g‖² for f(θ) = μᵀθ: n‖μ‖²η² for Rademacher and the sphere, (n + 2)‖μ‖²η² for Gaussian."""
+    return learning_rate**2 * tangent_law(law).expected_squared_norm(mu)
+
+
+def sign_descent_progress(mu) -> float:
+    """E[sign(g)ᵀμ] = E|vᵀμ| for Rademacher v: the progress of one sign-descent step on f(θ) = μᵀθ.
+
+    Sign descent θ ← θ − sign(g) is Adam without memory (β1 = β2 = 0, ε → 0) and Adam's first
+    step for any β. For Rademacher v, sign(g) = sign(vᵀμ) v. Exact through the walk when all
+    |μ_i| are equal (≈ |μ_1|√(2n/π)), by enumeration when n ≤ 16. The true gradient gives ‖μ‖₁.
+    """
+    mu = _check_vector(mu, "mu")
+    magnitudes = np.abs(mu)
+    if np.allclose(magnitudes, magnitudes[0], rtol=1e-12, atol=0.0):
+        return float(magnitudes[0] * expected_walk_distance(mu.size))
+    if mu.size <= 16:
+        signs = np.array(list(itertools.product([-1.0, 1.0], repeat=mu.size)))
+        return float(np.mean(np.abs(signs @ mu)))
+    raise ValueError(
+        f"mu: the exact progress needs all |mu_i| equal (or n <= 16), got n = {mu.size} with unequal "
+        f"magnitudes; use sample_sign_descent_progress for a Monte-Carlo estimate"
+    )
+
+
+def sample_sign_descent_progress(mu, law, rng, num_samples: int) -> MonteCarloEstimate:
+    """Monte-Carlo estimate of E[sign(g)ᵀμ], the progress of one sign-descent step, for any μ and law."""
+    mu = _check_vector(mu, "mu")
+    samples = forward_gradient_samples(law, mu, rng, _check_count(num_samples, "num_samples"))
+    return monte_carlo(np.sign(samples) @ mu)
+
+
+def adam_long_memory_progress(mu, law="rademacher") -> float:
+    """Progress per step of Adam with β1 = β2 → 1 on f(θ) = μᵀθ, after many steps: Σ_i μ_i² / √E[g_i²].
+
+    With bias correction and β → 1, Adam's step is (mean of the g_s) / √(mean of the g_s²)
+    coordinate-wise; by the law of large numbers it tends to μ_i / √E[g_i²]. Rademacher:
+    E[g_i²] = ‖μ‖², so the progress is ‖μ‖ (√n for μ ∈ {±1}^n); true gradient: ‖μ‖₁.
+    """
+    law = tangent_law(law)
+    mu = _check_vector(mu, "mu")
+    law.check_dimension(mu.size)
+    second_moments = law.quartic_form(mu, np.eye(mu.size))
+    if np.any(second_moments <= 0):
+        raise ValueError("mu must not be zero: Adam's step is undefined when every g_i vanishes")
+    return float(np.sum(mu**2 / np.sqrt(second_moments)))
+
+
+def expected_sign_agreement_isotropic(grad) -> float:
+    """Exact expected sign agreement for Gaussian (or uniform-sphere) tangents and any gradient.
+
+    (a·v, v_i) is a Gaussian pair with correlation a_i/‖a‖, so by Sheppard's formula
+    P(sign(g_i) = sign(a_i)) = 1/2 + arcsin(|a_i|/‖a‖)/π. The sphere has the same signs as the
+    Gaussian (v/‖v‖ does not change them). Equal magnitudes: n/2 + n arcsin(1/√n)/π ≈ n/2 + √n/π.
+    """
+    grad = _check_vector(grad, "grad")
+    norm = np.linalg.norm(grad)
+    if norm == 0:
+        raise ValueError("grad must not be zero: no coordinate has a sign to agree with")
+    return float(np.sum(0.5 + np.arcsin(np.abs(grad) / norm) / np.pi))
+
+
+LINEAR_RULES = ("sgd", "sign_descent", "adam_long_memory")
+
+
+def linear_objective_runs(mu, steps: int, rng, law="rademacher", rule: str = "sgd", num_runs: int = 1,
+                          learning_rate: float = 1.0) -> np.ndarray:
+    """f(θ_t) − f(θ_0) for t = 0..steps on f(θ) = μᵀθ, forward gradients from θ_0 = 0.
+
+    ``rule``: ``"sgd"`` (θ ← θ − η g), ``"sign_descent"`` (θ ← θ − η sign(g), Adam with
+    β1 = β2 = 0) or ``"adam_long_memory"`` (θ ← θ − η ḡ/√(mean of g²), Adam with β1 = β2 → 1).
+    Each step calls :func:`forward_gradient_batch` once for all runs. Returns an array of shape
+    (num_runs, steps + 1). The true gradient gives −tη‖μ‖² (SGD) and −tη‖μ‖₁ (the others).
+    """
+    mu = _check_vector(mu, "mu")
+    if rule not in LINEAR_RULES:
+        raise ValueError(f"rule must be one of {LINEAR_RULES}, got {rule!r}")
+    steps, num_runs = _check_count(steps, "steps"), _check_count(num_runs, "num_runs")
+    rng = _check_rng(rng)
+    thetas = np.zeros((num_runs, mu.size))
+    sum_g, sum_g2 = np.zeros_like(thetas), np.zeros_like(thetas)
+    history = np.zeros((num_runs, steps + 1))
+    for t in range(1, steps + 1):
+        _, G = forward_gradient_batch(lambda X: X @ mu, thetas, rng, law=law)
+        if rule == "sgd":
+            step = G
+        elif rule == "sign_descent":
+            step = np.sign(G)
+        else:
+            sum_g, sum_g2 = sum_g + G, sum_g2 + G**2
+            # mean(g)/√mean(g²) = Σg / √(t Σg²); a coordinate never moved yet (Σg² = 0) stays put.
+            step = np.divide(sum_g, np.sqrt(t * sum_g2), out=np.zeros_like(G), where=sum_g2 > 0)
+        thetas = thetas - learning_rate * step
+        history[:, t] = thetas @ mu
+    return history
