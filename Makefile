@@ -39,7 +39,7 @@ pytest: env
 	$(PY) -m pytest tests -m "not browser"
 
 nbval: env
-	$(PY) -m pytest --nbval $(NOTEBOOKS) --sanitize-with tests/nbval_sanitize.cfg -p no:randomly
+	$(PY) -m pytest --nbval $(NOTEBOOKS) --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:randomly
 
 browser: book chromium
 	$(PY) -m pytest tests -m browser
