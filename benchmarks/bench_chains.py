@@ -13,7 +13,6 @@ Run: .venv/bin/python benchmarks/bench_chains.py
 
 import statistics
 import time
-import tracemalloc
 
 import matplotlib
 import numpy as np
@@ -21,6 +20,7 @@ from autograd import make_jvp, make_vjp
 
 from fgcourse.chains import compose, draw_memory_timelines, jacobian_mode_timings, jvp, random_chain, vjp
 from fgcourse.explorer import median_update_time
+from fgcourse.measure import peak_bytes
 
 matplotlib.use("Agg")
 
@@ -48,14 +48,6 @@ def median_ratio(ours, reference, repeat=REPEAT):
     return ours_time, reference_time, ours_time / reference_time
 
 
-def peak_bytes(run):
-    run()  # warm-up: first calls allocate caches that are not part of the algorithm
-    tracemalloc.start()
-    tracemalloc.reset_peak()
-    run()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak
 
 
 def main():

@@ -13,7 +13,6 @@ Run: .venv/bin/python benchmarks/bench_checkpointing.py
 """
 
 import os
-import statistics
 import time
 import tracemalloc
 
@@ -30,7 +29,7 @@ from fgcourse.checkpointing import (
     schedule,
     vjp,
 )
-from fgcourse.explorer import median_update_time, render_png
+from fgcourse.explorer import median_update_time
 
 matplotlib.use("Agg")
 
@@ -108,15 +107,6 @@ def bench_online():
         print(f"s = {s}: {row}")
 
 
-def cpu_update_time(values, **controls):
-    """Median CPU time (process time) of one update: unlike wall time, not inflated by other
-    processes sharing the machine."""
-    times = []
-    for value in values:
-        start = time.process_time()
-        render_png(explore_schedule(value, **controls))
-        times.append(time.process_time() - start)
-    return statistics.median(times)
 
 
 def bench_explorer():
@@ -124,7 +114,7 @@ def bench_explorer():
     print(f"\n4. explorer median update time (draw + PNG), target <= 0.1 s; load average {os.getloadavg()[0]:.1f}")
     for strategy, s in (("optimal", 3), ("recompute_all", 1), ("online", 4), ("store_all", 3)):
         wall = median_update_time(explore_schedule, values, s=s, strategy=strategy)
-        cpu = cpu_update_time(values, s=s, strategy=strategy)
+        cpu = median_update_time(explore_schedule, values, clock=time.process_time, s=s, strategy=strategy)
         print(f"{strategy:>14} s={s}: wall {wall:.3f} s, cpu {cpu:.3f} s")
 
 

@@ -20,15 +20,12 @@ import os
 for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(variable, "1")
 
-import statistics  # noqa: E402  (after fixing the thread count, before numpy loads)
-import time  # noqa: E402
-import tracemalloc  # noqa: E402
-
 import autograd.numpy as anp  # noqa: E402
 import numpy as np  # noqa: E402
 from autograd import grad, make_jvp  # noqa: E402
 
 from fgcourse.explorer import median_update_time  # noqa: E402
+from fgcourse.measure import median_seconds, peak_bytes  # noqa: E402
 from fgcourse.forward_gradient import forward_gradient, plots, rademacher  # noqa: E402
 
 WIDTH, BATCH = 128, 64
@@ -54,22 +51,8 @@ def problem(depth: int, seed: int = 0):
     return mlp_loss(depth, inputs), theta
 
 
-def median_time(step, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
-def peak_bytes(step) -> int:
-    tracemalloc.start()
-    tracemalloc.reset_peak()
-    step()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak
 
 
 def steps_for(depth: int):
@@ -90,7 +73,7 @@ def main() -> None:
     steps = steps_for(depth)
     for step in steps.values():  # warm-up
         step()
-    times = {name: median_time(step, repeat=7) for name, step in steps.items()}
+    times = {name: median_seconds(step, repeat=7) for name, step in steps.items()}
     print(f"depth {depth} ({depth * WIDTH * WIDTH:,} parameters): median time of one step")
     for name, seconds in times.items():
         print(f"  {name:<26} {1e3 * seconds:8.1f} ms")
