@@ -122,7 +122,7 @@ def _check_tree(name: str, value):
     return _check_array(name, value)
 
 
-def _run_step(index: int, rule: Callable, *args):
+def _run_step(index: int, rule: Callable, *args, chain: str = "fs"):
     """Apply an autograd rule to step f_{index+1}; turn failures into errors naming the step."""
     try:
         return rule(*args)
@@ -130,16 +130,20 @@ def _run_step(index: int, rule: Callable, *args):
         given = args[-1] if args else None
         what = f"shape {given.shape}" if isinstance(given, np.ndarray) else type(given).__name__
         raise ValueError(
-            f"fs[{index}] (step f_{index + 1}) failed on an input of {what}: {error}. "
+            f"{chain}[{index}] (step f_{index + 1}) failed on an input of {what}: {error}. "
             "Each step must map a numpy array to a numpy array using autograd.numpy."
         ) from error
 
 
-def _check_state(index: int, name: str, value) -> None:
+def _check_state(index: int, name: str, value, chain: str = "fs") -> None:
     """``name`` is the value step f_{index+1} produced: s_k or t_k (k = index + 1), or r_{k-1}."""
+    step = f"{chain}[{index}] (step f_{index + 1})"
+    if np.asarray(value).dtype.kind not in "iuf":
+        raise TypeError(f"{step} produced {name} of type {type(value).__name__}; "
+                        "each step must return a real numpy array")
     if not np.isfinite(value).all():
         raise ValueError(
-            f"fs[{index}] (step f_{index + 1}) produced a non-finite {name}; "
+            f"{step} produced a non-finite {name}; "
             "the chain is not differentiable (or overflows) at this s_0"
         )
 
@@ -264,11 +268,13 @@ def jacobian(fs: Sequence[Callable], s0, mode: str = "forward") -> np.ndarray:
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
     if mode == "forward":
+        if s0.size == 0:  # no input direction: an empty (M, 0) matrix, M from one plain run
+            return np.zeros((np.size(_forward_mode(steps, s0, s0)[0]), 0))
         columns = [_forward_mode(steps, s0, _basis(s0.shape, j))[1].ravel() for j in range(s0.size)]
         return np.stack(columns, axis=1)
     s_out, tape = _record_tape(steps, s0)
     rows = [_pull_back(tape, _basis(np.shape(s_out), i)).ravel() for i in range(np.size(s_out))]
-    return np.stack(rows, axis=0)
+    return np.stack(rows, axis=0) if rows else np.zeros((0, s0.size))
 
 
 # ---------------------------------------------------------------------------
@@ -308,8 +314,8 @@ def network_value_and_grad(layers: Sequence[Callable], x, ws: Sequence, loss: Ca
     pair_steps = [functools.partial(_apply_to_pair, layer) for layer in steps]
     tape = []
     for index, (step, w) in enumerate(zip(pair_steps, ws)):
-        step_vjp, s_next = _run_step(index, lambda pair: make_vjp(step, pair), (s, w))
-        _check_state(index, f"s_{index + 1}", s_next)
+        step_vjp, s_next = _run_step(index, lambda pair: make_vjp(step, pair), (s, w), chain="layers")
+        _check_state(index, f"s_{index + 1}", s_next, chain="layers")
         tape.append(step_vjp)
         s = s_next
     loss_vjp, value = make_vjp(loss, s)

@@ -110,12 +110,17 @@ def repetition_number(K: int, s: int) -> int:
     in an optimal schedule (0 for K = 1)."""
     K = _check_count("K", K)
     s = _check_count("s", s)
-    t, reach = 0, 1
-    while reach < K:
-        # beta(s, t + 1) = beta(s, t) (s + t + 1) / (t + 1), exact in integers
-        reach = reach * (s + t + 1) // (t + 1)
-        t += 1
-    return t
+    if K == 1:
+        return 0
+    # beta(s, t) grows with t; t can be huge for small s (t = K - 1 for s = 1), so bracket
+    # t by doubling and bisect, O(log t) exact binomials instead of t steps
+    low, high = 0, 1  # invariant: beta(s, low) < K <= beta(s, high) once high is found
+    while math.comb(s + high, s) < K:
+        low, high = high, 2 * high
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (low, middle) if math.comb(s + middle, s) >= K else (middle, high)
+    return high
 
 
 def min_step_calls(K: int, s: int) -> int:
@@ -177,10 +182,15 @@ def halving_step_calls(K: int) -> int:
     """Step calls of recursive halving (Alg. 8.7) splitting at l = floor(K/2):
     C(1) = 0, C(K) = C(floor(K/2)) + C(ceil(K/2)) + floor(K/2); (K/2) log2 K for K = 2^n."""
     K = _check_count("K", K)
-    if K == 1:
-        return 0
-    half = K // 2
-    return halving_step_calls(half) + halving_step_calls(K - half) + half
+    known = {1: 0}  # each level of the recursion meets at most two lengths: O(log K) work
+
+    def calls(k):
+        if k not in known:
+            half = k // 2
+            known[k] = calls(half) + calls(k - half) + half
+        return known[k]
+
+    return calls(K)
 
 
 # ---------------------------------------------------------------------------
@@ -212,6 +222,10 @@ class Schedule:
     def __post_init__(self):
         _check_count("K", self.K)
         _check_count("s", self.s)
+        if isinstance(self.actions, (str, bytes)) or not hasattr(self.actions, "__iter__"):
+            raise TypeError(f"Schedule actions must be a sequence of Action objects, got {type(self.actions).__name__}")
+        # a tuple, so that a list cannot change under a run and a generator is not consumed here
+        object.__setattr__(self, "actions", tuple(self.actions))
         if not all(isinstance(action, Action) for action in self.actions):
             bad = next(action for action in self.actions if not isinstance(action, Action))
             raise TypeError(f"Schedule actions must all be Action objects, got {type(bad).__name__} {bad!r}")
@@ -449,12 +463,14 @@ class Stats:
 class _Machine:
     """Executes actions one by one and refuses any that would give a wrong r_0.
 
-    ``advance(k, state)`` returns s_k; ``reverse(k, state, r)`` returns (r_{k-1}, s_k).
-    With both set to counting stubs the same machine performs a dry run.
+    ``advance(k, state)`` returns s_k; ``reverse(k, state, r)`` returns r_{k-1}.
+    With both set to counting stubs the same machine performs a dry run. A ``store``
+    that would hold more than ``budget`` states at once is refused.
     """
 
-    def __init__(self, K, s0, u, advance, reverse):
+    def __init__(self, K, budget, s0, u, advance, reverse):
         self.K = K  # None while a loop's length is unknown
+        self.budget = budget
         self.advance_fn, self.reverse_fn = advance, reverse
         self.working_index, self.working = 0, s0
         self.slots = {}
@@ -486,6 +502,9 @@ class _Machine:
                 self._fail(action, f"stores s_{index}, but the working state is s_{self.working_index}")
             if index in self.slots:
                 self._fail(action, f"stores s_{index} twice")
+            if len(self.slots) >= self.budget:
+                self._fail(action, f"would store {len(self.slots) + 1} states, over the budget s = {self.budget} "
+                                   f"(stored: {sorted(self.slots)})")
             self.slots[index] = self.working
             self.peak = max(self.peak, len(self.slots))
         elif kind == "restore":
@@ -536,23 +555,33 @@ def _run(machine: _Machine, actions):
 def dry_run(schedule_: Schedule) -> Stats:
     """Run a schedule without computing anything: the counts of :func:`vjp`, by the same machine."""
     schedule_ = _check_schedule(schedule_)
-    machine = _Machine(schedule_.K, (), (), lambda k, state: (), lambda k, state, r: ())
+    machine = _Machine(schedule_.K, schedule_.s, (), (), lambda k, state: (), lambda k, state, r: ())
     return _run(machine, schedule_.actions)[1]
+
+
+def _finite(value, name: str, k: int):
+    """Refuse a step result that is not a finite real array: no silent NaN in r_0."""
+    array = np.asarray(value)
+    if array.dtype.kind not in "iuf" or not np.isfinite(array).all():
+        raise ValueError(f"step f_{k} produced a non-finite or non-real {name}; "
+                         "the chain is not differentiable (or overflows) at this s_0")
+    return value
 
 
 def _step_rules(step_at: Callable, u):
     """advance and reverse for the machine; ``step_at(k)`` is f_k, its VJP is autograd's make_vjp."""
 
     def advance(k, state):
-        return step_at(k)(state)
+        return _finite(step_at(k)(state), f"s_{k}", k)
 
     def reverse(k, state, r):
         step_vjp, s_k = make_vjp(step_at(k), state)
+        _finite(s_k, f"s_{k}", k)
         if np.shape(r) != np.shape(s_k):
             which = "u" if r is u else f"r_{k}"
             raise ValueError(f"{which} must have the shape of s_{k} = f_{k}(s_{k - 1}), {np.shape(s_k)}, "
                              f"got {np.shape(r)}")
-        return step_vjp(r)
+        return _finite(step_vjp(r), f"r_{k - 1}", k)
 
     return advance, reverse
 
@@ -573,7 +602,7 @@ def vjp(fs: Sequence[Callable], s0, u, schedule: Schedule):
     s0 = _check_array("s0", s0)
     u = _check_array("u", u)
     advance, reverse = _step_rules(lambda k: steps[k - 1], u)
-    return _run(_Machine(schedule.K, s0, u, advance, reverse), schedule.actions)
+    return _run(_Machine(schedule.K, schedule.s, s0, u, advance, reverse), schedule.actions)
 
 
 @dataclass(frozen=True)
@@ -603,12 +632,15 @@ def while_loop_vjp(f: Callable, keep_going: Callable, s0, u, s: int, max_steps: 
     s0 = _check_array("s0", s0)
     u = _check_array("u", u)
     advance, reverse = _step_rules(lambda k: f, u)
-    machine = _Machine(None, s0, u, advance, reverse)
+    machine = _Machine(None, s, s0, u, advance, reverse)
 
     def step_runs(k):
         if k > max_steps:
             raise ValueError(f"the loop ran max_steps = {max_steps} steps without stopping; raise max_steps")
-        return bool(keep_going(machine.working))
+        answer = keep_going(machine.working)
+        if np.ndim(answer) != 0:
+            raise TypeError(f"keep_going must return one bool, got an array of shape {np.shape(answer)}")
+        return bool(answer)
 
     placer, K = _online_sweep(s, machine.apply, step_runs)
     if K == 0:

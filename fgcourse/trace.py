@@ -1,14 +1,14 @@
 """Evaluation traces (Wengert lists) of small scalar programs, read forward and backward.
 
 Running ``f`` on *traced values* records every elementary operation as one entry
-``v_i = phi_i(u_1, ..., u_k)`` of a Wengert list (Wengert 1964; Griewank & Walther 2008).
+``v_i = phi_i(a_1, ..., a_k)`` of a Wengert list (Wengert 1964; Griewank & Walther 2008).
 Naming: the inputs are ``x1, ..., xn``, the recorded entries ``v1, ..., vN`` in evaluation
 order. Constants are *not* variables: they stay literal operands such as ``4 * x1``.
 
 On a :class:`Trace` three columns can be computed, one number per variable:
 
 - the primal column ``trace.primal`` (the values, filled while tracing);
-- the tangent column ``forward(trace, v)``: ``v_i' = sum_k dphi_i/du_k * u_k'`` with the
+- the tangent column ``forward(trace, v)``: ``v_i' = sum_k dphi_i/da_k * a_k'`` with the
   inputs' tangents set to the direction ``v`` (one pass per input direction);
 - the adjoint column ``reverse(trace, u)``: ``vbar_j = sum_i dphi_i/dv_j * vbar_i`` with the
   output's adjoint set to the seed ``u`` (one pass per output).
@@ -38,7 +38,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Primitive:
-    """An elementary operation phi with one partial ``dphi/du_k(*operands, out)`` per operand."""
+    """An elementary operation phi with one partial ``dphi/da_k(*operands, out)`` per operand."""
 
     name: str
     evaluate: Callable
@@ -334,7 +334,7 @@ def _vector(values, length, name):
 
 
 def forward(trace: Trace, direction) -> tuple[float, ...]:
-    """The tangent column: ``v_i' = sum_k dphi_i/du_k * u_k'``, inputs' tangents = ``direction``."""
+    """The tangent column: ``v_i' = sum_k dphi_i/da_k * a_k'``, inputs' tangents = ``direction``."""
     tangent = _vector(direction, trace.n_inputs, "direction")
     for i in range(len(trace.entries)):
         tangent.append(sum(partial * tangent[j] for j, partial in _local_partials(trace, i)))
@@ -393,7 +393,7 @@ class OperationCount:
 
 
 def _linear_combination(terms):
-    """sum_k dphi/du_k * u_k', with a subtraction where a partial is the literal -1."""
+    """sum_k dphi/da_k * a_k', with a subtraction where a partial is the literal -1."""
     total = None
     for partial, tangent in terms:
         negative = isinstance(partial, float) and partial == -1.0

@@ -106,6 +106,12 @@ def test_jacobian_flattens_matrices_and_scalars(mode):
     np.testing.assert_allclose(jacobian(scalar_chain, 0.3, mode), [[np.cos(0.3)], [2 * np.cos(0.3)]], **TOL)
 
 
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+def test_jacobian_of_an_empty_input_or_output_is_an_empty_matrix(mode):
+    assert jacobian([anp.sum], np.ones(0), mode).shape == (1, 0)
+    assert jacobian([lambda s: s[:0]], np.ones(3), mode).shape == (0, 3)
+
+
 def test_compose_evaluates_the_chain_in_order():
     assert compose([lambda s: s + 1.0, lambda s: 2.0 * s])(np.array(1.0)) == 4.0
 
@@ -259,6 +265,8 @@ def call_vjp_fn(u):
         (lambda: vjp([anp.sqrt], np.zeros(2))[1](np.ones(2)), ValueError, r"fs\[0\].*non-finite r_0"),
         (lambda: jvp([anp.tanh, lambda s: anp.dot(np.ones((2, 5)), s)], np.ones(3), np.ones(3)),
          ValueError, r"fs\[1\].*failed"),
+        pytest.param(lambda: vjp([lambda s: [s, s]], np.ones(2)), TypeError, r"fs\[0\].*real numpy array",
+                     marks=pytest.mark.filterwarnings("ignore:Output seems independent of input")),
         (lambda: random_chain(np.random.default_rng(0), [3]), ValueError, "widths"),
         (lambda: random_chain(np.random.default_rng(0), [3, 2], kinds=("relu6",)), ValueError, "kinds"),
         (lambda: jvp_via_double_vjp("f", np.ones(2), np.ones(2)), TypeError, "f must be callable"),

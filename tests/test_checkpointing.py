@@ -125,6 +125,15 @@ def test_recompute_all_and_store_all_are_the_optimum_at_their_budgets():
         assert min_step_calls(K, K - 2) > K - 1 if K >= 3 else True
 
 
+def test_closed_form_stays_exact_for_huge_chains_with_few_slots():
+    # t = K - 1 for s = 1 and t ~ sqrt(2K) for s = 2: found by bisection, not by counting up
+    K = 10**12
+    assert min_step_calls(K, 1) == K * (K - 1) // 2
+    t = repetition_number(K, 2)
+    assert binomial_reach(2, t - 1) < K <= binomial_reach(2, t)
+    assert halving_step_calls(2**40) == 20 * 2**40  # (K/2) log2 K, with O(log K) work
+
+
 @given(st.integers(1, 10**4), st.integers(1, 20))
 def test_closed_form_is_the_max_of_its_supporting_lines(K, s):
     # C*(K, s) = max over tau >= 0 of tau K - beta(s + 1, tau - 1): an independent form
@@ -208,6 +217,8 @@ def test_while_loop_bad_inputs():
         while_loop_vjp(anp.tanh, lambda x: False, np.ones(2), np.ones(2), s=2)
     with pytest.raises(TypeError, match="callables"):
         while_loop_vjp("tanh", lambda x: False, np.ones(2), np.ones(2), s=2)
+    with pytest.raises(TypeError, match="keep_going must return one bool"):
+        while_loop_vjp(anp.tanh, lambda x: x > 0, np.ones(2), np.ones(2), s=2)
 
 
 # ---------------------------------------------------------------------------
@@ -297,6 +308,14 @@ def test_schedule_for_another_length_is_refused():
         vjp(_chain(4), np.ones(3), np.ones(3), schedule(5, 2, "optimal"))
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_a_step_leaving_its_domain_is_refused_not_turned_into_a_nan():
+    with pytest.raises(ValueError, match="step f_1 produced a non-finite"):
+        vjp([anp.log], -np.ones(3), np.ones(3), schedule(1, 1, "optimal"))
+    with pytest.raises(ValueError, match="step f_2 produced a non-finite"):
+        vjp([anp.tanh, anp.sqrt], np.zeros(3), np.ones(3), schedule(2, 1, "recompute_all"))
+
+
 def test_u_of_the_wrong_shape_is_refused():
     with pytest.raises(ValueError, match="u must have the shape of s_3"):
         vjp(_chain(3), np.ones(3), np.ones(4), schedule(3, 2, "optimal"))
@@ -320,6 +339,8 @@ def _malformed(K, *actions):
     (_malformed(1, ("jump", 1)), "unknown kind"),
     (_malformed(1, ("reverse", -1)), "not an integer >= 0"),
     (_malformed(1, ("reverse", 1.0)), "not an integer >= 0"),
+    (_malformed(5, ("store", 0), ("advance", 1), ("store", 1), ("advance", 2), ("store", 2), ("advance", 3),
+                ("store", 3)), "over the budget s = 3"),
 ])
 def test_malformed_schedules_are_refused_by_both_runs(plan, match):
     with pytest.raises(ValueError, match=match):
@@ -331,6 +352,10 @@ def test_malformed_schedules_are_refused_by_both_runs(plan, match):
 def test_malformed_actions_and_arguments():
     with pytest.raises(TypeError, match="Action objects"):
         Schedule(K=2, s=1, strategy="custom", actions=(("advance", 1),))
+    with pytest.raises(TypeError, match="sequence of Action objects"):
+        Schedule(K=2, s=1, strategy="custom", actions=None)
+    generated = Schedule(K=1, s=1, strategy="custom", actions=(a for a in [Action("reverse", 1)]))
+    assert dry_run(generated).reverse_steps == dry_run(generated).reverse_steps == 1
     with pytest.raises(TypeError, match="schedule must be a Schedule"):
         vjp(_chain(2), np.ones(3), np.ones(3), [Action("reverse", 2)])
     with pytest.raises(TypeError, match="fs must be a sequence"):
