@@ -29,8 +29,6 @@ with respect to ``s_0.ravel()[j]``; a scalar counts as an array of size 1.
 from __future__ import annotations
 
 import functools
-import statistics
-import time
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -42,6 +40,8 @@ import numpy as np
 # calls the rule once per step. Same functions, same conventions:
 # make_jvp(f, x)(v) -> (f(x), df(x)[v]) and make_vjp(f, x) -> (vjp_fn, f(x)).
 from autograd.core import make_jvp, make_vjp
+
+from fgcourse.measure import median_seconds
 
 __all__ = [
     "compose",
@@ -525,15 +525,6 @@ class ModeTimings:
     reverse_seconds: tuple
 
 
-def _median_seconds(run: Callable, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def jacobian_mode_timings(n: int = 100, ms: Sequence[int] = (10, 25, 50, 100, 150, 200, 300, 400),
                           repeat: int = 5, seed: int = 0) -> ModeTimings:
     """Time :func:`jacobian` of the one-step chain x -> A x, A of shape (m, n), in both modes.
@@ -553,8 +544,8 @@ def jacobian_mode_timings(n: int = 100, ms: Sequence[int] = (10, 25, 50, 100, 15
     forward, reverse = [], []
     for m in ms:
         fs = [functools.partial(affine_step, A=rng.standard_normal((m, n)), b=np.zeros(m), activation="linear")]
-        forward.append(_median_seconds(lambda: jacobian(fs, x, "forward"), repeat))
-        reverse.append(_median_seconds(lambda: jacobian(fs, x, "reverse"), repeat))
+        forward.append(median_seconds(lambda: jacobian(fs, x, "forward"), repeat))
+        reverse.append(median_seconds(lambda: jacobian(fs, x, "reverse"), repeat))
     return ModeTimings(n=n, ms=ms, forward_seconds=tuple(forward), reverse_seconds=tuple(reverse))
 
 
