@@ -58,6 +58,8 @@ _EPS = onp.finfo(float).eps
 # ---------------------------------------------------------------------------------------
 
 def _real(name, value):
+    if isinstance(value, onp.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+        value = value.item()
     if isinstance(value, bool) or not isinstance(value, (int, float, onp.integer, onp.floating)):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
     value = float(value)
@@ -90,6 +92,27 @@ def _callable(name, value):
     if not callable(value):
         raise TypeError(f"{name} must be callable, got {type(value).__name__}")
     return value
+
+
+def _scalar_output(name, value):
+    """``float(value)`` for what a user's function returned, or an error naming that function."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        shape = f" of shape {onp.shape(value)}" if onp.ndim(value) else ""
+        raise TypeError(f"{name} must return a real number, got {type(value).__name__}{shape}") from None
+
+
+def _vector_output(name, value, shape):
+    """A user's gradient as a float vector of the expected shape, or an error naming it."""
+    try:
+        vector = onp.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        vector = None
+    if vector is None or vector.shape != shape:
+        raise ValueError(f"{name} must return a vector of the shape of x, {shape}, "
+                         f"got {type(value).__name__} of shape {onp.shape(value)}")
+    return vector
 
 
 def _check_wolfe_constants(c1, c2):
@@ -155,7 +178,7 @@ class _Samples:
         self.all_finite = True
 
     def __call__(self, alpha: float) -> float:
-        value = float(self.phi(alpha))
+        value = _scalar_output("phi", self.phi(alpha))
         self.nfev += 1
         self.all_finite = self.all_finite and math.isfinite(value)
         index = bisect.bisect(self.positions, alpha)
@@ -179,6 +202,8 @@ def _check_bracket(phi, a, b, tol, max_iter):
     a, b = _real("a", a), _real("b", b)
     if not b > a:
         raise ValueError(f"the bracket needs a < b, got a = {a}, b = {b}")
+    if not math.isfinite(b - a):
+        raise ValueError(f"the bracket's width b - a must be finite, got a = {a}, b = {b}")
     tol = _positive("tol", tol)
     return a, b, tol, _count("max_iter", max_iter)
 
@@ -500,7 +525,7 @@ def gradient_slope(grad: Callable) -> SlopeOracle:
     _callable("grad", grad)
 
     def evaluate(point, d):
-        return None, float(onp.dot(grad(point), d))
+        return None, float(_vector_output("grad", grad(point), d.shape) @ d)
 
     return SlopeOracle(evaluate, "ngev")
 
@@ -512,7 +537,7 @@ def jvp_slope(f: Callable) -> SlopeOracle:
 
     def evaluate(point, d):
         value, slope = jvp(point)(d)
-        return float(value), float(slope)
+        return _scalar_output("f", value), float(slope)
 
     return SlopeOracle(evaluate, "njev")
 
@@ -534,7 +559,7 @@ class _Ray:
         if alpha not in self.values:
             self.counts["nfev"] += 1
             self.trials.append(alpha)
-            self.values[alpha] = float(self.f(self.x + alpha * self.d))
+            self.values[alpha] = _scalar_output("f", self.f(self.x + alpha * self.d))
         return self.values[alpha]
 
     def slope(self, alpha: float) -> float:
@@ -557,8 +582,10 @@ class _Ray:
 def _check_ray(f, grad, x, d):
     _callable("f", f)
     oracle = _as_slope_oracle(grad)
-    x = onp.asarray(x, dtype=float)
-    d = onp.asarray(d, dtype=float)
+    try:
+        x, d = onp.asarray(x, dtype=float), onp.asarray(d, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"x and d must be real vectors, got {type(x).__name__} and {type(d).__name__}") from None
     if x.ndim != 1 or d.shape != x.shape:
         raise ValueError(f"x and d must be vectors of the same shape, got x {x.shape} and d {d.shape}")
     if not (onp.all(onp.isfinite(x)) and onp.all(onp.isfinite(d))):
@@ -635,7 +662,7 @@ def backtracking(f, grad, x, d, *, condition="armijo", c=1e-4, alpha0=1.0, beta=
         value = ray.value(alpha)
         if value < best_value:
             best_step, best_value = alpha, value
-        if not armijo(value, alpha, phi0, slope0, c):  # NaN/inf also land here: too long
+        if not armijo(value, alpha, phi0, slope0, c):  # NaN and +inf also land here: too long
             too_long_at = alpha
         elif condition == "goldstein" and not goldstein(value, alpha, phi0, slope0, c):
             too_short_at = alpha
@@ -687,10 +714,10 @@ def _interpolate(lo, f_lo, s_lo, hi, f_hi, s_hi):
 def _zoom(ray, lo, hi, phi0, slope0, c1, c2, strong, max_iter):
     """N&W Alg. 3.6: shrink [lo, hi] (either order) holding a step that satisfies Wolfe.
 
-    ``lo`` and ``hi`` are ``(α, φ(α), φ'(α) or None)``. Invariant: lo satisfies Armijo and
-    has the lowest φ so far, and φ'(lo)(hi − lo) < 0. Trials come from cubic or quadratic
-    interpolation, clamped to stay 10% of the interval away from its ends (bisection when
-    interpolation fails).
+    ``lo`` and ``hi`` are ``(α, φ(α), φ'(α) or None)``. Invariant: lo has the lowest φ among
+    the trials that satisfy Armijo; hi fails Armijo or has φ(hi) ≥ φ(lo); φ'(lo)(hi − lo) < 0.
+    Trials come from cubic or quadratic interpolation, clamped to stay 10% of the interval
+    away from its ends (bisection when interpolation fails).
     """
     accepts = strong_curvature if strong else curvature
     for _ in range(max_iter):
@@ -761,6 +788,7 @@ def exact_step(search: Callable, alpha_max: float = 1.0, tol: float = 1e-6) -> C
     The rule has the signature of the inexact searches, ``rule(f, grad, x, d, phi0=, slope0=)``,
     so :func:`descent` treats all searches alike; it succeeds when the step decreases f.
     """
+    _callable("search", search)
     alpha_max, tol = _positive("alpha_max", alpha_max), _positive("tol", tol)
 
     def rule(f, grad, x, d, *, phi0=None, slope0=None):
@@ -799,7 +827,7 @@ def steepest_descent(grad: Callable) -> Callable:
     _callable("grad", grad)
 
     def direction(x):
-        g = onp.asarray(grad(x), dtype=float)
+        g = _vector_output("grad", grad(x), onp.shape(x))
         return Direction(-g, None, -float(g @ g), ngev=1)
 
     return direction
@@ -860,7 +888,7 @@ def descent(f, x0, direction, step, *, slope=None, max_iter=100, max_evals=None,
     :func:`wolfe`, :func:`armijo_backtracking`, ``functools.partial`` of them, or
     :func:`exact_step`. ``slope`` is the searches' slope source (a gradient callable or a
     :class:`SlopeOracle`). The run stops after ``max_iter`` steps, when the cumulative
-    evaluations exceed ``max_evals``, or when a search fails; with ``on_failure="skip"`` a
+    evaluations reach ``max_evals``, or when a search fails; with ``on_failure="skip"`` a
     failed search leaves x_k in place and the run draws a new direction (useful for random
     directions, some of which are nearly orthogonal to ∇f).
     """
@@ -874,6 +902,8 @@ def descent(f, x0, direction, step, *, slope=None, max_iter=100, max_evals=None,
     elif slope is None:
         raise ValueError("slope must be given (a gradient callable or a SlopeOracle) when step is a search")
     max_iter = _count("max_iter", max_iter)
+    if max_evals is not None:
+        max_evals = _count("max_evals", max_evals)
     x = onp.asarray(x0, dtype=float)
     counts = {"nfev": 0, "ngev": 0, "njev": 0}
     # f(x_k) is recorded for the plots; only the values an algorithm needs are counted

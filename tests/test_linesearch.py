@@ -263,6 +263,7 @@ def test_nonfinite_phi_is_a_named_failure(search):
 @pytest.mark.parametrize("a, b, tol, message", [
     (1.0, 1.0, 1e-3, "a < b"), (2.0, 1.0, 1e-3, "a < b"), (0.0, 1.0, 0.0, "tol"),
     (0.0, 1.0, -1e-3, "tol"), (0.0, 1.0, math.nan, "tol"), (0.0, math.inf, 1e-3, "b"),
+    (-1e308, 1e308, 1e-3, "width"),
 ])
 def test_exact_searches_reject_bad_brackets(search, a, b, tol, message):
     with pytest.raises(ValueError, match=message):
@@ -272,6 +273,18 @@ def test_exact_searches_reject_bad_brackets(search, a, b, tol, message):
 def test_exact_searches_reject_non_callables():
     with pytest.raises(TypeError, match="phi"):
         golden_section(3.0, 0.0, 1.0, 1e-3)
+
+
+@pytest.mark.parametrize("search", EXACT_SEARCHES)
+@pytest.mark.parametrize("output", [np.array([0.5]), None, 1j])
+def test_exact_searches_name_phi_when_it_returns_no_real_number(search, output):
+    with pytest.raises(TypeError, match="phi must return a real number"):
+        search(lambda t: output, 0.0, 1.0, 1e-3)
+
+
+def test_exact_searches_accept_zero_dimensional_arrays_as_numbers():
+    result = dichotomy(lambda t: (t - 0.3) ** 2, np.array(0.0), np.float32(1.0), np.array(1e-6))
+    assert result.success and abs(result.x - 0.3) <= 1e-6
 
 
 # ---------------------------------------------------------------------------------------
@@ -478,6 +491,19 @@ def test_inexact_searches_reject_bad_vectors_and_oracles():
         armijo_backtracking(f, grad(f), np.array([0.0, math.nan]), np.ones(2))
     with pytest.raises(TypeError, match="grad"):
         wolfe(f, "not a gradient", np.zeros(2), np.ones(2))
+    with pytest.raises(TypeError, match="real vectors"):
+        wolfe(f, grad(f), "ab", np.ones(2))
+
+
+@pytest.mark.parametrize("search", [wolfe, armijo_backtracking, goldstein_backtracking])
+def test_inexact_searches_name_f_or_grad_when_they_return_the_wrong_thing(search):
+    f, x = rosenbrock.f, np.array([-1.2, 1.0])
+    d = -grad(f)(x)
+    for wrong in (lambda z: np.ones(3), lambda z: 1.0, lambda z: None):
+        with pytest.raises(ValueError, match=r"grad must return a vector of the shape of x, \(2,\)"):
+            search(f, wrong, x, d)
+    with pytest.raises(TypeError, match="f must return a real number"):
+        search(lambda z: anp.array([f(z)]), grad(f), x, d)
 
 
 # ---------------------------------------------------------------------------------------
@@ -567,6 +593,12 @@ def test_descent_rejects_bad_arguments():
         descent(f, np.zeros(2), steepest_descent(grad(f)), 0.1, on_failure="retry")
     with pytest.raises(TypeError, match="rng"):
         forward_gradient_direction(f, 0)
+    with pytest.raises(TypeError, match="search"):
+        exact_step(3)
+    with pytest.raises(ValueError, match="max_evals"):
+        descent(f, np.zeros(2), steepest_descent(grad(f)), 0.1, max_evals=0)
+    with pytest.raises(ValueError, match="grad"):
+        descent(f, np.zeros(2), steepest_descent(lambda z: np.ones(3)), 0.1)
 
 
 # ---------------------------------------------------------------------------------------
