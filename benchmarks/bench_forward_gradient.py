@@ -26,7 +26,7 @@ from autograd import grad, make_jvp  # noqa: E402
 
 from fgcourse.explorer import median_update_time  # noqa: E402
 from fgcourse.measure import median_seconds, peak_bytes  # noqa: E402
-from fgcourse.forward_gradient import forward_gradient, plots, rademacher  # noqa: E402
+from fgcourse.forward_gradient import expected_sign_agreement, forward_gradient, plots, rademacher  # noqa: E402
 
 WIDTH, BATCH = 128, 64
 
@@ -98,6 +98,11 @@ def main() -> None:
         # A forward-gradient step holds v and g; backprop holds the gradient.
         print(f"  {depth:>5} {param_mb:10.1f} {forward_mb:14.1f} {forward_mb - 2 * param_mb:14.1f} {jvp_mb:9.1f}"
               f" {backprop_mb:9.1f} {backprop_mb - param_mb:14.1f}")
+
+    print("exact expected sign agreement (walk formula), median time of one call")
+    for n in (10**3, 10**6, 10**9):
+        seconds = median_seconds(lambda: expected_sign_agreement(n), repeat=5)
+        print(f"  n = {n:>13,}  {1e3 * seconds:8.3f} ms   (target: well under 1 s)")
 
     print("\nexplorer median update time (draw + PNG), after a warm-up pass over the grid")
     explorers = {

@@ -146,7 +146,10 @@ def explorer(
             f"<small>Without a running kernel (in the HTML book) only <i>{name}</i> changes the figure; "
             "run the notebook in Jupyter to use every control.</small>"
         )]
-    box = widgets.VBox(header + [widgets.HBox([slider, *controls.values()]), stack] + footer)
+    rows = [slider]
+    if controls:
+        rows.append(widgets.HBox(list(controls.values()), layout=widgets.Layout(flex_flow="row wrap")))
+    box = widgets.VBox(header + rows + [stack] + footer)
     box.add_class("fgcourse-explorer")
     box.render = page
     return box

@@ -111,6 +111,8 @@ class Adam(Optimizer):
 
     def __post_init__(self):
         for label, beta in (("beta1", self.beta1), ("beta2", self.beta2)):
+            if isinstance(beta, bool) or not isinstance(beta, (int, float, np.integer, np.floating)):
+                raise TypeError(f"{label} must be a number in [0, 1), got {beta!r}")
             if not 0 <= beta < 1:
                 raise ValueError(f"{label} must lie in [0, 1), got {beta!r}")
         if not self.eps > 0:
@@ -247,10 +249,10 @@ def _check_positive(name, value, integer=False):
 
 
 def _oracle(f, gradient, law, num_tangents, rng):
+    law = fg.tangent_law(law)  # checked even when unused: an unknown law is an error either way
     if gradient == "true":
         return lambda thetas: true_gradient_batch(f, thetas)
     if gradient == "forward":
-        law = fg.tangent_law(law)
         _check_positive("num_tangents", num_tangents, integer=True)
         if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
             rng = np.random.default_rng(rng)

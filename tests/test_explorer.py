@@ -16,8 +16,9 @@ def draw(k, scale=1):
 
 
 def parts(box):
-    row, stack = box.children[0], box.children[1]
-    return row.children[0], stack
+    (slider,) = [w for w in box.children if isinstance(w, widgets.SelectionSlider)]
+    (stack,) = [w for w in box.children if isinstance(w, widgets.Stack)]
+    return slider, stack
 
 
 def test_one_precomputed_page_per_value_linked_to_the_slider():

@@ -281,6 +281,7 @@ def test_clipped_forward_rademacher_gradient_is_all_or_nothing():
         (dict(optimizer="adamw"), ValueError, r"optimizer must be one of \['adabelief', 'adam', 'clipped_sgd', 'sgd'\]"),
         (dict(gradient="forward", law="uniform", rng=0), ValueError, r"law must be .*'rademacher'"),
         (dict(gradient="forward", law=42, rng=0), ValueError, r"law must be"),
+        (dict(law="cauchy"), ValueError, r"law must be .*got 'cauchy'"),
         (dict(gradient="forward"), TypeError, r"needs rng"),
         (dict(gradient="forward", rng=0, num_tangents=0), ValueError, r"num_tangents must be >= 1"),
         (dict(gradient="backward"), ValueError, r"gradient must be 'true' or 'forward', got 'backward'"),
@@ -322,6 +323,8 @@ def test_objective_must_be_scalar_and_row_wise():
 def test_bad_hyperparameters():
     with pytest.raises(ValueError, match="beta2 must lie in"):
         Adam(beta2=1.0)
+    with pytest.raises(TypeError, match="beta1 must be a number in"):
+        Adam(beta1="0.9")
     with pytest.raises(ValueError, match="eps must be > 0"):
         AdaBelief(eps=0.0)
     with pytest.raises(ValueError, match="clip must be > 0"):

@@ -178,7 +178,13 @@ LAWS = {law.name: law for law in (gaussian, rademacher, sphere)}
 def rotated(law: TangentLaw | str, Q) -> RotatedLaw:
     """The law of Q v for v ~ ``law`` and a fixed orthogonal matrix ``Q`` (001, Def. 8)."""
     law = tangent_law(law)
-    Q = np.asarray(Q, dtype=float)
+    message = f"Q must be a real square orthogonal matrix, got {Q!r}"
+    if np.iscomplexobj(Q):
+        raise TypeError(message)
+    try:
+        Q = np.asarray(Q, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise TypeError(message) from error
     if Q.ndim != 2 or Q.shape[0] != Q.shape[1] or Q.shape[0] == 0:
         raise ValueError(f"Q must be a square orthogonal matrix of shape (n, n), got shape {Q.shape}")
     if not np.all(np.isfinite(Q)):

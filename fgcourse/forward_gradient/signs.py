@@ -19,10 +19,32 @@ from .laws import tangent_law
 
 # --------------------------------------------------------------------------- the Rademacher walk
 
+PRODUCT_LIMIT = 10**6
+"""Largest m for which r_m = C(2m, m)/4^m comes from the product; beyond it, from its expansion."""
+
+
 def _central_binomial_ratios(m_max: int) -> np.ndarray:
     """C(2m, m) / 4^m for m = 0..m_max, by the stable product Π_{k≤m} (2k − 1)/(2k)."""
     k = np.arange(1, m_max + 1, dtype=float)
     return np.concatenate([[1.0], np.cumprod((2 * k - 1) / (2 * k))])
+
+
+def _central_binomial_ratio(m: np.ndarray) -> np.ndarray:
+    """C(2m, m) / 4^m for an array of m ≥ 1.
+
+    Up to ``PRODUCT_LIMIT`` by the product; above it by the expansion
+    (πm)^{-1/2} (1 − 1/(8m) + 1/(128m²) + 5/(1024m³) − 21/(32768m⁴) + O(m⁻⁵)), whose
+    remainder (below 10⁻³⁰ there) is far under double precision, so memory and time stay
+    bounded for any n instead of growing with it.
+    """
+    ratios = np.empty(m.shape)
+    small = m <= PRODUCT_LIMIT
+    if small.any():
+        ratios[small] = _central_binomial_ratios(int(m[small].max()))[m[small]]
+    large = m[~small].astype(float)
+    ratios[~small] = (1 - 1 / (8 * large) + 1 / (128 * large**2) + 5 / (1024 * large**3)
+                      - 21 / (32768 * large**4)) / np.sqrt(np.pi * large)
+    return ratios
 
 
 def _check_dimensions(n) -> np.ndarray:
@@ -37,10 +59,11 @@ def expected_walk_distance(n):
 
     With m = ⌈n/2⌉: E|S_n| = 2m C(2m, m) / 4^m (n even is Lemma 10 of 001; an odd walk goes as
     far on average as the next even one, since |S_{2m−1} ± 1| averages to |S_{2m−1}|).
-    Accepts an int or an array of ints; no overflow up to n = 10^6 and beyond.
+    Accepts an int or an array of ints; no overflow, and bounded time and memory, for any n.
     """
-    m = (_check_dimensions(n) + 1) // 2
-    distances = 2 * m * _central_binomial_ratios(int(m.max()))[m]
+    n_array = _check_dimensions(n)
+    m = n_array // 2 + n_array % 2  # ⌈n/2⌉ without overflowing at the largest integers
+    distances = 2.0 * m * _central_binomial_ratio(m)
     return float(distances) if distances.ndim == 0 else distances
 
 
@@ -56,9 +79,7 @@ def expected_sign_agreement(n):
 
 def sign_bound(n):
     """The asymptotic value n/2 + √(n/(2π)) of Theorem 9 in 001 (exceeded, slightly, for odd n)."""
-    n_array = np.asarray(n, dtype=float)
-    if n_array.size == 0 or np.any(n_array < 1):
-        raise ValueError(f"n must be >= 1, got {n!r}")
+    n_array = _check_dimensions(n).astype(float)
     value = n_array / 2 + np.sqrt(n_array / (2 * np.pi))
     return float(value) if value.ndim == 0 else value
 
