@@ -38,6 +38,7 @@ chains (Alg. 8.8, :func:`reversible_vjp`), Belouze's nested-loop program F_n
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Callable, NamedTuple, Sequence
 
@@ -405,8 +406,9 @@ def schedule(K: int, s: int, strategy: str = "optimal") -> Schedule:
         s_K is computed by the loop itself, so it costs at least K calls; <= s states.
 
     A budget larger than a strategy needs is accepted; the schedule then simply stores
-    fewer states (the executor reports the real peak). A budget too small for a
-    fixed-memory strategy raises ValueError.
+    fewer states (the executor reports the real peak). Store-all and halving have a fixed
+    memory: given a smaller budget they warn and take the slots they need (the schedule's
+    ``s`` and the counters show the real memory); "optimal" and "online" fit any s >= 1.
     """
     K = _check_count("K", K)
     s = _check_count("s", s)
@@ -414,10 +416,12 @@ def schedule(K: int, s: int, strategy: str = "optimal") -> Schedule:
         raise ValueError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
     needs = {"store_all": K, "recompute_all": 1, "halving": _halving_slots(K)}.get(strategy, 1)
     if s < needs:
-        raise ValueError(
-            f"strategy {strategy!r} stores {needs} states for K = {K}, but the budget is s = {s}; "
-            "raise s or use strategy='optimal', which fits any s >= 1"
+        warnings.warn(
+            f"strategy {strategy!r} stores {needs} states for K = {K}, more than the budget s = {s}; "
+            f"the schedule uses {needs} slots (strategy='optimal' fits any s >= 1)",
+            stacklevel=2,
         )
+        s = needs
     if strategy == "store_all":
         actions = _store_all_actions(K)
     elif strategy == "recompute_all":

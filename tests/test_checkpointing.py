@@ -281,13 +281,21 @@ def test_bad_sizes(K, s, error, match):
         min_step_calls(K, s)
 
 
-def test_bad_strategy_and_too_small_budgets():
+def test_bad_strategy_is_rejected():
     with pytest.raises(ValueError, match="strategy must be one of"):
         schedule(5, 2, "revolve")
-    with pytest.raises(ValueError, match="stores 5 states for K = 5, but the budget is s = 4"):
-        schedule(5, 4, "store_all")
-    with pytest.raises(ValueError, match="halving"):
-        schedule(16, 3, "halving")
+
+
+@pytest.mark.parametrize("K, s, strategy, needs", [(5, 4, "store_all", 5), (5, 1, "store_all", 5),
+                                                    (16, 3, "halving", 4), (200, 1, "halving", 8)])
+def test_fixed_memory_strategies_warn_and_take_the_slots_they_need(K, s, strategy, needs):
+    with pytest.warns(UserWarning, match=f"stores {needs} states for K = {K}, more than the budget s = {s}"):
+        plan = schedule(K, s, strategy)
+    assert plan.s == needs
+    stats = dry_run(plan)
+    assert stats.peak_states == needs
+    expected_calls = K - 1 if strategy == "store_all" else halving_step_calls(K)
+    assert stats.step_calls == expected_calls
 
 
 def test_budget_larger_than_useful_still_works_and_reports_the_real_peak():
