@@ -36,17 +36,39 @@ import matplotlib
 
 from fgcourse.measure import median_seconds
 
-__all__ = ["explorer", "render_png", "median_update_time"]
+__all__ = ["explorer", "render_png", "common_frame", "median_update_time"]
 
 
-def render_png(fig, dpi: int = 80) -> bytes:
-    """Render a matplotlib figure to PNG bytes and close it."""
+def render_png(fig, dpi: int = 80, frame=None) -> bytes:
+    """Render a matplotlib figure to PNG bytes and close it.
+
+    ``frame`` is the box (in inches, a matplotlib ``Bbox``) to cut out of the figure; by default
+    the figure's own tight box, which costs an extra layout pass (see :func:`common_frame`).
+    """
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight" if frame is None else frame)
     plt.close(fig)
     return buffer.getvalue()
+
+
+def common_frame(figures, pad: float = 0.1):
+    """One box (inches) holding the tight box of every figure, padded.
+
+    An explorer cuts all its pages with the same box: the pages have the same size, so the
+    figure does not jump when the slider moves, and a live update saves the layout pass that
+    ``bbox_inches="tight"`` makes on every render.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.transforms import Bbox
+
+    def renderer(fig):
+        if not hasattr(fig.canvas, "get_renderer"):  # a bare Figure(): render it as PNG would
+            FigureCanvasAgg(fig)
+        return fig.canvas.get_renderer()
+
+    return Bbox.union([fig.get_tightbbox(renderer(fig)) for fig in figures]).padded(pad)
 
 
 def _img_html(png: bytes, alt: str) -> str:
@@ -107,11 +129,17 @@ def explorer(
     values = _check(draw, name, values, controls)
     labels = [str(v) for v in values]
 
+    def html(index: int, fig) -> str:
+        return _img_html(render_png(fig, dpi=dpi, frame=frame), f"{name} = {labels[index]}")
+
     def page(index: int) -> str:
         kwargs = {key: control.value for key, control in controls.items()}
-        return _img_html(render_png(draw(values[index], **kwargs), dpi=dpi), f"{name} = {labels[index]}")
+        return html(index, draw(values[index], **kwargs))
 
-    pages = [widgets.HTML(page(i)) for i in range(len(values))]
+    initial = {key: control.value for key, control in controls.items()}
+    figures = [draw(value, **initial) for value in values]
+    frame = common_frame(figures)
+    pages = [widgets.HTML(html(i, fig)) for i, fig in enumerate(figures)]
     stack = widgets.Stack(pages, selected_index=0)
     slider = widgets.SelectionSlider(
         options=labels, index=0, description=name, continuous_update=False,
@@ -157,10 +185,17 @@ def explorer(
 
 def median_update_time(draw: Callable, values: Sequence, repeat: int = 1, dpi: int = 80,
                        clock: Callable[[], float] = time.perf_counter, **controls) -> float:
-    """Median time in seconds of one live update, ``draw`` plus PNG rendering, over ``values``
-    (each repeated ``repeat`` times); ``clock=time.process_time`` measures CPU time instead."""
+    """Median time in seconds of one live update of an :func:`explorer`, ``draw`` plus PNG
+    rendering in the explorer's common frame, over ``values`` (each repeated ``repeat`` times);
+    ``clock=time.process_time`` measures CPU time instead."""
+    import matplotlib.pyplot as plt
+
+    figures = [draw(value, **controls) for value in values]
+    frame = common_frame(figures)
+    for fig in figures:
+        plt.close(fig)
     times = [
-        median_seconds(lambda: render_png(draw(value, **controls), dpi=dpi), repeat=1, clock=clock)
+        median_seconds(lambda: render_png(draw(value, **controls), dpi=dpi, frame=frame), repeat=1, clock=clock)
         for _ in range(repeat) for value in values
     ]
     return statistics.median(times)

@@ -45,6 +45,29 @@ def test_a_control_redraws_the_visible_page_and_later_the_others():
     assert stack.children[1].value == box.render(1)
 
 
+def png_size(html):
+    import base64
+    import struct
+
+    png = base64.b64decode(html.split("base64,")[1].split('"')[0])
+    return struct.unpack(">II", png[16:24])
+
+
+def test_pages_share_one_frame_so_the_figure_does_not_jump():
+    def draw_with_long_title(k):
+        fig = draw(k)
+        fig.axes[0].set_title("x" * (10 * k))
+        return fig
+
+    box = explorer(draw_with_long_title, "k", [1, 2, 3])
+    _, stack = parts(box)
+    sizes = {png_size(page.value) for page in stack.children}
+    assert len(sizes) == 1
+    width, _ = sizes.pop()
+    alone = png_size('base64,' + __import__("base64").b64encode(render_png(draw_with_long_title(3))).decode() + '"')
+    assert width >= alone[0], "the common frame must hold the widest page"
+
+
 def test_render_png_gives_png_bytes_and_closes_the_figure():
     fig = draw(1)
     png = render_png(fig)
