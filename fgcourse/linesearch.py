@@ -20,7 +20,10 @@ search code runs on both, so a line search along a forward-gradient direction ne
 gradient at all.
 
 :func:`descent` runs gradient descent (or forward-gradient descent) with a constant step or
-any of the searches, and records the path and the evaluation counts.
+any of the searches, and records the path and the evaluation counts. A search that ends
+with a gradient slope at the accepted step hands that gradient ``∇f(x_{k+1})`` over in its
+:class:`StepResult`, and :func:`steepest_descent` builds ``d_{k+1}`` from it instead of
+computing it again.
 
 Sources: Merkulov's slides (002) for the exact searches and the conditions; Nocedal &
 Wright, *Numerical Optimization*, Alg. 3.5/3.6 for the Wolfe search.
@@ -29,6 +32,7 @@ Wright, *Numerical Optimization*, Alg. 3.5/3.6 for the Wolfe search.
 from __future__ import annotations
 
 import bisect
+import inspect
 import math
 from dataclasses import dataclass, field
 from typing import Callable
@@ -509,25 +513,34 @@ class SlopeOracle:
 
     ``evaluate(point, d)`` returns ``(value, slope)``; ``value`` is ``f(point)`` when the
     oracle gets it for free (a JVP does) and ``None`` otherwise. ``counter`` names the
-    evaluation it costs: ``"ngev"`` (a gradient) or ``"njev"`` (a JVP).
+    evaluation it costs: ``"ngev"`` (a gradient) or ``"njev"`` (a JVP). ``gradient``, set
+    only for an oracle whose slope is ``∇f(point)·d``, is ``point -> ∇f(point)``: the searches
+    call it instead of ``evaluate`` so that they can hand the gradient at the accepted step
+    to the next direction (see :class:`StepResult`).
     """
 
     evaluate: Callable
     counter: str
+    gradient: Callable | None = None
 
     def __post_init__(self):
         if self.counter not in ("ngev", "njev"):
             raise ValueError(f"counter must be 'ngev' or 'njev', got {self.counter!r}")
+        if self.gradient is not None and self.counter != "ngev":
+            raise ValueError(f"an oracle with a gradient costs gradients: counter must be 'ngev', got {self.counter!r}")
 
 
 def gradient_slope(grad: Callable) -> SlopeOracle:
     """φ'(α) from a gradient: ``∇f(x + α d)·d``, one gradient evaluation each."""
     _callable("grad", grad)
 
-    def evaluate(point, d):
-        return None, float(_vector_output("grad", grad(point), d.shape) @ d)
+    def gradient(point):
+        return _vector_output("grad", grad(point), onp.shape(point))
 
-    return SlopeOracle(evaluate, "ngev")
+    def evaluate(point, d):
+        return None, float(gradient(point) @ d)
+
+    return SlopeOracle(evaluate, "ngev", gradient)
 
 
 def jvp_slope(f: Callable) -> SlopeOracle:
@@ -547,13 +560,16 @@ def _as_slope_oracle(grad) -> SlopeOracle:
 
 
 class _Ray:
-    """φ and φ' along x + α d, with the three evaluation counters and a cache of φ values."""
+    """φ and φ' along x + α d, with the three evaluation counters, a cache of φ values and
+    the last gradient computed for a slope (only the last: a search that accepts a step has
+    just computed its slope, and keeping every trial's gradient would cost n floats each)."""
 
     def __init__(self, f, slope_oracle, x, d):
         self.f, self.oracle, self.x, self.d = f, slope_oracle, x, d
         self.counts = {"nfev": 0, "ngev": 0, "njev": 0}
         self.values: dict[float, float] = {}
         self.trials: list[float] = []
+        self.last_gradient: tuple[float, onp.ndarray] | None = None
 
     def value(self, alpha: float) -> float:
         if alpha not in self.values:
@@ -563,11 +579,23 @@ class _Ray:
         return self.values[alpha]
 
     def slope(self, alpha: float) -> float:
-        value, slope = self.oracle.evaluate(self.x + alpha * self.d, self.d)
+        point = self.x + alpha * self.d
+        if self.oracle.gradient is None:
+            value, slope = self.oracle.evaluate(point, self.d)
+        else:
+            gradient = self.oracle.gradient(point)
+            value, slope = None, float(gradient @ self.d)
+            self.last_gradient = (alpha, gradient)
         self.counts[self.oracle.counter] += 1
         if value is not None:
             self.values.setdefault(alpha, value)
         return slope
+
+    def gradient_at(self, alpha: float) -> onp.ndarray | None:
+        """∇f(x + α d) if the last gradient was computed there, else ``None``."""
+        if self.last_gradient is not None and self.last_gradient[0] == alpha:
+            return self.last_gradient[1]
+        return None
 
     def value_and_slope(self, alpha: float) -> tuple[float, float]:
         """φ(α) and φ'(α); with a JVP oracle one forward pass gives both."""
@@ -603,7 +631,10 @@ class StepResult:
     ``"alpha_max_reached"`` (φ still decreasing at the largest allowed step) or
     ``"no_decrease"`` (an exact search found no point below φ(0)). ``value = φ(step)`` and
     ``slope = φ'(step)`` (``None`` when it was not needed). ``nfev``, ``ngev``, ``njev`` count evaluations of f, gradients and JVPs,
-    including those at α = 0; ``trials`` lists the α where φ was evaluated.
+    including those at α = 0; ``trials`` lists the α where φ was evaluated. ``gradient`` is
+    ``∇f(x + step·d)`` when the search computed it for the last slope it needed (a Wolfe
+    search with a gradient oracle that accepts a step), else ``None``; it is already counted
+    in ``ngev``, so whoever reuses it for the next direction pays nothing for it.
     """
 
     step: float
@@ -615,11 +646,14 @@ class StepResult:
     ngev: int
     njev: int
     trials: tuple[float, ...] = field(default=())
+    gradient: onp.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 def _result(ray, step, reason, value, slope=None):
-    return StepResult(float(step), reason == "satisfied", reason, float(value), slope,
-                      ray.counts["nfev"], ray.counts["ngev"], ray.counts["njev"], tuple(ray.trials))
+    step = float(step)
+    return StepResult(step, reason == "satisfied", reason, float(value), slope,
+                      ray.counts["nfev"], ray.counts["ngev"], ray.counts["njev"], tuple(ray.trials),
+                      ray.gradient_at(step))
 
 
 def _start(ray, phi0, slope0):
@@ -823,12 +857,19 @@ class Direction:
 
 
 def steepest_descent(grad: Callable) -> Callable:
-    """Direction oracle d = −∇f(x): one gradient, and φ'(0) = −‖∇f(x)‖² for free."""
+    """Direction oracle d = −∇f(x): one gradient, and φ'(0) = −‖∇f(x)‖² for free.
+
+    The oracle is ``direction(x, gradient=None)``; given ``gradient = ∇f(x)`` (which a Wolfe
+    search has just computed, see :class:`StepResult`) it uses it and costs no gradient.
+    """
     _callable("grad", grad)
 
-    def direction(x):
-        g = _vector_output("grad", grad(x), onp.shape(x))
-        return Direction(-g, None, -float(g @ g), ngev=1)
+    def direction(x, gradient=None):
+        if gradient is None:
+            g, cost = _vector_output("grad", grad(x), onp.shape(x)), 1
+        else:
+            g, cost = _vector_output("gradient", gradient, onp.shape(x)), 0
+        return Direction(-g, None, -float(g @ g), ngev=cost)
 
     return direction
 
@@ -850,7 +891,7 @@ def forward_gradient_direction(f: Callable, rng: onp.random.Generator, law=None,
     num_tangents = _count("num_tangents", num_tangents)
     slope_is_exact = law is rademacher and num_tangents == 1
 
-    def direction(x):
+    def direction(x):  # no `gradient` parameter: the estimator must not see the true ∇f
         value, g = forward_gradient(f, x, rng, law=law, num_tangents=num_tangents)
         slope0 = -float(g @ g) / g.size if slope_is_exact else None
         return Direction(-g, value, slope0, njev=num_tangents)
@@ -880,6 +921,15 @@ class DescentResult:
         return self.nfev + self.ngev + self.njev
 
 
+def _has_parameter(function, name):
+    """Whether ``function`` can be called with the keyword argument ``name``."""
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):  # builtins without a signature
+        return False
+    return name in parameters or any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+
+
 def descent(f, x0, direction, step, *, slope=None, max_iter=100, max_evals=None, on_failure="stop") -> DescentResult:
     """x_{k+1} = x_k + α_k d_k with d_k from ``direction(x_k)`` (a :class:`Direction`).
 
@@ -891,6 +941,12 @@ def descent(f, x0, direction, step, *, slope=None, max_iter=100, max_evals=None,
     evaluations reach ``max_evals``, or when a search fails; with ``on_failure="skip"`` a
     failed search leaves x_k in place and the run draws a new direction (useful for random
     directions, some of which are nearly orthogonal to ∇f).
+
+    When a search returns ``∇f(x_{k+1})`` (``StepResult.gradient``) and the direction oracle
+    has a ``gradient`` parameter, as :func:`steepest_descent` does, the oracle gets
+    ``direction(x_{k+1}, gradient=∇f(x_{k+1}))`` and need not compute it again; the slope
+    oracle and the direction must therefore differentiate the same ``f``. Oracles without
+    that parameter are called as ``direction(x)``.
     """
     if on_failure not in ("stop", "skip"):
         raise ValueError(f"on_failure must be 'stop' or 'skip', got {on_failure!r}")
@@ -904,19 +960,21 @@ def descent(f, x0, direction, step, *, slope=None, max_iter=100, max_evals=None,
     max_iter = _count("max_iter", max_iter)
     if max_evals is not None:
         max_evals = _count("max_evals", max_evals)
+    takes_gradient = _has_parameter(direction, "gradient")
     x = onp.asarray(x0, dtype=float)
     counts = {"nfev": 0, "ngev": 0, "njev": 0}
     # f(x_k) is recorded for the plots; only the values an algorithm needs are counted
-    known_value = None
+    known_value, known_gradient = None, None
     path, values, steps, history = [x], [float(f(x))], [], [dict(counts)]
     reason = "max_iter"
     for _ in range(max_iter):
-        found = direction(x)
+        found = direction(x, gradient=known_gradient) if known_gradient is not None else direction(x)
         for key in counts:
             counts[key] += getattr(found, key)
         if on_failure == "stop" and (not onp.any(found.d) or found.slope0 == 0):  # ‖∇f‖² can underflow
             reason = "stationary"
             break
+        known_gradient = None
         if constant:
             alpha, known_value = step, None
         else:
@@ -926,6 +984,8 @@ def descent(f, x0, direction, step, *, slope=None, max_iter=100, max_evals=None,
                 counts[key] += getattr(result, key)
             if result.success:
                 alpha, known_value = result.step, result.value
+                if takes_gradient:
+                    known_gradient = result.gradient
             elif on_failure == "skip":
                 alpha = 0.0
             else:

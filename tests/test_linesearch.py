@@ -13,7 +13,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from fgcourse.linesearch import (
-    GOLDEN_RATIO, LINE_PROBLEMS, acceptance_regions, accepted_intervals, armijo, armijo_backtracking,
+    GOLDEN_RATIO, LINE_PROBLEMS, SlopeOracle, StepResult, acceptance_regions, accepted_intervals, armijo, armijo_backtracking,
     backtracking, bracket_widths, convergence_orders, curvature, descent, fitted_order, dichotomy, dichotomy_iterations,
     draw_conditions, exact_step, forward_gradient_direction, golden_section, goldstein, goldstein_backtracking,
     gradient_slope, jvp_slope, line_problem, line_profile, parabola_vertex, parabolic, rate_per_evaluation, steepest_descent,
@@ -345,6 +345,19 @@ def test_every_wolfe_step_satisfies_the_conditions_it_claims(ray, strong, consta
     value, slope = f(x + result.step * d), float(np.dot(grad(f)(x + result.step * d), d))
     assert result.value == value and result.slope == pytest.approx(slope)
     assert wolfe_conditions(value, slope, result.step, phi0, slope0, c1, c2, strong)
+    # the gradient behind the accepted slope comes along, bit for bit ∇f(x + α d)
+    np.testing.assert_array_equal(result.gradient, grad(f)(x + result.step * d))
+    assert result.slope == float(result.gradient @ d)
+
+
+@given(smooth_rays())
+def test_only_a_gradient_computed_at_the_returned_step_is_handed_over(ray):
+    f, x, d = ray
+    assert wolfe(f, jvp_slope(f), x, d).gradient is None  # a JVP never forms ∇f
+    # backtracking computes ∇f only at α = 0, never at the step it accepts
+    backtracked = armijo_backtracking(f, grad(f), x, d)
+    assert backtracked.success and backtracked.step > 0 and backtracked.gradient is None
+    assert exact_step(golden_section, 1.0, 1e-6)(f, grad(f), x, d).gradient is None
 
 
 @given(smooth_rays(), st.booleans())
@@ -363,9 +376,19 @@ def test_slope_oracles_agree_with_autograd():
     f = rosenbrock.f
     x, d = np.array([0.3, -0.4]), np.array([1.0, 2.0])
     expected = float(np.dot(grad(f)(x), d))
-    assert gradient_slope(grad(f)).evaluate(x, d) == (None, pytest.approx(expected))
+    by_gradient = gradient_slope(grad(f))
+    assert by_gradient.evaluate(x, d) == (None, pytest.approx(expected))
+    np.testing.assert_allclose(by_gradient.gradient(x), grad(f)(x))
     value, slope = jvp_slope(f).evaluate(x, d)
     assert value == pytest.approx(f(x)) and slope == pytest.approx(expected)
+    assert jvp_slope(f).gradient is None
+
+
+def test_slope_oracles_reject_a_gradient_counted_as_a_jvp():
+    with pytest.raises(ValueError, match="counter must be 'ngev'"):
+        SlopeOracle(lambda point, d: (None, 0.0), "njev", gradient=lambda point: point)
+    with pytest.raises(ValueError, match="counter"):
+        SlopeOracle(lambda point, d: (None, 0.0), "nfev")
 
 
 @given(smooth_rays(), st.sampled_from([0.1, 0.5, 0.8]))
@@ -534,6 +557,58 @@ def test_descent_with_a_search_decreases_f_and_counts_every_call(step):
     assert result.ngev[-1] == gc.calls
     assert result.nfev[-1] == fc.calls - 1  # f(x_0) is computed once for the record only
     np.testing.assert_allclose(result.values, [rosenbrock.f(x) for x in result.path])
+
+
+def without_gradient_reuse(direction):
+    """The same oracle, minus its ``gradient`` parameter: descent must then call it as direction(x)."""
+    return lambda x: direction(x)
+
+
+@pytest.mark.parametrize("step, saves", [
+    (wolfe, True), (functools.partial(wolfe, strong=False), True), (armijo_backtracking, False),
+    (goldstein_backtracking, False), (exact_step(golden_section, 0.01, 1e-7), False)])
+@pytest.mark.parametrize("slope_kind", ["gradient", "jvp"])
+def test_descent_reuses_the_gradient_at_the_accepted_step_and_nothing_else_changes(step, saves, slope_kind):
+    f, x0, max_iter = rosenbrock.f, np.array([-1.2, 1.0]), 40
+    fc, gc, jc = counted(f), counted(grad(f)), counted(jvp_slope(f).evaluate)
+    slope = gc if slope_kind == "gradient" else SlopeOracle(jc, "njev")
+    reusing = descent(fc, x0, steepest_descent(gc), step, slope=slope, max_iter=max_iter)
+    # f(x_0) is computed once for the record only
+    assert (reusing.nfev[-1], reusing.ngev[-1], reusing.njev[-1]) == (fc.calls - 1, gc.calls, jc.calls)
+    plain = descent(f, x0, without_gradient_reuse(steepest_descent(grad(f))), step,
+                    slope=grad(f) if slope_kind == "gradient" else jvp_slope(f), max_iter=max_iter)
+    assert reusing.reason == plain.reason == "max_iter"
+    np.testing.assert_array_equal(reusing.path, plain.path)
+    np.testing.assert_array_equal(reusing.values, plain.values)
+    np.testing.assert_array_equal(reusing.nfev, plain.nfev)
+    np.testing.assert_array_equal(reusing.njev, plain.njev)
+    # from x_1 on, a gradient slope at the accepted step is the next direction's gradient
+    saved = np.maximum(np.arange(max_iter + 1) - 1, 0) if saves and slope_kind == "gradient" else 0
+    np.testing.assert_array_equal(plain.ngev - reusing.ngev, saved)
+
+
+def test_steepest_descent_uses_a_given_gradient_for_free_and_checks_it():
+    gc = counted(grad(rosenbrock.f))
+    x = np.array([-1.2, 1.0])
+    fresh, given_gradient = steepest_descent(gc)(x), steepest_descent(gc)(x, gradient=grad(rosenbrock.f)(x))
+    assert (fresh.ngev, given_gradient.ngev, gc.calls) == (1, 0, 1)
+    np.testing.assert_array_equal(fresh.d, given_gradient.d)
+    assert fresh.slope0 == given_gradient.slope0
+    with pytest.raises(ValueError, match="gradient must return a vector of the shape of x"):
+        steepest_descent(gc)(x, gradient=np.ones(3))
+
+
+def test_a_failed_search_hands_over_no_gradient():
+    """With on_failure="skip", x_k stays put, so a gradient at the rejected step must not be reused."""
+    def failing(f, slope, x, d, **known):
+        return StepResult(0.5, False, "max_iterations", 0.0, None, 0, 0, 0, gradient=np.full(2, 7.0))
+
+    gc = counted(grad(rosenbrock.f))
+    x0 = np.array([-1.2, 1.0])
+    result = descent(rosenbrock.f, x0, steepest_descent(gc), failing, slope=gc, max_iter=3, on_failure="skip")
+    np.testing.assert_array_equal(result.path, [x0] * 4)
+    np.testing.assert_array_equal(result.ngev, [0, 1, 2, 3])
+    assert gc.calls == 3
 
 
 @given(st.integers(0, 2**32 - 1), st.integers(1, 6))
