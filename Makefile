@@ -33,7 +33,7 @@ book: env assets
 
 # Debian's Chromium for the browser test (root on Debian; elsewhere install it yourself).
 chromium:
-	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 pytest: env
 	$(PY) -m pytest tests -m "not browser"
