@@ -101,6 +101,12 @@ def test_page_works_offline(page, path):
         assert typeset >= raw_math, f"{typeset} of {raw_math} formulas typeset"
     text = article_text(page)
     assert not re.search(r"\\\(|\\\[|\$\$", text), f"raw TeX left in {path.name}"
+    # MyST that was not parsed (a fence closed too early swallows what follows into raw text).
+    raw_myst = page.evaluate(
+        """() => Array.from(document.querySelectorAll('article pre'))
+                  .map(e => e.textContent).filter(t => /^\\s*(```|~~~)?\\s*\\{(prf|exercise|solution)|^:label:/m.test(t))"""
+    )
+    assert raw_myst == [], f"unparsed MyST shown as code in {path.name}: {[t[:80] for t in raw_myst]}"
     # Figures: every image in the article has loaded.
     broken = page.evaluate(
         """() => Array.from(document.querySelectorAll('article img'))
