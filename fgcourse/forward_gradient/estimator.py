@@ -23,7 +23,7 @@ def _jvp_estimate(f, point: np.ndarray, rng, law: TangentLaw, num_tangents: int,
     n = point.shape[-1]
     rows = None if point.ndim == 1 else point.shape[0]
     push_forward = make_jvp(f)(point)
-    total = np.zeros_like(point)
+    total = None  # the first estimate is kept as it is: one tangent costs no extra array
     for _ in range(num_tangents):
         v = law.sample(rng, n, size=rows)
         value, derivative = push_forward(v)
@@ -32,8 +32,12 @@ def _jvp_estimate(f, point: np.ndarray, rng, law: TangentLaw, num_tangents: int,
             kind = "a scalar" if value_shape == () else f"an array of shape {value_shape} (one value per row)"
             raise ValueError(f"f must return {kind}, got an output of shape {value.shape}")
         v *= np.asarray(derivative, dtype=float)[..., None]  # in place: no third array of size n
-        total += v
-    total /= num_tangents
+        if total is None:
+            total = v
+        else:
+            total += v
+    if num_tangents > 1:
+        total /= num_tangents
     return value, total
 
 
