@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 JB_FLAGS := -W -n --keep-going
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: book test env assets chromium notebooks pytest nbval browser benchmarks clean
+.PHONY: book test env assets chromium notebooks pytest nbval lint browser benchmarks clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,12 +39,15 @@ pytest: env
 	$(PY) -m pytest tests -m "not browser"
 
 nbval: env
-	$(PY) -m pytest --nbval $(NOTEBOOKS) --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:randomly
+	$(PY) -m pytest --nbval $(NOTEBOOKS) --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+lint: env
+	$(VENV)/bin/ruff check fgcourse tests benchmarks tools book/_ext
 
 browser: book chromium
 	$(PY) -m pytest tests -m browser
 
-test: pytest nbval browser
+test: lint pytest nbval browser
 
 # Re-execute every notebook and store outputs and widget state (run after editing a notebook).
 notebooks: env

@@ -1,0 +1,137 @@
+"""Shared test helpers: hypothesis strategies, counted calls, central differences, test problems.
+
+Every test module imports what it needs from here instead of writing its own copy
+(``from strategies import counted, central_differences, ...``; ``tests/`` is on the path).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import autograd.numpy as anp
+import numpy as np
+import pytest
+from hypothesis import strategies as st
+
+seeds = st.integers(0, 2**32 - 1)
+"""Seeds for ``numpy.random.default_rng``."""
+
+
+# ------------------------------------------------------------------------------ counted calls
+
+def counted(function):
+    """``function`` wrapped to count its calls in ``wrapper.calls`` (to check reported counts)."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        wrapper.calls += 1
+        return function(*args, **kwargs)
+
+    wrapper.calls = 0
+    return wrapper
+
+
+# ------------------------------------------------------------------------ central differences
+
+def central_differences(f, x, v, h=1e-6):
+    """(f(x + h v) − f(x − h v)) / 2h: the directional derivative, for a function of one array."""
+    x, v = np.asarray(x, dtype=float), np.asarray(v, dtype=float)
+    return (np.asarray(f(x + h * v)) - np.asarray(f(x - h * v))) / (2 * h)
+
+
+def central_gradient(f, x, h=1e-6):
+    """The gradient of a scalar f of one vector by central differences, one coordinate at a time."""
+    x = np.asarray(x, dtype=float)
+    return np.array([central_differences(f, x, np.eye(x.size)[i], h) for i in range(x.size)])
+
+
+# ------------------------------------------------------------------------------ test problems
+
+ILL_CONDITIONED_WEIGHTS = (1.0, 100.0)
+
+
+def ill_conditioned_quadratic(weights=ILL_CONDITIONED_WEIGHTS):
+    """f(x) = ½ Σ_i w_i x_i², row-wise (``(n,)`` -> scalar, ``(B, n)`` -> ``(B,)``); condition max w / min w."""
+    weights = np.asarray(weights, dtype=float)
+
+    def quadratic(x):
+        return 0.5 * anp.sum(weights * x**2, axis=-1)
+
+    return quadratic
+
+
+def quadratic_rows(A, b):
+    """Row-wise ½ xᵀA x + bᵀx for a symmetric A: ``(B, n) -> (B,)``."""
+    return lambda X: 0.5 * anp.sum((X @ A) * X, axis=-1) + X @ b
+
+
+# ------------------------------------------------------------------------------------ chains
+
+ACTIVATIONS = ("tanh", "softplus", "linear")
+
+
+def _layer(A, b, activation):
+    if activation == "tanh":
+        return lambda s: anp.tanh(anp.dot(A, s) + b)
+    if activation == "softplus":
+        return lambda s: anp.logaddexp(0.0, anp.dot(A, s) + b)
+    return lambda s: anp.dot(A, s) + b
+
+
+@st.composite
+def chains(draw, max_steps=6, max_width=6, activations=ACTIVATIONS):
+    """``(fs, s0, u, rng)``: K random layers R^{D_{k-1}} -> R^{D_k}, an input s_0, an output direction u."""
+    widths = draw(st.lists(st.integers(1, max_width), min_size=2, max_size=max_steps + 1))
+    rng = np.random.default_rng(draw(seeds))
+    fs = []
+    for d_in, d_out in zip(widths[:-1], widths[1:]):
+        A = rng.standard_normal((d_out, d_in)) / np.sqrt(d_in)
+        fs.append(_layer(A, 0.1 * rng.standard_normal(d_out), draw(st.sampled_from(activations))))
+    return fs, rng.standard_normal(widths[0]), rng.standard_normal(widths[-1]), rng
+
+
+def composed(fs):
+    """f_K ∘ … ∘ f_1 as one function, the reference autograd differentiates as a whole."""
+    def function(s):
+        for f in fs:
+            s = f(s)
+        return s
+
+    return function
+
+
+# ----------------------------------------------------------------------- the message contract
+
+def assert_names_argument(excinfo: pytest.ExceptionInfo, name: str, *words: str) -> None:
+    """The library's message contract: the error is a TypeError or ValueError whose message
+    starts with the argument's name (or names it, for user functions), says what is accepted
+    ("must") and what was given ("got"/"returned"), and contains ``words``."""
+    error = excinfo.value
+    assert isinstance(error, (TypeError, ValueError)), f"{type(error).__name__}: {error}"
+    message = str(error)
+    assert name in message, f"{name!r} not named in: {message}"
+    assert "must" in message or "could not" in message or "failed" in message, message
+    assert any(word in message for word in ("got", "returned", "failed", "could not")), message
+    for word in words:
+        assert word in message, f"{word!r} not in: {message}"
+
+
+# Bad values that every kind of argument must refuse, for parametrized sweeps.
+NOT_COUNTS = [True, 2.0, "3", None, 1 + 0j]
+NOT_REALS = [True, "1", None, 1 + 2j, [1.0]]
+NOT_RNGS = [None, 1.5, True, "0", np.random.RandomState(0)]
+
+
+def nan_function(x):
+    """A user function that returns NaN everywhere."""
+    return anp.sum(x) * anp.nan
+
+
+def string_function(x):
+    """A user function that returns a string."""
+    return "not a number"
+
+
+def plain_numpy_function(x):
+    """A user function written with plain numpy's dot, which autograd cannot see through."""
+    return np.dot(np.ones(np.shape(x)[-1]), np.asarray(x, dtype=object).T)
