@@ -104,7 +104,8 @@ def test_page_works_offline(page, path):
     # MyST that was not parsed (a fence closed too early swallows what follows into raw text).
     raw_myst = page.evaluate(
         """() => Array.from(document.querySelectorAll('article pre'))
-                  .map(e => e.textContent).filter(t => /^\\s*(```|~~~)?\\s*\\{(prf|exercise|solution)|^:label:/m.test(t))"""
+                  .map(e => e.textContent)
+                  .filter(t => /^\\s*(```|~~~)?\\s*\\{(prf|exercise|solution)|^:label:/m.test(t))"""
     )
     assert raw_myst == [], f"unparsed MyST shown as code in {path.name}: {[t[:80] for t in raw_myst]}"
     # Figures: every image in the article has loaded.
@@ -114,7 +115,8 @@ def test_page_works_offline(page, path):
     )
     assert broken == [], f"images that did not load: {broken}"
     # Widgets: every saved widget view rendered (no fallback text left).
-    views = page.evaluate("() => document.querySelectorAll('script[type=\"application/vnd.jupyter.widget-view+json\"]').length")
+    views = page.evaluate(
+        "() => document.querySelectorAll('script[type=\"application/vnd.jupyter.widget-view+json\"]').length")
     if views:
         page.wait_for_selector(".jupyter-widgets", state="visible", timeout=15000)
     assert page.network_requests == [], f"the page asked the network for {page.network_requests}"
