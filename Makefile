@@ -10,6 +10,8 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 .PHONY: book test env assets chromium notebooks pytest nbval lint browser benchmarks clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
+	@echo "== Creating $(VENV) and installing fgcourse with the book and test tools (pinned by constraints.txt)."
+	@echo "   The first run downloads about 150 packages and takes 1-3 minutes; later runs skip this step."
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[book,test]'
@@ -18,16 +20,29 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 env: $(VENV)/.installed
 
 # MathJax and the ipywidgets HTML manager, pinned in assets/package-lock.json, served by the book itself.
-_build/offline/.done: assets/package.json assets/package-lock.json
+# Only what pages load is copied: MathJax's combined TeX/CHTML component, its fonts, the TeX
+# extensions its autoloader may fetch and the menu; the widget manager's standalone bundle and
+# its icon fonts. The bundle's schema validator (ajv) is given allowUnionTypes, which the widget
+# state schema needs: without it every page with widgets logs a strict-mode warning.
+MATHJAX := assets/node_modules/mathjax/es5
+WIDGETS := assets/node_modules/@jupyter-widgets/html-manager/dist
+_build/offline/.done: assets/package.json assets/package-lock.json Makefile
+	@echo "== Fetching MathJax and the ipywidgets HTML manager (pinned by assets/package-lock.json)."
 	cd assets && npm ci --no-audit --no-fund --loglevel=error
-	rm -rf _build/offline && mkdir -p _build/offline
-	cp -r assets/node_modules/mathjax/es5 _build/offline/mathjax
-	cp -r assets/node_modules/@jupyter-widgets/html-manager/dist _build/offline/html-manager
+	rm -rf _build/offline && mkdir -p _build/offline/mathjax/output/chtml/fonts _build/offline/mathjax/input/tex _build/offline/html-manager
+	cp $(MATHJAX)/tex-chtml.js _build/offline/mathjax/
+	cp -r $(MATHJAX)/output/chtml/fonts/woff-v2 _build/offline/mathjax/output/chtml/fonts/
+	cp -r $(MATHJAX)/input/tex/extensions _build/offline/mathjax/input/tex/
+	cp -r $(MATHJAX)/ui _build/offline/mathjax/
+	cp $(WIDGETS)/*.woff2 _build/offline/html-manager/
+	grep -q 'gt=new(ft())' $(WIDGETS)/embed.js || { echo "embed.js changed: update the ajv patch in the Makefile"; exit 1; }
+	sed 's/gt=new(ft())/gt=new(ft())({allowUnionTypes:!0})/' $(WIDGETS)/embed.js > _build/offline/html-manager/embed.js
 	touch $@
 
 assets: _build/offline/.done
 
 book: env assets
+	@echo "== Building the HTML book into _build/html (about a minute from scratch, seconds when little changed)."
 	$(VENV)/bin/jupyter-book build . $(JB_FLAGS)
 	@echo "Book built: open _build/html/index.html"
 

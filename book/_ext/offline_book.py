@@ -3,9 +3,14 @@
 - Jupyter Book always loads sphinx-thebe, which puts a script pointing at a CDN on every page
   (twice, which also raises a JavaScript error). The book offers no live kernel, so its
   scripts and stylesheet are dropped from every page.
+- The theme's colour mode is set ("auto"), so that no page logs an invalid-mode error.
+- ``book/_static`` adds the course's own stylesheet and script: pages read on a phone without
+  sideways panning (long inline code wraps, wide inline formulas scroll in their own box).
 - The ipywidgets HTML manager typesets widget labels through MathJax 2's ``MathJax.Hub.Queue``;
   the book uses MathJax 3, so a small shim routes those calls to ``MathJax.typesetPromise``.
 """
+
+import pathlib
 
 MATHJAX2_SHIM = """
 (function () {
@@ -35,7 +40,25 @@ def _drop_thebe(app, pagename, templatename, context, doctree):
             context[key] = [asset for asset in context[key] if keep(asset)]
 
 
+def _default_mode(app, pagename, templatename, context, doctree):
+    # pydata-sphinx-theme's layout writes the template variable default_mode into <html data-mode>;
+    # left empty, the first page a reader opens logs "Got invalid theme mode: . Resetting to auto."
+    if not context.get("default_mode"):
+        context["default_mode"] = "auto"
+
+
+STATIC = str(pathlib.Path(__file__).resolve().parents[1] / "_static")
+
+
+def _add_static(app, config):
+    config.html_static_path.append(STATIC)
+
+
 def setup(app):
+    app.connect("config-inited", _add_static)
+    app.add_css_file("fgcourse.css")
+    app.add_js_file("fgcourse.js")
+    app.connect("html-page-context", _default_mode)
     app.connect("html-page-context", _drop_thebe, priority=900)
     app.add_js_file(None, body=MATHJAX2_SHIM, priority=1000)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
