@@ -316,10 +316,10 @@ def check_int_array(name: str, value, *, minimum: int | None = None) -> np.ndarr
         array = np.asarray(value)
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be {accepted}, got {describe(value)}") from None
-    if array.dtype.kind not in "iu":
-        raise TypeError(f"{name} must be {accepted}, got {describe(value)}")
     if array.size == 0:
         raise ValueError(f"{name} must be {accepted}, got an empty array")
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be {accepted}, got {describe(value)}")
     if minimum is not None and np.any(array < minimum):
         raise ValueError(f"{name} must be {accepted}, got {array.min() if array.ndim else array[()]}")
     return array

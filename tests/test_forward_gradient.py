@@ -2,6 +2,7 @@
 
 import itertools
 import math
+import tracemalloc
 from fractions import Fraction
 
 import autograd
@@ -11,11 +12,22 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import (
+    NOT_COUNTS,
+    NOT_RNGS,
+    assert_names_argument,
+    nan_function,
+    plain_numpy_function,
+    quadratic_rows,
+    seeds,
+    string_function,
+)
 
 from fgcourse import forward_gradient as fg
 from fgcourse.forward_gradient import (
     SIGN_EXCESS_CONSTANT,
     adam_long_memory_progress,
+    adam_progress_table,
     coordinate_variances,
     expected_sign_agreement,
     expected_sign_agreement_isotropic,
@@ -55,7 +67,6 @@ def all_laws(n, seed=0):
 
 
 dimensions = st.integers(min_value=1, max_value=8)
-seeds = st.integers(min_value=0, max_value=2**32 - 1)
 law_names = st.sampled_from(["gaussian", "rademacher", "sphere", "rotated rademacher"])
 
 
@@ -70,10 +81,6 @@ def gradients(draw, n):
 
 
 # Row-wise test objectives: each maps (B, n) to (B,), and row b depends only on row b.
-
-def quadratic_rows(A, b):
-    return lambda X: 0.5 * anp.sum((X @ A) * X, axis=1) + X @ b
-
 
 def mlp_loss_rows(inputs, targets, hidden):
     """Squared loss of a one-hidden-layer tanh MLP; each row of X holds all its weights."""
@@ -540,6 +547,255 @@ def test_general_gradients_agree_no_more_than_equal_magnitudes():
         assert exact <= expected_sign_agreement(12) + 1e-12
 
 
+# --------------------------------------------------------------------------- O(n) closed forms
+
+class BasisOnlyLaw(fg.TangentLaw):
+    """Rademacher through its quartic form only: exercises the generic moments of TangentLaw."""
+
+    name = "rademacher by its form"
+
+    def quartic_form(self, b, c):
+        return rademacher.quartic_form(b, c)
+
+    def _draw(self, rng, n, rows):
+        return rademacher.sample(rng, n, size=rows)
+
+
+@given(n=dimensions, name=law_names, seed=seeds, data=st.data())
+def test_closed_form_moments_match_the_quartic_form_against_the_basis(n, name, seed, data):
+    grad = data.draw(gradients(n))
+    law = make_law(name, n, seed)
+    basis = np.eye(n)
+    reference = law.quartic_form(grad, basis)  # the n × n way, as a reference in small n
+    tolerance = 1e-9 * (1 + grad @ grad)
+    assert np.allclose(law.estimate_second_moments(grad), reference, atol=tolerance)
+    assert law.expected_squared_norm(grad) == pytest.approx(np.sum(reference), abs=n * tolerance)
+    assert np.allclose(law.fourth_moments(n), law.quartic_form(basis, basis))
+
+
+def test_generic_moments_of_a_law_given_by_its_form_only():
+    grad = np.random.default_rng(0).standard_normal(7)
+    law = BasisOnlyLaw()
+    assert np.allclose(law.estimate_second_moments(grad), rademacher.estimate_second_moments(grad))
+    assert np.allclose(law.fourth_moments(7), 1.0)
+    assert mean_squared_deviation(law, grad) == pytest.approx(6 * (grad @ grad))
+
+
+@pytest.mark.parametrize("quantity", [
+    lambda g: mean_squared_deviation(rademacher, g),
+    lambda g: mean_squared_deviation(gaussian, g),
+    lambda g: coordinate_variances(sphere, g),
+    lambda g: adam_long_memory_progress(rademacher, g),
+    lambda g: linear_sgd_expected_squared_step(gaussian, g),
+], ids=["msd rademacher", "msd gaussian", "variances sphere", "adam progress", "sgd step"])
+def test_closed_forms_of_a_million_coordinates_hold_no_n_by_n_matrix(quantity):
+    # Timed in benchmarks/bench_forward_gradient.py; here only the memory: an n × n matrix would be 8 TB.
+    grad = np.random.default_rng(0).standard_normal(10**6)
+    tracemalloc.start()
+    try:
+        value = quantity(grad)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert np.all(np.isfinite(value))
+    assert peak < 100e6, f"peak {peak / 1e6:.0f} MB"
+
+
+def test_sign_agreement_distribution_of_a_million_coordinates_in_linear_memory():
+    tracemalloc.start()
+    try:
+        counts, probabilities = sign_agreement_distribution(10**6)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 100e6, f"peak {peak / 1e6:.0f} MB"
+    assert counts[0] == 5 * 10**5 and counts[-1] == 10**6
+    assert probabilities.sum() == pytest.approx(1.0, abs=1e-12)
+    assert counts @ probabilities == pytest.approx(expected_sign_agreement(10**6), rel=1e-13)
+
+
+# --------------------------------------------------------------------------- Adam against its predictions
+
+def test_adam_progress_table_lands_on_the_predictions():
+    # Needs fgcourse.optim with the consolidated names (max_iter, fun_path): branch wt-optim.
+    rows = adam_progress_table([10, 100], 0, num_runs=10)
+    assert [row.n for row in rows] == [10, 100]
+    for row in rows:
+        assert row.adam_predicted == pytest.approx(math.sqrt(row.n))
+        assert row.sign_descent_predicted == pytest.approx(expected_walk_distance(row.n))
+        assert row.adam == pytest.approx(row.adam_predicted, rel=0.15)
+        assert row.sign_descent == pytest.approx(row.sign_descent_predicted, rel=0.15)
+        assert row.sign_descent < row.adam < row.n  # far below the true gradient's n per step
+
+
+# --------------------------------------------------------------------------- bad input
+
+RNG = np.random.default_rng(0)
+Q3 = random_rotation(3, 0)
+
+
+def _f(x):
+    return anp.sum(x**2)
+
+
+def _f_rows(X):
+    return anp.sum(X**2, axis=1)
+
+
+BAD_INPUTS = [
+    # the user's function
+    (lambda: forward_gradient(nan_function, np.ones(3), rademacher, 0), ValueError, "f", ("finite",)),
+    (lambda: forward_gradient(string_function, np.ones(3), rademacher, 0), TypeError, "f", ()),
+    (lambda: forward_gradient(lambda x: x**2, np.ones(2), rademacher, 0), ValueError, "f", ("scalar",)),
+    (lambda: forward_gradient(lambda x: 1j * anp.sum(x), np.ones(2), rademacher, 0), TypeError, "f", ()),
+    (lambda: forward_gradient(np.ones(2), np.ones(2), rademacher, 0), TypeError, "f", ("callable",)),
+    (lambda: forward_gradient(lambda x: anp.sqrt(anp.sum(x * 0.0)), np.ones(2), rademacher, 0), ValueError, "f",
+     ("directional derivative",)),
+    (lambda: forward_gradient_batch(lambda X: anp.sum(X), np.ones((3, 2)), rademacher, 0), ValueError, "f",
+     ("(3,)",)),
+    (lambda: forward_gradient_batch(plain_numpy_function, np.ones((3, 2)), rademacher, 0), TypeError, "f",
+     ("write it with autograd.numpy",)),
+    (lambda: forward_gradient(lambda x: math.exp(x[0]), np.ones(3), rademacher, 0), TypeError, "f",
+     ("write it with autograd.numpy",)),
+    (lambda: forward_gradient_batch(string_function, np.ones((3, 2)), rademacher, 0), TypeError, "f", ()),
+    (lambda: forward_gradient_batch("f", np.ones((3, 2)), rademacher, 0), TypeError, "f", ("callable",)),
+    # points
+    (lambda: forward_gradient(_f, [1.0, np.nan], rademacher, 0), ValueError, "theta", ("finite",)),
+    (lambda: forward_gradient(_f, [1.0, np.inf], rademacher, 0), ValueError, "theta", ("finite",)),
+    (lambda: forward_gradient(_f, np.array([1j, 2.0]), rademacher, 0), TypeError, "theta", ("complex",)),
+    (lambda: forward_gradient(_f, np.ones((2, 2)), rademacher, 0), ValueError, "theta", ("1-d",)),
+    (lambda: forward_gradient(_f, [], rademacher, 0), ValueError, "theta", ()),
+    (lambda: forward_gradient(_f, ["a", "b"], rademacher, 0), TypeError, "theta", ("strings",)),
+    (lambda: forward_gradient(_f, [True, False], rademacher, 0), TypeError, "theta", ("bools",)),
+    (lambda: forward_gradient_batch(_f_rows, np.ones(3), rademacher, 0), ValueError, "thetas", ("2-d",)),
+    (lambda: forward_gradient_batch(_f_rows, [[1.0, np.nan]], rademacher, 0), ValueError, "thetas", ("finite",)),
+    (lambda: forward_gradient_batch(_f_rows, 1j * np.ones((2, 2)), rademacher, 0), TypeError, "thetas",
+     ("complex",)),
+    # laws
+    (lambda: forward_gradient(_f, np.ones(2), "rademachr", 0), ValueError, "law", ("did you mean 'rademacher'",)),
+    (lambda: forward_gradient(_f, np.ones(2), 3, 0), TypeError, "law", ("TangentLaw",)),
+    (lambda: forward_gradient(_f, np.ones(4), rotated(rademacher, Q3), 0), ValueError, "n",
+     ("size of the rotation Q",)),
+    (lambda: mean_squared_deviation("gausian", np.ones(2)), ValueError, "law", ("did you mean 'gaussian'",)),
+    (lambda: mean_squared_deviation(rotated(rademacher, Q3), np.ones(2)), ValueError, "n", ("rotation Q",)),
+    (lambda: mean_squared_deviation(rotated(rademacher, Q3), np.zeros(2)), ValueError, "n", ("rotation Q",)),
+    (lambda: rotated(rademacher, Q3).quartic_form(np.ones(2), np.ones(2)), ValueError, "n", ("rotation Q",)),
+    (lambda: rademacher.quartic_form(np.ones(2), np.ones(3)), ValueError, "c", ("last axis",)),
+    (lambda: rotated(rademacher, [[1.0, 0.5], [0.0, 1.0]]), ValueError, "Q", ("orthogonal",)),
+    (lambda: rotated(rademacher, np.ones((2, 3))), ValueError, "Q", ("square",)),
+    (lambda: rotated(rademacher, np.ones(3)), ValueError, "Q", ("2-d",)),
+    (lambda: rotated(rademacher, 1j * np.eye(2)), TypeError, "Q", ("complex",)),
+    (lambda: rotated(rademacher, [["a", "b"], ["c", "d"]]), TypeError, "Q", ("strings",)),
+    (lambda: rotated(rademacher, [[np.nan, 0.0], [0.0, 1.0]]), ValueError, "Q", ("finite",)),
+    (lambda: rotated("cauchy", np.eye(2)), ValueError, "law", ("gaussian",)),
+    (lambda: gaussian.sample(RNG, 0), ValueError, "n", (">= 1",)),
+    (lambda: gaussian.sample(RNG, 2.5), TypeError, "n", ()),
+    (lambda: gaussian.sample(RNG, True), TypeError, "n", ()),
+    (lambda: gaussian.sample(RNG, 3, size=0), ValueError, "size", (">= 1",)),
+    (lambda: gaussian.sample(RNG, 3, size=True), TypeError, "size", ()),
+    (lambda: gaussian.sample(RNG, 3, size=2.0), TypeError, "size", ()),
+    (lambda: random_rotation(0, 0), ValueError, "n", ()),
+    (lambda: random_rotation(3, None), TypeError, "rng", ()),
+    # counts
+    (lambda: forward_gradient(_f, np.ones(2), rademacher, 0, B=0), ValueError, "B", (">= 1",)),
+    (lambda: forward_gradient_batch(_f_rows, np.ones((2, 2)), rademacher, 0, B=-1), ValueError, "B", ()),
+    (lambda: forward_gradient_samples(rademacher, np.ones(2), 0, 0), ValueError, "num_samples", ()),
+    (lambda: squared_deviations(rademacher, np.ones(2), 0, True), TypeError, "num_samples", ()),
+    (lambda: sign_agreement_counts(rademacher, np.ones(2), 0, 1.5), TypeError, "num_samples", ()),
+    (lambda: sample_sign_descent_progress(rademacher, np.ones(2), 0, 0), ValueError, "num_samples", ()),
+    (lambda: linear_objective_runs(rademacher, np.ones(2), 0, 0), ValueError, "num_steps", ()),
+    (lambda: linear_objective_runs(rademacher, np.ones(2), 0, 3, num_runs=True), TypeError, "num_runs", ()),
+    (lambda: adam_progress_table([10], 0, num_runs=0), ValueError, "num_runs", ()),
+    (lambda: adam_progress_table([10], 0, max_iter=10, window=11), ValueError, "window", ("<= 10",)),
+    (lambda: adam_progress_table([10, 0], 0), ValueError, "ns[1]", ()),
+    (lambda: adam_progress_table(10, 0), TypeError, "ns", ("sequence",)),
+    # gradients and objectives given as vectors
+    (lambda: mean_squared_deviation(rademacher, [1.0, np.nan]), ValueError, "grad", ("finite",)),
+    (lambda: coordinate_variances(rademacher, [1j, 1.0]), TypeError, "grad", ("complex",)),
+    (lambda: sign_agreement_counts(rademacher, np.ones((2, 2)), 0, 10), ValueError, "grad", ()),
+    (lambda: linear_sgd_expected_gain([np.inf]), ValueError, "mu", ()),
+    (lambda: adam_long_memory_progress(rademacher, np.zeros(3)), ValueError, "mu", ("zero",)),
+    (lambda: sign_descent_progress(np.arange(1.0, 21.0)), ValueError, "mu", ("exact progress", "unequal")),
+    (lambda: expected_sign_agreement_isotropic(np.zeros(3)), ValueError, "grad", ("zero",)),
+    (lambda: forward_gradient_mean(np.eye(2), np.ones(3)), ValueError, "second_moment_matrix", ("(3, 3)",)),
+    (lambda: forward_gradient_mean(1j * np.eye(2), np.ones(2)), TypeError, "second_moment_matrix", ()),
+    (lambda: is_unbiased(np.ones((2, 3))), ValueError, "second_moment_matrix", ("square",)),
+    (lambda: is_unbiased(np.eye(2), atol=0.0), ValueError, "atol", ("> 0",)),
+    (lambda: is_unbiased(np.eye(2), atol=True), TypeError, "atol", ()),
+    (lambda: monte_carlo([1.0]), ValueError, "samples", ("at least 2",)),
+    (lambda: monte_carlo([1.0, np.nan]), ValueError, "samples", ("finite",)),
+    (lambda: monte_carlo(["a", "b"]), TypeError, "samples", ()),
+    # options and tuning numbers
+    (lambda: linear_objective_runs(rademacher, np.ones(2), 0, 3, rule="sign-descent"), ValueError, "rule",
+     ("did you mean 'sign_descent'",)),
+    (lambda: linear_objective_runs(rademacher, np.ones(2), 0, 3, rule=None), TypeError, "rule", ()),
+    (lambda: linear_objective_runs(rademacher, np.ones(2), 0, 3, lr=0.0), ValueError, "lr", ()),
+    (lambda: linear_sgd_expected_gain(np.ones(2), lr=-1.0), ValueError, "lr", ()),
+    (lambda: linear_sgd_expected_squared_step(rademacher, np.ones(2), lr="1"), TypeError, "lr", ()),
+    # dimensions of the walk
+    (lambda: expected_walk_distance(0), ValueError, "n", (">= 1",)),
+    (lambda: expected_walk_distance(True), TypeError, "n", ()),
+    (lambda: expected_walk_distance(np.array([1, 0])), ValueError, "n", ()),
+    (lambda: expected_sign_agreement(np.array([True, False])), TypeError, "n", ()),
+    (lambda: expected_sign_agreement([]), ValueError, "n", ("empty",)),
+    (lambda: sign_bound(2.5), TypeError, "n", ()),
+    (lambda: sign_bound("3"), TypeError, "n", ()),
+    (lambda: sign_bound(None), TypeError, "n", ()),
+    (lambda: sign_agreement_distribution(0), ValueError, "n", ()),
+    (lambda: sign_agreement_distribution(np.int64(3) == 3), TypeError, "n", ()),
+]
+
+
+@pytest.mark.parametrize("call, kind, name, words", BAD_INPUTS)
+def test_bad_input_names_the_argument(call, kind, name, words):
+    with pytest.raises(kind) as excinfo:
+        call()
+    assert_names_argument(excinfo, name, *words)
+
+
+@pytest.mark.parametrize("bad", NOT_RNGS, ids=repr)
+@pytest.mark.parametrize("call", [
+    lambda rng: forward_gradient(_f, np.ones(2), rademacher, rng),
+    lambda rng: forward_gradient_batch(_f_rows, np.ones((2, 2)), rademacher, rng),
+    lambda rng: forward_gradient_samples(rademacher, np.ones(2), rng, 3),
+    lambda rng: sign_agreement_counts(rademacher, np.ones(2), rng, 3),
+    lambda rng: linear_objective_runs(rademacher, np.ones(2), rng, 3),
+    lambda rng: gaussian.sample(rng, 3),
+], ids=["forward_gradient", "batch", "samples", "sign counts", "linear runs", "sample"])
+def test_rng_is_a_seed_or_a_generator_only(call, bad):
+    with pytest.raises((TypeError, ValueError)) as excinfo:
+        call(bad)
+    assert_names_argument(excinfo, "rng", "Generator")
+
+
+@pytest.mark.parametrize("bad", NOT_COUNTS, ids=repr)
+def test_counts_refuse_non_integers(bad):
+    with pytest.raises(TypeError) as excinfo:
+        forward_gradient(_f, np.ones(2), rademacher, 0, B=bad)
+    assert_names_argument(excinfo, "B", "integer")
+    with pytest.raises(TypeError) as excinfo:
+        forward_gradient_samples(rademacher, np.ones(2), 0, bad)
+    assert_names_argument(excinfo, "num_samples", "integer")
+
+
+def test_an_int_seed_and_its_generator_give_the_same_draws():
+    f = lambda x: anp.sum(anp.sin(x))
+    assert np.array_equal(forward_gradient(f, np.ones(4), gaussian, 7)[1],
+                          forward_gradient(f, np.ones(4), gaussian, np.random.default_rng(7))[1])
+    assert np.array_equal(sphere.sample(3, 4, size=2), sphere.sample(np.random.default_rng(3), 4, size=2))
+
+
+def test_batch_returns_non_finite_values_at_finite_points_for_the_caller():
+    # An optimizer running many starts turns these into a status; forward_gradient refuses them.
+    values, G = forward_gradient_batch(lambda X: anp.sum(anp.exp(X), axis=1), np.array([[1.0], [1e3]]),
+                                       rademacher, 0)
+    assert np.isfinite(values[0]) and values[1] == np.inf
+    with pytest.raises(ValueError) as excinfo:
+        forward_gradient(lambda x: anp.sum(anp.exp(x)), np.array([1e3]), rademacher, 0)
+    assert_names_argument(excinfo, "f", "finite")
+
+
+
 # --------------------------------------------------------------------------- figures
 
 def test_figures_draw_and_reject_unknown_gradient_shapes():
@@ -551,5 +807,14 @@ def test_figures_draw_and_reject_unknown_gradient_shapes():
     assert isinstance(plots.draw_sign_agreement(7, law="sphere", num_samples=200), Figure)
     assert isinstance(plots.draw_minimal_laws_3d(num_sphere_points=50), Figure)
     assert np.array_equal(plots.example_gradient("dominant", 3), [1.0, 0.05, 0.05])
-    with pytest.raises(ValueError, match="shape must be one of"):
-        plots.example_gradient("flat", 3)
+    for call, name in [(lambda: plots.example_gradient("flat", 3), "shape"),
+                       (lambda: plots.draw_tangent_laws(3, law="cauchy"), "law"),
+                       (lambda: plots.draw_sign_agreement(3, law="rademachr"), "law"),
+                       (lambda: plots.draw_sign_agreement(0), "n"),
+                       (lambda: plots.draw_tangent_laws(3, num_samples=0), "num_samples"),
+                       (lambda: plots.draw_minimal_laws_3d(rng=None), "rng"),
+                       (lambda: plots.draw_linear_objectives(num_steps=True), "num_steps"),
+                       (lambda: plots.draw_sign_excess(1), "n_max")]:
+        with pytest.raises((TypeError, ValueError)) as excinfo:
+            call()
+        assert_names_argument(excinfo, name)

@@ -40,7 +40,9 @@ from .laws import (
 from .signs import (
     LINEAR_RULES,
     SIGN_EXCESS_CONSTANT,
+    AdamProgress,
     adam_long_memory_progress,
+    adam_progress_table,
     expected_sign_agreement,
     expected_sign_agreement_isotropic,
     expected_walk_distance,
@@ -63,5 +65,5 @@ __all__ = [
     "linear_sgd_expected_gain", "linear_sgd_expected_squared_step", "sign_descent_progress",
     "sample_sign_descent_progress", "adam_long_memory_progress", "expected_sign_agreement_isotropic",
     "random_rotation", "sign_agreement_distribution", "LINEAR_RULES",
-    "linear_objective_runs",
+    "linear_objective_runs", "AdamProgress", "adam_progress_table",
 ]

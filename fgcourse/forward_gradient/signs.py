@@ -9,10 +9,19 @@ from __future__ import annotations
 
 import itertools
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
-from fgcourse._checks import check_int, check_int_array, check_option, check_positive, check_rng, check_vector
+from fgcourse._checks import (
+    check_int,
+    check_int_array,
+    check_option,
+    check_positive,
+    check_rng,
+    check_sequence,
+    check_vector,
+)
 
 from .estimator import MonteCarloEstimate, forward_gradient_batch, forward_gradient_samples, monte_carlo
 from .laws import tangent_law
@@ -90,17 +99,19 @@ def sign_agreement_distribution(n: int) -> tuple[np.ndarray, np.ndarray]:
     """The exact law of the number of agreeing coordinates (Rademacher v, equal |∂_i f|).
 
     Returns (counts, probabilities): the count is n/2 + |S_n|/2 and S_n = 2K − n with
-    K ~ Binomial(n, 1/2), so the count is max(K, n − K) and takes the values ⌈n/2⌉..n. The
-    probabilities come from log-binomials (cumulative sums of logs), so large n is fine, in
-    O(n) time and memory.
+    K ~ Binomial(n, 1/2), so the count is max(K, n − K), with values m..n for m = ⌈n/2⌉.
+    P(K = m) = C(2m, m)/4^m for n = 2m and n = 2m − 1 alike; the other binomial
+    probabilities follow by the ratios P(K = k + 1)/P(K = k) = (n − k)/(k + 1), summed as
+    logs: O(n) time and memory, no overflow for large n.
     """
     n = check_int("n", n, minimum=1)
-    log_factorials = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, n + 1, dtype=float)))])
-    k = np.arange(n + 1)
-    probabilities_k = np.exp(log_factorials[n] - log_factorials[k] - log_factorials[n - k] - n * math.log(2))
-    counts = np.arange((n + 1) // 2, n + 1)
+    m = (n + 1) // 2
+    counts = np.arange(m, n + 1)
+    log_ratios = np.log((n - counts[:-1]) / (counts[:-1] + 1.0))
+    log_central = math.log(_central_binomial_ratio(np.array([m]))[0])
+    probabilities_k = np.exp(log_central + np.concatenate([[0.0], np.cumsum(log_ratios)]))
     # max(K, n − K) = c for K = c and K = n − c: two outcomes, one when c = n − c (the tie n/2).
-    probabilities = probabilities_k[counts] + np.where(counts == n - counts, 0.0, probabilities_k[n - counts])
+    probabilities = np.where(counts == n - counts, 1.0, 2.0) * probabilities_k
     return counts.astype(float), probabilities
 
 
@@ -145,8 +156,8 @@ def sign_descent_progress(mu) -> float:
         signs = np.array(list(itertools.product([-1.0, 1.0], repeat=mu.size)))
         return float(np.mean(np.abs(signs @ mu)))
     raise ValueError(
-        f"mu: the exact progress needs all |mu_i| equal (or n <= {ENUMERATION_LIMIT}), got n = {mu.size} with "
-        f"unequal magnitudes; use sample_sign_descent_progress for a Monte-Carlo estimate"
+        f"mu must have all |mu_i| equal (or n <= {ENUMERATION_LIMIT}) for the exact progress, got n = {mu.size} "
+        f"with unequal magnitudes; use sample_sign_descent_progress for a Monte-Carlo estimate"
     )
 
 
@@ -221,3 +232,48 @@ def linear_objective_runs(law, mu, rng, num_steps: int, rule: str = "sgd", num_r
         thetas = thetas - lr * step
         history[:, t] = thetas @ mu
     return history
+
+
+@dataclass(frozen=True)
+class AdamProgress:
+    """Measured and predicted progress per step of Adam on f(θ) = μᵀθ, μ = (1, ..., 1) ∈ R^n.
+
+    ``adam`` is Adam(β1 = 0.9, β2 = 0.999), predicted by :func:`adam_long_memory_progress`;
+    ``sign_descent`` is Adam(β1 = β2 = 0), predicted by :func:`sign_descent_progress`.
+    """
+
+    n: int
+    adam: float
+    adam_predicted: float
+    sign_descent: float
+    sign_descent_predicted: float
+
+
+def adam_progress_table(ns, rng, num_runs: int = 20, max_iter: int = 300,
+                        window: int = 100) -> tuple[AdamProgress, ...]:
+    """Run :func:`fgcourse.optim.minimize` with Adam on f(θ) = μᵀθ, μ = 1 ∈ R^n, for each n of ``ns``.
+
+    Forward gradients (Rademacher, one tangent), learning rate 1, ``num_runs`` runs from θ_0 = 0
+    for ``max_iter`` steps each; the measured progress per step is the mean decrease of f over the
+    last ``window`` steps, divided by ``window``, once the running moments have settled. One row
+    per n, with the predictions ‖μ‖ = √n (Adam with long memory) and E|S_n| (sign descent).
+    """
+    from fgcourse.optim import Adam, minimize  # optim imports this package: import at call time
+
+    ns = check_sequence("ns", ns, lambda name, n: check_int(name, n, minimum=1), what="dimensions")
+    rng = check_rng("rng", rng)
+    num_runs = check_int("num_runs", num_runs, minimum=1)
+    max_iter = check_int("max_iter", max_iter, minimum=1)
+    window = check_int("window", window, minimum=1, maximum=max_iter)
+    rows = []
+    for n in ns:
+        mu = np.ones(n)
+        progress = []
+        for optimizer in (Adam(), Adam(beta1=0.0, beta2=0.0)):
+            result = minimize(lambda X, mu=mu: X @ mu, np.zeros((num_runs, n)), optimizer, lr=1.0,
+                              gradient="forward", law="rademacher", rng=rng, max_iter=max_iter)
+            fun_path = np.asarray(result.fun_path)
+            progress.append(float(np.mean(fun_path[-window - 1] - fun_path[-1]) / window))
+        rows.append(AdamProgress(n, progress[0], adam_long_memory_progress("rademacher", mu),
+                                 progress[1], sign_descent_progress(mu)))
+    return tuple(rows)
