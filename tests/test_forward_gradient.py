@@ -681,6 +681,8 @@ BAD_INPUTS = [
     (lambda: mean_squared_deviation(rotated(rademacher, Q3), np.zeros(2)), ValueError, "n", ("rotation Q",)),
     (lambda: rotated(rademacher, Q3).quartic_form(np.ones(2), np.ones(2)), ValueError, "n", ("rotation Q",)),
     (lambda: rademacher.quartic_form(np.ones(2), np.ones(3)), ValueError, "c", ("last axis",)),
+    (lambda: rademacher.quartic_form(1.0, np.ones(3)), ValueError, "b", ("scalar",)),
+    (lambda: rademacher.quartic_form(np.ones(2), [np.nan, 1.0]), ValueError, "c", ("finite",)),
     (lambda: rotated(rademacher, [[1.0, 0.5], [0.0, 1.0]]), ValueError, "Q", ("orthogonal",)),
     (lambda: rotated(rademacher, np.ones((2, 3))), ValueError, "Q", ("square",)),
     (lambda: rotated(rademacher, np.ones(3)), ValueError, "Q", ("2-d",)),

@@ -103,8 +103,11 @@ class TangentLaw:
 
 
 def _check_form_arguments(law: TangentLaw, b, c) -> tuple[np.ndarray, np.ndarray]:
-    b = check_array("b", b, ndim=tuple(range(1, 33)), min_size=1)
-    c = check_array("c", c, ndim=tuple(range(1, 33)), min_size=1)
+    """b and c: real finite arrays whose last axis has the law's dimension n."""
+    b, c = check_array("b", b, min_size=1), check_array("c", c, min_size=1)
+    for name, array in (("b", b), ("c", c)):
+        if array.ndim == 0:
+            raise ValueError(f"{name} must be an array whose last axis has size n, got a scalar")
     law.check_dimension(b.shape[-1])
     if c.shape[-1] != b.shape[-1]:
         raise ValueError(f"c must have the last axis of b, {b.shape[-1]}, got shape {c.shape}")
