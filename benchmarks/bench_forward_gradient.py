@@ -6,15 +6,20 @@ Prints, side by side in one run:
    one backprop step (autograd reverse mode) on a tanh MLP of depth 64, width 128;
 2. peak traced memory (tracemalloc) of both at depths 4, 16, 64, with and without the
    parameter-sized arrays (v and g, or the gradient) that any method must hold;
-3. the median update time of the two explorers of the notebooks *Tangent laws* and *Sign
+3. the time of the closed forms: the exact sign agreement for n up to 10^9, and the exact
+   mean squared deviation of a Rademacher forward gradient for n = 10^6 (time and peak traced
+   memory; target under 1 s and 100 MB: O(n), no n × n matrix);
+4. the median update time of the two explorers of the notebooks *Tangent laws* and *Sign
    agreement* (after one warm-up pass, as in a live session where the pages exist already).
 
-Run: .venv/bin/python benchmarks/bench_forward_gradient.py
+Run: .venv/bin/python benchmarks/bench_forward_gradient.py [--quick]
+(``--quick``: only the closed forms, part 3, in a few seconds.)
 """
 
 from __future__ import annotations
 
 import os
+import sys
 
 # One BLAS thread: on this shared 2-core machine, threaded BLAS makes timings swing tenfold.
 for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -25,8 +30,14 @@ import numpy as np  # noqa: E402
 from autograd import grad, make_jvp  # noqa: E402
 
 from fgcourse.explorer import median_update_time  # noqa: E402
+from fgcourse.forward_gradient import (  # noqa: E402
+    expected_sign_agreement,
+    forward_gradient,
+    mean_squared_deviation,
+    plots,
+    rademacher,
+)
 from fgcourse.measure import median_seconds, peak_bytes  # noqa: E402
-from fgcourse.forward_gradient import expected_sign_agreement, forward_gradient, plots, rademacher  # noqa: E402
 
 WIDTH, BATCH = 128, 64
 
@@ -51,23 +62,35 @@ def problem(depth: int, seed: int = 0):
     return mlp_loss(depth, inputs), theta
 
 
-
-
-
-
 def steps_for(depth: int):
     f, theta = problem(depth)
     rng = np.random.default_rng(1)
     v = rademacher.sample(rng, theta.size)
     return {
-        "forward gradient step": lambda: forward_gradient(f, theta, rng),
+        "forward gradient step": lambda: forward_gradient(f, theta, rademacher, rng),
         "jvp pass only (v given)": lambda: make_jvp(f)(theta)(v),
         "backprop step": lambda: grad(f)(theta),
         "plain evaluation f(θ)": lambda: f(theta),
     }
 
 
+def closed_forms() -> None:
+    print("exact expected sign agreement (walk formula), median time of one call")
+    for n in (10**3, 10**6, 10**9):
+        seconds = median_seconds(lambda: expected_sign_agreement(n), repeat=5)
+        print(f"  n = {n:>13,}  {1e3 * seconds:8.3f} ms   (target: well under 1 s)")
+    n = 10**6
+    g = np.random.default_rng(0).standard_normal(n)
+    seconds = median_seconds(lambda: mean_squared_deviation(rademacher, g), repeat=5)
+    peak_mb = peak_bytes(lambda: mean_squared_deviation(rademacher, g)) / 1e6
+    print(f"exact mean_squared_deviation(rademacher, g), n = {n:,}: {seconds:.4f} s, peak {peak_mb:.1f} MB"
+          f"   (target < 1 s, < 100 MB; g itself is {g.nbytes / 1e6:.0f} MB)")
+
+
 def main() -> None:
+    if "--quick" in sys.argv[1:]:
+        closed_forms()
+        return
     print(f"tanh MLP, width {WIDTH}, batch {BATCH}, scalar loss; one tangent per forward-gradient step\n")
     depth = 64
     steps = steps_for(depth)
@@ -99,10 +122,7 @@ def main() -> None:
         print(f"  {depth:>5} {param_mb:10.1f} {forward_mb:14.1f} {forward_mb - 2 * param_mb:14.1f} {jvp_mb:9.1f}"
               f" {backprop_mb:9.1f} {backprop_mb - param_mb:14.1f}")
 
-    print("exact expected sign agreement (walk formula), median time of one call")
-    for n in (10**3, 10**6, 10**9):
-        seconds = median_seconds(lambda: expected_sign_agreement(n), repeat=5)
-        print(f"  n = {n:>13,}  {1e3 * seconds:8.3f} ms   (target: well under 1 s)")
+    closed_forms()
 
     print("\nexplorer median update time (draw + PNG), after a warm-up pass over the grid")
     explorers = {

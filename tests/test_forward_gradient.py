@@ -2,6 +2,7 @@
 
 import itertools
 import math
+import tracemalloc
 from fractions import Fraction
 
 import autograd
@@ -11,13 +12,25 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from strategies import (
+    NOT_COUNTS,
+    NOT_RNGS,
+    assert_names_argument,
+    nan_function,
+    plain_numpy_function,
+    quadratic_rows,
+    seeds,
+    string_function,
+)
 
 from fgcourse import forward_gradient as fg
 from fgcourse.forward_gradient import (
     SIGN_EXCESS_CONSTANT,
     adam_long_memory_progress,
+    adam_progress_table,
     coordinate_variances,
     expected_sign_agreement,
+    expected_sign_agreement_isotropic,
     expected_walk_distance,
     forward_gradient,
     forward_gradient_batch,
@@ -25,24 +38,22 @@ from fgcourse.forward_gradient import (
     forward_gradient_samples,
     gaussian,
     is_unbiased,
-    linear_sgd_expected_gain,
     linear_objective_runs,
+    linear_sgd_expected_gain,
     linear_sgd_expected_squared_step,
     mean_squared_deviation,
     monte_carlo,
     rademacher,
     random_rotation,
     rotated,
-    expected_sign_agreement_isotropic,
     sample_sign_descent_progress,
-    sign_descent_progress,
     sign_agreement_counts,
     sign_agreement_distribution,
     sign_bound,
+    sign_descent_progress,
     sphere,
     squared_deviations,
 )
-
 
 # --------------------------------------------------------------------------- strategies
 
@@ -56,7 +67,6 @@ def all_laws(n, seed=0):
 
 
 dimensions = st.integers(min_value=1, max_value=8)
-seeds = st.integers(min_value=0, max_value=2**32 - 1)
 law_names = st.sampled_from(["gaussian", "rademacher", "sphere", "rotated rademacher"])
 
 
@@ -71,10 +81,6 @@ def gradients(draw, n):
 
 
 # Row-wise test objectives: each maps (B, n) to (B,), and row b depends only on row b.
-
-def quadratic_rows(A, b):
-    return lambda X: 0.5 * anp.sum((X @ A) * X, axis=1) + X @ b
-
 
 def mlp_loss_rows(inputs, targets, hidden):
     """Squared loss of a one-hidden-layer tanh MLP; each row of X holds all its weights."""
@@ -227,7 +233,7 @@ def test_coordinate_variances_against_simulation():
 
 def test_forward_gradient_of_a_linear_function_is_v_times_slope():
     mu = np.array([1.0, -2.0, 3.0])
-    value, g = forward_gradient(lambda x: anp.dot(mu, x), np.ones(3), np.random.default_rng(0))
+    value, g = forward_gradient(lambda x: anp.dot(mu, x), np.ones(3), rademacher, 0)
     assert value == pytest.approx(2.0)
     # Rademacher: g = (μ·v) v with v ∈ {±1}^3, so |g_i| = |μ·v| in every coordinate.
     assert np.allclose(np.abs(g), np.abs(g[0]))
@@ -238,7 +244,7 @@ def test_forward_gradient_matches_closed_form_with_the_same_tangent():
     f = lambda x: anp.sum(anp.sin(x) * x**2)
     exact = np.sin(theta) * 2 * theta + np.cos(theta) * theta**2
     for law in all_laws(4):
-        _, g = forward_gradient(f, theta, np.random.default_rng(11), law=law)
+        _, g = forward_gradient(f, theta, law, np.random.default_rng(11))
         v = law.sample(np.random.default_rng(11), 4)
         assert np.allclose(g, (exact @ v) * v)
 
@@ -253,7 +259,7 @@ def test_mean_of_many_forward_gradients_on_random_quadratics(n, seed, name):
     law = make_law(name, n, seed)
     rows = 4000
     f_rows = quadratic_rows(A, b)
-    _, G = forward_gradient_batch(f_rows, np.tile(theta, (rows, 1)), rng, law=law)
+    _, G = forward_gradient_batch(f_rows, np.tile(theta, (rows, 1)), law, rng)
     true_grad = autograd.grad(row_of(f_rows))(theta)
     assert np.allclose(true_grad, A @ theta + b)
     assert_mean_is_close(G, true_grad, law)
@@ -267,7 +273,7 @@ def test_mean_of_many_forward_gradients_on_mlp_losses(seed, name):
     theta = rng.standard_normal(n)
     law = make_law(name, n, seed)
     rows = 3000
-    _, G = forward_gradient_batch(f_rows, np.tile(theta, (rows, 1)), rng, law=law)
+    _, G = forward_gradient_batch(f_rows, np.tile(theta, (rows, 1)), law, rng)
     true_grad = autograd.grad(row_of(f_rows))(theta)
     assert_mean_is_close(G, true_grad, law)
 
@@ -276,7 +282,7 @@ def test_batch_rows_are_independent_forward_gradients_at_their_own_points():
     A = np.diag([1.0, 2.0, 3.0])
     f_rows = quadratic_rows(A, np.zeros(3))
     thetas = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 1.0, 1.0]])
-    values, G = forward_gradient_batch(f_rows, thetas, np.random.default_rng(3), num_tangents=2)
+    values, G = forward_gradient_batch(f_rows, thetas, rademacher, 3, B=2)
     assert np.allclose(values, [0.5, 1.0, 3.0])
     rng = np.random.default_rng(3)
     tangents = [rademacher.sample(rng, 3, size=3) for _ in range(2)]
@@ -288,9 +294,8 @@ def test_batch_rows_are_independent_forward_gradients_at_their_own_points():
 def test_single_point_shares_the_batch_implementation():
     f = lambda x: anp.sum(x**3)
     theta = np.array([1.0, -2.0, 0.5])
-    value, g = forward_gradient(f, theta, np.random.default_rng(5), num_tangents=3)
-    values, G = forward_gradient_batch(lambda X: anp.sum(X**3, axis=1), theta[None, :], np.random.default_rng(5),
-                                       num_tangents=3)
+    value, g = forward_gradient(f, theta, "rademacher", 5, B=3)
+    values, G = forward_gradient_batch(lambda X: anp.sum(X**3, axis=1), theta[None, :], "rademacher", 5, B=3)
     assert value == pytest.approx(values[0])
     assert np.allclose(g, G[0])
 
@@ -305,22 +310,21 @@ def test_reverse_mode_is_never_called(monkeypatch):
     with pytest.raises(AssertionError):  # the patch is live: reverse mode now fails
         autograd.grad(lambda x: anp.sum(x**2))(np.ones(2))
     f = lambda x: anp.sum(anp.tanh(x) ** 2)
-    forward_gradient(f, np.ones(5), np.random.default_rng(0), num_tangents=3)
-    forward_gradient_batch(lambda X: anp.sum(anp.tanh(X) ** 2, axis=1), np.ones((4, 5)), np.random.default_rng(0),
-                           law=gaussian, num_tangents=2)
+    forward_gradient(f, np.ones(5), rademacher, 0, B=3)
+    forward_gradient_batch(lambda X: anp.sum(anp.tanh(X) ** 2, axis=1), np.ones((4, 5)), gaussian, 0, B=2)
 
 
 @pytest.mark.parametrize("law", [rademacher, gaussian], ids=lambda law: law.name)
-def test_variance_drops_like_one_over_num_tangents(law):
+def test_variance_drops_like_one_over_B(law):
     rng = np.random.default_rng(7)
     n, rows = 6, 20_000
     grad = rng.standard_normal(n)
     f_rows = lambda X: X @ grad
     msd = mean_squared_deviation(law, grad)
-    for num_tangents in [1, 4, 16]:
-        _, G = forward_gradient_batch(f_rows, np.zeros((rows, n)), rng, law=law, num_tangents=num_tangents)
+    for B in [1, 4, 16]:
+        _, G = forward_gradient_batch(f_rows, np.zeros((rows, n)), law, rng, B=B)
         estimate = monte_carlo(np.sum((G - grad) ** 2, axis=1))
-        assert abs(estimate.mean - msd / num_tangents) <= 3 * estimate.standard_error
+        assert abs(estimate.mean - msd / B) <= 3 * estimate.standard_error
 
 
 # --------------------------------------------------------------------------- unbiasedness
@@ -359,7 +363,7 @@ def test_exact_sign_agreement_matches_enumeration(n):
 
 def test_sign_agreement_does_not_depend_on_the_signs_of_the_gradient():
     grad = np.array([1.0, -1.0, -1.0, 1.0, 1.0])
-    counts = sign_agreement_counts(grad, rademacher, np.random.default_rng(0), 100_000)
+    counts = sign_agreement_counts(rademacher, grad, 0, 100_000)
     estimate = monte_carlo(counts)
     assert abs(estimate.mean - expected_sign_agreement(5)) <= 4 * estimate.standard_error
 
@@ -419,7 +423,7 @@ def test_vectorized_walk_distance_matches_scalar_calls():
 def test_monte_carlo_sign_agreement_for_other_laws_is_between_chance_and_all():
     grad = np.random.default_rng(1).standard_normal(40)
     for law in all_laws(40):
-        counts = sign_agreement_counts(grad, law, np.random.default_rng(2), 20_000)
+        counts = sign_agreement_counts(law, grad, 2, 20_000)
         assert 20 < counts.mean() < 40
         assert counts.min() >= 0 and counts.max() <= 40
 
@@ -429,10 +433,10 @@ def test_monte_carlo_sign_agreement_for_other_laws_is_between_chance_and_all():
 @given(n=dimensions, seed=seeds, data=st.data())
 def test_linear_sgd_gain_and_step(n, seed, data):
     mu = data.draw(gradients(n))
-    assert linear_sgd_expected_gain(mu, learning_rate=0.1) == pytest.approx(-0.1 * (mu @ mu))
-    assert linear_sgd_expected_squared_step(mu, rademacher) == pytest.approx(n * (mu @ mu), abs=1e-9)
-    assert linear_sgd_expected_squared_step(mu, sphere) == pytest.approx(n * (mu @ mu), abs=1e-9)
-    assert linear_sgd_expected_squared_step(mu, gaussian) == pytest.approx((n + 2) * (mu @ mu), abs=1e-9)
+    assert linear_sgd_expected_gain(mu, lr=0.1) == pytest.approx(-0.1 * (mu @ mu))
+    assert linear_sgd_expected_squared_step(rademacher, mu) == pytest.approx(n * (mu @ mu), abs=1e-9)
+    assert linear_sgd_expected_squared_step(sphere, mu) == pytest.approx(n * (mu @ mu), abs=1e-9)
+    assert linear_sgd_expected_squared_step(gaussian, mu) == pytest.approx((n + 2) * (mu @ mu), abs=1e-9)
 
 
 def test_linear_sgd_gain_and_step_against_simulation():
@@ -443,7 +447,7 @@ def test_linear_sgd_gain_and_step_against_simulation():
         gain = monte_carlo(-(steps @ mu))
         assert abs(gain.mean - linear_sgd_expected_gain(mu)) <= 4 * gain.standard_error
         squared = monte_carlo(np.sum(steps**2, axis=1))
-        assert abs(squared.mean - linear_sgd_expected_squared_step(mu, law)) <= 4 * squared.standard_error
+        assert abs(squared.mean - linear_sgd_expected_squared_step(law, mu)) <= 4 * squared.standard_error
 
 
 def test_sign_descent_progress():
@@ -455,11 +459,11 @@ def test_sign_descent_progress():
     assert sign_descent_progress(big) == pytest.approx(math.sqrt(2 * 10**4 / math.pi), rel=1e-4)
     rng = np.random.default_rng(9)
     mu = rng.standard_normal(12)  # unequal magnitudes: exact by enumeration for n <= 16
-    estimate = sample_sign_descent_progress(mu, rademacher, rng, 100_000)
+    estimate = sample_sign_descent_progress(rademacher, mu, rng, 100_000)
     assert abs(estimate.mean - sign_descent_progress(mu)) <= 4 * estimate.standard_error
     # Any law: sign descent on g never beats sign descent on the true gradient.
     for law in all_laws(12):
-        assert sample_sign_descent_progress(mu, law, rng, 20_000).mean < np.sum(np.abs(mu))
+        assert sample_sign_descent_progress(law, mu, rng, 20_000).mean < np.sum(np.abs(mu))
 
 
 def test_sign_descent_progress_is_twice_the_agreement_excess():
@@ -484,41 +488,41 @@ def test_sign_agreement_distribution_is_exact():
 @pytest.mark.parametrize("law", ["rademacher", "gaussian"])
 def test_linear_objective_runs_match_the_expected_gains(law):
     rng = np.random.default_rng(10)
-    n, steps, runs = 50, 20, 400
+    n, num_steps, runs = 50, 20, 400
     mu = np.ones(n)
-    sgd = linear_objective_runs(mu, steps, rng, law=law, rule="sgd", num_runs=runs, learning_rate=0.1)
+    sgd = linear_objective_runs(law, mu, rng, num_steps, rule="sgd", num_runs=runs, lr=0.1)
     final = monte_carlo(sgd[:, -1])
-    assert abs(final.mean - steps * linear_sgd_expected_gain(mu, 0.1)) <= 4 * final.standard_error
-    sign_steps = linear_objective_runs(mu, steps, rng, law="rademacher", rule="sign_descent", num_runs=runs)
+    assert abs(final.mean - num_steps * linear_sgd_expected_gain(mu, 0.1)) <= 4 * final.standard_error
+    sign_steps = linear_objective_runs("rademacher", mu, rng, num_steps, rule="sign_descent", num_runs=runs)
     final = monte_carlo(sign_steps[:, -1])
-    assert abs(final.mean + steps * sign_descent_progress(mu)) <= 4 * final.standard_error
-    assert -final.mean < steps * n / 4  # far less than the true gradient's steps * n
+    assert abs(final.mean + num_steps * sign_descent_progress(mu)) <= 4 * final.standard_error
+    assert -final.mean < num_steps * n / 4  # far less than the true gradient's steps * n
 
 
 @pytest.mark.parametrize("law", ["rademacher", "gaussian"])
 def test_adam_long_memory_progress_is_the_limit_of_simulated_runs(law):
     rng = np.random.default_rng(12)
     mu = np.where(rng.random(30) < 0.5, -2.0, 1.0)
-    runs = linear_objective_runs(mu, 400, rng, law=law, rule="adam_long_memory", num_runs=200)
+    runs = linear_objective_runs(law, mu, rng, 400, rule="adam_long_memory", num_runs=200)
     late_progress = -(runs[:, -1] - runs[:, -101]) / 100  # per step, once the running means settled
-    assert late_progress.mean() == pytest.approx(adam_long_memory_progress(mu, law), rel=0.05)
+    assert late_progress.mean() == pytest.approx(adam_long_memory_progress(law, mu), rel=0.05)
 
 
 def test_adam_long_memory_progress_closed_forms():
     mu = np.array([1.0, -2.0, 0.5, 3.0])
-    assert adam_long_memory_progress(mu) == pytest.approx(np.linalg.norm(mu))  # Rademacher: ‖μ‖
-    assert adam_long_memory_progress(mu, "sphere") == pytest.approx(np.sum(mu**2 / np.sqrt(
+    assert adam_long_memory_progress("rademacher", mu) == pytest.approx(np.linalg.norm(mu))  # Rademacher: ‖μ‖
+    assert adam_long_memory_progress("sphere", mu) == pytest.approx(np.sum(mu**2 / np.sqrt(
         4 / 6 * (np.sum(mu**2) + 2 * mu**2))))
-    assert adam_long_memory_progress(mu, "gaussian") == pytest.approx(
+    assert adam_long_memory_progress("gaussian", mu) == pytest.approx(
         np.sum(mu**2 / np.sqrt(np.sum(mu**2) + 2 * mu**2)))
-    assert adam_long_memory_progress(np.ones(100)) == pytest.approx(10.0)
+    assert adam_long_memory_progress("rademacher", np.ones(100)) == pytest.approx(10.0)
 
 
 @pytest.mark.parametrize("law", ["gaussian", "sphere"])
 def test_isotropic_sign_agreement_against_monte_carlo(law):
     rng = np.random.default_rng(13)
     for grad in [np.ones(25), rng.standard_normal(25), np.array([3.0, -0.1, 0.2])]:
-        estimate = monte_carlo(sign_agreement_counts(grad, law, rng, 100_000))
+        estimate = monte_carlo(sign_agreement_counts(law, grad, rng, 100_000))
         assert abs(estimate.mean - expected_sign_agreement_isotropic(grad)) <= 4 * estimate.standard_error
 
 
@@ -543,63 +547,255 @@ def test_general_gradients_agree_no_more_than_equal_magnitudes():
         assert exact <= expected_sign_agreement(12) + 1e-12
 
 
+# --------------------------------------------------------------------------- O(n) closed forms
+
+class BasisOnlyLaw(fg.TangentLaw):
+    """Rademacher through its quartic form only: exercises the generic moments of TangentLaw."""
+
+    name = "rademacher by its form"
+
+    def quartic_form(self, b, c):
+        return rademacher.quartic_form(b, c)
+
+    def _draw(self, rng, n, rows):
+        return rademacher.sample(rng, n, size=rows)
+
+
+@given(n=dimensions, name=law_names, seed=seeds, data=st.data())
+def test_closed_form_moments_match_the_quartic_form_against_the_basis(n, name, seed, data):
+    grad = data.draw(gradients(n))
+    law = make_law(name, n, seed)
+    basis = np.eye(n)
+    reference = law.quartic_form(grad, basis)  # the n × n way, as a reference in small n
+    tolerance = 1e-9 * (1 + grad @ grad)
+    assert np.allclose(law.estimate_second_moments(grad), reference, atol=tolerance)
+    assert law.expected_squared_norm(grad) == pytest.approx(np.sum(reference), abs=n * tolerance)
+    assert np.allclose(law.fourth_moments(n), law.quartic_form(basis, basis))
+
+
+def test_generic_moments_of_a_law_given_by_its_form_only():
+    grad = np.random.default_rng(0).standard_normal(7)
+    law = BasisOnlyLaw()
+    assert np.allclose(law.estimate_second_moments(grad), rademacher.estimate_second_moments(grad))
+    assert np.allclose(law.fourth_moments(7), 1.0)
+    assert mean_squared_deviation(law, grad) == pytest.approx(6 * (grad @ grad))
+
+
+@pytest.mark.parametrize("quantity", [
+    lambda g: mean_squared_deviation(rademacher, g),
+    lambda g: mean_squared_deviation(gaussian, g),
+    lambda g: coordinate_variances(sphere, g),
+    lambda g: adam_long_memory_progress(rademacher, g),
+    lambda g: linear_sgd_expected_squared_step(gaussian, g),
+], ids=["msd rademacher", "msd gaussian", "variances sphere", "adam progress", "sgd step"])
+def test_closed_forms_of_a_million_coordinates_hold_no_n_by_n_matrix(quantity):
+    # Timed in benchmarks/bench_forward_gradient.py; here only the memory: an n × n matrix would be 8 TB.
+    grad = np.random.default_rng(0).standard_normal(10**6)
+    tracemalloc.start()
+    try:
+        value = quantity(grad)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert np.all(np.isfinite(value))
+    assert peak < 100e6, f"peak {peak / 1e6:.0f} MB"
+
+
+def test_sign_agreement_distribution_of_a_million_coordinates_in_linear_memory():
+    tracemalloc.start()
+    try:
+        counts, probabilities = sign_agreement_distribution(10**6)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 100e6, f"peak {peak / 1e6:.0f} MB"
+    assert counts[0] == 5 * 10**5 and counts[-1] == 10**6
+    assert probabilities.sum() == pytest.approx(1.0, abs=1e-12)
+    assert counts @ probabilities == pytest.approx(expected_sign_agreement(10**6), rel=1e-13)
+
+
+# --------------------------------------------------------------------------- Adam against its predictions
+
+def test_adam_progress_table_lands_on_the_predictions():
+    # Needs fgcourse.optim with the consolidated names (max_iter, fun_path): branch wt-optim.
+    rows = adam_progress_table([10, 100], 0, num_runs=10)
+    assert [row.n for row in rows] == [10, 100]
+    for row in rows:
+        assert row.adam_predicted == pytest.approx(math.sqrt(row.n))
+        assert row.sign_descent_predicted == pytest.approx(expected_walk_distance(row.n))
+        assert row.adam == pytest.approx(row.adam_predicted, rel=0.15)
+        assert row.sign_descent == pytest.approx(row.sign_descent_predicted, rel=0.15)
+        assert row.sign_descent < row.adam < row.n  # far below the true gradient's n per step
+
+
 # --------------------------------------------------------------------------- bad input
 
-def test_bad_inputs_raise_clear_errors():
-    rng = np.random.default_rng(0)
-    Q = random_orthogonal(3, 0)
-    with pytest.raises(ValueError, match="n must equal the size of the rotation Q"):
-        rotated(rademacher, Q).sample(rng, 4)
-    with pytest.raises(ValueError, match="n must equal"):
-        forward_gradient(lambda x: anp.sum(x), np.ones(4), rng, law=rotated(rademacher, Q))
-    with pytest.raises(ValueError, match="n must be an integer dimension >= 1, got 0"):
-        gaussian.sample(rng, 0)
-    with pytest.raises(TypeError, match="n must be an integer"):
-        gaussian.sample(rng, 2.5)
-    with pytest.raises(ValueError, match="Q must be orthogonal"):
-        rotated(rademacher, [[1.0, 0.5], [0.0, 1.0]])
-    with pytest.raises(ValueError, match="Q must be a square"):
-        rotated(rademacher, np.ones((2, 3)))
-    for not_real in ([["a", "b"], ["c", "d"]], 1j * np.eye(2)):
-        with pytest.raises(TypeError, match="Q must be a real square orthogonal matrix"):
-            rotated(rademacher, not_real)
-    with pytest.raises(ValueError, match="num_tangents must be an integer >= 1, got 0"):
-        forward_gradient(lambda x: anp.sum(x), np.ones(2), rng, num_tangents=0)
-    with pytest.raises(ValueError, match="f must return a scalar"):
-        forward_gradient(lambda x: x**2, np.ones(2), rng)
-    with pytest.raises(ValueError, match=r"f must return an array of shape \(3,\)"):
-        forward_gradient_batch(lambda X: anp.sum(X), np.ones((3, 2)), rng)
-    with pytest.raises(TypeError, match="f must be a callable objective, got ndarray"):
-        forward_gradient(np.ones(2), np.ones(2), rng)
-    with pytest.raises(ValueError, match="n must equal the size of the rotation Q"):
-        rotated(rademacher, Q).quartic_form(np.ones(2), np.ones(2))
-    with pytest.raises(ValueError, match="law must be a TangentLaw or one of"):
-        forward_gradient(lambda x: anp.sum(x), np.ones(2), rng, law="cauchy")
-    with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
-        forward_gradient(lambda x: anp.sum(x), np.ones(2), 0)
-    with pytest.raises(ValueError, match=r"thetas must have shape \(B, n\)"):
-        forward_gradient_batch(lambda X: anp.sum(X, axis=1), np.ones(3), rng)
-    with pytest.raises(ValueError, match="theta must be a non-empty 1-d array"):
-        forward_gradient(lambda x: anp.sum(x), np.ones((2, 2)), rng)
-    with pytest.raises(ValueError, match="n must be an integer >= 1"):
-        expected_walk_distance(0)
-    for bad_n in (0, 2.5, None, "3"):
-        with pytest.raises(ValueError, match="n must be an integer >= 1"):
-            sign_bound(bad_n)
-    with pytest.raises(ValueError, match="grad must hold finite numbers"):
-        mean_squared_deviation(rademacher, [1.0, np.nan])
-    with pytest.raises(ValueError, match="n must equal"):
-        mean_squared_deviation(rotated(rademacher, Q), np.ones(2))
-    with pytest.raises(ValueError, match=r"rule must be one of \('sgd', 'sign_descent', 'adam_long_memory'\)"):
-        linear_objective_runs(np.ones(2), 3, rng, rule="adam")
-    with pytest.raises(ValueError, match="steps must be an integer >= 1"):
-        linear_objective_runs(np.ones(2), 0, rng)
-    with pytest.raises(ValueError, match="exact progress needs all"):
-        sign_descent_progress(np.arange(1.0, 21.0))
-    with pytest.raises(ValueError, match="grad must not be zero"):
-        expected_sign_agreement_isotropic(np.zeros(3))
-    with pytest.raises(ValueError, match="second_moment_matrix must have shape"):
-        forward_gradient_mean(np.eye(2), np.ones(3))
+RNG = np.random.default_rng(0)
+Q3 = random_rotation(3, 0)
+
+
+def _f(x):
+    return anp.sum(x**2)
+
+
+def _f_rows(X):
+    return anp.sum(X**2, axis=1)
+
+
+BAD_INPUTS = [
+    # the user's function
+    (lambda: forward_gradient(nan_function, np.ones(3), rademacher, 0), ValueError, "f", ("finite",)),
+    (lambda: forward_gradient(string_function, np.ones(3), rademacher, 0), TypeError, "f", ()),
+    (lambda: forward_gradient(lambda x: x**2, np.ones(2), rademacher, 0), ValueError, "f", ("scalar",)),
+    (lambda: forward_gradient(lambda x: 1j * anp.sum(x), np.ones(2), rademacher, 0), TypeError, "f", ()),
+    (lambda: forward_gradient(np.ones(2), np.ones(2), rademacher, 0), TypeError, "f", ("callable",)),
+    (lambda: forward_gradient(lambda x: anp.sqrt(anp.sum(x * 0.0)), np.ones(2), rademacher, 0), ValueError, "f",
+     ("directional derivative",)),
+    (lambda: forward_gradient_batch(lambda X: anp.sum(X), np.ones((3, 2)), rademacher, 0), ValueError, "f",
+     ("(3,)",)),
+    (lambda: forward_gradient_batch(plain_numpy_function, np.ones((3, 2)), rademacher, 0), TypeError, "f",
+     ("write it with autograd.numpy",)),
+    (lambda: forward_gradient(lambda x: math.exp(x[0]), np.ones(3), rademacher, 0), TypeError, "f",
+     ("write it with autograd.numpy",)),
+    (lambda: forward_gradient_batch(string_function, np.ones((3, 2)), rademacher, 0), TypeError, "f", ()),
+    (lambda: forward_gradient_batch("f", np.ones((3, 2)), rademacher, 0), TypeError, "f", ("callable",)),
+    # points
+    (lambda: forward_gradient(_f, [1.0, np.nan], rademacher, 0), ValueError, "theta", ("finite",)),
+    (lambda: forward_gradient(_f, [1.0, np.inf], rademacher, 0), ValueError, "theta", ("finite",)),
+    (lambda: forward_gradient(_f, np.array([1j, 2.0]), rademacher, 0), TypeError, "theta", ("complex",)),
+    (lambda: forward_gradient(_f, np.ones((2, 2)), rademacher, 0), ValueError, "theta", ("1-d",)),
+    (lambda: forward_gradient(_f, [], rademacher, 0), ValueError, "theta", ()),
+    (lambda: forward_gradient(_f, ["a", "b"], rademacher, 0), TypeError, "theta", ("strings",)),
+    (lambda: forward_gradient(_f, [True, False], rademacher, 0), TypeError, "theta", ("bools",)),
+    (lambda: forward_gradient_batch(_f_rows, np.ones(3), rademacher, 0), ValueError, "thetas", ("2-d",)),
+    (lambda: forward_gradient_batch(_f_rows, [[1.0, np.nan]], rademacher, 0), ValueError, "thetas", ("finite",)),
+    (lambda: forward_gradient_batch(_f_rows, 1j * np.ones((2, 2)), rademacher, 0), TypeError, "thetas",
+     ("complex",)),
+    # laws
+    (lambda: forward_gradient(_f, np.ones(2), "rademachr", 0), ValueError, "law", ("did you mean 'rademacher'",)),
+    (lambda: forward_gradient(_f, np.ones(2), 3, 0), TypeError, "law", ("TangentLaw",)),
+    (lambda: forward_gradient(_f, np.ones(4), rotated(rademacher, Q3), 0), ValueError, "n",
+     ("size of the rotation Q",)),
+    (lambda: mean_squared_deviation("gausian", np.ones(2)), ValueError, "law", ("did you mean 'gaussian'",)),
+    (lambda: mean_squared_deviation(rotated(rademacher, Q3), np.ones(2)), ValueError, "n", ("rotation Q",)),
+    (lambda: mean_squared_deviation(rotated(rademacher, Q3), np.zeros(2)), ValueError, "n", ("rotation Q",)),
+    (lambda: rotated(rademacher, Q3).quartic_form(np.ones(2), np.ones(2)), ValueError, "n", ("rotation Q",)),
+    (lambda: rademacher.quartic_form(np.ones(2), np.ones(3)), ValueError, "c", ("last axis",)),
+    (lambda: rademacher.quartic_form(1.0, np.ones(3)), ValueError, "b", ("scalar",)),
+    (lambda: rademacher.quartic_form(np.ones(2), [np.nan, 1.0]), ValueError, "c", ("finite",)),
+    (lambda: rotated(rademacher, [[1.0, 0.5], [0.0, 1.0]]), ValueError, "Q", ("orthogonal",)),
+    (lambda: rotated(rademacher, np.ones((2, 3))), ValueError, "Q", ("square",)),
+    (lambda: rotated(rademacher, np.ones(3)), ValueError, "Q", ("2-d",)),
+    (lambda: rotated(rademacher, 1j * np.eye(2)), TypeError, "Q", ("complex",)),
+    (lambda: rotated(rademacher, [["a", "b"], ["c", "d"]]), TypeError, "Q", ("strings",)),
+    (lambda: rotated(rademacher, [[np.nan, 0.0], [0.0, 1.0]]), ValueError, "Q", ("finite",)),
+    (lambda: rotated("cauchy", np.eye(2)), ValueError, "law", ("gaussian",)),
+    (lambda: gaussian.sample(RNG, 0), ValueError, "n", (">= 1",)),
+    (lambda: gaussian.sample(RNG, 2.5), TypeError, "n", ()),
+    (lambda: gaussian.sample(RNG, True), TypeError, "n", ()),
+    (lambda: gaussian.sample(RNG, 3, size=0), ValueError, "size", (">= 1",)),
+    (lambda: gaussian.sample(RNG, 3, size=True), TypeError, "size", ()),
+    (lambda: gaussian.sample(RNG, 3, size=2.0), TypeError, "size", ()),
+    (lambda: random_rotation(0, 0), ValueError, "n", ()),
+    (lambda: random_rotation(3, None), TypeError, "rng", ()),
+    # counts
+    (lambda: forward_gradient(_f, np.ones(2), rademacher, 0, B=0), ValueError, "B", (">= 1",)),
+    (lambda: forward_gradient_batch(_f_rows, np.ones((2, 2)), rademacher, 0, B=-1), ValueError, "B", ()),
+    (lambda: forward_gradient_samples(rademacher, np.ones(2), 0, 0), ValueError, "num_samples", ()),
+    (lambda: squared_deviations(rademacher, np.ones(2), 0, True), TypeError, "num_samples", ()),
+    (lambda: sign_agreement_counts(rademacher, np.ones(2), 0, 1.5), TypeError, "num_samples", ()),
+    (lambda: sample_sign_descent_progress(rademacher, np.ones(2), 0, 0), ValueError, "num_samples", ()),
+    (lambda: linear_objective_runs(rademacher, np.ones(2), 0, 0), ValueError, "num_steps", ()),
+    (lambda: linear_objective_runs(rademacher, np.ones(2), 0, 3, num_runs=True), TypeError, "num_runs", ()),
+    (lambda: adam_progress_table([10], 0, num_runs=0), ValueError, "num_runs", ()),
+    (lambda: adam_progress_table([10], 0, max_iter=10, window=11), ValueError, "window", ("<= 10",)),
+    (lambda: adam_progress_table([10, 0], 0), ValueError, "ns[1]", ()),
+    (lambda: adam_progress_table(10, 0), TypeError, "ns", ("sequence",)),
+    # gradients and objectives given as vectors
+    (lambda: mean_squared_deviation(rademacher, [1.0, np.nan]), ValueError, "grad", ("finite",)),
+    (lambda: coordinate_variances(rademacher, [1j, 1.0]), TypeError, "grad", ("complex",)),
+    (lambda: sign_agreement_counts(rademacher, np.ones((2, 2)), 0, 10), ValueError, "grad", ()),
+    (lambda: linear_sgd_expected_gain([np.inf]), ValueError, "mu", ()),
+    (lambda: adam_long_memory_progress(rademacher, np.zeros(3)), ValueError, "mu", ("zero",)),
+    (lambda: sign_descent_progress(np.arange(1.0, 21.0)), ValueError, "mu", ("exact progress", "unequal")),
+    (lambda: expected_sign_agreement_isotropic(np.zeros(3)), ValueError, "grad", ("zero",)),
+    (lambda: forward_gradient_mean(np.eye(2), np.ones(3)), ValueError, "second_moment_matrix", ("(3, 3)",)),
+    (lambda: forward_gradient_mean(1j * np.eye(2), np.ones(2)), TypeError, "second_moment_matrix", ()),
+    (lambda: is_unbiased(np.ones((2, 3))), ValueError, "second_moment_matrix", ("square",)),
+    (lambda: is_unbiased(np.eye(2), atol=0.0), ValueError, "atol", ("> 0",)),
+    (lambda: is_unbiased(np.eye(2), atol=True), TypeError, "atol", ()),
+    (lambda: monte_carlo([1.0]), ValueError, "samples", ("at least 2",)),
+    (lambda: monte_carlo([1.0, np.nan]), ValueError, "samples", ("finite",)),
+    (lambda: monte_carlo(["a", "b"]), TypeError, "samples", ()),
+    # options and tuning numbers
+    (lambda: linear_objective_runs(rademacher, np.ones(2), 0, 3, rule="sign-descent"), ValueError, "rule",
+     ("did you mean 'sign_descent'",)),
+    (lambda: linear_objective_runs(rademacher, np.ones(2), 0, 3, rule=None), TypeError, "rule", ()),
+    (lambda: linear_objective_runs(rademacher, np.ones(2), 0, 3, lr=0.0), ValueError, "lr", ()),
+    (lambda: linear_sgd_expected_gain(np.ones(2), lr=-1.0), ValueError, "lr", ()),
+    (lambda: linear_sgd_expected_squared_step(rademacher, np.ones(2), lr="1"), TypeError, "lr", ()),
+    # dimensions of the walk
+    (lambda: expected_walk_distance(0), ValueError, "n", (">= 1",)),
+    (lambda: expected_walk_distance(True), TypeError, "n", ()),
+    (lambda: expected_walk_distance(np.array([1, 0])), ValueError, "n", ()),
+    (lambda: expected_sign_agreement(np.array([True, False])), TypeError, "n", ()),
+    (lambda: expected_sign_agreement([]), ValueError, "n", ("empty",)),
+    (lambda: sign_bound(2.5), TypeError, "n", ()),
+    (lambda: sign_bound("3"), TypeError, "n", ()),
+    (lambda: sign_bound(None), TypeError, "n", ()),
+    (lambda: sign_agreement_distribution(0), ValueError, "n", ()),
+    (lambda: sign_agreement_distribution(np.int64(3) == 3), TypeError, "n", ()),
+]
+
+
+@pytest.mark.parametrize("call, kind, name, words", BAD_INPUTS)
+def test_bad_input_names_the_argument(call, kind, name, words):
+    with pytest.raises(kind) as excinfo:
+        call()
+    assert_names_argument(excinfo, name, *words)
+
+
+@pytest.mark.parametrize("bad", NOT_RNGS, ids=repr)
+@pytest.mark.parametrize("call", [
+    lambda rng: forward_gradient(_f, np.ones(2), rademacher, rng),
+    lambda rng: forward_gradient_batch(_f_rows, np.ones((2, 2)), rademacher, rng),
+    lambda rng: forward_gradient_samples(rademacher, np.ones(2), rng, 3),
+    lambda rng: sign_agreement_counts(rademacher, np.ones(2), rng, 3),
+    lambda rng: linear_objective_runs(rademacher, np.ones(2), rng, 3),
+    lambda rng: gaussian.sample(rng, 3),
+], ids=["forward_gradient", "batch", "samples", "sign counts", "linear runs", "sample"])
+def test_rng_is_a_seed_or_a_generator_only(call, bad):
+    with pytest.raises((TypeError, ValueError)) as excinfo:
+        call(bad)
+    assert_names_argument(excinfo, "rng", "Generator")
+
+
+@pytest.mark.parametrize("bad", NOT_COUNTS, ids=repr)
+def test_counts_refuse_non_integers(bad):
+    with pytest.raises(TypeError) as excinfo:
+        forward_gradient(_f, np.ones(2), rademacher, 0, B=bad)
+    assert_names_argument(excinfo, "B", "integer")
+    with pytest.raises(TypeError) as excinfo:
+        forward_gradient_samples(rademacher, np.ones(2), 0, bad)
+    assert_names_argument(excinfo, "num_samples", "integer")
+
+
+def test_an_int_seed_and_its_generator_give_the_same_draws():
+    f = lambda x: anp.sum(anp.sin(x))
+    assert np.array_equal(forward_gradient(f, np.ones(4), gaussian, 7)[1],
+                          forward_gradient(f, np.ones(4), gaussian, np.random.default_rng(7))[1])
+    assert np.array_equal(sphere.sample(3, 4, size=2), sphere.sample(np.random.default_rng(3), 4, size=2))
+
+
+def test_batch_returns_non_finite_values_at_finite_points_for_the_caller():
+    # An optimizer running many starts turns these into a status; forward_gradient refuses them.
+    values, G = forward_gradient_batch(lambda X: anp.sum(anp.exp(X), axis=1), np.array([[1.0], [1e3]]),
+                                       rademacher, 0)
+    assert np.isfinite(values[0]) and values[1] == np.inf
+    with pytest.raises(ValueError) as excinfo:
+        forward_gradient(lambda x: anp.sum(anp.exp(x)), np.array([1e3]), rademacher, 0)
+    assert_names_argument(excinfo, "f", "finite")
+
 
 
 # --------------------------------------------------------------------------- figures
@@ -613,5 +809,14 @@ def test_figures_draw_and_reject_unknown_gradient_shapes():
     assert isinstance(plots.draw_sign_agreement(7, law="sphere", num_samples=200), Figure)
     assert isinstance(plots.draw_minimal_laws_3d(num_sphere_points=50), Figure)
     assert np.array_equal(plots.example_gradient("dominant", 3), [1.0, 0.05, 0.05])
-    with pytest.raises(ValueError, match="shape must be one of"):
-        plots.example_gradient("flat", 3)
+    for call, name in [(lambda: plots.example_gradient("flat", 3), "shape"),
+                       (lambda: plots.draw_tangent_laws(3, law="cauchy"), "law"),
+                       (lambda: plots.draw_sign_agreement(3, law="rademachr"), "law"),
+                       (lambda: plots.draw_sign_agreement(0), "n"),
+                       (lambda: plots.draw_tangent_laws(3, num_samples=0), "num_samples"),
+                       (lambda: plots.draw_minimal_laws_3d(rng=None), "rng"),
+                       (lambda: plots.draw_linear_objectives(num_steps=True), "num_steps"),
+                       (lambda: plots.draw_sign_excess(1), "n_max")]:
+        with pytest.raises((TypeError, ValueError)) as excinfo:
+            call()
+        assert_names_argument(excinfo, name)
