@@ -31,8 +31,8 @@ from fgcourse.forward_gradient import gaussian, rademacher
 from fgcourse.optim import (
     OPTIMIZE_STATUSES,
     OPTIMIZERS,
-    SUCCESS_STATUSES,
     SGD,
+    SUCCESS_STATUSES,
     AdaBelief,
     Adam,
     ClippedSGD,
