@@ -110,6 +110,11 @@ def _state(step: str, value, at: str, shape: tuple | None = None) -> np.ndarray:
 
     Lists and tuples are refused: autograd would carry them as containers, not as states.
     """
+    # The common case, a float array of the right shape, costs one finiteness test: this runs
+    # two or three times per step, and a chain's steps are often cheap.
+    if (type(value) is np.ndarray and value.dtype == np.float64 and (shape is None or value.shape == shape)
+            and np.isfinite(value).all()):
+        return value
     if not isinstance(value, (np.ndarray, numbers.Number, np.number)):
         raise TypeError(f"{step} must return an array of real numbers, returned {describe(value)} at {at}")
     return check_output(step, value, shape, at=at)
