@@ -510,7 +510,7 @@ class ModeTimings:
         measurement can make them touch twice, hence "at every m from there on".
         """
         slower = [r > f for f, r in zip(self.forward_seconds, self.reverse_seconds)]
-        if not slower[-1]:
+        if not slower or not slower[-1]:
             return None
         first = len(slower) - 1
         while first > 0 and slower[first - 1]:

@@ -269,6 +269,10 @@ def test_the_crossover_is_where_reverse_mode_becomes_slower_for_good(forward, re
     assert ModeTimings(100, (50, 100, 150, 200), forward, reverse).crossover == crossover
 
 
+def test_no_timings_have_no_crossover():
+    assert ModeTimings(100, (), (), ()).crossover is None
+
+
 def test_draw_mode_timings_returns_a_figure_with_both_curves():
     from matplotlib.figure import Figure
 
