@@ -48,8 +48,6 @@ def median_ratio(ours, reference, repeat=REPEAT):
     return ours_time, reference_time, ours_time / reference_time
 
 
-
-
 def main():
     rng = np.random.default_rng(0)
     print(f"1. Overhead, chains of width {WIDTH} (median of {REPEAT} alternated runs)")
@@ -77,10 +75,12 @@ def main():
               f"{reference_forward / 1024:18.1f} {reference_reverse / 1024:18.1f}")
 
     print("\n3. Which mode? Jacobian of x -> A x, n = 100 inputs (median of 5, ms)")
-    timings = jacobian_mode_timings(n=100, ms=(25, 50, 100, 150, 200, 300, 400), repeat=5)
+    timings = jacobian_mode_timings(n=100, ms=(25, 50, 100, 150, 200, 300, 400), repeat=5, rng=0)
     print(f"{'m':>6} {'forward':>9} {'reverse':>9}")
     for m, tf, tr in zip(timings.ms, timings.forward_seconds, timings.reverse_seconds):
         print(f"{m:>6} {1e3 * tf:9.2f} {1e3 * tr:9.2f}")
+    crossover = timings.crossover
+    print("reverse mode slower from m =", crossover, "on" if crossover else "(never, up to the largest m)")
 
     print("\n4. Explorer update (draw_memory_timelines, depth 2..64)")
     for width in (16, 64, 256):

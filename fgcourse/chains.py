@@ -1,6 +1,6 @@
 """Forward and reverse mode along a computation chain f = f_K o ... o f_1.
 
-A computation chain (Blondel & Roulet, 2024, section 8.1) evaluates
+A computation chain (``blondel2024elements``, section 8.1) evaluates
 
     s_0 (given),  s_k = f_k(s_{k-1}) for k = 1..K,  f(s_0) = s_K.
 
@@ -17,8 +17,12 @@ from either end:
   needs for its adjoint, then pulls an output direction r_K = u back,
   r_{k-1} = df_k(s_{k-1})^*[r_k]; it keeps all K stored states.
 
-The per-step rules are autograd's: ``make_jvp`` (a true forward pass) for the JVP of
-each step and ``make_vjp`` for its VJP. Nothing is derived by hand.
+The per-step rules are autograd's (``maclaurin2015autograd``): ``make_jvp`` (a true forward
+pass) for the JVP of each step and ``make_vjp`` for its VJP, called through
+:func:`fgcourse._checks.user_jvp` / :func:`~fgcourse._checks.user_vjp` so that a step that fails,
+or that autograd cannot trace, is named (``fs[k] (step f_{k+1})``), and every state, tangent
+and adjoint it returns is checked: a real array of the expected shape, finite. Nothing is
+derived by hand.
 
 Arrays. States, directions and parameters are real numpy arrays of any shape
 (0-d arrays included). :func:`jacobian` flattens: it returns the matrix of shape
@@ -29,18 +33,26 @@ with respect to ``s_0.ravel()[j]``; a scalar counts as an array of size 1.
 from __future__ import annotations
 
 import functools
+import numbers
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import autograd.numpy as anp
 import numpy as np
 
-# autograd's make_jvp / make_vjp without the n-ary (argnum) wrapper that
-# ``from autograd import make_jvp`` adds: the wrapper costs ~5 us per call, and a chain
-# calls the rule once per step. Same functions, same conventions:
-# make_jvp(f, x)(v) -> (f(x), df(x)[v]) and make_vjp(f, x) -> (vjp_fn, f(x)).
-from autograd.core import make_jvp, make_vjp
-
+from fgcourse._checks import (
+    check_array,
+    check_callable,
+    check_instance,
+    check_int,
+    check_option,
+    check_output,
+    check_rng,
+    check_sequence,
+    describe,
+    user_jvp,
+    user_vjp,
+)
 from fgcourse.measure import median_seconds
 
 __all__ = [
@@ -57,6 +69,7 @@ __all__ = [
     "jacobian_cost",
     "ModeTimings",
     "jacobian_mode_timings",
+    "draw_mode_timings",
     "jvp_via_double_vjp",
     "affine_step",
     "dense_layer",
@@ -72,80 +85,39 @@ ACTIVATIONS = {
     "linear": lambda z: z,
 }
 MODES = ("forward", "reverse")
+MAX_TIMED_SIZE = 2000
+"""Largest n and m :func:`jacobian_mode_timings` accepts: n JVPs of an (m, n) matrix stay under a second."""
+MAX_STORED_FLOATS = 10**7
+"""Largest depth x width :func:`memory_curves` accepts: reverse mode stores that many floats."""
 
 
 # ---------------------------------------------------------------------------
-# Input checks: every public function fails early, naming the argument.
+# Chains and what their steps return.
 # ---------------------------------------------------------------------------
 
-def _check_chain(fs, name: str = "fs") -> tuple:
-    if callable(fs):
-        raise TypeError(
-            f"{name} must be a sequence of callables [f_1, ..., f_K], got a single callable "
-            f"{getattr(fs, '__name__', type(fs).__name__)}; wrap it in a list"
-        )
-    if isinstance(fs, (str, bytes)) or not hasattr(fs, "__iter__"):
-        raise TypeError(f"{name} must be a sequence of callables [f_1, ..., f_K], got {type(fs).__name__}")
-    steps = tuple(fs)
-    if not steps:
-        raise ValueError(f"{name} must hold at least one step f_1, got an empty sequence")
-    for index, step in enumerate(steps):
-        if not callable(step):
-            raise TypeError(
-                f"{name}[{index}] (step f_{index + 1}) must be callable array -> array, "
-                f"got {type(step).__name__}: {step!r}"
-            )
-    return steps
+def _step_name(chain: str, index: int) -> str:
+    return f"{chain}[{index}] (step f_{index + 1})"
 
 
-def _check_array(name: str, value) -> np.ndarray:
-    array = np.asarray(value)
-    if array.dtype.kind not in "iuf":
-        raise TypeError(f"{name} must be an array of real numbers, got dtype {array.dtype} ({type(value).__name__})")
-    array = array.astype(float)
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} must be finite, got {np.size(array) - np.isfinite(array).sum()} non-finite entries")
-    return array
+def _steps(name: str, fs) -> tuple:
+    """A chain [f_1, ..., f_K]: a sequence of at least one callable (a lone function is refused)."""
+    steps = check_sequence(name, fs, what="steps [f_1, ..., f_K]")
+    return tuple(check_callable(_step_name(name, k), step, "array -> array") for k, step in enumerate(steps))
 
 
-def _check_direction(name: str, value, shape: tuple, against: str) -> np.ndarray:
-    array = _check_array(name, value)
-    if array.shape != shape:
-        raise ValueError(f"{name} must have the shape of {against}, {shape}, got {array.shape}")
-    return array
+def _state(step: str, value, at: str, shape: tuple | None = None) -> np.ndarray:
+    """What a step returned (s_k, t_k or r_{k-1}): an array of real numbers, of ``shape`` if given, finite.
 
-
-def _check_tree(name: str, value):
-    """Check a parameter w_k: an array or a (nested) tuple/list of arrays."""
-    if isinstance(value, (tuple, list)):
-        return tuple(_check_tree(f"{name}[{i}]", item) for i, item in enumerate(value))
-    return _check_array(name, value)
-
-
-def _run_step(index: int, rule: Callable, *args, chain: str = "fs"):
-    """Apply an autograd rule to step f_{index+1}; turn failures into errors naming the step."""
-    try:
-        return rule(*args)
-    except (TypeError, ValueError, AttributeError) as error:
-        given = args[-1] if args else None
-        what = f"shape {given.shape}" if isinstance(given, np.ndarray) else type(given).__name__
-        raise ValueError(
-            f"{chain}[{index}] (step f_{index + 1}) failed on an input of {what}: {error}. "
-            "Each step must map a numpy array to a numpy array using autograd.numpy."
-        ) from error
-
-
-def _check_state(index: int, name: str, value, chain: str = "fs") -> None:
-    """``name`` is the value step f_{index+1} produced: s_k or t_k (k = index + 1), or r_{k-1}."""
-    step = f"{chain}[{index}] (step f_{index + 1})"
-    if np.asarray(value).dtype.kind not in "iuf":
-        raise TypeError(f"{step} produced {name} of type {type(value).__name__}; "
-                        "each step must return a real numpy array")
-    if not np.isfinite(value).all():
-        raise ValueError(
-            f"{step} produced a non-finite {name}; "
-            "the chain is not differentiable (or overflows) at this s_0"
-        )
+    Lists and tuples are refused: autograd would carry them as containers, not as states.
+    """
+    # The common case, a float array of the right shape, costs one finiteness test: this runs
+    # two or three times per step, and a chain's steps are often cheap.
+    if (type(value) is np.ndarray and value.dtype == np.float64 and (shape is None or value.shape == shape)
+            and np.isfinite(value).all()):
+        return value
+    if not isinstance(value, (np.ndarray, numbers.Number, np.number)):
+        raise TypeError(f"{step} must return an array of real numbers, returned {describe(value)} at {at}")
+    return check_output(step, value, shape, at=at)
 
 
 # ---------------------------------------------------------------------------
@@ -153,31 +125,33 @@ def _check_state(index: int, name: str, value, chain: str = "fs") -> None:
 # between steps; :func:`trace_costs` uses it to measure memory on the real run.
 # ---------------------------------------------------------------------------
 
-def _forward_mode(steps, s, t, observe=None):
+def _forward_mode(steps, s, t, observe=None, chain="fs"):
     """Alg. 8.1: (s_k, t_k) replace (s_{k-1}, t_{k-1}) at every step."""
     if observe:
         observe("start", 0, stored=(), working=(s, t))
     for index, step in enumerate(steps):
-        s, t = _run_step(index, lambda x, d: make_jvp(step, x)(d), s, t)
-        _check_state(index, f"s_{index + 1}", s)
-        _check_state(index, f"t_{index + 1}", t)
+        name = _step_name(chain, index)
+        s_next, t_next = user_jvp(name, step, s, t)
+        s_next = _state(name, s_next, f"s_{index}")
+        t = _state(name, t_next, f"s_{index} (its JVP t_{index + 1})", np.shape(s_next))
+        s = s_next
         if observe:
             observe("forward", index + 1, stored=(), working=(s, t))
     return s, t
 
 
-def _record_tape(steps, s, observe=None):
+def _record_tape(steps, s, observe=None, chain="fs"):
     """Forward pass of Alg. 8.2: store, for each step, s_{k-1} and the VJP closure at s_{k-1}."""
     tape = []
     if observe:
         observe("start", 0, stored=(), working=(s,))
     for index, step in enumerate(steps):
-        step_vjp, s_next = _run_step(index, lambda x: make_vjp(step, x), s)
-        _check_state(index, f"s_{index + 1}", s_next)
-        tape.append((s, step_vjp))
-        s = s_next
+        name = _step_name(chain, index)
+        step_vjp, s_next = user_vjp(name, step, s)
+        tape.append((s, step_vjp, name))
+        s = _state(name, s_next, f"s_{index}")
         if observe:
-            observe("forward", index + 1, stored=[state for state, _ in tape], working=(s,))
+            observe("forward", index + 1, stored=[entry[0] for entry in tape], working=(s,))
     return s, tape
 
 
@@ -189,19 +163,18 @@ def _pull_back(tape, r, release: bool = False, observe=None, output=None):
     """
     entries = tape if release else list(tape)
     if observe:
-        observe("backward", len(entries), stored=[state for state, _ in entries], working=(output, r))
+        observe("backward", len(entries), stored=[entry[0] for entry in entries], working=(output, r))
     for index in range(len(entries) - 1, -1, -1):
-        _, step_vjp = entries.pop()
-        r = step_vjp(r)
-        _check_state(index, f"r_{index}", r)
+        state, step_vjp, name = entries.pop()
+        r = _state(name, step_vjp(r), f"s_{index} (its VJP r_{index})", np.shape(state))
         if observe:
-            observe("backward", index, stored=[state for state, _ in entries], working=(output, r))
+            observe("backward", index, stored=[entry[0] for entry in entries], working=(output, r))
     return r
 
 
 def compose(fs: Sequence[Callable]) -> Callable:
     """The chain as one function, f = f_K o ... o f_1 (to hand to autograd as a whole)."""
-    steps = _check_chain(fs)
+    steps = _steps("fs", fs)
 
     def composed(s):
         for step in steps:
@@ -212,7 +185,7 @@ def compose(fs: Sequence[Callable]) -> Callable:
 
 
 def jvp(fs: Sequence[Callable], s0, v):
-    """Forward mode along the chain (Alg. 8.1): return (s_K, t_K) with t_K = df(s_0)[v].
+    """Forward mode along the chain (Alg. 8.1 of ``blondel2024elements``): (s_K, t_K), t_K = df(s_0)[v].
 
     Starting from t_0 = v, each step computes s_k = f_k(s_{k-1}) and
     t_k = df_k(s_{k-1})[t_{k-1}] in one call of autograd's ``make_jvp``. Only the
@@ -225,9 +198,9 @@ def jvp(fs: Sequence[Callable], s0, v):
     s0 : real array, the input s_0.
     v : real array of the shape of s0, the input direction.
     """
-    steps = _check_chain(fs)
-    s0 = _check_array("s0", s0)
-    v = _check_direction("v", v, s0.shape, "s0")
+    steps = _steps("fs", fs)
+    s0 = check_array("s0", s0)
+    v = check_array("v", v, shape=s0.shape, against="s0")
     return _forward_mode(steps, s0, v)
 
 
@@ -240,12 +213,12 @@ def vjp(fs: Sequence[Callable], s0):
     returns r_0 = df(s_0)^*[u]. ``vjp_fn`` may be called any number of times; the K
     stored states stay alive as long as it does.
     """
-    steps = _check_chain(fs)
-    s0 = _check_array("s0", s0)
+    steps = _steps("fs", fs)
+    s0 = check_array("s0", s0)
     s_out, tape = _record_tape(steps, s0)
 
     def vjp_fn(u):
-        return _pull_back(tape, _check_direction("u", u, np.shape(s_out), "the chain's output s_K"))
+        return _pull_back(tape, check_array("u", u, shape=np.shape(s_out), against="s_K"))
 
     return s_out, vjp_fn
 
@@ -263,10 +236,9 @@ def jacobian(fs: Sequence[Callable], s0, mode: str = "forward") -> np.ndarray:
     column j. ``mode="reverse"``: one forward pass, then M VJPs with the basis vectors
     e_i of the output space; VJP i is row i. Costs: Table 8.1 and :func:`jacobian_cost`.
     """
-    steps = _check_chain(fs)
-    s0 = _check_array("s0", s0)
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    steps = _steps("fs", fs)
+    s0 = check_array("s0", s0)
+    mode = check_option("mode", mode, MODES)
     if mode == "forward":
         if s0.size == 0:  # no input direction: an empty (M, 0) matrix, M from one plain run
             return np.zeros((np.size(_forward_mode(steps, s0, s0)[0]), 0))
@@ -283,51 +255,65 @@ def jacobian(fs: Sequence[Callable], s0, mode: str = "forward") -> np.ndarray:
 
 @dataclass(frozen=True)
 class NetworkGradient:
-    """Loss L(w; x) = loss(s_K) and its gradients: grad_ws[k] = g_{k+1}, grad_x = r_0."""
+    """Loss L(w; x) = loss(s_K) (``fun``) and its gradients: grad_ws[k] = g_{k+1}, grad_x = r_0."""
 
-    value: float
+    fun: float
     grad_ws: tuple
     grad_x: np.ndarray
 
 
+def _parameter(name: str, value):
+    """A parameter w_k: a real finite array, or a (nested) tuple or list of them."""
+    if isinstance(value, (tuple, list)):
+        return tuple(_parameter(f"{name}[{i}]", item) for i, item in enumerate(value))
+    return check_array(name, value)
+
+
+def _parameter_gradient(name: str, g, w, at: str):
+    """g_k as returned by a layer's VJP: the structure and shapes of w_k, real and finite."""
+    if isinstance(w, tuple):
+        if not isinstance(g, (tuple, list)) or len(g) != len(w):
+            raise TypeError(f"{name} must return a gradient with the structure of its parameter, "
+                            f"returned {describe(g)} at {at}")
+        return tuple(_parameter_gradient(name, part, w_part, at) for part, w_part in zip(g, w))
+    return _state(name, g, at, np.shape(w))
+
+
 def network_value_and_grad(layers: Sequence[Callable], x, ws: Sequence, loss: Callable) -> NetworkGradient:
-    """Back-propagation through a feedforward network (Alg. 8.3).
+    """Back-propagation through a feedforward network (Alg. 8.3 of ``blondel2024elements``).
 
     ``layers[k]`` is f_{k+1}(s, w) and ``ws[k]`` its parameter w_{k+1} (an array or a
     tuple of arrays). The forward pass stores each layer's VJP with respect to the pair
-    (s_{k-1}, w_k); ``loss`` maps s_K to a scalar, and u = grad loss(s_K) starts the
-    backward pass (r_{k-1}, g_k) = df_k(s_{k-1}, w_k)^*[r_k]. Returns the loss value,
-    the gradients g_k with respect to every w_k (same structure as ``ws``) and r_0, the
-    gradient with respect to x.
+    (s_{k-1}, w_k); ``loss`` maps s_K to a real scalar, and u = grad loss(s_K) starts the
+    backward pass (r_{k-1}, g_k) = df_k(s_{k-1}, w_k)^*[r_k]. Returns the loss value
+    ``fun``, the gradients g_k with respect to every w_k (same structure as ``ws``) and
+    r_0, the gradient with respect to x.
     """
-    steps = _check_chain(layers, "layers")
-    if not callable(loss):
-        raise TypeError(f"loss must be callable s_K -> scalar, got {type(loss).__name__}")
-    if isinstance(ws, (str, bytes)) or not hasattr(ws, "__len__"):
-        raise TypeError(f"ws must be a sequence of parameters [w_1, ..., w_K], got {type(ws).__name__}")
+    steps = _steps("layers", layers)
+    s = check_array("x", x)
+    ws = check_sequence("ws", ws, _parameter, min_length=0, what="parameters [w_1, ..., w_K]")
     if len(ws) != len(steps):
-        raise ValueError(f"ws must hold one parameter per layer, {len(steps)}, got {len(ws)}")
-    ws = tuple(_check_tree(f"ws[{k}]", w) for k, w in enumerate(ws))
-    s = _check_array("x", x)
+        raise ValueError(f"ws must hold one parameter w_k per layer ({len(steps)}), got {len(ws)}")
+    loss = check_callable("loss", loss, "s_K -> scalar")
 
     # Each layer is seen as a one-argument step on the pair (s_{k-1}, w_k).
-    pair_steps = [functools.partial(_apply_to_pair, layer) for layer in steps]
     tape = []
-    for index, (step, w) in enumerate(zip(pair_steps, ws)):
-        step_vjp, s_next = _run_step(index, lambda pair: make_vjp(step, pair), (s, w), chain="layers")
-        _check_state(index, f"s_{index + 1}", s_next, chain="layers")
-        tape.append(step_vjp)
-        s = s_next
-    loss_vjp, value = make_vjp(loss, s)
-    if np.ndim(value) != 0:
-        raise ValueError(f"loss must return a scalar, got an array of shape {np.shape(value)}")
-    if not np.isfinite(value):
-        raise ValueError(f"loss returned a non-finite value {value} at s_K")
-    r = loss_vjp(1.0)
+    for index, (layer, w) in enumerate(zip(steps, ws)):
+        name = _step_name("layers", index)
+        step_vjp, s_next = user_vjp(name, functools.partial(_apply_to_pair, layer), (s, w))
+        tape.append((s, w, step_vjp, name))
+        s = _state(name, s_next, f"s_{index}")
+    loss_vjp, value = user_vjp("loss", loss, s)
+    value = check_output("loss", value, (), at="s_K")
+    r = check_output("loss", loss_vjp(1.0), np.shape(s), at="s_K (its gradient)")
     grads = [None] * len(tape)
     for index in range(len(tape) - 1, -1, -1):
-        r, grads[index] = tape[index](r)
-    return NetworkGradient(value=float(value), grad_ws=tuple(grads), grad_x=r)
+        state, w, step_vjp, name = tape[index]
+        r_prev, g = step_vjp(r)
+        at = f"s_{index} (its VJP r_{index}, g_{index + 1})"
+        r = _state(name, r_prev, at, np.shape(state))
+        grads[index] = _parameter_gradient(name, g, w, at)
+    return NetworkGradient(fun=float(value), grad_ws=tuple(grads), grad_x=r)
 
 
 def _apply_to_pair(layer, pair):
@@ -337,7 +323,7 @@ def _apply_to_pair(layer, pair):
 
 def affine_step(s, A, b, activation: str = "tanh"):
     """One chain step s -> act(A s + b) with act in {"tanh", "softplus", "linear"}."""
-    return ACTIVATIONS[activation](anp.dot(A, s) + b)
+    return ACTIVATIONS[check_option("activation", activation, ACTIVATIONS)](anp.dot(A, s) + b)
 
 
 def dense_layer(s, w, activation: str = "tanh"):
@@ -346,19 +332,9 @@ def dense_layer(s, w, activation: str = "tanh"):
     return affine_step(s, A, b, activation)
 
 
-def _check_widths(widths) -> tuple:
-    widths = tuple(widths)
-    if len(widths) < 2 or not all(isinstance(d, (int, np.integer)) and d >= 1 for d in widths):
-        raise ValueError(f"widths must be (D_0, ..., D_K) with K >= 1 positive integers, got {widths!r}")
-    return widths
-
-
-def _check_kinds(kinds) -> tuple:
-    kinds = tuple(kinds)
-    unknown = [kind for kind in kinds if kind not in ACTIVATIONS]
-    if not kinds or unknown:
-        raise ValueError(f"kinds must be a non-empty subset of {tuple(ACTIVATIONS)}, got {kinds!r}")
-    return kinds
+def _widths(widths) -> tuple:
+    return check_sequence("widths", widths, lambda name, d: check_int(name, d, minimum=1), min_length=2,
+                          what="widths (D_0, ..., D_K)")
 
 
 def _random_affine(rng: np.random.Generator, d_in: int, d_out: int):
@@ -366,14 +342,16 @@ def _random_affine(rng: np.random.Generator, d_in: int, d_out: int):
     return rng.standard_normal((d_out, d_in)) / np.sqrt(d_in), 0.1 * rng.standard_normal(d_out)
 
 
-def random_chain(rng: np.random.Generator, widths: Sequence[int], kinds=("tanh", "softplus", "linear")):
+def random_chain(rng, widths: Sequence[int], kinds: Sequence[str] = tuple(ACTIVATIONS)):
     """A random chain f_k(s) = act_k(A_k s + b_k) from R^{D_0} to R^{D_K}, and a random s_0.
 
-    ``widths = (D_0, ..., D_K)``; each activation is drawn from ``kinds`` by ``rng``.
-    Returns ``(fs, s0)``.
+    ``rng`` is an int seed or a numpy Generator; ``widths = (D_0, ..., D_K)``; each
+    activation is drawn from ``kinds`` by ``rng``. Returns ``(fs, s0)``.
     """
-    widths = _check_widths(widths)
-    kinds = _check_kinds(kinds)
+    rng = check_rng("rng", rng)
+    widths = _widths(widths)
+    kinds = check_sequence("kinds", kinds, lambda name, kind: check_option(name, kind, ACTIVATIONS),
+                           what="activation names")
     fs = []
     for d_in, d_out in zip(widths[:-1], widths[1:]):
         A, b = _random_affine(rng, d_in, d_out)
@@ -381,13 +359,14 @@ def random_chain(rng: np.random.Generator, widths: Sequence[int], kinds=("tanh",
     return fs, rng.standard_normal(widths[0])
 
 
-def random_network(rng: np.random.Generator, widths: Sequence[int], activation: str = "tanh"):
+def random_network(rng, widths: Sequence[int], activation: str = "tanh"):
     """A random feedforward network: ``(layers, x, ws)`` with dense layers and w_k = (A_k, b_k).
 
     The last layer is linear, as is usual before a loss.
     """
-    widths = _check_widths(widths)
-    _check_kinds((activation,))
+    rng = check_rng("rng", rng)
+    widths = _widths(widths)
+    activation = check_option("activation", activation, ACTIVATIONS)
     K = len(widths) - 1
     layers = [
         functools.partial(dense_layer, activation=activation if k < K - 1 else "linear") for k in range(K)
@@ -426,7 +405,8 @@ class CostTrace:
     timeline: tuple
 
     @property
-    def peak_stored(self) -> int:
+    def peak_states(self) -> int:
+        """The largest number of stored states held at once."""
         return max(event.stored for event in self.timeline)
 
     @property
@@ -455,10 +435,9 @@ def trace_costs(fs: Sequence[Callable], s0, mode: str = "forward", direction=Non
     (forward) or u (reverse); by default an array of ones. Internal intermediates of a
     step (e.g. a pre-activation kept by autograd) are not counted: only chain states.
     """
-    steps = _check_chain(fs)
-    s0 = _check_array("s0", s0)
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    steps = _steps("fs", fs)
+    s0 = check_array("s0", s0)
+    mode = check_option("mode", mode, MODES)
     counter = [0]
     counted = [_counting(step, counter) for step in steps]
     timeline = []
@@ -471,12 +450,13 @@ def trace_costs(fs: Sequence[Callable], s0, mode: str = "forward", direction=Non
         ))
 
     if mode == "forward":
-        v = np.ones_like(s0) if direction is None else _check_direction("direction", direction, s0.shape, "s0")
+        v = np.ones_like(s0) if direction is None else check_array("direction", direction, shape=s0.shape,
+                                                                     against="s0")
         _forward_mode(counted, s0, v, observe)
     else:
         s_out, tape = _record_tape(counted, s0, observe)
         shape = np.shape(s_out)
-        u = np.ones(shape) if direction is None else _check_direction("direction", direction, shape, "s_K")
+        u = np.ones(shape) if direction is None else check_array("direction", direction, shape=shape, against="s_K")
         _pull_back(tape, u, release=True, observe=observe, output=s_out)
     return CostTrace(mode=mode, step_calls=counter[0], timeline=tuple(timeline))
 
@@ -491,7 +471,7 @@ class JacobianCost:
 
 
 def jacobian_cost(D: int, M: int, K: int, mode: str) -> JacobianCost:
-    """Table 8.1, with constants: chain R^D -> R^D (K-1 times) -> R^M, dense step Jacobians.
+    """Table 8.1 of ``blondel2024elements``, with constants: chain R^D -> R^D (K-1 times) -> R^M.
 
     One JVP or VJP costs sum_k D_k D_{k-1} = (K-1) D^2 + M D multiply-adds.
     Forward mode needs D JVPs: (K-1) D^3 + M D^2 = O(M D^2 + K D^3); one JVP holds
@@ -500,11 +480,8 @@ def jacobian_cost(D: int, M: int, K: int, mode: str) -> JacobianCost:
     s_0..s_{K-1}, plus s_K and r_K: K D + 2 M floats. The time ratio forward/reverse is
     exactly D / M.
     """
-    for name, value in (("D", D), ("M", M), ("K", K)):
-        if not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+    D, M, K = (check_int(name, value, minimum=1) for name, value in (("D", D), ("M", M), ("K", K)))
+    mode = check_option("mode", mode, MODES)
     one_pass = (K - 1) * D * D + M * D
     if mode == "forward":
         return JacobianCost(mode, D * one_pass, 2 * max(D, M))
@@ -512,7 +489,7 @@ def jacobian_cost(D: int, M: int, K: int, mode: str) -> JacobianCost:
 
 
 # ---------------------------------------------------------------------------
-# Which mode? Timing the Jacobian of x -> A x (Merkulov's slide, n = 100).
+# Which mode? Timing the Jacobian of x -> A x (merkulov2023slides, n = 100).
 # ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -524,29 +501,60 @@ class ModeTimings:
     forward_seconds: tuple
     reverse_seconds: tuple
 
+    @property
+    def crossover(self) -> int | None:
+        """The smallest measured m from which on reverse mode was slower at every measured m.
+
+        None when reverse mode was still the faster one at the largest m. The time of each
+        mode grows with m at a different rate, so the curves cross once; the noise of a
+        measurement can make them touch twice, hence "at every m from there on".
+        """
+        slower = [r > f for f, r in zip(self.forward_seconds, self.reverse_seconds)]
+        if not slower or not slower[-1]:
+            return None
+        first = len(slower) - 1
+        while first > 0 and slower[first - 1]:
+            first -= 1
+        return self.ms[first]
+
 
 def jacobian_mode_timings(n: int = 100, ms: Sequence[int] = (10, 25, 50, 100, 150, 200, 300, 400),
-                          repeat: int = 5, seed: int = 0) -> ModeTimings:
+                          repeat: int = 5, rng=0) -> ModeTimings:
     """Time :func:`jacobian` of the one-step chain x -> A x, A of shape (m, n), in both modes.
 
     Forward mode makes n JVPs whatever m; reverse mode makes m VJPs. Each value is the
-    median of ``repeat`` runs; the two modes are timed alternately for each m.
+    median of ``repeat`` runs, both modes timed on the same A for each m. ``rng``
+    (an int seed or a Generator) draws x and the matrices A; n and every m are at most
+    ``MAX_TIMED_SIZE``.
     """
-    if not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
-    ms = tuple(ms)
-    if not ms or not all(isinstance(m, (int, np.integer)) and m >= 1 for m in ms):
-        raise ValueError(f"ms must be a non-empty sequence of positive integers, got {ms!r}")
-    if not isinstance(repeat, (int, np.integer)) or repeat < 1:
-        raise ValueError(f"repeat must be a positive integer, got {repeat!r}")
-    rng = np.random.default_rng(seed)
+    n = check_int("n", n, minimum=1, maximum=MAX_TIMED_SIZE)
+    ms = check_sequence("ms", ms, lambda name, m: check_int(name, m, minimum=1, maximum=MAX_TIMED_SIZE),
+                        what="numbers of outputs m")
+    repeat = check_int("repeat", repeat, minimum=1)
+    rng = check_rng("rng", rng)
     x = rng.standard_normal(n)
     forward, reverse = [], []
     for m in ms:
         fs = [functools.partial(affine_step, A=rng.standard_normal((m, n)), b=np.zeros(m), activation="linear")]
-        forward.append(median_seconds(lambda: jacobian(fs, x, "forward"), repeat))
-        reverse.append(median_seconds(lambda: jacobian(fs, x, "reverse"), repeat))
+        forward.append(median_seconds(lambda fs=fs: jacobian(fs, x, "forward"), repeat))
+        reverse.append(median_seconds(lambda fs=fs: jacobian(fs, x, "reverse"), repeat))
     return ModeTimings(n=n, ms=ms, forward_seconds=tuple(forward), reverse_seconds=tuple(reverse))
+
+
+def draw_mode_timings(timings: ModeTimings):
+    """Figure: the time of the full Jacobian in forward and reverse mode against the number of outputs m."""
+    import matplotlib.pyplot as plt
+
+    timings = check_instance("timings", timings, ModeTimings, "a ModeTimings from jacobian_mode_timings()")
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    ax.plot(timings.ms, 1e3 * np.array(timings.forward_seconds), "o-", label=f"forward mode: n = {timings.n} JVPs")
+    ax.plot(timings.ms, 1e3 * np.array(timings.reverse_seconds), "s-", label="reverse mode: m VJPs")
+    ax.axvline(timings.n, color="gray", linestyle=":", label="m = n")
+    ax.set_xlabel("number of outputs m")
+    ax.set_ylabel("time of the full Jacobian (ms)")
+    ax.set_title(f"Jacobian of x -> A x, n = {timings.n}, measured on this machine")
+    ax.legend()
+    return fig
 
 
 # ---------------------------------------------------------------------------
@@ -554,45 +562,48 @@ def jacobian_mode_timings(n: int = 100, ms: Sequence[int] = (10, 25, 50, 100, 15
 # ---------------------------------------------------------------------------
 
 def jvp_via_double_vjp(f: Callable, x, v):
-    """Return (f(x), df(x)[v]) using reverse mode only.
+    """Return (f(x), df(x)[v]) using reverse mode only (section 8.4.4 of ``blondel2024elements``).
 
     l(u) = df(x)^*[u] is linear in u, so its VJP at any point u_0 is its adjoint:
     dl(u_0)^*[v] = df(x)^{**}[v] = df(x)[v]. We take u_0 = 0 and apply autograd's
     ``make_vjp`` to the VJP closure of ``f``.
     """
-    if not callable(f):
-        raise TypeError(f"f must be callable array -> array, got {type(f).__name__}")
-    x = _check_array("x", x)
-    v = _check_direction("v", v, x.shape, "x")
-    f_vjp, y = _run_step(0, lambda point: make_vjp(f, point), x)
-    transpose, _ = make_vjp(f_vjp, np.zeros(np.shape(y)))
-    return y, transpose(v)
+    f = check_callable("f", f, "array -> array")
+    x = check_array("x", x)
+    v = check_array("v", v, shape=x.shape, against="x")
+    f_vjp, y = user_vjp("f", f, x)
+    y = _state("f", y, "x")
+    transpose, _ = user_vjp("f", f_vjp, np.zeros(np.shape(y)))
+    return y, _state("f", transpose(v), "x (the VJP of its VJP)", np.shape(y))
 
 
 # ---------------------------------------------------------------------------
 # The explorer of the notebook: memory over time for one chain depth.
 # ---------------------------------------------------------------------------
 
-def memory_curves(depth: int, width: int = 64, seed: int = 0):
+def memory_curves(depth: int, width: int = 64, rng=0):
     """Traces of one JVP and one VJP along K = ``depth`` steps s -> tanh(s) of width ``width``.
 
     The counts depend only on the widths of the states, not on what the steps compute,
     so the explorer uses cheap element-wise steps to stay fast at large K and width.
+    ``rng`` (an int seed or a Generator) draws s_0; depth x width is at most ``MAX_STORED_FLOATS``.
     """
-    if not isinstance(depth, (int, np.integer)) or depth < 1:
-        raise ValueError(f"depth must be a positive integer, got {depth!r}")
-    if not isinstance(width, (int, np.integer)) or width < 1:
-        raise ValueError(f"width must be a positive integer, got {width!r}")
+    depth = check_int("depth", depth, minimum=1)
+    width = check_int("width", width, minimum=1)
+    if depth * width > MAX_STORED_FLOATS:
+        raise ValueError(f"depth x width must be <= {MAX_STORED_FLOATS} (the floats reverse mode stores), "
+                         f"got {depth} x {width}")
+    rng = check_rng("rng", rng)
     fs = [anp.tanh] * depth
-    s0 = np.random.default_rng(seed).standard_normal(width)
+    s0 = rng.standard_normal(width)
     return trace_costs(fs, s0, "forward"), trace_costs(fs, s0, "reverse")
 
 
-def draw_memory_timelines(depth: int, width: int = 64, seed: int = 0):
+def draw_memory_timelines(depth: int, width: int = 64, rng=0):
     """Figure: floats held over time by forward and reverse mode (like Figs 8.2 and 8.4)."""
     import matplotlib.pyplot as plt
 
-    traces = memory_curves(depth, width, seed)
+    traces = memory_curves(depth, width, rng)
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
     for trace, style in zip(traces, ("o-", "s-")):
         ax.step([e.index for e in trace.timeline], [e.floats for e in trace.timeline], style,

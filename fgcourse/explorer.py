@@ -29,14 +29,43 @@ import base64
 import io
 import statistics
 import time
-from typing import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import ipywidgets as widgets
-import matplotlib
+from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 
+from fgcourse._checks import (
+    call_user,
+    check_callable,
+    check_instance,
+    check_int,
+    check_real,
+    check_sequence,
+    describe,
+)
 from fgcourse.measure import median_seconds
 
 __all__ = ["explorer", "render_png", "common_frame", "median_update_time"]
+
+MAX_DPI = 1000
+"""Largest resolution accepted: a page of 6 x 4 inches is then 24 million pixels."""
+
+
+def _dpi(dpi) -> int:
+    return check_int("dpi", dpi, minimum=1, maximum=MAX_DPI)
+
+
+def _figure(name: str, value) -> Figure:
+    return check_instance(name, value, Figure, "a matplotlib Figure")
+
+
+def _draw(draw: Callable, value, controls: Mapping) -> Figure:
+    """``draw(value, **controls)``, named in its failures, which must return a matplotlib Figure."""
+    fig = call_user("draw", lambda: draw(value, **controls))
+    if not isinstance(fig, Figure):
+        raise TypeError(f"draw must return a matplotlib Figure, returned {describe(fig)} for the value {value!r}")
+    return fig
 
 
 def render_png(fig, dpi: int = 80, frame=None) -> bytes:
@@ -47,6 +76,10 @@ def render_png(fig, dpi: int = 80, frame=None) -> bytes:
     """
     import matplotlib.pyplot as plt
 
+    fig = _figure("fig", fig)
+    dpi = _dpi(dpi)
+    if frame is not None:
+        check_instance("frame", frame, Bbox, "a matplotlib Bbox (from common_frame) or None")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight" if frame is None else frame)
     plt.close(fig)
@@ -61,7 +94,9 @@ def common_frame(figures, pad: float = 0.1):
     ``bbox_inches="tight"`` makes on every render.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.transforms import Bbox
+
+    figures = check_sequence("figures", figures, _figure, what="matplotlib figures")
+    pad = check_real("pad", pad, minimum=0.0)
 
     def renderer(fig):
         if not hasattr(fig.canvas, "get_renderer"):  # a bare Figure(): render it as PNG would
@@ -76,25 +111,20 @@ def _img_html(png: bytes, alt: str) -> str:
     return f'<img src="data:image/png;base64,{data}" alt="{alt}" style="max-width:100%"/>'
 
 
-def _check(draw, name, values, controls):
-    if not callable(draw):
-        raise TypeError(f"draw must be callable (value, **controls) -> Figure, got {type(draw).__name__}")
-    if not isinstance(name, str) or not name:
-        raise TypeError(f"name must be a non-empty string naming the main parameter, got {name!r}")
-    values = list(values)
-    if len(values) < 2:
-        raise ValueError(f"values must hold at least 2 slider values, got {len(values)}")
+def _controls(controls) -> dict:
+    """The other controls: a mapping of draw's keyword names to ipywidgets value widgets."""
+    if controls is None:
+        return {}
+    check_instance("controls", controls, Mapping, "a mapping of draw's keyword names to ipywidgets value widgets")
     for key, control in controls.items():
-        if not isinstance(control, widgets.ValueWidget):
-            raise TypeError(
-                f"controls[{key!r}] must be an ipywidgets value widget (Dropdown, IntSlider, ...), "
-                f"got {type(control).__name__}"
-            )
-    return values
+        check_instance(f"controls key {key!r}", key, str, "a string, a keyword name of draw")
+        check_instance(f"controls[{key!r}]", control, widgets.ValueWidget,
+                       "an ipywidgets value widget (Dropdown, IntSlider, ...)")
+    return dict(controls)
 
 
 def explorer(
-    draw: Callable[..., "matplotlib.figure.Figure"],
+    draw: Callable[..., Figure],
     name: str,
     values: Sequence,
     *,
@@ -125,8 +155,15 @@ def explorer(
     ipywidgets.VBox
         The widget; its ``render(index)`` attribute re-renders one page (used by benchmarks).
     """
-    controls = dict(controls or {})
-    values = _check(draw, name, values, controls)
+    draw = check_callable("draw", draw, "(value, **controls) -> Figure")
+    check_instance("name", name, str, "a non-empty string naming the main parameter")
+    if not name:
+        raise ValueError("name must be a non-empty string naming the main parameter, got ''")
+    values = list(check_sequence("values", values, min_length=2, what="slider values"))
+    controls = _controls(controls)
+    dpi = _dpi(dpi)
+    if description is not None:
+        check_instance("description", description, str, "a string or None")
     labels = [str(v) for v in values]
 
     def html(index: int, fig) -> str:
@@ -134,10 +171,10 @@ def explorer(
 
     def page(index: int) -> str:
         kwargs = {key: control.value for key, control in controls.items()}
-        return html(index, draw(values[index], **kwargs))
+        return html(index, _draw(draw, values[index], kwargs))
 
     initial = {key: control.value for key, control in controls.items()}
-    figures = [draw(value, **initial) for value in values]
+    figures = [_draw(draw, value, initial) for value in values]
     frame = common_frame(figures)
     pages = [widgets.HTML(html(i, fig)) for i, fig in enumerate(figures)]
     stack = widgets.Stack(pages, selected_index=0)
@@ -187,15 +224,21 @@ def median_update_time(draw: Callable, values: Sequence, repeat: int = 1, dpi: i
                        clock: Callable[[], float] = time.perf_counter, **controls) -> float:
     """Median time in seconds of one live update of an :func:`explorer`, ``draw`` plus PNG
     rendering in the explorer's common frame, over ``values`` (each repeated ``repeat`` times);
-    ``clock=time.process_time`` measures CPU time instead."""
+    ``clock=time.process_time`` measures CPU time instead; ``controls`` are passed on to ``draw``."""
     import matplotlib.pyplot as plt
 
-    figures = [draw(value, **controls) for value in values]
+    draw = check_callable("draw", draw, "(value, **controls) -> Figure")
+    values = check_sequence("values", values, what="values of the main parameter")
+    repeat = check_int("repeat", repeat, minimum=1)
+    dpi = _dpi(dpi)
+    clock = check_callable("clock", clock, "() -> seconds")
+    figures = [_draw(draw, value, controls) for value in values]
     frame = common_frame(figures)
     for fig in figures:
         plt.close(fig)
     times = [
-        median_seconds(lambda: render_png(draw(value, **controls), dpi=dpi, frame=frame), repeat=1, clock=clock)
+        median_seconds(lambda value=value: render_png(_draw(draw, value, controls), dpi=dpi, frame=frame),
+                       repeat=1, clock=clock)
         for _ in range(repeat) for value in values
     ]
     return statistics.median(times)

@@ -1,7 +1,7 @@
 """Evaluation traces (Wengert lists) of small scalar programs, read forward and backward.
 
 Running ``f`` on *traced values* records every elementary operation as one entry
-``v_i = phi_i(a_1, ..., a_k)`` of a Wengert list (Wengert 1964; Griewank & Walther 2008).
+``v_i = phi_i(a_1, ..., a_k)`` of a Wengert list (``wengert1964simple``; ``griewank2008evaluating``).
 Naming: the inputs are ``x1, ..., xn``, the recorded entries ``v1, ..., vN`` in evaluation
 order. Constants are *not* variables: they stay literal operands such as ``4 * x1``.
 
@@ -11,21 +11,34 @@ On a :class:`Trace` three columns can be computed, one number per variable:
 - the tangent column ``forward(trace, v)``: ``v_i' = sum_k dphi_i/da_k * a_k'`` with the
   inputs' tangents set to the direction ``v`` (one pass per input direction);
 - the adjoint column ``reverse(trace, u)``: ``vbar_j = sum_i dphi_i/dv_j * vbar_i`` with the
-  output's adjoint set to the seed ``u`` (one pass per output).
+  output's adjoint set to ``u`` (one pass per output).
 
 ``tangent_program`` writes the tangent program a compiler would emit, either naively (every
-value, constants included, gets a tangent) or with known-zero tangents dropped (Belouze's
-report, Program 2), and ``count_operations`` counts its arithmetic.
+value, constants included, gets a tangent) or with known-zero tangents dropped
+(``belouze2022report``, Program 2), and ``count_operations`` counts its arithmetic.
+
+Every public function checks its arguments with :mod:`fgcourse._checks`, and ``f`` is called
+through :func:`fgcourse._checks.call_user`, so that its failures come back naming it.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 import operator
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import Callable
+
+from fgcourse._checks import (
+    call_user,
+    check_bool,
+    check_callable,
+    check_instance,
+    check_int,
+    check_option,
+    check_real,
+    check_sequence,
+)
 
 __all__ = [
     "Trace", "Entry", "Constant", "Statement", "OperationCount", "trace", "forward", "reverse",
@@ -60,7 +73,10 @@ defprimitive("neg", operator.neg, lambda a, out: -1.0, category="additions")
 defprimitive("mul", operator.mul, lambda a, b, out: b, lambda a, b, out: a, category="multiplications", infix="*")
 defprimitive("div", operator.truediv, lambda a, b, out: 1 / b, lambda a, b, out: -out / b,
              category="divisions", infix="/")
-defprimitive("pow", operator.pow, lambda a, b, out: b * a ** (b - 1), lambda a, b, out: out * log(a), infix="**")
+# d(a^b)/da = b a^(b-1), except that a^0 is the constant 1: its derivative is 0 even at a = 0,
+# where b a^(b-1) would divide by zero
+defprimitive("pow", operator.pow, lambda a, b, out: 0.0 if isinstance(b, float) and b == 0.0 else b * a ** (b - 1),
+             lambda a, b, out: out * log(a), infix="**")
 defprimitive("exp", math.exp, lambda a, out: out)
 defprimitive("log", math.log, lambda a, out: 1 / a)
 defprimitive("sqrt", math.sqrt, lambda a, out: 1 / (2 * out))
@@ -182,19 +198,11 @@ def _render(primitive, operands):
     return Symbol(text, operations, level)
 
 
-def _real(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a finite real number, got {value!r}")
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite real number, got {value!r}")
-    return float(value)
-
-
 def _apply(name, *operands):
     """phi(*operands): recorded if an operand is traced, written if symbolic, else evaluated."""
     for x in operands:
         if not isinstance(x, (Tracer, Symbol)):
-            _real(x, f"an operand of {name}")
+            check_real(f"an operand of {name}", x)
     tracers = [x for x in operands if isinstance(x, Tracer)]
     if tracers:
         return tracers[0].tape.record(PRIMITIVES[name], operands)
@@ -255,13 +263,17 @@ class Trace:
             _apply(entry.primitive, *(x.value if isinstance(x, Constant) else names[x] for x in entry.operands)).text
             for entry in self.entries]
 
-    def table(self, direction=None, seed=None, markdown=False, digits=6):
-        """The trace as a table, one row per variable: primal, and tangent / adjoint if asked."""
+    def table(self, v=None, u=None, markdown=False, digits=6):
+        """The trace as a table, one row per variable: the primal column, the tangent column along
+        the input direction ``v`` and the adjoint column for the output's adjoint ``u``, if given;
+        numbers with ``digits`` decimals, as plain text or (``markdown=True``) a Markdown table."""
+        markdown = check_bool("markdown", markdown)
+        digits = check_int("digits", digits, minimum=0, maximum=17)
         columns = {"variable": self.names, "definition": self.definitions(), "primal": self.primal}
-        if direction is not None:
-            columns["tangent"] = forward(self, direction)
-        if seed is not None:
-            columns["adjoint"] = reverse(self, seed)
+        if v is not None:
+            columns["tangent"] = _tangent_column(self, _direction("v", v, self.n_inputs))
+        if u is not None:
+            columns["adjoint"] = _adjoint_column(self, check_real("u", u))
         rows = [[f"{x:.{digits}f}" if isinstance(x, float) else x for x in row] for row in zip(*columns.values())]
         if markdown:
             lines = [list(columns), ["---"] * len(columns)] + rows
@@ -297,12 +309,10 @@ class _Tape:
 
 def trace(f, *inputs) -> Trace:
     """Run ``f(x1, ..., xn)`` once on traced inputs and return its Wengert list."""
-    if not callable(f):
-        raise TypeError(f"f must be callable, got {f!r}")
-    if not inputs:
-        raise ValueError("trace needs at least one input value, got none")
-    tape = _Tape([_real(x, f"input x{k + 1}") for k, x in enumerate(inputs)])
-    out = f(*(Tracer(tape, k, value) for k, value in enumerate(tape.primal)))
+    f = check_callable("f", f, "(x1, ..., xn) -> a value computed from them")
+    inputs = check_sequence("inputs", inputs, check_real, what="input values x1, ..., xn")
+    tape = _Tape(list(inputs))
+    out = call_user("f", f, *(Tracer(tape, k, value) for k, value in enumerate(tape.primal)))
     if not (isinstance(out, Tracer) and out.tape is tape):
         raise TypeError(f"f must return a traced value computed from its inputs, got {out!r}; "
                         "a constant or a value from another trace has no derivative to follow")
@@ -319,48 +329,61 @@ def _local_partials(trace, i):
     try:
         return [(x, _checked(primitive.partials[k](*values, out), what))
                 for k, x in enumerate(entry.operands) if not isinstance(x, Constant)]
-    except (ZeroDivisionError, OverflowError):
-        raise ValueError(f"{what} is undefined") from None
+    except (ZeroDivisionError, OverflowError) as error:
+        raise ValueError(f"{what} could not be computed ({error}): f is not differentiable at this point") from None
 
 
-def _sequence(values, length, name):
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__") or len(values) != length:
-        raise ValueError(f"{name} must be a sequence of {length} value(s), one per input, got {values!r}")
-    return list(values)
+def _trace(name, value) -> Trace:
+    return check_instance(name, value, Trace, "a Trace from fgcourse.trace.trace()")
 
 
-def _vector(values, length, name):
-    return [_real(x, f"{name}[{k}]") for k, x in enumerate(_sequence(values, length, name))]
+def _direction(name, values, n_inputs) -> tuple:
+    """One real number per input: an input direction v (the tangents of jvp)."""
+    return check_sequence(name, values, check_real, min_length=n_inputs, max_length=n_inputs,
+                          what="real numbers (one per input)")
 
 
-def forward(trace: Trace, direction) -> tuple[float, ...]:
-    """The tangent column: ``v_i' = sum_k dphi_i/da_k * a_k'``, inputs' tangents = ``direction``."""
-    tangent = _vector(direction, trace.n_inputs, "direction")
+def _tangent_column(trace, v):
+    tangent = list(v)
     for i in range(len(trace.entries)):
         tangent.append(sum(partial * tangent[j] for j, partial in _local_partials(trace, i)))
     return tuple(tangent)
 
 
-def reverse(trace: Trace, seed=1.0) -> tuple[float, ...]:
-    """The adjoint column: ``vbar_j = sum_i dphi_i/dv_j * vbar_i``, output's adjoint = ``seed``."""
+def _adjoint_column(trace, u):
     adjoint = [0.0] * len(trace.primal)
-    adjoint[trace.output] = _real(seed, "seed")
+    adjoint[trace.output] = u
     for i in reversed(range(len(trace.entries))):
         for j, partial in _local_partials(trace, i):
             adjoint[j] += partial * adjoint[trace.n_inputs + i]
     return tuple(adjoint)
 
 
+def forward(trace: Trace, v) -> tuple[float, ...]:
+    """The tangent column: ``v_i' = sum_k dphi_i/da_k * a_k'``, the inputs' tangents set to ``v``."""
+    trace = _trace("trace", trace)
+    return _tangent_column(trace, _direction("v", v, trace.n_inputs))
+
+
+def reverse(trace: Trace, u=1.0) -> tuple[float, ...]:
+    """The adjoint column: ``vbar_j = sum_i dphi_i/dv_j * vbar_i``, the output's adjoint set to ``u``."""
+    trace = _trace("trace", trace)
+    return _adjoint_column(trace, check_real("u", u))
+
+
 def jvp(f, primals, tangents):
-    """``(f(x), J_f(x) v)`` by one forward pass over the trace of f at ``primals``."""
+    """``(f(x), J_f(x) v)`` by one forward pass over the trace of f at ``primals`` (v = ``tangents``)."""
+    primals = check_sequence("primals", primals, check_real, what="input values x1, ..., xn")
     recorded = trace(f, *primals)
-    return recorded.value, forward(recorded, tangents)[recorded.output]
+    return recorded.value, _tangent_column(recorded, _direction("tangents", tangents, recorded.n_inputs))[
+        recorded.output]
 
 
 def vjp(f, primals):
     """``(f(x), u -> u J_f(x))``: trace once, then one reverse pass per call of the returned function."""
+    primals = check_sequence("primals", primals, check_real, what="input values x1, ..., xn")
     recorded = trace(f, *primals)
-    return recorded.value, lambda u: reverse(recorded, u)[:recorded.n_inputs]
+    return recorded.value, lambda u: _adjoint_column(recorded, check_real("u", u))[:recorded.n_inputs]
 
 
 # --- tangent programs and known-zero tangents --------------------------------------------------
@@ -415,8 +438,11 @@ def tangent_program(trace: Trace, simplify=False, active=None) -> tuple[Statemen
     entry all of whose operands have known-zero tangents gets no tangent statement.
     Constants are written with six significant digits: the program is for reading.
     """
-    active = [True] * trace.n_inputs if active is None else [
-        bool(a) for a in _sequence(active, trace.n_inputs, "active")]
+    trace = _trace("trace", trace)
+    simplify = check_bool("simplify", simplify)
+    active = [True] * trace.n_inputs if active is None else list(check_sequence(
+        "active", active, check_bool, min_length=trace.n_inputs, max_length=trace.n_inputs,
+        what="bools (one per input)"))
     names, program, tangents, counter = trace.names, [], {}, 0
 
     def emit(target, value, role):
@@ -452,14 +478,19 @@ def tangent_program(trace: Trace, simplify=False, active=None) -> tuple[Statemen
     return tuple(program)
 
 
+def _program(program) -> tuple:
+    return check_sequence("program", program, lambda name, statement: check_instance(
+        name, statement, Statement, "a Statement of tangent_program()"), what="statements of tangent_program()")
+
+
 def format_program(program) -> str:
     """One statement per line."""
-    return "\n".join(map(str, program))
+    return "\n".join(map(str, _program(program)))
 
 
 def count_operations(program, role="tangent") -> OperationCount:
-    """Count the arithmetic of the statements of a program with the given role."""
-    if role not in ("primal", "tangent"):
-        raise ValueError(f"role must be 'primal' or 'tangent', got {role!r}")
+    """Count the arithmetic of the statements of a program with the given role ("primal" or "tangent")."""
+    program = _program(program)
+    role = check_option("role", role, ("primal", "tangent"))
     counts = Counter(PRIMITIVES[name].category for s in program if s.role == role for name in s.operations)
     return OperationCount(**{field.name: counts[field.name] for field in fields(OperationCount)})

@@ -1,22 +1,43 @@
-"""Tests of fgcourse.chains: both modes against autograd on the composed function, and costs."""
+"""Tests of fgcourse.chains: both modes against autograd on the composed function, costs, bad input."""
+
+import math
 
 import autograd.numpy as anp
+import matplotlib
 import numpy as np
 import pytest
-from autograd import grad, jacobian as autograd_jacobian, make_jvp, make_vjp
+from autograd import grad, make_jvp, make_vjp
+from autograd import jacobian as autograd_jacobian
 from autograd.differential_operators import make_jvp_reversemode
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import (
+    NOT_COUNTS,
+    NOT_RNGS,
+    assert_names_argument,
+    central_differences,
+    chains,
+    composed,
+    counted,
+    nan_function,
+    seeds,
+    string_function,
+)
 
 from fgcourse.chains import (
     CostTrace,
+    ModeTimings,
     NetworkGradient,
+    affine_step,
     compose,
     draw_memory_timelines,
+    draw_mode_timings,
     jacobian,
     jacobian_cost,
     jacobian_mode_timings,
     jvp,
     jvp_via_double_vjp,
+    memory_curves,
     network_value_and_grad,
     random_chain,
     random_network,
@@ -24,54 +45,55 @@ from fgcourse.chains import (
     vjp,
 )
 
+matplotlib.use("Agg")
+
 TOL = dict(rtol=1e-10, atol=1e-10)
-
 widths_strategy = st.lists(st.integers(1, 6), min_size=2, max_size=6)
-kinds_strategy = st.lists(st.sampled_from(["tanh", "softplus", "linear"]), min_size=1, max_size=3, unique=True)
-seed_strategy = st.integers(0, 2**32 - 1)
 
 
-@st.composite
-def chains(draw):
-    rng = np.random.default_rng(draw(seed_strategy))
-    fs, s0 = random_chain(rng, draw(widths_strategy), draw(kinds_strategy))
-    return fs, s0, rng
-
+# ---------------------------------------------------------------------------
+# The two modes against autograd on the composed function
+# ---------------------------------------------------------------------------
 
 @given(chains())
 def test_jvp_matches_autograd_on_the_composed_function(chain):
-    fs, s0, rng = chain
+    fs, s0, _, rng = chain
     v = rng.standard_normal(s0.shape)
     s_out, t_out = jvp(fs, s0, v)
-    expected_out, expected_t = make_jvp(compose(fs))(s0)(v)
+    expected_out, expected_t = make_jvp(composed(fs))(s0)(v)
     np.testing.assert_allclose(s_out, expected_out, **TOL)
     np.testing.assert_allclose(t_out, expected_t, **TOL)
 
 
 @given(chains())
+def test_jvp_matches_central_differences(chain):
+    fs, s0, _, rng = chain
+    v = rng.standard_normal(s0.shape)
+    np.testing.assert_allclose(jvp(fs, s0, v)[1], central_differences(composed(fs), s0, v), rtol=1e-5, atol=1e-6)
+
+
+@given(chains())
 def test_vjp_matches_autograd_and_can_be_called_several_times(chain):
-    fs, s0, rng = chain
+    fs, s0, u, rng = chain
     s_out, vjp_fn = vjp(fs, s0)
-    expected_vjp, expected_out = make_vjp(compose(fs))(s0)
+    expected_vjp, expected_out = make_vjp(composed(fs))(s0)
     np.testing.assert_allclose(s_out, expected_out, **TOL)
-    for _ in range(3):
-        u = rng.standard_normal(s_out.shape)
-        np.testing.assert_allclose(vjp_fn(u), expected_vjp(u), **TOL)
+    for direction in (u, rng.standard_normal(s_out.shape), u):
+        np.testing.assert_allclose(vjp_fn(direction), expected_vjp(direction), **TOL)
 
 
 @given(chains())
 def test_vjp_and_jvp_are_adjoint(chain):
-    fs, s0, rng = chain
+    fs, s0, u, rng = chain
     v = rng.standard_normal(s0.shape)
-    s_out, t_out = jvp(fs, s0, v)
-    u = rng.standard_normal(s_out.shape)
+    _, t_out = jvp(fs, s0, v)
     r0 = vjp(fs, s0)[1](u)
     assert np.dot(u, t_out) == pytest.approx(np.dot(r0, v), rel=1e-10, abs=1e-10)
 
 
 @given(chains(), st.floats(-3, 3), st.floats(-3, 3))
 def test_jvp_and_vjp_are_linear_in_the_direction(chain, a, b):
-    fs, s0, rng = chain
+    fs, s0, _, rng = chain
     v1, v2 = rng.standard_normal((2,) + s0.shape)
     t = lambda v: jvp(fs, s0, v)[1]
     np.testing.assert_allclose(t(a * v1 + b * v2), a * t(v1) + b * t(v2), **TOL)
@@ -82,14 +104,13 @@ def test_jvp_and_vjp_are_linear_in_the_direction(chain, a, b):
 
 @given(chains(), st.sampled_from(["forward", "reverse"]))
 def test_jacobian_matches_autograd_jacobian(chain, mode):
-    fs, s0, _ = chain
-    expected = autograd_jacobian(compose(fs))(s0)
-    np.testing.assert_allclose(jacobian(fs, s0, mode), expected, **TOL)
+    fs, s0, _, _ = chain
+    np.testing.assert_allclose(jacobian(fs, s0, mode), autograd_jacobian(composed(fs))(s0), **TOL)
 
 
 @given(chains())
 def test_forward_and_reverse_jacobians_agree(chain):
-    fs, s0, _ = chain
+    fs, s0, _, _ = chain
     np.testing.assert_allclose(jacobian(fs, s0, "forward"), jacobian(fs, s0, "reverse"), **TOL)
 
 
@@ -116,14 +137,21 @@ def test_compose_evaluates_the_chain_in_order():
     assert compose([lambda s: s + 1.0, lambda s: 2.0 * s])(np.array(1.0)) == 4.0
 
 
-def test_jvp_calls_each_step_once():
+def test_jvp_calls_each_step_once_in_order():
     calls = []
     fs = [lambda s, k=k: (calls.append(k), anp.sin(s))[1] for k in range(4)]
     jvp(fs, np.ones(3), np.ones(3))
     assert calls == [0, 1, 2, 3]
 
 
-@given(seed_strategy, widths_strategy)
+def test_the_callers_arrays_are_not_changed_and_integers_are_accepted():
+    s0, v = np.array([1, 2, 3]), np.array([0, 1, 0])
+    s_out, t_out = jvp([anp.tanh], s0, v)
+    np.testing.assert_allclose(t_out, [0.0, 1 - np.tanh(2.0) ** 2, 0.0])
+    assert s0.dtype.kind == "i" and list(s0) == [1, 2, 3]
+
+
+@given(seeds, widths_strategy)
 def test_network_gradients_match_autograd(seed, widths):
     rng = np.random.default_rng(seed)
     layers, x, ws = random_network(rng, widths)
@@ -137,7 +165,7 @@ def test_network_gradients_match_autograd(seed, widths):
 
     result = network_value_and_grad(layers, x, ws, loss)
     assert isinstance(result, NetworkGradient)
-    assert result.value == pytest.approx(loss_of(x, ws), rel=1e-12)
+    assert result.fun == pytest.approx(loss_of(x, ws), rel=1e-12)
     for got, expected in zip(result.grad_ws, grad(loss_of, 1)(x, ws)):
         for got_part, expected_part in zip(got, expected):
             np.testing.assert_allclose(got_part, expected_part, **TOL)
@@ -146,14 +174,14 @@ def test_network_gradients_match_autograd(seed, widths):
 
 @given(chains())
 def test_vjp_of_vjp_is_the_jvp(chain):
-    fs, s0, rng = chain
+    fs, s0, _, rng = chain
     v = rng.standard_normal(s0.shape)
-    y, t = jvp_via_double_vjp(compose(fs), s0, v)
-    expected_y, expected_t = make_jvp(compose(fs))(s0)(v)
+    y, t = jvp_via_double_vjp(composed(fs), s0, v)
+    expected_y, expected_t = make_jvp(composed(fs))(s0)(v)
     np.testing.assert_allclose(y, expected_y, **TOL)
     np.testing.assert_allclose(t, expected_t, **TOL)
     # autograd ships the same trick as make_jvp_reversemode.
-    np.testing.assert_allclose(t, make_jvp_reversemode(compose(fs))(s0)(v), **TOL)
+    np.testing.assert_allclose(t, make_jvp_reversemode(composed(fs))(s0)(v), **TOL)
 
 
 def test_vjp_of_vjp_of_a_matrix_product():
@@ -163,6 +191,17 @@ def test_vjp_of_vjp_of_a_matrix_product():
     np.testing.assert_allclose(jvp_via_double_vjp(lambda x: anp.dot(W, x), np.zeros(3), v)[1], W @ v)
 
 
+def test_random_chain_accepts_a_seed_or_a_generator_and_is_reproducible():
+    fs_seed, s_seed = random_chain(3, [2, 4, 1])
+    fs_gen, s_gen = random_chain(np.random.default_rng(3), [2, 4, 1])
+    np.testing.assert_array_equal(s_seed, s_gen)
+    np.testing.assert_array_equal(compose(fs_seed)(s_seed), compose(fs_gen)(s_gen))
+
+
+# ---------------------------------------------------------------------------
+# Costs
+# ---------------------------------------------------------------------------
+
 @pytest.mark.parametrize("depth", [1, 2, 5, 20])
 def test_forward_costs_match_theory(depth):
     width = 4
@@ -171,7 +210,7 @@ def test_forward_costs_match_theory(depth):
     assert isinstance(trace, CostTrace)
     assert trace.step_calls == depth
     assert len(trace.timeline) == depth + 1
-    assert trace.peak_stored == 0
+    assert trace.peak_states == 0
     assert trace.peak_arrays == 2
     assert trace.peak_floats == jacobian_cost(width, 2, depth, "forward").peak_floats == 2 * width
 
@@ -185,22 +224,24 @@ def test_reverse_costs_match_theory(depth):
     stored = [event.stored for event in trace.timeline]
     # Grows by one per forward step, shrinks by one per backward step (Fig. 8.4).
     assert stored == list(range(depth + 1)) + list(range(depth, -1, -1))
-    assert trace.peak_stored == depth
+    assert trace.peak_states == depth
     assert trace.peak_floats == jacobian_cost(width, outputs, depth, "reverse").peak_floats
     assert trace.peak_floats == depth * width + 2 * outputs
+
+
+@given(chains(), st.sampled_from(["forward", "reverse"]))
+def test_trace_costs_calls_each_step_once_and_reports_it(chain, mode):
+    fs, s0, _, _ = chain
+    wrapped = [counted(f) for f in fs]
+    trace = trace_costs(wrapped, s0, mode)
+    assert [f.calls for f in wrapped] == [1] * len(fs)
+    assert trace.step_calls == len(fs)
 
 
 def test_trace_costs_counts_the_real_floats_of_uneven_widths():
     fs, s0 = random_chain(np.random.default_rng(0), [3, 5, 4, 2])
     assert trace_costs(fs, s0, "forward").peak_floats == 2 * 5
     assert trace_costs(fs, s0, "reverse").peak_floats == (3 + 5 + 4) + 2 + 2
-
-
-@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
-def test_trace_costs_runs_the_real_algorithm():
-    fs = [lambda s: anp.log(s)]
-    with pytest.raises(ValueError, match="non-finite"):
-        trace_costs(fs, -np.ones(2), "reverse")
 
 
 @given(st.integers(1, 50), st.integers(1, 50), st.integers(1, 20))
@@ -211,23 +252,50 @@ def test_jacobian_cost_time_ratio_is_input_over_output_dimension(D, M, K):
     assert forward.multiply_adds == (K - 1) * D**3 + M * D**2
 
 
-def test_jacobian_mode_timings_shape():
-    result = jacobian_mode_timings(n=5, ms=(1, 3), repeat=1)
+def test_jacobian_mode_timings_shape_and_seeding():
+    result = jacobian_mode_timings(n=5, ms=(1, 3), repeat=1, rng=np.random.default_rng(0))
     assert result.ms == (1, 3) and result.n == 5
     assert len(result.forward_seconds) == len(result.reverse_seconds) == 2
     assert all(t > 0 for t in result.forward_seconds + result.reverse_seconds)
 
 
-def test_draw_memory_timelines_returns_a_figure():
-    import matplotlib
+@pytest.mark.parametrize("forward, reverse, crossover", [
+    ((1.0, 1.0, 1.0, 1.0), (0.2, 0.5, 1.5, 3.0), 150),
+    ((1.0, 1.0, 1.0, 1.0), (0.2, 1.2, 0.9, 3.0), 200),  # a noisy touch below does not count
+    ((1.0, 1.0, 1.0, 1.0), (2.0, 2.5, 3.0, 4.0), 50),
+    ((1.0, 1.0, 1.0, 1.0), (0.2, 0.5, 0.6, 0.9), None),
+])
+def test_the_crossover_is_where_reverse_mode_becomes_slower_for_good(forward, reverse, crossover):
+    assert ModeTimings(100, (50, 100, 150, 200), forward, reverse).crossover == crossover
 
-    matplotlib.use("Agg")
+
+def test_no_timings_have_no_crossover():
+    assert ModeTimings(100, (), (), ()).crossover is None
+
+
+def test_draw_mode_timings_returns_a_figure_with_both_curves():
+    from matplotlib.figure import Figure
+
+    timings = ModeTimings(100, (50, 100, 150), (1e-3, 1e-3, 1e-3), (5e-4, 1e-3, 2e-3))
+    fig = draw_mode_timings(timings)
+    assert isinstance(fig, Figure)
+    lines = fig.axes[0].lines
+    np.testing.assert_allclose(lines[0].get_ydata(), [1.0, 1.0, 1.0])
+    np.testing.assert_allclose(lines[1].get_ydata(), [0.5, 1.0, 2.0])
+
+
+def test_draw_memory_timelines_returns_a_figure():
     fig = draw_memory_timelines(3, width=4)
     assert len(fig.axes) == 1 and len(fig.axes[0].lines) >= 2
 
 
+def test_memory_curves_peaks_follow_depth_and_width():
+    forward, reverse = memory_curves(5, width=3, rng=np.random.default_rng(0))
+    assert (forward.peak_floats, reverse.peak_floats, reverse.peak_states) == (6, 5 * 3 + 2 * 3, 5)
+
+
 # ---------------------------------------------------------------------------
-# Bad input
+# Bad input: every argument of every public function
 # ---------------------------------------------------------------------------
 
 def good_chain():
@@ -239,47 +307,6 @@ def call_vjp_fn(u):
     return vjp(fs, s0)[1](u)
 
 
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")
-@pytest.mark.parametrize(
-    "call, error, words",
-    [
-        (lambda: jvp([], np.ones(3), np.ones(3)), ValueError, "fs"),
-        (lambda: vjp([], np.ones(3)), ValueError, "fs"),
-        (lambda: jvp([anp.tanh, 3], np.ones(3), np.ones(3)), TypeError, r"fs\[1\]"),
-        (lambda: jvp(anp.tanh, np.ones(3), np.ones(3)), TypeError, "single callable"),
-        (lambda: jvp(5, np.ones(3), np.ones(3)), TypeError, "fs"),
-        (lambda: jvp([anp.tanh], np.ones(3), np.ones(4)), ValueError, "v must have the shape"),
-        (lambda: call_vjp_fn(np.ones(3)), ValueError, "u must have the shape"),
-        (lambda: jvp([anp.tanh], np.array([1.0, np.nan]), np.ones(2)), ValueError, "s0 must be finite"),
-        (lambda: jvp([anp.tanh], np.ones(2), np.array([np.inf, 1.0])), ValueError, "v must be finite"),
-        (lambda: vjp([anp.tanh], np.array([np.inf])), ValueError, "s0 must be finite"),
-        (lambda: call_vjp_fn(np.array([1.0, np.nan])), ValueError, "u must be finite"),
-        (lambda: jvp([anp.tanh], np.array(["a"]), np.ones(1)), TypeError, "s0 must be an array of real"),
-        (lambda: jvp([anp.tanh], np.ones(2), 1j * np.ones(2)), TypeError, "v must be an array of real"),
-        (lambda: jacobian([anp.tanh], np.ones(2), "sideways"), ValueError, "mode must be one of"),
-        (lambda: trace_costs([anp.tanh], np.ones(2), "backwards"), ValueError, "mode must be one of"),
-        (lambda: trace_costs([anp.tanh], np.ones(2), "reverse", np.ones(3)), ValueError, "direction must have"),
-        (lambda: jacobian_cost(3, 2, 1, "both"), ValueError, "mode must be one of"),
-        (lambda: jacobian_cost(0, 2, 1, "forward"), ValueError, "D must be"),
-        (lambda: jvp([anp.log], -np.ones(2), np.ones(2)), ValueError, r"fs\[0\].*non-finite"),
-        (lambda: vjp([anp.sqrt], np.zeros(2))[1](np.ones(2)), ValueError, r"fs\[0\].*non-finite r_0"),
-        (lambda: jvp([anp.tanh, lambda s: anp.dot(np.ones((2, 5)), s)], np.ones(3), np.ones(3)),
-         ValueError, r"fs\[1\].*failed"),
-        pytest.param(lambda: vjp([lambda s: [s, s]], np.ones(2)), TypeError, r"fs\[0\].*real numpy array",
-                     marks=pytest.mark.filterwarnings("ignore:Output seems independent of input")),
-        (lambda: random_chain(np.random.default_rng(0), [3]), ValueError, "widths"),
-        (lambda: random_chain(np.random.default_rng(0), [3, 2], kinds=("relu6",)), ValueError, "kinds"),
-        (lambda: jvp_via_double_vjp("f", np.ones(2), np.ones(2)), TypeError, "f must be callable"),
-        (lambda: jvp_via_double_vjp(anp.tanh, np.ones(2), np.ones(3)), ValueError, "v must have the shape"),
-        (lambda: jacobian_mode_timings(n=0), ValueError, "n must be"),
-        (lambda: jacobian_mode_timings(ms=()), ValueError, "ms must be"),
-    ],
-)
-def test_bad_input_is_rejected_with_a_clear_message(call, error, words):
-    with pytest.raises(error, match=words):
-        call()
-
-
 def network_call(**changes):
     layers, x, ws = random_network(np.random.default_rng(0), [3, 4, 2])
     arguments = dict(layers=layers, x=x, ws=ws, loss=lambda s: anp.sum(s**2))
@@ -287,18 +314,156 @@ def network_call(**changes):
     return network_value_and_grad(**arguments)
 
 
-@pytest.mark.parametrize(
-    "changes, error, words",
-    [
-        (dict(layers=[]), ValueError, "layers"),
-        (dict(ws=[(np.ones((4, 3)), np.ones(4))]), ValueError, "one parameter per layer"),
-        (dict(loss="mse"), TypeError, "loss must be callable"),
-        (dict(loss=lambda s: s), ValueError, "loss must return a scalar"),
-        (dict(x=np.array([1.0, np.nan, 0.0])), ValueError, "x must be finite"),
-        (dict(ws=[(np.full((4, 3), np.nan), np.ones(4)), (np.ones((2, 4)), np.ones(2))]),
-         ValueError, r"ws\[0\]\[0\] must be finite"),
-    ],
-)
-def test_bad_network_input_is_rejected(changes, error, words):
-    with pytest.raises(error, match=words):
-        network_call(**changes)
+def plain_numpy_step(s):
+    """A step written with plain numpy: autograd cannot see through np.asarray."""
+    return np.dot(np.ones((2, 3)), np.asarray(s))
+
+
+def math_step(s):
+    return math.sin(s[0]) * anp.ones(2)
+
+
+ONES = np.ones(3)
+GOOD_TIMINGS = ModeTimings(2, (1,), (1.0,), (1.0,))
+
+BAD_CALLS = [
+    # the chain fs
+    (lambda: jvp([], ONES, ONES), ValueError, "fs", "at least 1"),
+    (lambda: vjp([], ONES), ValueError, "fs", "at least 1"),
+    (lambda: jvp(anp.tanh, ONES, ONES), TypeError, "fs", "sequence"),
+    (lambda: jvp(5, ONES, ONES), TypeError, "fs", "sequence"),
+    (lambda: jvp([anp.tanh, 3], ONES, ONES), TypeError, "fs[1] (step f_2)", "callable"),
+    (lambda: compose([]), ValueError, "fs", "at least 1"),
+    (lambda: jacobian("tanh", ONES), TypeError, "fs", "sequence"),
+    # what the steps return
+    (lambda: jvp([nan_function], ONES, ONES), ValueError, "fs[0] (step f_1)", "inf or NaN"),
+    (lambda: vjp([anp.tanh, nan_function], ONES), ValueError, "fs[1] (step f_2)", "inf or NaN"),
+    (lambda: vjp([string_function], ONES), TypeError, "fs[0] (step f_1)", "real numbers"),
+    (lambda: jvp([string_function], ONES, ONES), TypeError, "fs[0] (step f_1)", "could not"),
+    (lambda: vjp([lambda s: [s, s]], ONES), TypeError, "fs[0] (step f_1)", "must return an array"),
+    (lambda: jvp([lambda s: (s, s)], ONES, ONES), TypeError, "fs[0] (step f_1)", "must return an array"),
+    (lambda: vjp([lambda s: s * 1j], ONES), TypeError, "fs[0] (step f_1)", "complex"),
+    (lambda: jvp([anp.tanh, lambda s: anp.dot(np.ones((2, 5)), s)], ONES, ONES), ValueError,
+     "fs[1] (step f_2)", "failed"),
+    (lambda: jvp([plain_numpy_step], ONES, ONES), TypeError, "fs[0] (step f_1)", "autograd.numpy"),
+    (lambda: vjp([anp.tanh, plain_numpy_step], ONES), TypeError, "fs[1] (step f_2)", "autograd.numpy"),
+    (lambda: jvp([math_step], ONES, ONES), TypeError, "fs[0] (step f_1)", "autograd.numpy"),
+    (lambda: jacobian([math_step], ONES, "reverse"), TypeError, "fs[0] (step f_1)", "autograd.numpy"),
+    (lambda: jvp([anp.log], -ONES, ONES), ValueError, "fs[0] (step f_1)", "inf or NaN at s_0"),
+    (lambda: vjp([anp.sqrt], np.zeros(2))[1](np.ones(2)), ValueError, "fs[0] (step f_1)", "r_0"),
+    (lambda: trace_costs([anp.log], -ONES, "reverse"), ValueError, "fs[0] (step f_1)", "inf or NaN"),
+    # s0, v, u
+    (lambda: jvp([anp.tanh], 1j * ONES, ONES), TypeError, "s0", "complex"),
+    (lambda: vjp([anp.tanh], np.array(["a"])), TypeError, "s0", "strings"),
+    (lambda: jvp([anp.tanh], np.array([True, False]), np.ones(2)), TypeError, "s0", "bools"),
+    (lambda: jvp([anp.tanh], np.array([1.0, np.nan]), np.ones(2)), ValueError, "s0", "finite"),
+    (lambda: vjp([anp.tanh], np.array([np.inf])), ValueError, "s0", "finite"),
+    (lambda: jvp([anp.tanh], ONES, np.ones(4)), ValueError, "v", "shape of s0"),
+    (lambda: jvp([anp.tanh], np.ones(2), np.array([np.inf, 1.0])), ValueError, "v", "finite"),
+    (lambda: jvp([anp.tanh], np.ones(2), 1j * np.ones(2)), TypeError, "v", "complex"),
+    (lambda: jvp([anp.tanh], np.ones(2), "ab"), TypeError, "v", "real numbers"),
+    (lambda: call_vjp_fn(ONES), ValueError, "u", "shape of s_K"),
+    (lambda: call_vjp_fn(np.array([1.0, np.nan])), ValueError, "u", "finite"),
+    (lambda: call_vjp_fn(np.array([1j, 0])), TypeError, "u", "complex"),
+    # mode and direction
+    (lambda: jacobian([anp.tanh], ONES, "fowrard"), ValueError, "mode", "did you mean 'forward'"),
+    (lambda: jacobian([anp.tanh], ONES, 1), TypeError, "mode", "int"),
+    (lambda: trace_costs([anp.tanh], ONES, "revers"), ValueError, "mode", "did you mean 'reverse'"),
+    (lambda: trace_costs([anp.tanh], ONES, "reverse", np.ones(2)), ValueError, "direction", "shape of s_K"),
+    (lambda: trace_costs([anp.tanh], ONES, "forward", [1j, 0, 0]), TypeError, "direction", "complex"),
+    (lambda: trace_costs([anp.tanh], ONES, None), TypeError, "mode", "NoneType"),
+    # jacobian_cost
+    (lambda: jacobian_cost(0, 2, 1, "forward"), ValueError, "D", ">= 1"),
+    (lambda: jacobian_cost(3, True, 1, "forward"), TypeError, "M", "bool"),
+    (lambda: jacobian_cost(3, 2, 2.0, "forward"), TypeError, "K", "float"),
+    (lambda: jacobian_cost(3, 2, 1, "both"), ValueError, "mode", "('forward', 'reverse')"),
+    # jacobian_mode_timings and its figure
+    (lambda: jacobian_mode_timings(n=0), ValueError, "n", ">= 1"),
+    (lambda: jacobian_mode_timings(n=True), TypeError, "n", "bool"),
+    (lambda: jacobian_mode_timings(n=10**6), ValueError, "n", "<= 2000"),
+    (lambda: jacobian_mode_timings(ms=()), ValueError, "ms", "at least 1"),
+    (lambda: jacobian_mode_timings(ms=10), TypeError, "ms", "sequence"),
+    (lambda: jacobian_mode_timings(ms=(10, 0)), ValueError, "ms[1]", ">= 1"),
+    (lambda: jacobian_mode_timings(n=2, ms=(1,), repeat=0), ValueError, "repeat", ">= 1"),
+    (lambda: jacobian_mode_timings(n=2, ms=(1,), repeat=1.5), TypeError, "repeat", "float"),
+    (lambda: jacobian_mode_timings(n=2, ms=(1,), rng=None), TypeError, "rng", "Generator"),
+    (lambda: jacobian_mode_timings(n=2, ms=(1,), rng=np.random.RandomState(0)), TypeError, "rng", "Generator"),
+    (lambda: draw_mode_timings((1, 2)), TypeError, "timings", "ModeTimings"),
+    # random chains and networks
+    (lambda: random_chain(None, [3, 2]), TypeError, "rng", "Generator"),
+    (lambda: random_chain(-1, [3, 2]), ValueError, "rng", ">= 0"),
+    (lambda: random_chain(0, [3]), ValueError, "widths", "at least 2"),
+    (lambda: random_chain(0, 3), TypeError, "widths", "sequence"),
+    (lambda: random_chain(0, [3, 0]), ValueError, "widths[1]", ">= 1"),
+    (lambda: random_chain(0, [3, True]), TypeError, "widths[1]", "bool"),
+    (lambda: random_chain(0, [3, 2], kinds=("relu6",)), ValueError, "kinds[0]", "('tanh', 'softplus', 'linear')"),
+    (lambda: random_chain(0, [3, 2], kinds=("tahn",)), ValueError, "kinds[0]", "did you mean 'tanh'"),
+    (lambda: random_chain(0, [3, 2], kinds="tanh"), TypeError, "kinds", "sequence"),
+    (lambda: random_chain(0, [3, 2], kinds=()), ValueError, "kinds", "at least 1"),
+    (lambda: random_network(1.5, [3, 2]), TypeError, "rng", "Generator"),
+    (lambda: random_network(0, [3, 2], activation="relu"), ValueError, "activation", "('tanh'"),
+    (lambda: random_network(0, [2.5, 2]), TypeError, "widths[0]", "float"),
+    (lambda: affine_step(np.ones(2), np.eye(2), np.zeros(2), "tnh"), ValueError, "activation", "did you mean"),
+    # network_value_and_grad
+    (lambda: network_call(layers=[]), ValueError, "layers", "at least 1"),
+    (lambda: network_call(layers=[anp.tanh, "dense"]), TypeError, "layers[1] (step f_2)", "callable"),
+    (lambda: network_call(ws=[(np.ones((4, 3)), np.ones(4))]), ValueError, "ws", "one parameter w_k per layer"),
+    (lambda: network_call(ws="w"), TypeError, "ws", "sequence"),
+    (lambda: network_call(ws=[(np.full((4, 3), np.nan), np.ones(4)), (np.ones((2, 4)), np.ones(2))]),
+     ValueError, "ws[0][0]", "finite"),
+    (lambda: network_call(ws=[(np.ones((4, 3)), 1j * np.ones(4)), (np.ones((2, 4)), np.ones(2))]),
+     TypeError, "ws[0][1]", "complex"),
+    (lambda: network_call(ws=[(np.ones((4, 2)), np.ones(4)), (np.ones((2, 4)), np.ones(2))]),
+     ValueError, "layers[0] (step f_1)", "failed"),
+    (lambda: network_call(x=np.array([1.0, np.nan, 0.0])), ValueError, "x", "finite"),
+    (lambda: network_call(x=1j * np.ones(3)), TypeError, "x", "complex"),
+    (lambda: network_call(loss="mse"), TypeError, "loss", "callable"),
+    (lambda: network_call(loss=lambda s: s), ValueError, "loss", "scalar"),
+    (lambda: network_call(loss=nan_function), ValueError, "loss", "inf or NaN"),
+    (lambda: network_call(loss=string_function), TypeError, "loss", "real numbers"),
+    (lambda: network_call(loss=lambda s: math.fsum(s)), TypeError, "loss", "autograd.numpy"),
+    # jvp_via_double_vjp
+    (lambda: jvp_via_double_vjp("f", np.ones(2), np.ones(2)), TypeError, "f", "callable"),
+    (lambda: jvp_via_double_vjp(anp.tanh, np.ones(2), np.ones(3)), ValueError, "v", "shape of x"),
+    (lambda: jvp_via_double_vjp(anp.tanh, 1j * np.ones(2), np.ones(2)), TypeError, "x", "complex"),
+    (lambda: jvp_via_double_vjp(anp.tanh, np.ones(2), [np.nan, 0]), ValueError, "v", "finite"),
+    (lambda: jvp_via_double_vjp(plain_numpy_step, ONES, ONES), TypeError, "f", "autograd.numpy"),
+    (lambda: jvp_via_double_vjp(math_step, ONES, ONES), TypeError, "f", "autograd.numpy"),
+    (lambda: jvp_via_double_vjp(nan_function, ONES, ONES), ValueError, "f", "inf or NaN"),
+    # the explorer's figures
+    (lambda: memory_curves(0), ValueError, "depth", ">= 1"),
+    (lambda: memory_curves(True), TypeError, "depth", "bool"),
+    (lambda: memory_curves(3, width=0), ValueError, "width", ">= 1"),
+    (lambda: memory_curves(3, width="64"), TypeError, "width", "str"),
+    (lambda: memory_curves(10**5, width=10**5), ValueError, "depth x width", "<= 10000000"),
+    (lambda: memory_curves(3, rng=None), TypeError, "rng", "Generator"),
+    (lambda: draw_memory_timelines(3, rng="0"), TypeError, "rng", "Generator"),
+    (lambda: draw_memory_timelines(2.0), TypeError, "depth", "float"),
+]
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.filterwarnings("ignore:Output seems independent of input")
+@pytest.mark.parametrize("call, error, name, word", BAD_CALLS)
+def test_bad_input_is_refused_naming_the_argument(call, error, name, word):
+    with pytest.raises(error) as excinfo:
+        call()
+    assert_names_argument(excinfo, name, word)
+
+
+@pytest.mark.parametrize("value", NOT_COUNTS)
+def test_counts_refuse_bools_floats_strings_none_and_complex(value):
+    with pytest.raises(TypeError) as excinfo:
+        jacobian_cost(value, 2, 1, "forward")
+    assert_names_argument(excinfo, "D")
+
+
+@pytest.mark.parametrize("value", NOT_RNGS)
+def test_random_chain_refuses_every_rng_but_seeds_and_generators(value):
+    with pytest.raises(TypeError) as excinfo:
+        random_chain(value, [2, 2])
+    assert_names_argument(excinfo, "rng")
+
+
+def test_draw_mode_timings_accepts_its_own_result():
+    assert len(draw_mode_timings(GOOD_TIMINGS).axes) == 1

@@ -1,11 +1,14 @@
+"""Tests of fgcourse.explorer: precomputed pages linked to the slider, live controls, one frame, bad input."""
+
 import ipywidgets as widgets
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
+from strategies import assert_names_argument, counted  # noqa: E402
 
-from fgcourse.explorer import explorer, median_update_time, render_png  # noqa: E402
+from fgcourse.explorer import common_frame, explorer, median_update_time, render_png  # noqa: E402
 
 
 def draw(k, scale=1):
@@ -79,15 +82,60 @@ def test_median_update_time_is_positive():
     assert median_update_time(draw, [1, 2], scale=2) > 0
 
 
-@pytest.mark.parametrize(
-    "kwargs, error, words",
-    [
-        (dict(draw=1, name="k", values=[1, 2]), TypeError, "draw"),
-        (dict(draw=draw, name="", values=[1, 2]), TypeError, "name"),
-        (dict(draw=draw, name="k", values=[1]), ValueError, "values"),
-        (dict(draw=draw, name="k", values=[1, 2], controls={"scale": 3}), TypeError, "controls['scale']"),
-    ],
-)
-def test_bad_input_names_the_argument(kwargs, error, words):
-    with pytest.raises(error, match=words.replace("[", r"\[").replace("]", r"\]")):
-        explorer(**kwargs)
+def test_median_update_time_calls_draw_for_every_value_and_repeat():
+    counted_draw = counted(draw)
+    median_update_time(counted_draw, [1, 2, 3], repeat=2)
+    assert counted_draw.calls == 3 + 3 * 2  # the common frame, then the timed updates
+
+
+def test_description_and_controls_are_shown():
+    box = explorer(draw, "k", [1, 2], controls={"scale": widgets.IntSlider(1, 1, 3)}, description="A line")
+    assert box.children[0].value == "<b>A line</b>"
+    assert any(isinstance(w, widgets.HBox) for w in box.children)
+
+
+def not_a_figure(k):
+    return [k]
+
+
+def failing_draw(k):
+    raise ValueError("no data for k")
+
+
+BAD_CALLS = [
+    (lambda: explorer(1, "k", [1, 2]), TypeError, "draw", "callable"),
+    (lambda: explorer(not_a_figure, "k", [1, 2]), TypeError, "draw", "Figure"),
+    (lambda: explorer(failing_draw, "k", [1, 2]), ValueError, "draw", "no data for k"),
+    (lambda: explorer(draw, "", [1, 2]), ValueError, "name", "non-empty"),
+    (lambda: explorer(draw, 3, [1, 2]), TypeError, "name", "string"),
+    (lambda: explorer(draw, "k", [1]), ValueError, "values", "at least 2"),
+    (lambda: explorer(draw, "k", 5), TypeError, "values", "sequence"),
+    (lambda: explorer(draw, "k", [1, 2], controls={"scale": 3}), TypeError, "controls['scale']", "value widget"),
+    (lambda: explorer(draw, "k", [1, 2], controls=[widgets.IntSlider()]), TypeError, "controls", "mapping"),
+    (lambda: explorer(draw, "k", [1, 2], controls={1: widgets.IntSlider()}), TypeError, "controls key 1", "string"),
+    (lambda: explorer(draw, "k", [1, 2], dpi=0), ValueError, "dpi", ">= 1"),
+    (lambda: explorer(draw, "k", [1, 2], dpi=80.0), TypeError, "dpi", "float"),
+    (lambda: explorer(draw, "k", [1, 2], dpi=10**6), ValueError, "dpi", "<= 1000"),
+    (lambda: explorer(draw, "k", [1, 2], description=3), TypeError, "description", "string or None"),
+    (lambda: render_png("figure"), TypeError, "fig", "Figure"),
+    (lambda: render_png(draw(1), dpi=True), TypeError, "dpi", "bool"),
+    (lambda: render_png(draw(1), frame=(0, 0, 1, 1)), TypeError, "frame", "Bbox"),
+    (lambda: common_frame([]), ValueError, "figures", "at least 1"),
+    (lambda: common_frame([draw(1), "figure"]), TypeError, "figures[1]", "Figure"),
+    (lambda: common_frame([draw(1)], pad=-1.0), ValueError, "pad", ">= 0"),
+    (lambda: common_frame([draw(1)], pad="0.1"), TypeError, "pad", "str"),
+    (lambda: median_update_time("draw", [1, 2]), TypeError, "draw", "callable"),
+    (lambda: median_update_time(not_a_figure, [1, 2]), TypeError, "draw", "Figure"),
+    (lambda: median_update_time(draw, []), ValueError, "values", "at least 1"),
+    (lambda: median_update_time(draw, [1, 2], repeat=0), ValueError, "repeat", ">= 1"),
+    (lambda: median_update_time(draw, [1, 2], dpi=-5), ValueError, "dpi", ">= 1"),
+    (lambda: median_update_time(draw, [1, 2], clock=3), TypeError, "clock", "callable"),
+]
+
+
+@pytest.mark.parametrize("call, error, name, word", BAD_CALLS)
+def test_bad_input_is_refused_naming_the_argument(call, error, name, word):
+    with pytest.raises(error) as excinfo:
+        call()
+    assert_names_argument(excinfo, name, word)
+    plt.close("all")
