@@ -28,7 +28,7 @@ import numpy as np
 __all__ = [
     "AUTOGRAD_HINT", "describe", "check_int", "check_real", "check_positive", "check_open_interval",
     "check_bool", "check_option", "check_callable", "check_rng", "check_array", "check_vector",
-    "check_sequence", "check_instance", "check_output", "call_user", "user_vjp", "user_jvp",
+    "check_sequence", "check_instance", "check_output", "call_user", "user_vjp", "user_jvp", "check_int_array",
 ]
 
 AUTOGRAD_HINT = "write it with autograd.numpy (import autograd.numpy as np), not plain numpy or math"
@@ -232,7 +232,7 @@ def check_vector(name: str, value, n: int | None = None, *, against: str | None 
 
 def _wrap_user_error(name: str, error: Exception, what: str) -> Exception:
     text = f"{type(error).__name__}: {error}"
-    if "Box" in str(error) or "autograd" in str(error):
+    if "Box" in str(error):
         return TypeError(f"{name} could not be differentiated ({text}); {AUTOGRAD_HINT}")
     kind = TypeError if isinstance(error, TypeError) else ValueError
     return kind(f"{name} failed {what} ({text})")
@@ -276,6 +276,26 @@ def check_output(name: str, value, shape: tuple | None = None, *, finite: bool =
     return array.astype(float)
 
 
+def _traced(name: str, trace: Callable, function: Callable, x, mode: str):
+    """Run autograd's ``trace()``; on failure, tell a function autograd cannot follow (it runs
+    on plain arrays but not on autograd's boxes: plain numpy, ``math``, ``float(x)``) from a
+    function that fails anyway."""
+    try:
+        result = trace()
+    except _USER_ERRORS as error:
+        try:
+            function(x)
+        except _USER_ERRORS:
+            raise _wrap_user_error(name, error, "when called") from error
+        raise TypeError(f"{name} could not be differentiated by autograd's {mode} mode "
+                        f"({type(error).__name__}: {error}); {AUTOGRAD_HINT}") from error
+    value = result[1] if mode == "reverse" else result[0]
+    if isinstance(value, np.ndarray) and value.dtype == object:
+        raise TypeError(f"{name} could not be differentiated: it returned an object array under autograd; "
+                        f"{AUTOGRAD_HINT}")
+    return result
+
+
 def user_vjp(name: str, function: Callable, x):
     """autograd's ``make_vjp`` of a user's function at x: ``(vjp_fn, value)``, failures named.
 
@@ -285,10 +305,7 @@ def user_vjp(name: str, function: Callable, x):
     """
     from autograd.core import make_vjp
 
-    pullback, value = call_user(name, make_vjp, function, x, what="under autograd's reverse mode")
-    if isinstance(value, np.ndarray) and value.dtype == object:
-        raise TypeError(f"{name} could not be differentiated: it returned an object array under autograd; "
-                        f"{AUTOGRAD_HINT}")
+    pullback, value = _traced(name, lambda: make_vjp(function, x), function, x, "reverse")
     return (lambda u: call_user(name, pullback, u, what="in its reverse pass")), value
 
 
@@ -296,11 +313,7 @@ def user_jvp(name: str, function: Callable, x, v):
     """autograd's ``make_jvp`` of a user's function at x along v: ``(value, tangent)``, failures named."""
     from autograd.core import make_jvp
 
-    value, tangent = call_user(name, lambda: make_jvp(function, x)(v), what="under autograd's forward mode")
-    if isinstance(value, np.ndarray) and value.dtype == object:
-        raise TypeError(f"{name} could not be differentiated: it returned an object array under autograd; "
-                        f"{AUTOGRAD_HINT}")
-    return value, tangent
+    return _traced(name, lambda: make_jvp(function, x)(v), function, x, "forward")
 
 
 def check_int_array(name: str, value, *, minimum: int | None = None) -> np.ndarray:

@@ -133,5 +133,12 @@ def string_function(x):
 
 
 def plain_numpy_function(x):
-    """A user function written with plain numpy's dot, which autograd cannot see through."""
-    return np.dot(np.ones(np.shape(x)[-1]), np.asarray(x, dtype=object).T)
+    """A row-wise user function written with plain numpy (a float conversion): it runs on arrays
+    but fails on autograd's boxes, in forward and in reverse mode."""
+    return np.sum(np.asarray(x, dtype=float) ** 2, axis=-1)
+
+
+def object_array_function(x):
+    """A row-wise user function written with plain numpy's dot on an object array: on a batch
+    (R, n) autograd follows nothing through it and would silently call its gradient zero."""
+    return np.dot(np.asarray(x, dtype=object), np.ones(np.shape(x)[-1]))
