@@ -1,0 +1,180 @@
+"""Pictures of the chapter and its notebook, in the style of Figs 8.10-8.11 of ``blondel2024elements``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from fgcourse._checks import check_bool, check_instance, check_int, check_option, check_sequence
+from fgcourse.checkpointing.counts import (
+    MAX_TABLE_WORK,
+    halving_slots,
+    halving_step_calls,
+    min_step_calls,
+    min_step_calls_table,
+)
+from fgcourse.checkpointing.machine import dry_run, online_costs
+from fgcourse.checkpointing.schedules import STRATEGIES, Schedule, schedule
+
+__all__ = ["ONLINE_KS", "draw_schedule", "explore_schedule", "draw_cost_surface", "draw_online_costs"]
+
+ONLINE_KS = tuple(int(K) for K in np.unique(np.geomspace(2, 1000, 60).astype(int)))
+"""The lengths K of :func:`draw_online_costs`: 2..1000, evenly spaced on a log scale."""
+
+
+def _checkpoint_intervals(timeline, end_time):
+    """(index, stored from, stored until) for every stored state, from the timeline."""
+    opened, intervals = {}, []
+    for event in timeline:
+        if event.kind == "store":
+            opened[event.index] = event.time
+        elif event.kind == "free":
+            intervals.append((event.index, opened.pop(event.index), event.time))
+    intervals += [(index, start, end_time) for index, start in opened.items()]
+    return intervals
+
+
+def _check_title(title):
+    if title is not None:
+        check_instance("title", title, str, "a string or None")
+    return title
+
+
+def draw_schedule(schedule: Schedule, title: str | None = None, legend: bool = True):
+    """Figure: the schedule (state index against time: advances in grey, reverse steps in red,
+    stored states as blue bars) and the number of stored states over time beside it.
+    ``legend=False`` saves about a third of the drawing time (the explorer redraws live)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import LineCollection
+    from matplotlib.ticker import MaxNLocator
+
+    schedule = check_instance("schedule", schedule, Schedule, "a Schedule (from fgcourse.checkpointing.schedule)")
+    title = _check_title(title)
+    legend = check_bool("legend", legend)
+    stats = dry_run(schedule)
+    forward, backward = [], []
+    previous = (0, 0)
+    for event in stats.timeline:
+        point = (event.time, event.working)
+        if event.kind == "advance":
+            forward.append((previous, point))
+        elif event.kind == "reverse":
+            backward.append(((event.time - 1, event.index), (event.time, event.index - 1)))
+        previous = point
+    intervals = _checkpoint_intervals(stats.timeline, stats.time)
+    # fixed margins instead of tight_layout: the explorer redraws this figure live
+    fig, (ax, ax_memory) = plt.subplots(1, 2, figsize=(8.8, 3.2), gridspec_kw={"width_ratios": [3, 2]})
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.15, top=0.9, wspace=0.22)
+    ax.add_collection(LineCollection([((a, j), (b, j)) for j, a, b in intervals], colors="tab:blue",
+                                     linewidths=4, alpha=0.35, label="stored state"))
+    ax.plot([a for _, a, _ in intervals], [j for j, _, _ in intervals], "o", color="tab:blue", markersize=4)
+    ax.add_collection(LineCollection(forward, colors="0.35", linewidths=1.2, label="advance (step call)"))
+    ax.add_collection(LineCollection(backward, colors="tab:red", linewidths=2.2, label="reverse step"))
+    ax.set_xlim(0, max(stats.time, 1))
+    ax.set_ylim(-0.5, schedule.K + 0.5)
+    ax.set_xlabel("time (advances and reverse steps)")
+    ax.set_ylabel("state index k")
+    ax.set_title(title or f"{schedule.strategy}: K = {schedule.K}, s = {schedule.s}: "
+                          f"{stats.step_calls} step calls, peak {stats.peak_states} states", fontsize=9)
+    times = [0] + [event.time for event in stats.timeline]
+    stored = [0] + [event.stored for event in stats.timeline]
+    ax_memory.step(times, stored, where="post", color="tab:blue")
+    ax_memory.axhline(schedule.s, color="gray", linestyle=":", linewidth=1, label=f"budget s = {schedule.s}")
+    ax_memory.set_ylim(0, 1.6 * max(schedule.s, stats.peak_states) + 1)
+    if legend:
+        handles = ax.get_legend_handles_labels()[0] + ax_memory.get_legend_handles_labels()[0]
+        ax_memory.legend(handles=handles, loc="upper right", fontsize=7, ncol=2)
+    ax_memory.set_title("stored states over time", fontsize=9)
+    # few tick labels: laying out text is most of the time of a live redraw
+    for axis, ticks in ((ax.xaxis, 4), (ax.yaxis, 4), (ax_memory.xaxis, 3), (ax_memory.yaxis, 3)):
+        axis.set_major_locator(MaxNLocator(ticks, integer=True))
+    return fig
+
+
+def explore_schedule(K: int, s: int = 3, strategy: str = "optimal"):
+    """The explorer's page: :func:`draw_schedule` of ``schedule(K, s, strategy)``, without legend.
+
+    Store-all and halving need a fixed number of slots; when s is smaller, the page shows
+    them with the slots they need and says so in the title, next to the optimum for s.
+    """
+    K = check_int("K", K, minimum=1)
+    s = check_int("s", s, minimum=1)
+    strategy = check_option("strategy", strategy, STRATEGIES)
+    needs = {"store_all": K, "halving": halving_slots(K)}.get(strategy, 1)
+    plan = schedule(K, max(s, needs), strategy)
+    stats = dry_run(plan)
+    note = f" (needs s = {needs})" if needs > s else ""
+    return draw_schedule(plan, legend=False, title=(
+        f"{strategy}{note}, K = {K}: {stats.step_calls} step calls, peak {stats.peak_states} states; "
+        f"optimum for s = {s}: {min_step_calls(K, s)}"
+    ))
+
+
+def draw_cost_surface(K_max: int = 128, s_max: int = 12, K_slice: int = 64):
+    """Figure: log2 of min_step_calls(K, s) / (K - 1) over (K, s) (via the DP table), with the
+    (K, s) of store-all, recompute-all and halving marked; beside it the slice K = K_slice."""
+    import matplotlib.pyplot as plt
+
+    K_max = check_int("K_max", K_max, minimum=2)
+    s_max = check_int("s_max", s_max, minimum=1)
+    K_slice = check_int("K_slice", K_slice, minimum=2)
+    K = max(K_max, K_slice)
+    if K * K * min(s_max, K) > MAX_TABLE_WORK:
+        raise ValueError(f"K_max, K_slice and s_max must satisfy K * K * min(s_max, K) <= {MAX_TABLE_WORK:.0e} with "
+                         f"K = max(K_max, K_slice) (the DP table of the picture), got K_max = {K_max}, "
+                         f"K_slice = {K_slice}, s_max = {s_max}")
+    table = min_step_calls_table(K, s_max)
+    # the table stops at column K: further columns repeat it
+    table = np.pad(table, ((0, 0), (0, s_max + 1 - table.shape[1])), mode="edge")
+    ks = np.arange(2, K_max + 1)
+    overhead = np.log2(table[2:K_max + 1, 1:] / (ks[:, None] - 1.0))
+    fig, (ax, ax_slice) = plt.subplots(1, 2, figsize=(10, 3.8))
+    image = ax.imshow(overhead.T, origin="lower", aspect="auto", cmap="viridis",
+                      extent=(1.5, K_max + 0.5, 0.5, s_max + 0.5))
+    fig.colorbar(image, ax=ax, label="log2(min calls / (K - 1))")
+    powers = 2 ** np.arange(1, int(np.log2(K_max)) + 1)
+    ax.plot(powers, np.log2(powers), "w^", label="halving (s = log2 K)")
+    ax.plot(ks, np.ones_like(ks), "r-", linewidth=3, label="recompute-all (s = 1)")
+    diagonal = ks[ks <= s_max]
+    ax.plot(diagonal, diagonal, "ws", markersize=4, label="store-all (s = K)")
+    ax.set_xlabel("chain length K")
+    ax.set_ylabel("slots s")
+    ax.set_title("overhead of the optimal schedule", fontsize=9)
+    ax.legend(loc="upper right", fontsize=7)
+    slots = np.arange(1, s_max + 1)
+    ax_slice.plot(slots, table[K_slice, 1:], "k.-", label="optimum min_step_calls(K, s)")
+    ax_slice.plot([1], [K_slice * (K_slice - 1) // 2], "ro", label="recompute-all")
+    slice_halving_slots = halving_slots(K_slice)
+    if slice_halving_slots <= s_max:
+        ax_slice.plot([slice_halving_slots], [halving_step_calls(K_slice)], "^", color="tab:green", label="halving")
+    ax_slice.axhline(K_slice - 1, color="tab:blue", linestyle=":", label=f"store-all: K - 1 (s = K = {K_slice})")
+    ax_slice.set_yscale("log")
+    ax_slice.set_xlabel("slots s")
+    ax_slice.set_ylabel("step calls")
+    ax_slice.set_title(f"slice K = {K_slice}", fontsize=9)
+    ax_slice.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def draw_online_costs(slots: Sequence[int] = (2, 4, 8), Ks: Sequence[int] = ONLINE_KS):
+    """Figure: the price of not knowing K, online step calls / min_step_calls(K, s) against the
+    length K that turned out (:func:`~fgcourse.checkpointing.online_costs`), one curve per s in ``slots``."""
+    import matplotlib.pyplot as plt
+
+    slots = check_sequence("slots", slots, lambda name, s: check_int(name, s, minimum=1), what="budgets s >= 1")
+    Ks = check_sequence("Ks", Ks, lambda name, K: check_int(name, K, minimum=1), what="chain lengths K >= 1")
+    fig, ax = plt.subplots(figsize=(6.4, 3.2))
+    for s in slots:
+        costs = online_costs(s, Ks)
+        # K = 1 costs 0 calls offline and 1 online: the ratio is undefined there
+        ratio = np.where(costs.optimal > 0, costs.online / np.maximum(costs.optimal, 1), np.nan)
+        ax.plot(costs.K, ratio, ".-", label=f"s = {s}")
+    ax.set_xscale("log")
+    ax.set_xlabel("length K that turned out")
+    ax.set_ylabel("online calls / optimum")
+    ax.legend()
+    ax.set_title("price of not knowing K")
+    fig.tight_layout()
+    return fig
