@@ -136,7 +136,7 @@ def test_forward_gradient_direction_is_the_negated_estimator_with_its_exact_slop
     f = rosenbrock.f if n > 1 else sine_bowl
     x = np.random.default_rng(seed).standard_normal(n)
     found = forward_gradient_direction(f, "rademacher", np.random.default_rng(seed))(x)
-    value, g = forward_gradient(f, x, np.random.default_rng(seed))
+    value, g = forward_gradient(f, x, "rademacher", np.random.default_rng(seed))
     np.testing.assert_array_equal(found.d, -g)
     # φ'(0) = −(∇f·v)² = −‖g‖²/n for one Rademacher tangent: checked against autograd's gradient
     assert found.slope0 == pytest.approx(float(np.dot(grad(f)(x), found.d)), rel=1e-9, abs=1e-12)

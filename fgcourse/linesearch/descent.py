@@ -82,7 +82,7 @@ def _forward_gradient(f, x, law, rng, B):
     """fgcourse.forward_gradient's estimator (f(x), g); its errors name f."""
     from fgcourse.forward_gradient import forward_gradient
 
-    return forward_gradient(f, x, rng, law=law, num_tangents=B)
+    return forward_gradient(f, x, law, rng, B)
 
 
 def forward_gradient_direction(f: Callable, law, rng, B: int = 1) -> Callable:
@@ -97,7 +97,7 @@ def forward_gradient_direction(f: Callable, law, rng, B: int = 1) -> Callable:
     from fgcourse.forward_gradient import rademacher, tangent_law
 
     check_callable("f", f, "array (n,) -> scalar")
-    law = call_user("law", tangent_law, law, what="as a tangent law")
+    law = tangent_law(law)  # a TangentLaw or its name; checked there
     rng = check_rng("rng", rng)
     B = check_int("B", B, minimum=1)
     slope_is_exact = law is rademacher and B == 1
