@@ -135,6 +135,7 @@ BAD_CALLS = [
     (lambda: acceptance_regions(_F, _X, _D, [[0.1]]), "alphas", "1-d"),
     (lambda: line_profile(_F, _X, _D, "grid"), "alphas", "real numbers"),
     (lambda: line_profile(_F, _X, np.ones(3), [0.1]), "d", "shape of x"),
+    (lambda: line_profile(3, _X, _D, [0.1]), "f", "callable"),
     (lambda: line_profile(_F, [1j, 0.0], _D, [0.1]), "x", "complex"),
     (lambda: line_profile(lambda X: anp.sum(X), _X, _D, [0.1, 0.2]), "f", "row-wise"),
     (lambda: line_profile(lambda X: "phi", _X, _D, [0.1, 0.2]), "f", "real numbers"),

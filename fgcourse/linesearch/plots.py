@@ -14,6 +14,7 @@ import numpy as onp
 
 from fgcourse._checks import (
     check_array,
+    check_callable,
     check_instance,
     check_int,
     check_open_interval,
@@ -36,6 +37,7 @@ __all__ = ["line_profile", "acceptance_regions", "accepted_intervals", "ill_cond
 
 def line_profile(f, x, d, alphas):
     """φ(α) and φ'(α) on a grid of α, for a row-wise f ((B, n) -> (B,)), in one batched call."""
+    check_callable("f", f, "array (B, n) -> array (B,), row-wise")
     x = check_vector("x", x)
     d = check_vector("d", d, x.size, against="x")
     alphas = check_array("alphas", alphas, ndim=1, min_size=1)
