@@ -16,21 +16,26 @@ import math
 import time
 import warnings
 
-import autograd.numpy as anp
 import numpy as np
 import scipy.optimize
 from autograd import grad
 
 from fgcourse.explorer import median_update_time
 from fgcourse.linesearch import (
-    LINE_PROBLEMS, draw_conditions, golden_section, jvp_slope, parabolic, wolfe, wolfe_conditions,
+    LINE_PROBLEMS,
+    draw_conditions,
+    golden_section,
+    ill_conditioned_quadratic,
+    jvp_slope,
+    parabolic,
+    wolfe,
+    wolfe_conditions,
 )
 from fgcourse.testfunctions import beale, rosenbrock
 
 
 def quadratic(condition, n):
-    weights = np.logspace(0, math.log10(condition), n)
-    return lambda x: 0.5 * anp.sum(weights * x**2)
+    return ill_conditioned_quadratic(np.logspace(0, math.log10(condition), n))
 
 
 PROBLEMS = {
@@ -60,7 +65,7 @@ def one_search(name, f, g, x, d):
     fc, gc = counted(f, tally, "f"), counted(g, tally, "g")
     if name == "ours":
         result = wolfe(fc, gc, x, d)
-        step = result.step if result.success else None
+        step = result.alpha if result.success else None
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -88,7 +93,7 @@ def bench_wolfe():
                 cases += 1
                 row = {name: one_search(name, f, g, x, d) for name in ("ours", "scipy")}
                 by_jvp = wolfe(f, jvp_slope(f), x, d)
-                row["jvp"] = (by_jvp.nfev + by_jvp.njev, by_jvp.success)
+                row["jvp"] = (by_jvp.nfev + by_jvp.njvp, by_jvp.success)
                 for name, (count, success) in row.items():
                     totals[name][0] += count
                     totals[name][1] += success

@@ -142,3 +142,61 @@ def object_array_function(x):
     """A row-wise user function written with plain numpy's dot on an object array: on a batch
     (R, n) autograd follows nothing through it and would silently call its gradient zero."""
     return np.dot(np.asarray(x, dtype=object), np.ones(np.shape(x)[-1]))
+
+
+# ------------------------------------------------------------------ line searches (1-d and rays)
+
+@st.composite
+def unimodal_problems(draw):
+    """``(phi, a, b, minimiser, resolution)``: a unimodal φ on [a, b] with a known minimiser.
+
+    ``resolution(tol)`` is how close to the minimiser comparisons of φ at points tol apart
+    still mean something: cosh has φ* = 1, so within √ε/scale of the minimiser φ is flat to
+    rounding, and where |φ'|·tol = scale²|t − t*|·tol is below ε the comparisons are noise;
+    the other profiles vanish at the minimiser, where floating point is exact.
+    """
+    import math
+
+    low = draw(st.floats(-5, 5))
+    a, b = low, low + draw(st.floats(0.1, 10))
+    minimiser = draw(st.floats(0, 1)) * (b - a) + a
+    kind = draw(st.sampled_from(["quadratic", "quartic", "cosh", "abs"]))
+    scale = draw(st.floats(0.1, 10))
+    profiles = {
+        "quadratic": lambda t: scale * (t - minimiser) ** 2,
+        "quartic": lambda t: (t - minimiser) ** 4 + scale * (t - minimiser) ** 2,
+        "cosh": lambda t: math.cosh(scale * (t - minimiser)),
+        "abs": lambda t: abs(t - minimiser) + (t > minimiser) * scale * (t - minimiser),
+    }
+    eps = np.finfo(float).eps
+
+    def resolution(tol):
+        if kind == "cosh":
+            return 3 * math.sqrt(eps) / scale + 8 * eps / (scale**2 * tol)
+        return 1e-12 * (1 + abs(minimiser))
+
+    return profiles[kind], a, b, minimiser, resolution
+
+
+@st.composite
+def smooth_rays(draw):
+    """``(f, x, d)``: a smooth f bounded below (positive definite quadratic + bounded ripples),
+    a point x and a descent direction d (∇f(x)·d < 0, not tiny)."""
+    from autograd import grad
+    from hypothesis import assume
+
+    n = draw(st.integers(1, 5))
+    rng = np.random.default_rng(draw(seeds))
+    m = rng.standard_normal((n, n))
+    hessian = m @ m.T + draw(st.floats(0.05, 2)) * np.eye(n)
+    ripple = draw(st.floats(0, 3))
+    frequencies = rng.standard_normal(n) * draw(st.floats(0.1, 5))
+
+    def f(x):
+        return 0.5 * anp.dot(x, anp.dot(hessian, x)) + ripple * anp.sin(anp.dot(frequencies, x))
+
+    x = rng.standard_normal(n) * draw(st.floats(0.1, 10))
+    d = rng.standard_normal(n) * draw(st.floats(0.01, 100))
+    slope0 = float(np.dot(grad(f)(x), d))
+    assume(abs(slope0) > 1e-8 * (1 + abs(f(x))))
+    return f, x, -d if slope0 > 0 else d
