@@ -301,3 +301,25 @@ def user_jvp(name: str, function: Callable, x, v):
         raise TypeError(f"{name} could not be differentiated: it returned an object array under autograd; "
                         f"{AUTOGRAD_HINT}")
     return value, tangent
+
+
+def check_int_array(name: str, value, *, minimum: int | None = None) -> np.ndarray:
+    """An integer or a non-empty array of integers (numpy ints, never bools or floats), each >= ``minimum``.
+
+    Returned as an int ndarray (0-d for a single integer), so exact integer arithmetic stays exact
+    up to the largest int64, unlike :func:`check_array`, which returns floats.
+    """
+    accepted = "an integer" + (f" >= {minimum}" if minimum is not None else "") + " or an array of them"
+    if isinstance(value, (str, bytes)) or callable(value) or isinstance(value, (dict, set)) or value is None:
+        raise TypeError(f"{name} must be {accepted}, got {describe(value)}")
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be {accepted}, got {describe(value)}") from None
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be {accepted}, got {describe(value)}")
+    if array.size == 0:
+        raise ValueError(f"{name} must be {accepted}, got an empty array")
+    if minimum is not None and np.any(array < minimum):
+        raise ValueError(f"{name} must be {accepted}, got {array.min() if array.ndim else array[()]}")
+    return array

@@ -7,37 +7,52 @@ step k (computed at θ_{k−1}), α the learning rate, and every update has the 
 
 where the *direction* d_k is what distinguishes the optimizers. All operations on vectors
 are element-wise. Adam's second moment is written p_k (not v_k) because v is the tangent
-of a forward gradient, as in Belouze (001, §4.2.2).
+of a forward gradient, as in ``belouze2022paper`` (§4.2.2).
 
-Everything is vectorized over a batch of starts: θ has shape ``(B, n)``, one row per run,
-and a single call of the gradient oracle serves all rows:
+Everything is vectorized over a batch of R starts: θ has shape ``(R, n)``, one row per
+*run*, and a single call of the gradient oracle serves all rows (B always counts tangents):
 
 - the *true* gradient: reverse mode, one autograd ``make_vjp`` call on the row-wise
-  objective, pulled back with a vector of ones (row b of the result is ∇f(θ_b) because
+  objective, pulled back with a vector of ones (row r of the result is ∇f(θ_r) because
   rows do not interact);
-- a *forward* gradient g = (∇f(θ)·v) v under any tangent law, computed by
+- a *forward* gradient g = (1/B) Σ_b (∇f(θ)·v_b) v_b under any tangent law, computed by
   :func:`fgcourse.forward_gradient.forward_gradient_batch` (forward mode only).
 
-:func:`minimize` runs any optimizer with either oracle, records the trajectory and the
-loss history, and stops each run cleanly with a status ("converged", "max_steps",
-"diverged", "non_finite") instead of raising from deep inside numpy.
+:func:`minimize` runs any optimizer with either oracle, records the path and the values
+along it, and stops each run cleanly with a status (:data:`OPTIMIZE_STATUSES`) instead of
+raising from deep inside numpy.
 """
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable
 
 import autograd.numpy as anp
 import numpy as np
-from autograd import make_vjp
 
 from fgcourse import forward_gradient as fg
+from fgcourse._checks import (
+    check_array,
+    check_callable,
+    check_instance,
+    check_int,
+    check_option,
+    check_output,
+    check_positive,
+    check_real,
+    check_rng,
+    check_sequence,
+    check_vector,
+    user_vjp,
+)
 
 __all__ = [
-    "Optimizer", "SGD", "ClippedSGD", "Adam", "AdaBelief", "OPTIMIZERS", "get_optimizer",
-    "true_gradient_batch", "OptimizeResult", "minimize", "iterations_to_reach", "true_and_forward_runs",
-    "plot_runs", "explorer_figure",
+    "Optimizer", "SGD", "ClippedSGD", "Adam", "AdaBelief", "OPTIMIZERS", "get_optimizer", "GRADIENTS",
+    "true_gradient_batch", "OPTIMIZE_STATUSES", "SUCCESS_STATUSES", "OptimizeResult", "minimize",
+    "iterations_to_reach", "true_and_forward_runs", "forward_gradient_means", "plot_runs",
+    "draw_mean_estimates", "explorer_figure",
 ]
 
 
@@ -59,6 +74,14 @@ class Optimizer:
         raise NotImplementedError
 
 
+def _decay_rate(name: str, value) -> float:
+    """A moment's decay rate β in [0, 1): β = 0 keeps no memory, β = 1 would never update."""
+    value = check_real(name, value, minimum=0.0)
+    if value >= 1:
+        raise ValueError(f"{name} must be a real number in [0, 1), got {value:g}")
+    return value
+
+
 @dataclass(frozen=True)
 class SGD(Optimizer):
     """Plain (stochastic) gradient descent: d_k = g_k, so θ_k = θ_{k−1} − α g_k."""
@@ -71,7 +94,7 @@ class SGD(Optimizer):
 
 @dataclass(frozen=True)
 class ClippedSGD(Optimizer):
-    """SGD on the gradient projected onto the ℓ∞ ball of radius ``clip`` (001, §4.2.1):
+    """SGD on the gradient projected onto the ℓ∞ ball of radius ``clip`` (belouze2022paper, §4.2.1):
 
         d_k = clip(g_k, −c, c),  i.e.  d_{k,i} = g_{k,i} if |g_{k,i}| ≤ c, else c·sign(g_{k,i}).
 
@@ -83,8 +106,7 @@ class ClippedSGD(Optimizer):
     name = "clipped_sgd"
 
     def __post_init__(self):
-        if not self.clip > 0:
-            raise ValueError(f"clip must be > 0, got {self.clip!r}")
+        object.__setattr__(self, "clip", check_positive("clip", self.clip))
 
     def direction(self, g, state, k):
         return np.clip(g, -self.clip, self.clip), state
@@ -92,16 +114,19 @@ class ClippedSGD(Optimizer):
 
 @dataclass(frozen=True)
 class Adam(Optimizer):
-    """Adam (Kingma & Ba, Algorithm 1), with ε *outside* the square root:
+    """Adam (kingma2015adam, Algorithm 1), with ε *outside* the square root:
 
         m_k = β1 m_{k−1} + (1 − β1) g_k,          m̂_k = m_k / (1 − β1^k)
         p_k = β2 p_{k−1} + (1 − β2) g_k²,         p̂_k = p_k / (1 − β2^k)
         d_k = m̂_k / (√p̂_k + ε),                   m_0 = p_0 = 0.
 
-    Belouze's report (000) writes the denominator both as √(p + ε) and √p + ε, the paper
-    (001) as √(p + ε); we follow Kingma & Ba: √p̂ + ε. The two floor the denominator at
-    √ε = 10⁻⁴ and at ε = 10⁻⁸ respectively, so they differ only where p̂ is comparable to
-    ε, i.e. for gradients of size about 10⁻⁴ or less.
+    The two documents by Belouze disagree with each other on where ε goes:
+    belouze2022report writes √p + ε (in its review of Adam and in its forward-gradient
+    analysis alike), belouze2022paper writes √(p + ε) at both places. We follow Kingma & Ba:
+    √p̂ + ε. The two floor the denominator at ε = 10⁻⁸ and at √ε = 10⁻⁴ respectively, so they
+    differ only where p̂ is comparable to ε, i.e. for gradients of size about 10⁻⁴ or less.
+    Both documents also divide the average of t gradients by 1 − β^(t+1) instead of 1 − β^t;
+    the bias correction here is Kingma & Ba's.
     """
 
     beta1: float = 0.9
@@ -110,13 +135,9 @@ class Adam(Optimizer):
     name = "adam"
 
     def __post_init__(self):
-        for label, beta in (("beta1", self.beta1), ("beta2", self.beta2)):
-            if isinstance(beta, bool) or not isinstance(beta, (int, float, np.integer, np.floating)):
-                raise TypeError(f"{label} must be a number in [0, 1), got {beta!r}")
-            if not 0 <= beta < 1:
-                raise ValueError(f"{label} must lie in [0, 1), got {beta!r}")
-        if not self.eps > 0:
-            raise ValueError(f"eps must be > 0, got {self.eps!r}")
+        object.__setattr__(self, "beta1", _decay_rate("beta1", self.beta1))
+        object.__setattr__(self, "beta2", _decay_rate("beta2", self.beta2))
+        object.__setattr__(self, "eps", check_positive("eps", self.eps))
 
     def init(self, theta):
         return np.zeros_like(theta), np.zeros_like(theta)
@@ -136,7 +157,7 @@ class Adam(Optimizer):
 
 @dataclass(frozen=True)
 class AdaBelief(Adam):
-    """AdaBelief (Zhuang et al., Algorithm 2): Adam whose second moment is the moving
+    """AdaBelief (zhuang2020adabelief, Algorithm 2): Adam whose second moment is the moving
     average of (g_k − m_k)², the squared surprise of g_k against the prediction m_k:
 
         m_k = β1 m_{k−1} + (1 − β1) g_k,                    m̂_k = m_k / (1 − β1^k)
@@ -160,114 +181,100 @@ def get_optimizer(optimizer) -> Optimizer:
     """An :class:`Optimizer` from a registered name (``"sgd"``, ...) or an instance."""
     if isinstance(optimizer, Optimizer):
         return optimizer
-    if isinstance(optimizer, str) and optimizer in OPTIMIZERS:
-        return OPTIMIZERS[optimizer]
-    raise ValueError(
-        f"optimizer must be one of {sorted(OPTIMIZERS)} or an Optimizer instance, got {optimizer!r}"
-    )
+    check_instance("optimizer", optimizer, str, f"one of {tuple(sorted(OPTIMIZERS))} or an Optimizer instance")
+    return OPTIMIZERS[check_option("optimizer", optimizer, sorted(OPTIMIZERS))]
 
 
 # ------------------------------------------------------------------------ gradient oracles
 
+GRADIENTS = ("true", "forward")
+"""The two gradient oracles of :func:`minimize`."""
 
-def true_gradient_batch(f: Callable, thetas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(values, G)``: f on each row of ``thetas`` (B, n) and each row's gradient, by reverse mode.
 
-    One ``make_vjp`` call: since row b of f's output depends on row b of the input only,
-    the pullback of the all-ones cotangent is the stack of the rows' gradients.
-    """
-    pullback, values = make_vjp(f)(thetas)
+def _start(name: str, thetas, ndim=(1, 2)) -> np.ndarray:
+    """One start (n,) or a batch of starts (R, n), as ``ndim`` allows: real, finite, non-empty."""
+    return check_array(name, thetas, ndim=ndim, min_size=1)
+
+
+def _values_and_gradients(f, thetas):
+    """One reverse pass of the row-wise f over all rows: ``(values, G)``, values unchecked."""
+    pullback, values = user_vjp("f", f, thetas)
     return values, pullback(anp.ones_like(values))
+
+
+def true_gradient_batch(f: Callable, thetas) -> tuple[np.ndarray, np.ndarray]:
+    """``(values, G)``: f on each row of ``thetas`` (R, n) and each row's gradient, by reverse mode.
+
+    One ``make_vjp`` call: since row r of f's output depends on row r of the input only,
+    the pullback of the all-ones cotangent is the stack of the rows' gradients. f must be
+    written with ``autograd.numpy`` (plain numpy would give a silent zero gradient: refused)
+    and return a finite real array of shape (R,).
+    """
+    check_callable("f", f, "row-wise objective, array (R, n) -> array (R,)")
+    thetas = _start("thetas", thetas, ndim=2)
+    values, G = _values_and_gradients(f, thetas)
+    values = check_output("f", values, (thetas.shape[0],), at="thetas")
+    return values, check_output("the gradient of f", G, thetas.shape, at="thetas")
+
+
+def _oracle(f, gradient, law, B, rng):
+    if gradient == "true":
+        return lambda thetas: _values_and_gradients(f, thetas)
+    return lambda thetas: fg.forward_gradient_batch(f, thetas, law, rng, B=B)
 
 
 # -------------------------------------------------------------------------------- minimize
 
-STATUSES = ("converged", "max_steps", "diverged", "non_finite")
+OPTIMIZE_STATUSES = ("converged", "max_iter", "diverged", "non_finite")
+"""The status words of :func:`minimize`'s runs (meanings in :mod:`fgcourse._vocabulary`)."""
+
+SUCCESS_STATUSES = ("converged",)
+"""A run succeeds when it reaches its target; without a target no run can succeed."""
 
 
 @dataclass(frozen=True)
 class OptimizeResult:
     """The outcome of :func:`minimize`.
 
-    For a batch of ``B`` starts (x0 of shape ``(B, n)``), with ``T = max(nit) + 1``:
+    For a batch of ``R`` starts (x0 of shape ``(R, n)``), with ``T = max(nit) + 1``:
 
-    - ``x`` (B, n): the last recorded iterate of each run; ``fun`` (B,): its loss;
-    - ``trajectory`` (T, B, n) and ``losses`` (T, B): iterates θ_0, θ_1, … and f(θ_k);
-      a run that stopped after ``nit[b] < T − 1`` steps is padded with NaN afterwards;
-    - ``nit`` (B,): steps taken; ``status`` (B,): one of "converged" (loss ≤ target),
-      "max_steps", "diverged" (|θ| or loss above the threshold; that iterate is recorded),
-      "non_finite" (a step produced inf/NaN; that iterate is *not* recorded);
-    - ``message``: a one-line summary.
+    - ``x`` (R, n): the last recorded iterate of each run; ``fun`` (R,): f there;
+    - ``path`` (T, R, n) and ``fun_path`` (T, R): the iterates θ_0, θ_1, … and f(θ_k);
+      a run that stopped after ``nit[r] < T − 1`` steps is padded with NaN afterwards;
+    - ``nit`` (R,): steps taken; ``status`` (R,): one of :data:`OPTIMIZE_STATUSES`,
+      "converged" (f ≤ target), "max_iter", "diverged" (|θ| or f above the threshold; that
+      iterate is recorded), "non_finite" (a step produced inf/NaN; that iterate is *not*
+      recorded); ``success`` (R,): status == "converged". A run without a target cannot
+      converge, so it ends "max_iter" with ``success`` False: read its status and values;
+    - ``ngev`` (R,): gradients computed for the run, ``njvp`` (R,): JVPs computed for it.
+      Each evaluated point costs one gradient (true) or B JVPs (forward): θ_0, then one per
+      step, the rejected point of a "non_finite" run included, so a true run has
+      ``ngev = nit + 1`` (+ 1 if non_finite) and ``njvp = 0``, a forward one ``ngev = 0``
+      and ``njvp = B (nit + 1)`` (+ B);
+    - ``message``: a one-line summary; ``optimizer``, ``gradient``: what ran.
 
     For a single start (x0 of shape ``(n,)``) the batch axis is dropped: ``x`` (n,),
-    ``fun`` float, ``trajectory`` (T, n), ``losses`` (T,), ``nit`` int, ``status`` str.
+    ``fun`` float, ``path`` (T, n), ``fun_path`` (T,), ``nit`` int, ``status`` str, ...
     """
 
     x: np.ndarray
     fun: np.ndarray | float
-    trajectory: np.ndarray
-    losses: np.ndarray
+    path: np.ndarray
+    fun_path: np.ndarray
     nit: np.ndarray | int
+    success: np.ndarray | bool
     status: np.ndarray | str
     message: str
     optimizer: str
     gradient: str
-
-
-def _check_x0(x0) -> np.ndarray:
-    try:
-        X0 = np.array(x0, dtype=float)
-    except (TypeError, ValueError) as error:
-        raise TypeError(f"x0 must be an array of numbers of shape (n,) or (B, n), got {x0!r}") from error
-    if X0.ndim not in (1, 2) or X0.size == 0:
-        raise ValueError(f"x0 must have shape (n,) or (B, n) with n, B >= 1, got shape {X0.shape}")
-    if not np.all(np.isfinite(X0)):
-        raise ValueError("x0 must be finite, got inf or NaN entries")
-    return X0
-
-
-def _check_objective(f, X0: np.ndarray) -> None:
-    if not callable(f):
-        raise TypeError(f"f must be callable, got {type(f).__name__}")
-    with np.errstate(all="ignore"):
-        values = np.asarray(f(X0))
-    if values.shape != (X0.shape[0],):
-        raise ValueError(
-            f"f must be a scalar objective evaluated row-wise: f(X) of shape ({X0.shape[0]},) for X of "
-            f"shape {X0.shape}, got shape {values.shape} (write reductions over axis=-1, index x[..., i])"
-        )
-
-
-def _check_positive(name, value, integer=False):
-    kind = (int, np.integer) if integer else (int, float, np.integer, np.floating)
-    if isinstance(value, bool) or not isinstance(value, kind):
-        raise TypeError(f"{name} must be a {'positive int' if integer else 'positive number'}, got {value!r}")
-    if integer and value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value!r}")
-    if not (value > 0 and np.isfinite(value)):
-        raise ValueError(f"{name} must be > 0 and finite, got {value!r}")
-
-
-def _oracle(f, gradient, law, num_tangents, rng):
-    law = fg.tangent_law(law)  # checked even when unused: an unknown law is an error either way
-    if gradient == "true":
-        return lambda thetas: true_gradient_batch(f, thetas)
-    if gradient == "forward":
-        _check_positive("num_tangents", num_tangents, integer=True)
-        if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
-            rng = np.random.default_rng(rng)
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError(
-                f"gradient='forward' needs rng, a numpy.random.Generator or an int seed, got {rng!r}"
-            )
-        return lambda thetas: fg.forward_gradient_batch(f, thetas, rng, law=law, num_tangents=num_tangents)
-    raise ValueError(f"gradient must be 'true' or 'forward', got {gradient!r}")
+    ngev: np.ndarray | int
+    njvp: np.ndarray | int
 
 
 def _summary(status: np.ndarray, nit: np.ndarray) -> str:
     if status.size == 1:
-        return f"{status[0]} after {nit[0]} steps"
-    counts = ", ".join(f"{np.sum(status == s)} {s}" for s in STATUSES if np.any(status == s))
+        return f"{status[0]} after {nit[0]} iterations"
+    counts = ", ".join(f"{np.sum(status == s)} {s}" for s in OPTIMIZE_STATUSES if np.any(status == s))
     return f"{status.size} runs: {counts}"
 
 
@@ -279,79 +286,91 @@ def minimize(
     *,
     gradient: str = "true",
     law="rademacher",
-    num_tangents: int = 1,
-    steps: int = 1000,
+    B: int = 1,
+    max_iter: int = 1000,
     rng=None,
     target: float | None = None,
     divergence_threshold: float = 1e8,
 ) -> OptimizeResult:
-    """Run ``steps`` iterations θ_k = θ_{k−1} − α d_k from every row of ``x0`` at once.
+    """Run at most ``max_iter`` iterations θ_k = θ_{k−1} − α d_k from every row of ``x0`` at once.
 
     Parameters
     ----------
     f:
-        Row-wise objective, ``(B, n) -> (B,)`` (every :mod:`fgcourse.testfunctions` entry is).
+        Row-wise objective, ``(R, n) -> (R,)`` (every :mod:`fgcourse.testfunctions` entry is),
+        written with ``autograd.numpy``; f(x0) must be real and finite.
     x0:
-        One start ``(n,)`` or a batch of starts ``(B, n)``.
+        One start ``(n,)`` or a batch of R starts ``(R, n)``, one run each.
     optimizer:
         ``"sgd"``, ``"clipped_sgd"``, ``"adam"``, ``"adabelief"`` or an :class:`Optimizer`.
     lr:
         The learning rate α > 0.
     gradient:
         ``"true"`` (reverse mode) or ``"forward"`` (forward gradient, forward mode only).
-    law, num_tangents, rng:
-        For forward gradients: the tangent law (name or object), how many tangents are
-        averaged per step, and a ``numpy.random.Generator`` or int seed.
-    steps:
-        Maximal number of steps (≥ 1).
+    law, B, rng:
+        For forward gradients: the tangent law (name or object), the number B of tangents
+        averaged per step, and an int seed or a ``numpy.random.Generator``. ``rng=None``
+        is accepted only with ``gradient="true"``, which draws nothing.
+    max_iter:
+        The budget: at most this many steps per run (≥ 1). The record grows with the steps
+        actually done, so a large budget with an early ``target`` costs nothing.
     target:
-        A run converges (and stops) once its loss is ≤ ``target``; ``None``: never.
+        A run converges (and stops) once f ≤ ``target``; ``None``: never (every run that
+        neither diverges nor fails ends "max_iter", with ``success`` False).
     divergence_threshold:
-        A run diverges (and stops) once max|θ_i| or its loss exceeds this.
+        A run diverges (and stops) once max|θ_i| or f exceeds this.
     """
-    X0 = _check_x0(x0)
+    check_callable("f", f, "row-wise objective, array (R, n) -> array (R,)")
+    X0 = _start("x0", x0)
     single = X0.ndim == 1
     X = X0[None, :] if single else X0
-    _check_objective(f, X)
     optimizer = get_optimizer(optimizer)
-    _check_positive("lr", lr)
-    _check_positive("steps", steps, integer=True)
-    _check_positive("divergence_threshold", divergence_threshold)
-    oracle = _oracle(f, gradient, law, num_tangents, rng)
+    lr = check_positive("lr", lr)
+    gradient = check_option("gradient", gradient, GRADIENTS)
+    law = fg.tangent_law(law)  # checked even when unused: an unknown law is an error either way
+    B = check_int("B", B, minimum=1)
+    max_iter = check_int("max_iter", max_iter, minimum=1)
+    if rng is not None or gradient == "forward":
+        if rng is None:
+            raise TypeError("rng must be an int seed or a numpy.random.Generator when gradient='forward', got None")
+        rng = check_rng("rng", rng)
+    target_value = -np.inf if target is None else check_real("target", target)
+    divergence_threshold = check_positive("divergence_threshold", divergence_threshold)
+    R = X.shape[0]
+    # f at x0 must make sense; the check also refuses an untraceable f before any step.
+    oracle = _oracle(f, gradient, law, B, rng)
+    values, G = oracle(X)
+    values = check_output("f", values, (R,), at="x0")
 
-    B, n = X.shape
-    trajectory = np.full((steps + 1, B, n), np.nan)
-    losses = np.full((steps + 1, B), np.nan)
-    nit = np.zeros(B, dtype=int)
-    status = np.full(B, "max_steps", dtype=object)
-    if target is not None and (isinstance(target, bool) or not isinstance(target, (int, float, np.number))):
-        raise TypeError(f"target must be a number or None, got {target!r}")
-    target_value = -np.inf if target is None else target
+    path, fun_path = [X], [values]  # grown per step: memory follows the steps actually done
+    nit = np.zeros(R, dtype=int)
+    status = np.full(R, "max_iter", dtype=object)
+    evaluations = np.ones(R, dtype=int)
+    active = values > target_value
+    status[~active] = "converged"
 
     # Overflow in a diverging run is an expected outcome, reported through its status.
     with np.errstate(all="ignore"):
-        values, G = oracle(X)
-        trajectory[0], losses[0] = X, values
-        active = np.isfinite(values)
-        status[~active] = "non_finite"
-        done = active & (values <= target_value)
-        status[done], active = "converged", active & ~done
         state = optimizer.init(X)
-        for k in range(1, steps + 1):
+        for k in range(1, max_iter + 1):
             if not active.any():
                 break
             direction, new_state = optimizer.direction(G, state, k)
             X_new = X - lr * direction
             values_new, G_new = oracle(X_new)
+            values_new = np.asarray(values_new, dtype=float)
+            evaluations[active] += 1
 
             moving = active & np.isfinite(values_new) & np.all(np.isfinite(X_new), axis=1)
             if moving.all():  # the common case, kept free of masking
                 X, G, state = X_new, G_new, new_state
-                trajectory[k], losses[k] = X_new, values_new
+                path.append(X_new)
+                fun_path.append(values_new)
             else:
                 status[active & ~moving] = "non_finite"
-                trajectory[k, moving], losses[k, moving] = X_new[moving], values_new[moving]
                 keep = moving[:, None]
+                path.append(np.where(keep, X_new, np.nan))
+                fun_path.append(np.where(moving, values_new, np.nan))
                 X, G = np.where(keep, X_new, X), np.where(keep, G_new, G)
                 state = tuple(np.where(keep, new, old) for new, old in zip(new_state, state))
             nit[moving] = k
@@ -363,50 +382,123 @@ def minimize(
             status[diverged], status[converged] = "diverged", "converged"
             active = moving & ~diverged & ~converged
 
-    last = nit.max() + 1
-    trajectory, losses = trajectory[:last], losses[:last]
-    fun = losses[nit, np.arange(B)]
+    last = nit.max() + 1  # a step where every active run failed leaves an all-NaN last row
+    path, fun_path = np.stack(path[:last]), np.stack(fun_path[:last])
+    fun = fun_path[nit, np.arange(R)]
     status = status.astype(str)
+    success = np.isin(status, SUCCESS_STATUSES)
+    ngev = evaluations if gradient == "true" else np.zeros(R, dtype=int)
+    njvp = B * evaluations if gradient == "forward" else np.zeros(R, dtype=int)
     message = _summary(status, nit)
     if single:
-        return OptimizeResult(X[0], float(fun[0]), trajectory[:, 0], losses[:, 0], int(nit[0]), str(status[0]),
-                              message, optimizer.name, gradient)
-    return OptimizeResult(X, fun, trajectory, losses, nit, status, message, optimizer.name, gradient)
+        return OptimizeResult(X[0], float(fun[0]), path[:, 0], fun_path[:, 0], int(nit[0]), bool(success[0]),
+                              str(status[0]), message, optimizer.name, gradient, int(ngev[0]), int(njvp[0]))
+    return OptimizeResult(X, fun, path, fun_path, nit, success, status, message, optimizer.name, gradient,
+                          ngev, njvp)
+
+
+def _result(name: str, result) -> OptimizeResult:
+    return check_instance(name, result, OptimizeResult, "an OptimizeResult from minimize()")
 
 
 def iterations_to_reach(result: OptimizeResult, level: float) -> np.ndarray | int:
     """The first k with f(θ_k) ≤ ``level`` for each run of ``result``, −1 for runs that never get there.
 
-    With ``level = f* + 0.1`` this is the fixed-target cost used in 001's performance profiles.
+    With ``level = f* + 0.1`` this is the fixed-target cost used in belouze2022paper's
+    performance profiles.
     """
-    reached = result.losses <= level  # NaN padding compares False
+    result = _result("result", result)
+    level = check_real("level", level)
+    reached = result.fun_path <= level  # NaN padding compares False
     first = np.where(reached.any(axis=0), reached.argmax(axis=0), -1)
     return int(first) if first.ndim == 0 else first
 
 
 def true_and_forward_runs(
-    f: Callable, x0, optimizer="sgd", lr: float = 0.01, *, law="rademacher", seed: int = 0,
-    steps: int = 2000, num_runs: int = 5, num_tangents: int = 1, target: float | None = None,
+    f: Callable, x0, optimizer="sgd", lr: float = 0.01, *, law="rademacher", rng=0,
+    max_iter: int = 2000, num_runs: int = 5, B: int = 1, target: float | None = None,
 ) -> tuple[OptimizeResult, OptimizeResult]:
     """The true-gradient run from ``x0`` (n,) and ``num_runs`` forward-gradient runs from it.
 
-    The forward runs form one batch (rows are independent tangent draws from ``seed``), so
-    the pair costs two vectorized :func:`minimize` calls.
+    The forward runs form one batch (rows are independent tangent draws from ``rng``, an
+    int seed or a Generator), so the pair costs two vectorized :func:`minimize` calls.
     """
-    x0 = _check_x0(x0)
-    if x0.ndim != 1:
-        raise ValueError(f"x0 must be a single start of shape (n,), got shape {x0.shape}")
-    _check_positive("num_runs", num_runs, integer=True)
-    common = dict(optimizer=optimizer, lr=lr, steps=steps, target=target)
+    x0 = _start("x0", x0, ndim=1)
+    num_runs = check_int("num_runs", num_runs, minimum=1)
+    rng = check_rng("rng", rng)
+    common = dict(optimizer=optimizer, lr=lr, max_iter=max_iter, target=target, law=law, B=B)
     true_run = minimize(f, x0, gradient="true", **common)
-    forward_runs = minimize(f, np.tile(x0, (num_runs, 1)), gradient="forward", law=law,
-                            num_tangents=num_tangents, rng=np.random.default_rng(seed), **common)
+    forward_runs = minimize(f, np.tile(x0, (num_runs, 1)), gradient="forward", rng=rng, **common)
     return true_run, forward_runs
+
+
+def forward_gradient_means(f: Callable, theta, laws, Bs, rng) -> dict[str, dict[int, np.ndarray]]:
+    """``{law name: {B: the mean of B forward gradients of f at θ}}`` for each law and each B.
+
+    Every mean starts from the same state of ``rng`` (an int seed or a Generator, which is
+    left untouched), as if each were drawn with a fresh ``default_rng(seed)``: the tangents
+    of a smaller B are the first ones of a larger B, so the means show the average growing.
+    """
+    check_callable("f", f, "objective, array (n,) -> scalar")
+    theta = check_vector("theta", theta)
+    laws = check_sequence("laws", laws, lambda name, law: fg.tangent_law(law), what="tangent laws")
+    Bs = check_sequence("Bs", Bs, lambda name, B: check_int(name, B, minimum=1), what="numbers of tangents")
+    rng = check_rng("rng", rng)
+    return {law.name: {B: fg.forward_gradient(f, theta, law, copy.deepcopy(rng), B=B)[1] for B in Bs}
+            for law in laws}
 
 
 # --------------------------------------------------------------------------------- figures
 
 RUN_COLORS = {"true": "C0", "forward": "C3"}
+RUN_ZORDERS = {"true": 3, "forward": 2}
+"""The true runs are drawn above the forward ones, which would otherwise hide them."""
+
+
+def _plane_function(function):
+    """A :class:`~fgcourse.testfunctions.TestFunction` defined in dimension 2."""
+    from fgcourse.testfunctions import TestFunction
+
+    check_instance("function", function, TestFunction, "a TestFunction from fgcourse.testfunctions")
+    if not (function.dim == 2 or (function.dim is None and function.min_dim <= 2)):
+        raise ValueError(f"function must be a test function of dimension 2, got {function.name} "
+                         f"(dimension {function.dim})")
+    return function
+
+
+def _box(box):
+    """``None`` or ((x_low, x_high), (y_low, y_high)) with low < high."""
+    if box is None:
+        return None
+
+    def interval(name, pair):
+        low, high = check_sequence(name, pair, lambda label, x: check_real(label, x), min_length=2, max_length=2,
+                                   what="ends (low, high)")
+        if not low < high:
+            raise ValueError(f"{name} must be an interval (low, high) with low < high, got ({low:g}, {high:g})")
+        return low, high
+
+    return check_sequence("box", box, interval, min_length=2, max_length=2, what="intervals (x and y)")
+
+
+def _title(title):
+    return None if title is None else check_instance("title", title, str, "a string or None")
+
+
+def _contours(ax, function, box, num):
+    """Log-spaced contours of f − f* and the minimizer's star; returns the grid's X, Y."""
+    from matplotlib.colors import LogNorm
+
+    from fgcourse.testfunctions import contour_grid
+
+    X, Y, Z = contour_grid(function, box, num=num)
+    gap = Z - function.minimum
+    levels = np.logspace(np.log10(max(gap.min(), 1e-3)), np.log10(gap.max()), 20)
+    ax.contour(X, Y, gap, levels=levels, norm=LogNorm(), cmap="Greys", linewidths=0.7)
+    ax.plot(*function.minimizer(2), marker="*", color="gold", markeredgecolor="k", markersize=15, zorder=5)
+    ax.set_xlim(X.min(), X.max())
+    ax.set_ylim(Y.min(), Y.max())
+    return X, Y
 
 
 def _thinned_steps(num_points: int, budget: int = 400) -> np.ndarray:
@@ -422,43 +514,45 @@ def _thinned_steps(num_points: int, budget: int = 400) -> np.ndarray:
 
 
 def plot_runs(function, runs, box=None, axes=None, title=None):
-    """Trajectories on log-spaced contours (left) and f(θ_k) − f* against k (right).
+    """Paths on log-spaced contours (left) and f(θ_k) − f* against k (right).
 
     ``function`` is a two-dimensional :class:`~fgcourse.testfunctions.TestFunction`,
-    ``runs`` a sequence of :class:`OptimizeResult` (every row of each is drawn, colored by
-    its gradient kind: true in blue, forward in red), ``box`` the contour window
-    ``((x_low, x_high), (y_low, y_high))``. Returns the figure.
+    ``runs`` a sequence of :class:`OptimizeResult` in the plane (every row of each is drawn,
+    colored by its gradient kind: true in blue, above the forward ones in red), ``box`` the
+    contour window ``((x_low, x_high), (y_low, y_high))``, ``axes`` two matplotlib axes to
+    draw on. Returns the figure.
     """
     import matplotlib.pyplot as plt
-    from matplotlib.colors import LogNorm
+    from matplotlib.axes import Axes
     from matplotlib.ticker import LogFormatter
 
-    from fgcourse.testfunctions import contour_grid
-
+    function = _plane_function(function)
+    runs = check_sequence("runs", runs, _result, what="OptimizeResults from minimize()")
+    for index, run in enumerate(runs):
+        if run.path.shape[-1] != 2:
+            raise ValueError(f"runs[{index}] must be a run in the plane (n = 2), got paths of shape {run.path.shape}")
+    box = _box(box)
+    title = _title(title)
     if axes is None:
         fig, axes = plt.subplots(1, 2, figsize=(10, 4))
         fig.subplots_adjust(wspace=0.25)
-    contour_ax, loss_ax = axes
-    X, Y, Z = contour_grid(function, box, num=100)
-    gap = Z - function.minimum
-    levels = np.logspace(np.log10(max(gap.min(), 1e-3)), np.log10(gap.max()), 20)
-    contour_ax.contour(X, Y, gap, levels=levels, norm=LogNorm(), cmap="Greys", linewidths=0.7)
-    star = function.minimizer(2)
-    contour_ax.plot(*star, marker="*", color="gold", markeredgecolor="k", markersize=15, zorder=5)
+    contour_ax, loss_ax = check_sequence(
+        "axes", axes, lambda name, ax: check_instance(name, ax, Axes, "matplotlib Axes"), min_length=2, max_length=2,
+        what="matplotlib Axes (contours, values)")
+    _contours(contour_ax, function, box, num=100)
     for run in runs:
-        color = RUN_COLORS[run.gradient]
-        paths = run.trajectory if run.trajectory.ndim == 3 else run.trajectory[:, None, :]
-        gaps = (run.losses if run.losses.ndim == 2 else run.losses[:, None]) - function.minimum
+        color, zorder = RUN_COLORS[run.gradient], RUN_ZORDERS[run.gradient]
+        paths = run.path if run.path.ndim == 3 else run.path[:, None, :]
+        gaps = (run.fun_path if run.fun_path.ndim == 2 else run.fun_path[:, None]) - function.minimum
         label = f"{run.gradient} gradient"
         steps = _thinned_steps(paths.shape[0])
         paths, gaps = paths[steps], gaps[steps]
-        for b in range(paths.shape[1]):
-            contour_ax.plot(paths[:, b, 0], paths[:, b, 1], color=color, lw=1, alpha=0.8, label=label)
-            contour_ax.plot(*paths[0, b], "o", color=color, markersize=4)
-            loss_ax.semilogy(steps, np.maximum(gaps[:, b], 1e-16), color=color, lw=1, alpha=0.8, label=label)
+        for r in range(paths.shape[1]):
+            contour_ax.plot(paths[:, r, 0], paths[:, r, 1], color=color, lw=1, alpha=0.8, label=label, zorder=zorder)
+            contour_ax.plot(*paths[0, r], "o", color=color, markersize=4, zorder=zorder)
+            loss_ax.semilogy(steps, np.maximum(gaps[:, r], 1e-16), color=color, lw=1, alpha=0.8, label=label,
+                             zorder=zorder)
             label = None
-    contour_ax.set_xlim(X.min(), X.max())
-    contour_ax.set_ylim(Y.min(), Y.max())
     # Plain-text labels: mathtext parsing (tick labels like 10^-5 included) would cost
     # a third of an explorer update.
     contour_ax.set_xlabel("x")
@@ -473,14 +567,63 @@ def plot_runs(function, runs, box=None, axes=None, title=None):
     return contour_ax.figure
 
 
-def explorer_figure(lr, start=(0.0, 0.5), law="rademacher", optimizer="sgd", seed=0, *, function=None,
-                    steps=1500, num_runs=5, box=None):
+def _means(means) -> dict:
+    """``{law name: {B: mean (2,)}}``, as :func:`forward_gradient_means` returns it."""
+    def by_count(name, value):
+        check_instance(name, value, Mapping, "a mapping {B: mean forward gradient (2,)}")
+        if not value:
+            raise ValueError(f"{name} must hold at least one mean, got an empty mapping")
+        return {check_int(f"{name} key", B, minimum=1): check_vector(f"{name}[{B}]", mean, 2)
+                for B, mean in value.items()}
+
+    check_instance("means", means, Mapping, "a mapping {law name: {B: mean}} from forward_gradient_means()")
+    if not means:
+        raise ValueError("means must hold at least one law, got an empty mapping")
+    return {check_instance("means key", name, str, "a law name"): by_count(f"means[{name!r}]", value)
+            for name, value in means.items()}
+
+
+def draw_mean_estimates(function, theta, means, true_gradient, box=None):
+    """Arrows at θ on f's contours: the true gradient (wide, blue) and means of forward gradients.
+
+    One panel per law of ``means`` (``{law name: {B: mean}}``, e.g. from
+    :func:`forward_gradient_means`), the means in red, darker for larger B; the arrows share
+    one scale, the true one 1.5 units long. Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+
+    function = _plane_function(function)
+    theta = check_vector("theta", theta, 2)
+    means = _means(means)
+    true_gradient = check_vector("true_gradient", true_gradient, 2)
+    if not np.any(true_gradient):
+        raise ValueError("true_gradient must be nonzero (it sets the arrows' scale), got [0, 0]")
+    box = _box(box)
+    scale = 1.5 / np.linalg.norm(true_gradient)
+    fig, axes = plt.subplots(1, len(means), figsize=(5.5 * len(means), 4.2), sharey=True, squeeze=False)
+    arrow = dict(angles="xy", scale_units="xy", scale=1)
+    for ax, (name, by_count) in zip(axes[0], means.items()):
+        _contours(ax, function, box, num=200)
+        ax.quiver(*theta, *(scale * true_gradient), color="C0", width=0.014, alpha=0.6, label="true gradient",
+                  **arrow)
+        for shade, (B, mean) in zip(np.linspace(0.45, 1.0, len(by_count)), sorted(by_count.items())):
+            ax.quiver(*theta, *(scale * mean), color=plt.cm.Reds(shade), width=0.005, label=f"mean of {B}", **arrow)
+        ax.set_title(f"{name} tangents")
+        ax.set_xlabel("x")
+        ax.legend(loc="lower right", fontsize=8)
+    axes[0, 0].set_ylabel("y")
+    return fig
+
+
+def explorer_figure(lr, start=(0.0, 0.5), law="rademacher", optimizer="sgd", rng=0, *, function=None,
+                    max_iter=1500, num_runs=5, box=None):
     """The Beale explorer's page: :func:`true_and_forward_runs` from ``start``, drawn by :func:`plot_runs`."""
     from fgcourse.testfunctions import beale
 
-    function = beale if function is None else function
-    true_run, forward_runs = true_and_forward_runs(function, start, optimizer, lr, law=law, seed=seed,
-                                                   steps=steps, num_runs=num_runs)
-    title = (f"{optimizer}, lr = {lr}, {law} tangents: true {true_run.status}, "
+    function = _plane_function(beale if function is None else function)
+    start = check_vector("start", start, 2)
+    true_run, forward_runs = true_and_forward_runs(function, start, optimizer, lr, law=law, rng=rng,
+                                                   max_iter=max_iter, num_runs=num_runs)
+    title = (f"{forward_runs.optimizer}, lr = {lr}, {fg.tangent_law(law).name} tangents: true {true_run.status}, "
              f"forward {', '.join(sorted(set(forward_runs.status)))}")
     return plot_runs(function, [true_run, forward_runs], box=box, title=title)

@@ -1,22 +1,55 @@
-"""Tests for fgcourse.optim: update rules, oracles, minimize's bookkeeping and its errors."""
+"""Tests for fgcourse.optim, in the module's order: optimizers, oracles, minimize, helpers, figures, bad input."""
 
 import math
+import time
+import tracemalloc
 import warnings
 
 import autograd.numpy as anp
+import matplotlib
 import numpy as np
 import pytest
 from autograd import grad
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from strategies import (
+    NOT_COUNTS,
+    NOT_REALS,
+    NOT_RNGS,
+    assert_names_argument,
+    counted,
+    ill_conditioned_quadratic,
+    nan_function,
+    plain_numpy_function,
+    quadratic_rows,
+    string_function,
+)
 
+from fgcourse._vocabulary import STATUSES
 from fgcourse.forward_gradient import gaussian, rademacher
 from fgcourse.optim import (
-    OPTIMIZERS, AdaBelief, Adam, ClippedSGD, OptimizeResult, explorer_figure, get_optimizer,
-    iterations_to_reach, minimize, true_and_forward_runs, true_gradient_batch,
+    OPTIMIZE_STATUSES,
+    OPTIMIZERS,
+    SUCCESS_STATUSES,
+    SGD,
+    AdaBelief,
+    Adam,
+    ClippedSGD,
+    OptimizeResult,
+    draw_mean_estimates,
+    explorer_figure,
+    forward_gradient_means,
+    get_optimizer,
+    iterations_to_reach,
+    minimize,
+    plot_runs,
+    true_and_forward_runs,
+    true_gradient_batch,
 )
-from fgcourse.testfunctions import beale, hyperellipsoid, rosenbrock, sphere
+from fgcourse.testfunctions import beale, hyperellipsoid, rosenbrock, sphere, spiral
+
+matplotlib.use("Agg")
 
 finite_floats = st.floats(-3, 3, allow_nan=False)
 learning_rates = st.floats(1e-3, 0.2)
@@ -33,7 +66,7 @@ def linear(mu):
 
 
 def first_step(optimizer, x0, lr=0.1, f=sphere):
-    return minimize(f, np.array(x0), optimizer, lr, steps=1).trajectory[1]
+    return minimize(f, np.array(x0), optimizer, lr, max_iter=1).path[1]
 
 
 def test_sgd_single_step_by_hand():
@@ -60,6 +93,14 @@ def test_adabelief_single_step_by_hand():
     p_hat = 0.81 * g**2 + 1e-8 / (1 - 0.999)
     expected = np.array([1.0, -2.0]) - 0.1 * g / (np.sqrt(p_hat) + 1e-8)
     np.testing.assert_allclose(first_step("adabelief", [1.0, -2.0]), expected, rtol=1e-14)
+
+
+def test_hyperparameters_are_stored_as_floats_and_registered_names_resolve():
+    adam = Adam(beta1=np.float32(0.5), beta2=0, eps=np.int64(1))
+    assert (type(adam.beta1), adam.beta2, adam.eps) == (float, 0.0, 1.0)
+    assert get_optimizer(adam) is adam
+    assert get_optimizer("adabelief") is OPTIMIZERS["adabelief"]
+    assert isinstance(get_optimizer("sgd"), SGD)
 
 
 # ------------------------------------------------------- independent scalar reference loops
@@ -94,59 +135,25 @@ def reference_adaptive(grad_i, x0, lr, beta1, beta2, eps, steps, belief):
 def test_adam_and_adabelief_match_the_papers_pseudocode(x0, lr, beta1, beta2, eps, belief):
     # hyperellipsoid Σ i x_i²: ∂f/∂x_i = 2 (i + 1) x_i with 0-based i.
     optimizer = (AdaBelief if belief else Adam)(beta1=beta1, beta2=beta2, eps=eps)
-    result = minimize(hyperellipsoid, x0, optimizer, lr, steps=30)
+    result = minimize(hyperellipsoid, x0, optimizer, lr, max_iter=30)
     expected = reference_adaptive(lambda i, x: 2 * (i + 1) * x, x0, lr, beta1, beta2, eps, 30, belief)
-    assert result.status == "max_steps"
-    np.testing.assert_allclose(result.trajectory, expected, rtol=1e-9, atol=1e-12)
+    assert result.status == "max_iter" and not result.success
+    np.testing.assert_allclose(result.path, expected, rtol=1e-9, atol=1e-12)
 
 
 @given(arrays(float, 4, elements=st.floats(0.1, 10) | st.floats(-10, -0.1)), st.integers(1, 40))
 def test_adam_with_a_constant_gradient_is_sign_descent(mu, steps):
-    # With g_k = μ for all k, bias correction gives m̂_k = μ and p̂_k = μ² exactly (001, §4.2.2).
-    result = minimize(linear(mu), np.zeros(4), "adam", 0.01, steps=steps)
+    # With g_k = μ for all k, bias correction gives m̂_k = μ and p̂_k = μ² exactly (belouze2022paper, §4.2.2).
+    result = minimize(linear(mu), np.zeros(4), "adam", 0.01, max_iter=steps)
     np.testing.assert_allclose(result.x, -0.01 * steps * np.sign(mu), rtol=1e-6)
 
 
-# ------------------------------------------------------------------------------ SGD theory
-
-
-@given(st.integers(1, 6), st.floats(0.01, 0.9), st.integers(1, 60))
-def test_sgd_on_a_quadratic_follows_the_linear_rate(n, scale, steps):
-    # On Σ i x_i², SGD multiplies coordinate i by (1 − 2αi) each step; pick α so that the
-    # slowest and fastest factors lie strictly inside (−1, 1).
-    lr = scale / (2 * n)
-    x0 = np.linspace(1.0, 2.0, n)
-    result = minimize(hyperellipsoid, x0, "sgd", lr, steps=steps)
-    factors = 1 - 2 * lr * np.arange(1, n + 1)
-    k = np.arange(steps + 1)[:, None]
-    np.testing.assert_allclose(result.trajectory, x0 * factors**k, rtol=1e-10, atol=1e-300)
-    rate = np.max(np.abs(factors))
-    assert np.linalg.norm(result.x) <= rate**steps * np.linalg.norm(x0) * (1 + 1e-12)
-
-
-def test_forward_sgd_is_true_sgd_in_expectation_on_a_quadratic():
-    # The gradient of a quadratic is linear in θ, so E[θ_k] follows true SGD exactly.
-    runs = np.tile([1.0, -1.0, 0.5], (4000, 1))
-    forward = minimize(hyperellipsoid, runs, "sgd", 0.05, gradient="forward", rng=0, steps=10)
-    true = minimize(hyperellipsoid, runs[0], "sgd", 0.05, steps=10)
-    mean = forward.trajectory.mean(axis=1)
-    standard_error = forward.trajectory.std(axis=1) / np.sqrt(runs.shape[0]) + 1e-12
-    assert np.all(np.abs(mean - true.trajectory) <= 5 * standard_error)
-
-
-@pytest.mark.parametrize("law", [rademacher, gaussian])
-def test_forward_sgd_with_many_tangents_approaches_true_sgd(law):
-    runs = np.tile([-1.0, 0.0], (20, 1))
-    true = minimize(rosenbrock, runs[0], "sgd", 5e-4, steps=20)
-
-    def deviation(num_tangents):
-        forward = minimize(rosenbrock, runs, "sgd", 5e-4, gradient="forward", law=law,
-                           num_tangents=num_tangents, rng=1, steps=20)
-        return np.mean((forward.trajectory - true.trajectory[:, None, :]) ** 2)
-
-    few, many = deviation(1), deviation(200)
-    assert many < few / 20  # the variance of the average of B tangents is 1/B of one
-    assert many < 1e-3
+def test_clipped_forward_rademacher_gradient_is_all_or_nothing():
+    # A Rademacher forward gradient has equal magnitudes: clipping touches all or no coordinates.
+    v = rademacher.sample(np.random.default_rng(0), 6)
+    for scale in (0.5, 3.0):
+        direction, _ = ClippedSGD().direction(scale * v, (), 1)
+        np.testing.assert_allclose(np.abs(direction), min(scale, 1.0))
 
 
 # ------------------------------------------------------------------------------ the oracles
@@ -159,25 +166,96 @@ def test_true_gradient_batch_gives_each_rows_gradient(points):
     np.testing.assert_allclose(G, np.array([grad(rosenbrock.f)(p) for p in points]), rtol=1e-12, atol=1e-12)
 
 
+def test_true_gradient_batch_of_a_quadratic_is_A_theta_plus_b():
+    A, b = np.array([[2.0, 1.0], [1.0, 3.0]]), np.array([1.0, -1.0])
+    thetas = np.array([[0.0, 0.0], [1.0, 2.0]])
+    _, G = true_gradient_batch(quadratic_rows(A, b), thetas)
+    np.testing.assert_allclose(G, thetas @ A + b, rtol=1e-15)
+
+
+def test_true_gradient_batch_refuses_plain_numpy_instead_of_a_zero_gradient():
+    # autograd sees np.dot's object array as a constant: the gradient would silently be 0.
+    with pytest.raises(TypeError) as excinfo, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        true_gradient_batch(plain_numpy_function, np.ones((3, 2)))
+    assert_names_argument(excinfo, "f", "autograd.numpy")
+
+
 def test_forward_runs_are_reproducible_from_a_seed():
     x0 = np.tile([0.0, 0.5], (3, 1))
-    a = minimize(beale, x0, "adam", 0.01, gradient="forward", rng=7, steps=50)
-    b = minimize(beale, x0, "adam", 0.01, gradient="forward", rng=np.random.default_rng(7), steps=50)
-    np.testing.assert_array_equal(a.trajectory, b.trajectory)
-    assert not np.allclose(a.trajectory[:, 0], a.trajectory[:, 1])  # independent tangents per row
+    a = minimize(beale, x0, "adam", 0.01, gradient="forward", rng=7, max_iter=50)
+    b = minimize(beale, x0, "adam", 0.01, gradient="forward", rng=np.random.default_rng(7), max_iter=50)
+    np.testing.assert_array_equal(a.path, b.path)
+    assert not np.allclose(a.path[:, 0], a.path[:, 1])  # independent tangents per row
+
+
+# ------------------------------------------------------------------------------ SGD theory
+
+
+@given(st.integers(1, 6), st.floats(0.01, 0.9), st.integers(1, 60))
+def test_sgd_on_a_quadratic_follows_the_linear_rate(n, scale, steps):
+    # On Σ i x_i², SGD multiplies coordinate i by (1 − 2αi) each step; pick α so that the
+    # slowest and fastest factors lie strictly inside (−1, 1).
+    lr = scale / (2 * n)
+    x0 = np.linspace(1.0, 2.0, n)
+    result = minimize(hyperellipsoid, x0, "sgd", lr, max_iter=steps)
+    factors = 1 - 2 * lr * np.arange(1, n + 1)
+    k = np.arange(steps + 1)[:, None]
+    np.testing.assert_allclose(result.path, x0 * factors**k, rtol=1e-10, atol=1e-300)
+    rate = np.max(np.abs(factors))
+    assert np.linalg.norm(result.x) <= rate**steps * np.linalg.norm(x0) * (1 + 1e-12)
+
+
+def test_sgd_on_the_ill_conditioned_quadratic_diverges_beyond_two_over_the_largest_weight():
+    # Weights (1, 100): SGD converges iff α < 2/100 (op-thm-linear-rate).
+    f = ill_conditioned_quadratic()
+    assert minimize(f, [1.0, 1.0], "sgd", 0.019, max_iter=2000, target=1e-12).status == "converged"
+    assert minimize(f, [1.0, 1.0], "sgd", 0.021, max_iter=2000).status == "diverged"
+
+
+def test_forward_sgd_is_true_sgd_in_expectation_on_a_quadratic():
+    # The gradient of a quadratic is linear in θ, so E[θ_k] follows true SGD exactly.
+    runs = np.tile([1.0, -1.0, 0.5], (4000, 1))
+    forward = minimize(hyperellipsoid, runs, "sgd", 0.05, gradient="forward", rng=0, max_iter=10)
+    true = minimize(hyperellipsoid, runs[0], "sgd", 0.05, max_iter=10)
+    mean = forward.path.mean(axis=1)
+    standard_error = forward.path.std(axis=1) / np.sqrt(runs.shape[0]) + 1e-12
+    assert np.all(np.abs(mean - true.path) <= 5 * standard_error)
+
+
+@pytest.mark.parametrize("law", [rademacher, gaussian])
+def test_forward_sgd_with_many_tangents_approaches_true_sgd(law):
+    runs = np.tile([-1.0, 0.0], (20, 1))
+    true = minimize(rosenbrock, runs[0], "sgd", 5e-4, max_iter=20)
+
+    def deviation(B):
+        forward = minimize(rosenbrock, runs, "sgd", 5e-4, gradient="forward", law=law, B=B, rng=1, max_iter=20)
+        return np.mean((forward.path - true.path[:, None, :]) ** 2)
+
+    few, many = deviation(1), deviation(200)
+    assert many < few / 20  # the variance of the average of B tangents is 1/B of one
+    assert many < 1e-3
 
 
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 def test_batch_rows_equal_single_runs(name):
     starts = np.array([[0.0, 0.5], [1.0, 1.0], [-1.0, 2.0]])
-    batch = minimize(beale, starts, name, 0.001, steps=100)
-    for b, start in enumerate(starts):
-        single = minimize(beale, start, name, 0.001, steps=100)
-        np.testing.assert_allclose(batch.trajectory[:, b], single.trajectory, rtol=1e-13)
-        assert single.nit == batch.nit[b] and single.status == batch.status[b]
+    batch = minimize(beale, starts, name, 0.001, max_iter=100)
+    for r, start in enumerate(starts):
+        single = minimize(beale, start, name, 0.001, max_iter=100)
+        np.testing.assert_allclose(batch.path[:, r], single.path, rtol=1e-13)
+        assert single.nit == batch.nit[r] and single.status == batch.status[r]
 
 
 # --------------------------------------------------------------------- statuses and history
+
+
+def test_the_status_words_are_the_vocabulary_s_and_success_means_converged():
+    assert set(OPTIMIZE_STATUSES) <= set(STATUSES) and SUCCESS_STATUSES == ("converged",)
+    starts = np.array([[0.1, 0.1], [2.0, 2.0], [1e3, 0.0]])
+    result = minimize(sphere, starts, "sgd", 0.1, max_iter=15, target=1e-3, divergence_threshold=1e5)
+    assert result.status.tolist() == ["converged", "max_iter", "diverged"]
+    assert result.success.tolist() == [True, False, False]
 
 
 def test_divergence_stops_each_run_with_its_history_intact():
@@ -185,15 +263,15 @@ def test_divergence_stops_each_run_with_its_history_intact():
     x0 = np.array([[1.0], [1e-3]])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        result = minimize(sphere, x0, "sgd", 1.5, steps=100, divergence_threshold=1e6)
+        result = minimize(sphere, x0, "sgd", 1.5, max_iter=100, divergence_threshold=1e6)
     assert result.status.tolist() == ["diverged", "diverged"]
     assert result.nit.tolist() == [10, 20]
-    assert result.trajectory.shape == (21, 2, 1) and result.losses.shape == (21, 2)
+    assert result.path.shape == (21, 2, 1) and result.fun_path.shape == (21, 2)
     k = np.arange(21)
-    np.testing.assert_allclose(result.trajectory[:11, 0, 0], (-2.0) ** k[:11], rtol=1e-15)
-    np.testing.assert_allclose(result.trajectory[:, 1, 0], 1e-3 * (-2.0) ** k, rtol=1e-15)
-    assert np.all(np.isnan(result.trajectory[11:, 0])) and np.all(np.isnan(result.losses[11:, 0]))
-    assert result.fun[0] == result.losses[10, 0] == 2.0**20
+    np.testing.assert_allclose(result.path[:11, 0, 0], (-2.0) ** k[:11], rtol=1e-15)
+    np.testing.assert_allclose(result.path[:, 1, 0], 1e-3 * (-2.0) ** k, rtol=1e-15)
+    assert np.all(np.isnan(result.path[11:, 0])) and np.all(np.isnan(result.fun_path[11:, 0]))
+    assert result.fun[0] == result.fun_path[10, 0] == 2.0**20
     assert result.message == "2 runs: 2 diverged"
 
 
@@ -201,132 +279,321 @@ def test_overflow_ends_as_non_finite_without_warnings():
     # Without a divergence threshold in reach, Rosenbrock's quartic blows up to inf.
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        result = minimize(rosenbrock, np.array([3.0, -3.0]), "sgd", 0.1, steps=100, divergence_threshold=1e308)
-    assert result.status == "non_finite"
-    assert np.all(np.isfinite(result.trajectory)) and np.all(np.isfinite(result.losses))
-    assert result.trajectory.shape == (result.nit + 1, 2)
-    np.testing.assert_array_equal(result.x, result.trajectory[-1])
+        result = minimize(rosenbrock, np.array([3.0, -3.0]), "sgd", 0.1, max_iter=100, divergence_threshold=1e308)
+    assert result.status == "non_finite" and not result.success
+    assert np.all(np.isfinite(result.path)) and np.all(np.isfinite(result.fun_path))
+    assert result.path.shape == (result.nit + 1, 2)
+    np.testing.assert_array_equal(result.x, result.path[-1])
 
 
 def test_leaving_the_domain_is_non_finite_and_keeps_the_last_valid_point():
     # f = Σ √x_i decreases towards x = 0 and is NaN beyond it.
-    result = minimize(lambda X: anp.sum(anp.sqrt(X), axis=-1), np.array([1.0]), "sgd", 0.5, steps=100)
+    result = minimize(lambda X: anp.sum(anp.sqrt(X), axis=-1), np.array([1.0]), "sgd", 0.5, max_iter=100)
     assert result.status == "non_finite"
-    assert np.all(result.trajectory > 0) and result.x[0] == result.trajectory[-1, 0]
+    assert np.all(result.path > 0) and result.x[0] == result.path[-1, 0]
 
 
 def test_a_run_converges_when_it_reaches_the_target_and_others_continue():
     starts = np.array([[0.1, 0.1], [2.0, 2.0]])
-    result = minimize(sphere, starts, "sgd", 0.1, steps=15, target=1e-3)  # loss × 0.64 per step
-    assert result.status.tolist() == ["converged", "max_steps"]
+    result = minimize(sphere, starts, "sgd", 0.1, max_iter=15, target=1e-3)  # loss × 0.64 per step
+    assert result.status.tolist() == ["converged", "max_iter"]
     stop = result.nit[0]
-    assert result.losses[stop, 0] <= 1e-3 < result.losses[stop - 1, 0]
-    assert np.all(np.isnan(result.losses[stop + 1:, 0])) and result.nit[1] == 15
-    assert minimize(sphere, np.zeros(2), steps=5, target=0.0).nit == 0
+    assert result.fun_path[stop, 0] <= 1e-3 < result.fun_path[stop - 1, 0]
+    assert np.all(np.isnan(result.fun_path[stop + 1:, 0])) and result.nit[1] == 15
+    at_start = minimize(sphere, np.zeros(2), max_iter=5, target=0.0)
+    assert (at_start.nit, at_start.status, at_start.success, at_start.ngev) == (0, "converged", True, 1)
+
+
+def test_a_huge_budget_with_an_early_target_records_only_the_steps_done():
+    # The record grows per step: 10**7 preallocated iterates would be 160 MB.
+    tracemalloc.start()
+    start = time.perf_counter()
+    result = minimize(sphere, np.ones(2), "sgd", 0.1, max_iter=10**7, target=1e-3)
+    elapsed = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert result.status == "converged" and result.nit == 18  # 2 · 0.64^k ≤ 1e-3 first at k = 18
+    assert result.path.shape == (19, 2) and result.fun_path.shape == (19,)
+    assert peak < 10**6 and elapsed < 5
+
+
+def test_gradient_and_jvp_counts_are_one_per_evaluated_point():
+    f = counted(hyperellipsoid.f)
+    true = minimize(f, np.ones((3, 2)), "sgd", 0.01, max_iter=7)
+    assert true.ngev.tolist() == [8, 8, 8] and true.njvp.tolist() == [0, 0, 0]
+    assert f.calls == 8  # one batched reverse pass per evaluated point serves every run
+    forward = minimize(hyperellipsoid, np.ones(2), "sgd", 0.01, gradient="forward", rng=0, B=3, max_iter=7)
+    assert (forward.ngev, forward.njvp) == (0, 3 * 8)
+    stopped = minimize(sphere, np.array([[0.1, 0.1], [2.0, 2.0]]), "sgd", 0.1, max_iter=15, target=1e-3)
+    assert stopped.ngev.tolist() == [stopped.nit[0] + 1, 16]
+    failed = minimize(lambda X: anp.sum(anp.sqrt(X), axis=-1), np.array([1.0]), "sgd", 0.5, max_iter=100)
+    assert failed.ngev == failed.nit + 2  # the rejected point was evaluated too
 
 
 def test_single_start_result_drops_the_batch_axis():
-    result = minimize(beale, [0.0, 0.5], steps=3)
+    result = minimize(beale, [0.0, 0.5], max_iter=3)
     assert isinstance(result, OptimizeResult)
-    assert result.x.shape == (2,) and result.trajectory.shape == (4, 2) and result.losses.shape == (4,)
-    assert isinstance(result.fun, float) and result.nit == 3 and result.status == "max_steps"
-    assert (result.optimizer, result.gradient) == ("sgd", "true")
+    assert result.x.shape == (2,) and result.path.shape == (4, 2) and result.fun_path.shape == (4,)
+    assert isinstance(result.fun, float) and result.nit == 3 and result.status == "max_iter"
+    assert result.success is False and result.message == "max_iter after 3 iterations"
+    assert (result.optimizer, result.gradient, result.ngev, result.njvp) == ("sgd", "true", 4, 0)
 
 
-def test_true_and_forward_runs():
-    true_run, forward_runs = true_and_forward_runs(beale, [0.0, 0.5], "adam", 0.01, law="gaussian", steps=10, num_runs=4)
-    assert true_run.trajectory.shape == (11, 2) and forward_runs.trajectory.shape == (11, 4, 2)
-    assert forward_runs.gradient == "forward" and true_run.gradient == "true"
-    with pytest.raises(ValueError, match="x0 must be a single start"):
-        true_and_forward_runs(beale, np.zeros((2, 2)))
+def test_the_callers_start_is_not_modified():
+    x0 = np.array([1.0, 2.0])
+    result = minimize(sphere, x0, "sgd", 0.1, max_iter=5)
+    result.path[0, 0] = 99.0
+    assert x0.tolist() == [1.0, 2.0]
+
+
+# ------------------------------------------------------------------------------ helpers
 
 
 def test_iterations_to_reach_matches_the_closed_form():
     # SGD with α = 0.1 on Σ x_i² multiplies the loss by 0.64 per step: from 8, f_k = 8 · 0.64^k.
-    result = minimize(sphere, np.array([[2.0, 2.0], [0.0, 0.1]]), "sgd", 0.1, steps=30)
+    result = minimize(sphere, np.array([[2.0, 2.0], [0.0, 0.1]]), "sgd", 0.1, max_iter=30)
     expected_first = int(np.ceil(np.log(0.1 / 8) / np.log(0.64)))
     assert iterations_to_reach(result, 0.1).tolist() == [expected_first, 0]
     assert iterations_to_reach(result, -1.0).tolist() == [-1, -1]
-    assert iterations_to_reach(minimize(sphere, np.array([2.0, 2.0]), "sgd", 0.1, steps=30), 0.1) == expected_first
+    assert iterations_to_reach(minimize(sphere, np.array([2.0, 2.0]), "sgd", 0.1, max_iter=30), 0.1) == expected_first
 
 
-def test_explorer_figure_draws_both_panels():
-    import matplotlib
+def test_true_and_forward_runs():
+    true_run, forward_runs = true_and_forward_runs(beale, [0.0, 0.5], "adam", 0.01, law="gaussian", max_iter=10,
+                                                   num_runs=4, B=2, rng=1)
+    assert true_run.path.shape == (11, 2) and forward_runs.path.shape == (11, 4, 2)
+    assert forward_runs.gradient == "forward" and true_run.gradient == "true"
+    assert forward_runs.njvp.tolist() == [22] * 4
+    again = true_and_forward_runs(beale, [0.0, 0.5], "adam", 0.01, law="gaussian", max_iter=10, num_runs=4, B=2,
+                                  rng=np.random.default_rng(1))[1]
+    np.testing.assert_array_equal(again.path, forward_runs.path)
 
-    matplotlib.use("Agg")
-    figure = explorer_figure(0.01, start=(1.0, 2.0), law="gaussian", optimizer="adabelief", seed=3, steps=20)
+
+def test_forward_gradient_means_start_every_mean_from_the_same_draws():
+    theta = np.array([1.5, -0.1])
+    rng = np.random.default_rng(0)
+    state = rng.bit_generator.state
+    means = forward_gradient_means(beale, theta, ["gaussian", rademacher], (1, 2, 400), rng)
+    assert rng.bit_generator.state == state  # the caller's generator is left untouched
+    assert list(means) == ["gaussian", "rademacher"] and list(means["gaussian"]) == [1, 2, 400]
+    again = forward_gradient_means(beale, theta, ["gaussian"], (1,), 0)["gaussian"][1]
+    np.testing.assert_array_equal(again, means["gaussian"][1])
+    true_gradient = grad(beale.f)(theta)
+    for by_count in means.values():
+        assert by_count[1].shape == (2,)
+        # 400 Rademacher tangents: error |N1 − N2|/400 · |(b, a)|; Gaussian: about 1/sqrt(400)
+        assert np.linalg.norm(by_count[400] - true_gradient) < 0.3 * np.linalg.norm(true_gradient)
+
+
+# --------------------------------------------------------------------------------- figures
+
+
+def test_explorer_figure_draws_both_panels_with_the_true_run_on_top():
+    figure = explorer_figure(0.01, start=(1.0, 2.0), law="gaussian", optimizer="adabelief", rng=3, max_iter=20)
     contour_ax, loss_ax = figure.axes
     assert len(contour_ax.lines) == 1 + 2 * 6  # the star, then a path and a start marker per run
     assert len(loss_ax.lines) == 6 and "adabelief, lr = 0.01, gaussian" in figure.get_suptitle()
+    true_lines = [line for line in loss_ax.lines if line.get_color() == "C0"]
+    forward_lines = [line for line in loss_ax.lines if line.get_color() == "C3"]
+    assert len(true_lines) == 1 and len(forward_lines) == 5
+    assert true_lines[0].get_zorder() > max(line.get_zorder() for line in forward_lines)
 
 
-def test_clipped_forward_rademacher_gradient_is_all_or_nothing():
-    # A Rademacher forward gradient has equal magnitudes: clipping touches all or no coordinates.
-    v = rademacher.sample(np.random.default_rng(0), 6)
-    for scale in (0.5, 3.0):
-        direction, _ = ClippedSGD().direction(scale * v, (), 1)
-        np.testing.assert_allclose(np.abs(direction), min(scale, 1.0))
+def test_plot_runs_on_given_axes():
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2)
+    run = minimize(rosenbrock, [-1.0, 0.0], "sgd", 5e-4, max_iter=5)
+    assert plot_runs(rosenbrock, [run], box=((-2, 2), (-1, 3)), axes=axes, title="t") is fig
+    assert fig.get_suptitle() == "t"
+
+
+def test_draw_mean_estimates_draws_one_panel_per_law():
+    theta = np.array([1.5, -0.1])
+    means = forward_gradient_means(beale, theta, ["gaussian", "rademacher"], (5, 10), 0)
+    figure = draw_mean_estimates(beale, theta, means, grad(beale.f)(theta), ((-0.5, 4.5), (-1.5, 1.5)))
+    assert isinstance(figure, matplotlib.figure.Figure) and len(figure.axes) == 2
+    assert [ax.get_title() for ax in figure.axes] == ["gaussian tangents", "rademacher tangents"]
+    assert all(len(ax.collections) >= 3 for ax in figure.axes)  # contours, true arrow, two means
 
 
 # ------------------------------------------------------------------------------ bad inputs
 
-
-@pytest.mark.parametrize(
-    "kwargs, error, pattern",
-    [
-        (dict(lr=0.0), ValueError, r"lr must be > 0 and finite, got 0.0"),
-        (dict(lr=-0.1), ValueError, r"lr must be > 0"),
-        (dict(lr=float("nan")), ValueError, r"lr must be > 0 and finite, got nan"),
-        (dict(lr="big"), TypeError, r"lr must be a positive number"),
-        (dict(optimizer="adamw"), ValueError, r"optimizer must be one of \['adabelief', 'adam', 'clipped_sgd', 'sgd'\]"),
-        (dict(gradient="forward", law="uniform", rng=0), ValueError, r"law must be .*'rademacher'"),
-        (dict(gradient="forward", law=42, rng=0), ValueError, r"law must be"),
-        (dict(law="cauchy"), ValueError, r"law must be .*got 'cauchy'"),
-        (dict(gradient="forward"), TypeError, r"needs rng"),
-        (dict(gradient="forward", rng=0, num_tangents=0), ValueError, r"num_tangents must be >= 1"),
-        (dict(gradient="backward"), ValueError, r"gradient must be 'true' or 'forward', got 'backward'"),
-        (dict(steps=0), ValueError, r"steps must be >= 1, got 0"),
-        (dict(steps=10.5), TypeError, r"steps must be a positive int"),
-        (dict(target="low"), TypeError, r"target must be a number or None"),
-        (dict(divergence_threshold=-1.0), ValueError, r"divergence_threshold must be > 0"),
-    ],
-)
-def test_bad_arguments_name_themselves(kwargs, error, pattern):
-    with pytest.raises(error, match=pattern):
-        minimize(beale, np.zeros(2), **kwargs)
+THETA = np.array([1.5, -0.1])
+GRADIENT = np.array([-3.4, -0.8])
+MEANS = {"rademacher": {5: np.array([-3.0, -1.0])}}
+RUN = minimize(beale, np.zeros(2), max_iter=2)
+RUN_3D = minimize(spiral, np.zeros(3), max_iter=2)
 
 
-@pytest.mark.parametrize(
-    "x0, error, pattern",
-    [
-        (np.zeros((2, 2, 2)), ValueError, r"x0 must have shape \(n,\) or \(B, n\).*\(2, 2, 2\)"),
-        (np.zeros(0), ValueError, r"x0 must have shape"),
-        (["a", "b"], TypeError, r"x0 must be an array of numbers"),
-        (np.array([np.nan, 0.0]), ValueError, r"x0 must be finite"),
-        (np.zeros(3), ValueError, r"dimension 2 only"),
-    ],
-)
-def test_bad_starts(x0, error, pattern):
-    with pytest.raises(error, match=pattern):
-        minimize(beale, x0)
+def row_sum(X):
+    return anp.sum(X, axis=-1)
 
 
-def test_objective_must_be_scalar_and_row_wise():
-    with pytest.raises(ValueError, match=r"scalar objective evaluated row-wise.*got shape \(3, 2\)"):
-        minimize(lambda X: X**2, np.zeros((3, 2)))
-    with pytest.raises(ValueError, match=r"got shape \(\)"):
-        minimize(lambda X: anp.sum(X**2), np.zeros((3, 2)))
-    with pytest.raises(TypeError, match="f must be callable"):
-        minimize("beale", np.zeros(2))
+def shape_function(X):
+    return X**2
 
 
-def test_bad_hyperparameters():
-    with pytest.raises(ValueError, match="beta2 must lie in"):
-        Adam(beta2=1.0)
-    with pytest.raises(TypeError, match="beta1 must be a number in"):
-        Adam(beta1="0.9")
-    with pytest.raises(ValueError, match="eps must be > 0"):
-        AdaBelief(eps=0.0)
-    with pytest.raises(ValueError, match="clip must be > 0"):
-        ClippedSGD(clip=0.0)
-    assert get_optimizer(Adam(beta1=0.5)).beta1 == 0.5
+def complex_function(X):
+    return anp.sum(X, axis=-1) * 1j
+
+
+BAD_INPUTS = [
+    # minimize: the user function
+    (lambda: minimize("beale", np.zeros(2)), "f", "callable"),
+    (lambda: minimize(lambda X: row_sum(X) + nan_function(X), np.zeros((2, 2))), "f", "finite"),
+    (lambda: minimize(lambda X: anp.sum(X, axis=-1) * anp.nan, np.zeros((2, 2))), "f", "finite"),
+    (lambda: minimize(string_function, np.zeros((2, 2))), "f", "real"),
+    (lambda: minimize(plain_numpy_function, np.zeros((2, 2))), "f", "autograd.numpy"),
+    (lambda: minimize(plain_numpy_function, np.zeros((2, 2)), gradient="forward", rng=0), "f", "autograd.numpy"),
+    (lambda: minimize(shape_function, np.zeros((3, 2))), "f", "(3,)"),
+    (lambda: minimize(lambda X: anp.sum(X**2), np.zeros((3, 2))), "f", "(3,)"),
+    (lambda: minimize(complex_function, np.zeros((3, 2))), "f", "real"),
+    (lambda: minimize(beale, np.zeros(3)), "f", "dimension 2 only"),
+    # minimize: the start
+    (lambda: minimize(beale, np.zeros((2, 2, 2))), "x0", "(2, 2, 2)"),
+    (lambda: minimize(beale, np.zeros(0)), "x0", "at least"),
+    (lambda: minimize(beale, np.zeros((2, 0))), "x0", "at least"),
+    (lambda: minimize(beale, ["a", "b"]), "x0", "strings"),
+    (lambda: minimize(beale, [1 + 1j, 0.0]), "x0", "complex"),
+    (lambda: minimize(beale, [True, False]), "x0", "bools"),
+    (lambda: minimize(beale, np.array([np.nan, 0.0])), "x0", "finite"),
+    # minimize: the optimizer and its options
+    (lambda: minimize(beale, np.zeros(2), "adm"), "optimizer", "did you mean 'adam'"),
+    (lambda: minimize(beale, np.zeros(2), 3), "optimizer", "Optimizer instance"),
+    (lambda: minimize(beale, np.zeros(2), Adam), "optimizer", "Optimizer instance"),
+    (lambda: minimize(beale, np.zeros(2), lr=0.0), "lr", "> 0"),
+    (lambda: minimize(beale, np.zeros(2), lr=-0.1), "lr", "> 0"),
+    (lambda: minimize(beale, np.zeros(2), lr=float("nan")), "lr", "finite"),
+    (lambda: minimize(beale, np.zeros(2), lr="big"), "lr", "real number"),
+    (lambda: minimize(beale, np.zeros(2), lr=True), "lr", "real number"),
+    (lambda: minimize(beale, np.zeros(2), lr=0.1j), "lr", "real number"),
+    (lambda: minimize(beale, np.zeros(2), gradient="backward"), "gradient", "'true'"),
+    (lambda: minimize(beale, np.zeros(2), gradient="forwrd", rng=0), "gradient", "did you mean 'forward'"),
+    (lambda: minimize(beale, np.zeros(2), law="cauchy"), "law", "cauchy"),
+    (lambda: minimize(beale, np.zeros(2), gradient="forward", law="uniform", rng=0), "law", "rademacher"),
+    (lambda: minimize(beale, np.zeros(2), gradient="forward"), "rng", "None"),
+    (lambda: minimize(beale, np.zeros(2), gradient="forward", rng=-1), "rng", ">= 0"),
+    (lambda: minimize(beale, np.zeros(2), B=0), "B", ">= 1"),
+    (lambda: minimize(beale, np.zeros(2), max_iter=0), "max_iter", ">= 1"),
+    (lambda: minimize(beale, np.zeros(2), max_iter=10.5), "max_iter", "integer"),
+    (lambda: minimize(beale, np.zeros(2), target="low"), "target", "real number"),
+    (lambda: minimize(beale, np.zeros(2), target=float("nan")), "target", "finite"),
+    (lambda: minimize(beale, np.zeros(2), divergence_threshold=-1.0), "divergence_threshold", "> 0"),
+    (lambda: minimize(beale, np.zeros(2), divergence_threshold="big"), "divergence_threshold", "real"),
+    # hyperparameters
+    (lambda: Adam(beta2=1.0), "beta2", "[0, 1)"),
+    (lambda: Adam(beta1=-0.1), "beta1", ">= 0"),
+    (lambda: Adam(beta1="0.9"), "beta1", "real number"),
+    (lambda: Adam(beta1=True), "beta1", "real number"),
+    (lambda: Adam(beta1=float("nan")), "beta1", "finite"),
+    (lambda: AdaBelief(eps=0.0), "eps", "> 0"),
+    (lambda: AdaBelief(eps=float("inf")), "eps", "finite"),
+    (lambda: Adam(eps=None), "eps", "real number"),
+    (lambda: ClippedSGD(clip=0.0), "clip", "> 0"),
+    (lambda: ClippedSGD(clip=False), "clip", "real number"),
+    (lambda: get_optimizer("adamw"), "optimizer", "'adam'"),
+    # true_gradient_batch
+    (lambda: true_gradient_batch(3, np.zeros((2, 2))), "f", "callable"),
+    (lambda: true_gradient_batch(row_sum, np.zeros(2)), "thetas", "2-d"),
+    (lambda: true_gradient_batch(row_sum, np.full((2, 2), np.inf)), "thetas", "finite"),
+    (lambda: true_gradient_batch(lambda X: row_sum(X) + nan_function(X), np.zeros((2, 2))), "f", "finite"),
+    (lambda: true_gradient_batch(shape_function, np.zeros((2, 2))), "f", "(2,)"),
+    (lambda: true_gradient_batch(string_function, np.zeros((2, 2))), "f", "real"),
+    # iterations_to_reach
+    (lambda: iterations_to_reach(RUN.fun_path, 0.1), "result", "OptimizeResult"),
+    (lambda: iterations_to_reach(RUN, "0.1"), "level", "real number"),
+    (lambda: iterations_to_reach(RUN, None), "level", "real number"),
+    # true_and_forward_runs
+    (lambda: true_and_forward_runs(beale, np.zeros((2, 2))), "x0", "1-d"),
+    (lambda: true_and_forward_runs(beale, [0.0, 0.5], num_runs=0), "num_runs", ">= 1"),
+    (lambda: true_and_forward_runs(beale, [0.0, 0.5], num_runs=2.0), "num_runs", "integer"),
+    (lambda: true_and_forward_runs(beale, [0.0, 0.5], rng=None), "rng", "Generator"),
+    (lambda: true_and_forward_runs(beale, [0.0, 0.5], rng=np.random.RandomState(0)), "rng", "Generator"),
+    (lambda: true_and_forward_runs(beale, [0.0, 0.5], B=True), "B", "integer"),
+    (lambda: true_and_forward_runs(beale, [0.0, 0.5], max_iter="9"), "max_iter", "integer"),
+    # forward_gradient_means
+    (lambda: forward_gradient_means(None, THETA, ["gaussian"], (5,), 0), "f", "callable"),
+    (lambda: forward_gradient_means(beale, [[1.0, 2.0]], ["gaussian"], (5,), 0), "theta", "1-d"),
+    (lambda: forward_gradient_means(beale, THETA, "gaussian", (5,), 0), "laws", "sequence"),
+    (lambda: forward_gradient_means(beale, THETA, ["cauchy"], (5,), 0), "law", "cauchy"),
+    (lambda: forward_gradient_means(beale, THETA, ["gaussian"], (0,), 0), "Bs[0]", ">= 1"),
+    (lambda: forward_gradient_means(beale, THETA, ["gaussian"], 5, 0), "Bs", "sequence"),
+    (lambda: forward_gradient_means(beale, THETA, ["gaussian"], (5,), 1.5), "rng", "Generator"),
+    # plot_runs
+    (lambda: plot_runs(spiral, [RUN]), "function", "dimension 2"),
+    (lambda: plot_runs(beale.f, [RUN]), "function", "TestFunction"),
+    (lambda: plot_runs(beale, RUN), "runs", "sequence"),
+    (lambda: plot_runs(beale, [RUN.path]), "runs[0]", "OptimizeResult"),
+    (lambda: plot_runs(beale, [RUN_3D]), "runs[0]", "plane"),
+    (lambda: plot_runs(beale, [RUN], box=(0, 1)), "box[0]", "sequence"),
+    (lambda: plot_runs(beale, [RUN], box=((0, 1),)), "box", "at least 2"),
+    (lambda: plot_runs(beale, [RUN], box=((1, 0), (0, 1))), "box[0]", "low < high"),
+    (lambda: plot_runs(beale, [RUN], box=((0, "1"), (0, 1))), "box[0][1]", "real number"),
+    (lambda: plot_runs(beale, [RUN], title=3), "title", "string"),
+    (lambda: plot_runs(beale, [RUN], axes="ax"), "axes", "sequence"),
+    # draw_mean_estimates
+    (lambda: draw_mean_estimates(spiral, THETA, MEANS, GRADIENT), "function", "dimension 2"),
+    (lambda: draw_mean_estimates(beale, np.zeros(3), MEANS, GRADIENT), "theta", "(2,)"),
+    (lambda: draw_mean_estimates(beale, THETA, [1.0, 2.0], GRADIENT), "means", "mapping"),
+    (lambda: draw_mean_estimates(beale, THETA, {}, GRADIENT), "means", "at least one"),
+    (lambda: draw_mean_estimates(beale, THETA, {"rademacher": {}}, GRADIENT), "means['rademacher']", "at least"),
+    (lambda: draw_mean_estimates(beale, THETA, {"rademacher": {0: GRADIENT}}, GRADIENT), "key", ">= 1"),
+    (lambda: draw_mean_estimates(beale, THETA, {"rademacher": {5: np.zeros(3)}}, GRADIENT), "[5]", "(2,)"),
+    (lambda: draw_mean_estimates(beale, THETA, {3: {5: GRADIENT}}, GRADIENT), "means key", "law name"),
+    (lambda: draw_mean_estimates(beale, THETA, MEANS, np.zeros(2)), "true_gradient", "nonzero"),
+    (lambda: draw_mean_estimates(beale, THETA, MEANS, [np.nan, 1.0]), "true_gradient", "finite"),
+    (lambda: draw_mean_estimates(beale, THETA, MEANS, GRADIENT, box="box"), "box", "sequence"),
+    # explorer_figure
+    (lambda: explorer_figure(0.0), "lr", "> 0"),
+    (lambda: explorer_figure(0.01, start=(0.0, 0.5, 1.0)), "start", "(2,)"),
+    (lambda: explorer_figure(0.01, start="origin"), "start", "real numbers"),
+    (lambda: explorer_figure(0.01, law="uniform"), "law", "rademacher"),
+    (lambda: explorer_figure(0.01, optimizer="sdg"), "optimizer", "did you mean 'sgd'"),
+    (lambda: explorer_figure(0.01, rng="0"), "rng", "Generator"),
+    (lambda: explorer_figure(0.01, function=rosenbrock.f), "function", "TestFunction"),
+    (lambda: explorer_figure(0.01, num_runs=0), "num_runs", ">= 1"),
+    (lambda: explorer_figure(0.01, max_iter=0), "max_iter", ">= 1"),
+]
+
+
+@pytest.mark.parametrize("call, name, word", BAD_INPUTS)
+def test_bad_input_is_refused_with_a_message_naming_the_argument(call, name, word):
+    with pytest.raises((TypeError, ValueError)) as excinfo, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # autograd warns about plain numpy before we refuse it
+        call()
+    assert_names_argument(excinfo, name, word)
+
+
+@pytest.mark.parametrize("bad", NOT_COUNTS)
+@pytest.mark.parametrize("argument", ["B", "max_iter"])
+def test_counts_refuse_non_integers(argument, bad):
+    with pytest.raises(TypeError) as excinfo:
+        minimize(beale, np.zeros(2), gradient="forward", rng=0, **{argument: bad})
+    assert_names_argument(excinfo, argument, "integer")
+
+
+@pytest.mark.parametrize("bad", NOT_REALS)
+@pytest.mark.parametrize("argument", ["lr", "target", "divergence_threshold"])
+def test_numbers_refuse_non_reals(argument, bad):
+    if argument == "target" and bad is None:
+        return  # None means no target
+    with pytest.raises(TypeError) as excinfo:
+        minimize(beale, np.zeros(2), **{argument: bad})
+    assert_names_argument(excinfo, argument, "real number")
+
+
+@pytest.mark.parametrize("bad", [rng for rng in NOT_RNGS if rng is not None])
+def test_forward_gradients_refuse_bad_rngs(bad):
+    with pytest.raises(TypeError) as excinfo:
+        minimize(beale, np.zeros(2), gradient="forward", rng=bad)
+    assert_names_argument(excinfo, "rng", "Generator")
+
+
+def test_true_gradients_accept_rng_none_or_a_seed_and_check_it():
+    a = minimize(beale, np.zeros(2), max_iter=3)
+    b = minimize(beale, np.zeros(2), max_iter=3, rng=0)
+    np.testing.assert_array_equal(a.path, b.path)
+    with pytest.raises(TypeError) as excinfo:
+        minimize(beale, np.zeros(2), max_iter=3, rng="0")
+    assert_names_argument(excinfo, "rng", "Generator")

@@ -31,27 +31,27 @@ from .laws import (
     SymmetricLaw,
     TangentLaw,
     gaussian,
-    random_rotation,
     rademacher,
+    random_rotation,
     rotated,
     sphere,
     tangent_law,
 )
 from .signs import (
-    SIGN_EXCESS_CONSTANT,
     LINEAR_RULES,
+    SIGN_EXCESS_CONSTANT,
     adam_long_memory_progress,
     expected_sign_agreement,
+    expected_sign_agreement_isotropic,
     expected_walk_distance,
     linear_objective_runs,
     linear_sgd_expected_gain,
     linear_sgd_expected_squared_step,
-    expected_sign_agreement_isotropic,
     sample_sign_descent_progress,
-    sign_descent_progress,
     sign_agreement_counts,
     sign_agreement_distribution,
     sign_bound,
+    sign_descent_progress,
 )
 
 __all__ = [

@@ -6,73 +6,81 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from autograd import make_jvp
 
-from ._checks import _check_count, _check_rng, _check_vector
-from .laws import TangentLaw, rademacher, tangent_law
+from fgcourse._checks import (
+    check_array,
+    check_callable,
+    check_int,
+    check_output,
+    check_positive,
+    check_rng,
+    check_vector,
+    user_jvp,
+)
+
+from .laws import TangentLaw, tangent_law
 
 
-def _jvp_estimate(f, point: np.ndarray, rng, law: TangentLaw, num_tangents: int, value_shape: tuple):
-    """Average of (∇f·v) v over ``num_tangents`` forward passes of ``f`` at ``point``.
+def _jvp_estimate(f, point: np.ndarray, law: TangentLaw, rng: np.random.Generator, B: int, value_shape: tuple,
+                  finite: bool):
+    """Average of (∇f·v) v over ``B`` forward passes of ``f`` at ``point``.
 
-    ``point`` is one θ of shape (n,) or a batch of shape (B, n); ``value_shape`` is the shape
-    ``f`` must return, () or (B,).
+    ``point`` is one θ of shape (n,) or a batch of shape (R, n); ``value_shape`` is the shape
+    ``f`` must return, () or (R,); ``finite`` says whether its values must be finite.
     """
-    if not callable(f):
-        raise TypeError(f"f must be a callable objective, got {type(f).__name__}")
     n = point.shape[-1]
     rows = None if point.ndim == 1 else point.shape[0]
-    push_forward = make_jvp(f)(point)
+    at = "theta" if rows is None else "thetas"
     total = None  # the first estimate is kept as it is: one tangent costs no extra array
-    for _ in range(num_tangents):
+    for _ in range(B):
         v = law.sample(rng, n, size=rows)
-        value, derivative = push_forward(v)
-        value = np.asarray(value, dtype=float)
-        if value.shape != value_shape:
-            kind = "a scalar" if value_shape == () else f"an array of shape {value_shape} (one value per row)"
-            raise ValueError(f"f must return {kind}, got an output of shape {value.shape}")
-        v *= np.asarray(derivative, dtype=float)[..., None]  # in place: no third array of size n
+        value, derivative = user_jvp("f", f, point, v)
+        value = check_output("f", value, value_shape, finite=finite, at=at)
+        derivative = check_output("f", derivative, value_shape, finite=finite, at=f"{at} (its directional derivative)")
+        v *= derivative[..., None]  # in place: no third array of size n
         if total is None:
             total = v
         else:
             total += v
-    if num_tangents > 1:
-        total /= num_tangents
+    if B > 1:
+        total /= B
     return value, total
 
 
-def forward_gradient_batch(f, thetas, rng, law=rademacher, num_tangents: int = 1):
-    """Forward gradients at B points at once: returns (values, G) with shapes (B,) and (B, n).
+def forward_gradient_batch(f, thetas, law, rng, B: int = 1):
+    """Forward gradients at R points at once: returns (values, G) with shapes (R,) and (R, n).
 
-    ``f`` maps an array of shape (B, n) row-wise to shape (B,): row b of the output may depend
-    only on row b of the input. Then one forward pass with a (B, n) tangent whose rows are
-    independent draws v_b gives every row's directional derivative ∇f(θ_b)·v_b, and
-    G[b] = (∇f(θ_b)·v_b) v_b, averaged over ``num_tangents`` independent passes.
-    Only forward mode (autograd's ``make_jvp``) is used. Non-finite values propagate to the
-    caller, which decides what a diverged point means.
+    ``f`` maps an array of shape (R, n) row-wise to shape (R,): row r of the output may depend
+    only on row r of the input. Then one forward pass with an (R, n) tangent whose rows are
+    independent draws v_r gives every row's directional derivative ∇f(θ_r)·v_r, and
+    G[r] = (∇f(θ_r)·v_r) v_r, averaged over ``B`` independent passes. Only forward mode
+    (autograd's ``make_jvp``) is used. The points must be finite; a value of ``f`` that
+    overflows to inf or NaN at a finite point is returned as it is, for the caller (an
+    optimizer running many starts) to turn into a status.
     """
-    thetas = np.asarray(thetas, dtype=float)
-    if thetas.ndim != 2 or 0 in thetas.shape:
-        raise ValueError(f"thetas must have shape (B, n) with B, n >= 1, got shape {thetas.shape}")
+    check_callable("f", f, "array (R, n) -> array (R,)")
+    thetas = check_array("thetas", thetas, ndim=2, min_size=1)
     law = tangent_law(law)
     law.check_dimension(thetas.shape[1])
-    return _jvp_estimate(f, thetas, _check_rng(rng), law, _check_count(num_tangents, "num_tangents"),
-                         value_shape=(thetas.shape[0],))
+    rng = check_rng("rng", rng)
+    B = check_int("B", B, minimum=1)
+    return _jvp_estimate(f, thetas, law, rng, B, value_shape=(thetas.shape[0],), finite=False)
 
 
-def forward_gradient(f, theta, rng, law=rademacher, num_tangents: int = 1):
+def forward_gradient(f, theta, law, rng, B: int = 1):
     """The forward gradient of a scalar ``f`` at θ: returns (f(θ), g).
 
-    g = (1/B) Σ_b (∇f(θ)·v_b) v_b with B = ``num_tangents`` tangents v_b drawn from ``law``;
-    each ∇f(θ)·v_b comes from one forward-mode pass, never from reverse mode.
+    g = (1/B) Σ_b (∇f(θ)·v_b) v_b with B tangents v_b drawn from ``law`` (a
+    :class:`TangentLaw` or a name of ``LAWS``); each ∇f(θ)·v_b comes from one forward-mode
+    pass, never from reverse mode. ``rng`` is an int seed or a ``numpy.random.Generator``.
     """
-    theta = np.asarray(theta, dtype=float)
-    if theta.ndim != 1 or theta.size == 0:
-        raise ValueError(f"theta must be a non-empty 1-d array of shape (n,), got shape {theta.shape}")
+    check_callable("f", f, "array (n,) -> scalar")
+    theta = check_vector("theta", theta)
     law = tangent_law(law)
     law.check_dimension(theta.size)
-    value, g = _jvp_estimate(f, theta, _check_rng(rng), law, _check_count(num_tangents, "num_tangents"),
-                             value_shape=())
+    rng = check_rng("rng", rng)
+    B = check_int("B", B, minimum=1)
+    value, g = _jvp_estimate(f, theta, law, rng, B, value_shape=(), finite=True)
     return float(value), g
 
 
@@ -82,8 +90,11 @@ def forward_gradient_samples(law, grad, rng, num_samples: int) -> np.ndarray:
     The simulation counterpart of :func:`forward_gradient`, for when ∇f is given as a vector.
     """
     law = tangent_law(law)
-    grad = _check_vector(grad, "grad")
-    tangents = law.sample(rng, grad.size, size=_check_count(num_samples, "num_samples"))
+    grad = check_vector("grad", grad)
+    law.check_dimension(grad.size)
+    rng = check_rng("rng", rng)
+    num_samples = check_int("num_samples", num_samples, minimum=1)
+    tangents = law.sample(rng, grad.size, size=num_samples)
     return (tangents @ grad)[:, None] * tangents
 
 
@@ -99,20 +110,17 @@ class MonteCarloEstimate:
 
 
 def monte_carlo(samples) -> MonteCarloEstimate:
-    """Mean and standard error of i.i.d. scalar samples."""
-    samples = np.asarray(samples, dtype=float).ravel()
-    if samples.size < 2:
-        raise ValueError(f"samples must hold at least 2 values, got {samples.size}")
+    """Mean and standard error of i.i.d. scalar samples (real, finite, at least 2)."""
+    samples = check_array("samples", samples, min_size=2).ravel()
     return MonteCarloEstimate(float(samples.mean()), float(samples.std(ddof=1) / math.sqrt(samples.size)),
                               int(samples.size))
 
 
 def coordinate_variances(law, grad) -> np.ndarray:
-    """Var(g_i) = E[(∇f·v)² v_i²] − (∂_i f)², exactly, for i = 1..n."""
+    """Var(g_i) = E[(∇f·v)² v_i²] − (∂_i f)², exactly, for i = 1..n (O(n) memory)."""
     law = tangent_law(law)
-    grad = _check_vector(grad, "grad")
-    law.check_dimension(grad.size)
-    return law.quartic_form(grad, np.eye(grad.size)) - grad**2
+    grad = check_vector("grad", grad)
+    return law.estimate_second_moments(grad) - grad**2
 
 
 def mean_squared_deviation(law, grad) -> float:
@@ -121,43 +129,45 @@ def mean_squared_deviation(law, grad) -> float:
     As g is unbiased, this is E‖g‖² − ‖∇f‖² = (n − 1)‖∇f‖² + Σ_i (∂_i f)² Var(v_i²) for laws
     with independent coordinates: (n − 1)‖∇f‖² for Rademacher, (n + 1)‖∇f‖² for Gaussian;
     (n − 1)‖∇f‖² also for the sphere of radius √n and every rotation of Rademacher.
+    O(n) time and memory for the symmetric laws, O(n²) (the size of Q) for rotated ones.
     """
     law = tangent_law(law)
-    grad = _check_vector(grad, "grad")
+    grad = check_vector("grad", grad)
     # The MSD is quadratic in ∇f: computing it for ∇f / max|∂_i f| keeps the quartic moments
     # from overflowing for huge gradients (the result is then inf, never NaN).
     scale = float(np.max(np.abs(grad)))
     if scale == 0.0:
+        law.check_dimension(grad.size)
         return 0.0
-    unit = grad / scale
+    grad /= scale  # grad is our own copy
     # Rounding can push an exact zero (n = 1, minimal law) a hair below 0.
     with np.errstate(over="ignore"):
-        return float(np.float64(scale) ** 2 * max(law.expected_squared_norm(unit) - float(unit @ unit), 0.0))
+        return float(np.float64(scale) ** 2 * max(law.expected_squared_norm(grad) - float(grad @ grad), 0.0))
 
 
 def squared_deviations(law, grad, rng, num_samples: int) -> np.ndarray:
     """Samples of ‖g − ∇f‖², whose mean estimates :func:`mean_squared_deviation`."""
     samples = forward_gradient_samples(law, grad, rng, num_samples)
-    return np.sum((samples - np.asarray(grad, dtype=float)) ** 2, axis=1)
+    samples -= np.asarray(grad, dtype=float)  # grad was checked by forward_gradient_samples
+    return np.sum(samples**2, axis=1)
 
 
 def forward_gradient_mean(second_moment_matrix, grad) -> np.ndarray:
     """E[g] = E[v vᵀ] ∇f: the mean of the forward gradient depends only on E[v vᵀ]."""
-    grad = _check_vector(grad, "grad")
-    matrix = np.asarray(second_moment_matrix, dtype=float)
-    if matrix.shape != (grad.size, grad.size):
-        raise ValueError(
-            f"second_moment_matrix must have shape ({grad.size}, {grad.size}) to match grad, got {matrix.shape}"
-        )
+    grad = check_vector("grad", grad)
+    matrix = check_array("second_moment_matrix", second_moment_matrix, ndim=2, shape=(grad.size, grad.size),
+                         against="grad")
     return matrix @ grad
 
 
 def is_unbiased(second_moment_matrix, atol: float = 1e-12) -> bool:
     """True when E[v vᵀ] = I, the condition for E[g] = ∇f at every gradient.
 
-    E[v] = 0 and Cov[v] = I (003, Thm. 1) imply it, but E[v] = 0 is not needed.
+    E[v] = 0 and Cov[v] = I (gao2023gradients, Thm. 1) imply it, but E[v] = 0 is not needed.
     """
-    matrix = np.asarray(second_moment_matrix, dtype=float)
-    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+    matrix = check_array("second_moment_matrix", second_moment_matrix, ndim=2, min_size=1)
+    if matrix.shape[0] != matrix.shape[1]:
         raise ValueError(f"second_moment_matrix must be square, got shape {matrix.shape}")
-    return bool(np.allclose(matrix, np.eye(matrix.shape[0]), rtol=0.0, atol=atol))
+    atol = check_positive("atol", atol)
+    matrix[np.diag_indices_from(matrix)] -= 1.0  # our own copy: M − I without a second n × n array
+    return bool(np.all(np.abs(matrix) <= atol))

@@ -12,6 +12,8 @@ import numpy as np
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
+from fgcourse._checks import check_int, check_option, check_rng
+
 from .estimator import (
     coordinate_variances,
     forward_gradient_samples,
@@ -26,10 +28,10 @@ from .signs import (
     expected_sign_agreement,
     linear_objective_runs,
     sample_sign_descent_progress,
-    sign_descent_progress,
     sign_agreement_counts,
     sign_agreement_distribution,
     sign_bound,
+    sign_descent_progress,
 )
 
 GRADIENT_SHAPES = ("equal", "dominant", "random")
@@ -41,24 +43,29 @@ SIGN_AGREEMENT_GRID = (1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000)
 MAX_SAMPLED_ENTRIES = 2_000_000  # keeps one explorer page fast: samples × n floats
 
 
-@functools.lru_cache(maxsize=32)
-def demo_laws(n: int) -> dict[str, TangentLaw]:
-    """The laws of the notebooks in dimension n; the rotation is a fixed random one (seed n).
+DEMO_LAWS = (*LAWS, "rotated rademacher")
 
-    Cached: the QR factorization behind the rotation is the slowest part of a page.
-    """
-    return {**LAWS, "rotated rademacher": rotated("rademacher", random_rotation(n, np.random.default_rng(n)))}
+
+def demo_laws(n: int) -> dict[str, TangentLaw]:
+    """The laws of the notebooks in dimension n (names ``DEMO_LAWS``); the rotation is a fixed random one (seed n)."""
+    return _demo_laws(check_int("n", n, minimum=1))
+
+
+@functools.lru_cache(maxsize=32)
+def _demo_laws(n: int) -> dict[str, TangentLaw]:
+    # Cached: the QR factorization behind the rotation is the slowest part of a page.
+    return {**LAWS, "rotated rademacher": rotated("rademacher", random_rotation(n, n))}
 
 
 def example_gradient(shape: str, n: int) -> np.ndarray:
     """A gradient of the given shape: all ∂_i f equal to 1, one dominant (1, then 0.05), or random (seed 0)."""
+    shape = check_option("shape", shape, GRADIENT_SHAPES)
+    n = check_int("n", n, minimum=1)
     if shape == "equal":
         return np.ones(n)
     if shape == "dominant":
         return np.concatenate([[1.0], np.full(n - 1, 0.05)])
-    if shape == "random":
-        return np.random.default_rng(0).standard_normal(n)
-    raise ValueError(f"shape must be one of {GRADIENT_SHAPES}, got {shape!r}")
+    return np.random.default_rng(0).standard_normal(n)
 
 
 def _figure(width: float, height: float, columns: int):
@@ -77,12 +84,13 @@ def _histogram(ax, samples, bins, color, label=None):
 # --------------------------------------------------------------------------- tangent laws
 
 def draw_tangent_laws(n: int, law: str = "rademacher", shape: str = "dominant", num_samples: int = 2000,
-                      seed: int = 0) -> Figure:
+                      rng=0) -> Figure:
     """Histograms of g_1 and g_n under ``law``, and Monte-Carlo vs exact MSD for every law."""
     laws = demo_laws(n)
+    law = check_option("law", law, DEMO_LAWS)
     grad = example_gradient(shape, n)
-    rng = np.random.default_rng(seed)
-    num_samples = max(2, min(num_samples, MAX_SAMPLED_ENTRIES // n))
+    rng = check_rng("rng", rng)
+    num_samples = max(2, min(check_int("num_samples", num_samples, minimum=1), MAX_SAMPLED_ENTRIES // n))
     samples = forward_gradient_samples(laws[law], grad, rng, num_samples)
     standard_deviations = np.sqrt(coordinate_variances(laws[law], grad))
     # Two panels, no legend: every extra axes or legend adds tens of milliseconds per update.
@@ -113,9 +121,10 @@ def draw_tangent_laws(n: int, law: str = "rademacher", shape: str = "dominant", 
     return fig
 
 
-def draw_minimal_laws_3d(seed: int = 0, num_sphere_points: int = 600) -> Figure:
+def draw_minimal_laws_3d(rng=0, num_sphere_points: int = 600) -> Figure:
     """Three minimal laws in dimension 3: cube vertices, a rotated cube, the sphere of radius √3."""
-    rng = np.random.default_rng(seed)
+    rng = check_rng("rng", rng)
+    num_sphere_points = check_int("num_sphere_points", num_sphere_points, minimum=1)
     cube = np.array([[x, y, z] for x in (-1, 1) for y in (-1, 1) for z in (-1, 1)], dtype=float)
     edges = [(i, j) for i in range(8) for j in range(i) if np.sum(cube[i] != cube[j]) == 1]
     rotation = random_rotation(3, rng)
@@ -139,12 +148,14 @@ def draw_minimal_laws_3d(seed: int = 0, num_sphere_points: int = 600) -> Figure:
 
 # --------------------------------------------------------------------------- sign agreement
 
-def draw_sign_agreement(n: int, law: str = "rademacher", num_samples: int = 20_000, seed: int = 0) -> Figure:
+def draw_sign_agreement(n: int, law: str = "rademacher", num_samples: int = 20_000, rng=0) -> Figure:
     """The law of the number of agreeing coordinates for a gradient in {±1}^n, with the reference values."""
-    rng = np.random.default_rng(seed)
+    laws = demo_laws(n)
+    law = check_option("law", law, DEMO_LAWS)
+    rng = check_rng("rng", rng)
     grad = np.where(np.random.default_rng(n).random(n) < 0.5, -1.0, 1.0)
-    num_samples = max(2, min(num_samples, MAX_SAMPLED_ENTRIES // n))
-    counts = sign_agreement_counts(grad, demo_laws(n)[law], rng, num_samples)
+    num_samples = max(2, min(check_int("num_samples", num_samples, minimum=1), MAX_SAMPLED_ENTRIES // n))
+    counts = sign_agreement_counts(laws[law], grad, rng, num_samples)
     fig, ax = _figure(8, 3.4, 1)
     low, high = max(0.0, n / 2 - 4 * np.sqrt(n)), min(float(n), n / 2 + 4 * np.sqrt(n))
     # Counts are integers (a tie n/2 only for even n), so bins are centred on integers.
@@ -170,6 +181,7 @@ def draw_sign_agreement(n: int, law: str = "rademacher", num_samples: int = 20_0
 
 def draw_sign_excess(n_max: int = 10**6) -> Figure:
     """(agreement − n/2)/n against n up to ``n_max`` on log axes, and √n (exact − asymptotic)."""
+    n_max = check_int("n_max", n_max, minimum=2)
     n = np.unique(np.logspace(0, np.log10(n_max), 300).astype(int))
     odd, even = n[n % 2 == 1], n[n % 2 == 0]
     fig, axes = _figure(10, 3.4, 2)
@@ -187,9 +199,11 @@ def draw_sign_excess(n_max: int = 10**6) -> Figure:
     return fig
 
 
-def draw_linear_objectives(steps: int = 100, num_runs: int = 20, seed: int = 0) -> Figure:
+def draw_linear_objectives(num_steps: int = 100, num_runs: int = 20, rng=0) -> Figure:
     """f(θ) = μᵀθ with μ ∈ {±1}^n: SGD step sizes, Adam-like progress per step, and simulated runs."""
-    rng = np.random.default_rng(seed)
+    num_steps = check_int("num_steps", num_steps, minimum=1)
+    num_runs = check_int("num_runs", num_runs, minimum=1)
+    rng = check_rng("rng", rng)
     ns = np.unique(np.logspace(0, 3, 13).astype(int))
     fig, axes = _figure(11, 3.4, 3)
     axes[0].loglog(ns, ns, "o-", color=LAW_COLORS["rademacher"], ms=3, label="forward, Rademacher: n")
@@ -197,17 +211,17 @@ def draw_linear_objectives(steps: int = 100, num_runs: int = 20, seed: int = 0) 
     axes[0].loglog(ns, np.ones_like(ns), "k-", label="true gradient: 1")
     axes[0].set(xlabel="n", title="SGD: E‖step‖² / ‖μ‖²  (mean gain −‖μ‖² for all)")
     sign_progress = [sign_descent_progress(np.ones(n)) / n for n in ns]
-    memory_progress = [adam_long_memory_progress(np.ones(n)) / n for n in ns]
-    gaussian_progress = [sample_sign_descent_progress(np.ones(n), "gaussian", rng, 2000).mean / n for n in ns]
+    memory_progress = [adam_long_memory_progress("rademacher", np.ones(n)) / n for n in ns]
+    gaussian_progress = [sample_sign_descent_progress("gaussian", np.ones(n), rng, 2000).mean / n for n in ns]
     axes[1].loglog(ns, sign_progress, "o-", color=LAW_COLORS["rademacher"], ms=3, label="sign descent, Rademacher")
     axes[1].loglog(ns, gaussian_progress, "s", color=LAW_COLORS["gaussian"], ms=3, label="sign descent, Gaussian (MC)")
     axes[1].loglog(ns, memory_progress, "^-", color="tab:green", ms=3, label="Adam β → 1, Rademacher")
     axes[1].loglog(ns, np.ones_like(ns), "k-", label="true gradient")
     axes[1].set(xlabel="n", title="progress per step / ‖μ‖₁")
     for n, color in zip([10, 100, 1000], ["tab:blue", "tab:green", "tab:purple"]):
-        runs = linear_objective_runs(np.ones(n), steps, rng, rule="sign_descent", num_runs=num_runs)
+        runs = linear_objective_runs("rademacher", np.ones(n), rng, num_steps, rule="sign_descent", num_runs=num_runs)
         axes[2].plot(-runs.mean(axis=0) / n, color=color, label=f"forward, n = {n}")
-    axes[2].plot(np.arange(steps + 1), "k-", label="true gradient (any n)")
+    axes[2].plot(np.arange(num_steps + 1), "k-", label="true gradient (any n)")
     axes[2].set(xlabel="step t", title="sign descent: (f(θ₀) − f(θ_t)) / n")
     for ax in axes:
         ax.legend(fontsize=7)

@@ -12,10 +12,10 @@ import math
 
 import numpy as np
 
-from ._checks import _check_count, _check_dimension, _check_rng, _check_vector
+from fgcourse._checks import check_int, check_int_array, check_option, check_positive, check_rng, check_vector
+
 from .estimator import MonteCarloEstimate, forward_gradient_batch, forward_gradient_samples, monte_carlo
 from .laws import tangent_law
-
 
 # --------------------------------------------------------------------------- the Rademacher walk
 
@@ -47,21 +47,14 @@ def _central_binomial_ratio(m: np.ndarray) -> np.ndarray:
     return ratios
 
 
-def _check_dimensions(n) -> np.ndarray:
-    n_array = np.asarray(n)
-    if n_array.dtype.kind not in "iu" or n_array.size == 0 or np.any(n_array < 1):
-        raise ValueError(f"n must be an integer >= 1 (or an array of them), got {n!r}")
-    return n_array
-
-
 def expected_walk_distance(n):
     """E|S_n| for a Rademacher walk S_n = v_1 + ... + v_n, exact for every n ≥ 1.
 
-    With m = ⌈n/2⌉: E|S_n| = 2m C(2m, m) / 4^m (n even is Lemma 10 of 001; an odd walk goes as
+    With m = ⌈n/2⌉: E|S_n| = 2m C(2m, m) / 4^m (n even is Lemma 10 of belouze2022paper; an odd walk goes as
     far on average as the next even one, since |S_{2m−1} ± 1| averages to |S_{2m−1}|).
     Accepts an int or an array of ints; no overflow, and bounded time and memory, for any n.
     """
-    n_array = _check_dimensions(n)
+    n_array = check_int_array("n", n, minimum=1)
     m = n_array // 2 + n_array % 2  # ⌈n/2⌉ without overflowing at the largest integers
     distances = 2.0 * m * _central_binomial_ratio(m)
     return float(distances) if distances.ndim == 0 else distances
@@ -73,13 +66,13 @@ def expected_sign_agreement(n):
     Exact when v is Rademacher and all |∂_i f| are equal: n/2 + E|S_n|/2. A coordinate where
     g_i = 0 (possible only for even n, when S_n = 0) counts one half, as a tie.
     """
-    agreement = _check_dimensions(n) / 2 + np.asarray(expected_walk_distance(n)) / 2
+    agreement = check_int_array("n", n, minimum=1) / 2 + np.asarray(expected_walk_distance(n)) / 2
     return float(agreement) if agreement.ndim == 0 else agreement
 
 
 def sign_bound(n):
-    """The asymptotic value n/2 + √(n/(2π)) of Theorem 9 in 001 (exceeded, slightly, for odd n)."""
-    n_array = _check_dimensions(n).astype(float)
+    """The asymptotic value n/2 + √(n/(2π)) of Theorem 9 of belouze2022paper (exceeded, slightly, for odd n)."""
+    n_array = check_int_array("n", n, minimum=1).astype(float)
     value = n_array / 2 + np.sqrt(n_array / (2 * np.pi))
     return float(value) if value.ndim == 0 else value
 
@@ -97,35 +90,44 @@ def sign_agreement_distribution(n: int) -> tuple[np.ndarray, np.ndarray]:
     """The exact law of the number of agreeing coordinates (Rademacher v, equal |∂_i f|).
 
     Returns (counts, probabilities): the count is n/2 + |S_n|/2 and S_n = 2K − n with
-    K ~ Binomial(n, 1/2); the probabilities come from log-binomials, so large n is fine.
+    K ~ Binomial(n, 1/2), so the count is max(K, n − K) and takes the values ⌈n/2⌉..n. The
+    probabilities come from log-binomials (cumulative sums of logs), so large n is fine, in
+    O(n) time and memory.
     """
-    n = _check_dimension(n)
+    n = check_int("n", n, minimum=1)
+    log_factorials = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, n + 1, dtype=float)))])
     k = np.arange(n + 1)
-    log_binomial = np.array([math.lgamma(n + 1) - math.lgamma(j + 1) - math.lgamma(n - j + 1) for j in k])
-    probabilities_k = np.exp(log_binomial - n * math.log(2))
-    counts = n / 2 + np.abs(2 * k - n) / 2
-    values = np.unique(counts)
-    return values, np.array([probabilities_k[counts == value].sum() for value in values])
+    probabilities_k = np.exp(log_factorials[n] - log_factorials[k] - log_factorials[n - k] - n * math.log(2))
+    counts = np.arange((n + 1) // 2, n + 1)
+    # max(K, n − K) = c for K = c and K = n − c: two outcomes, one when c = n − c (the tie n/2).
+    probabilities = probabilities_k[counts] + np.where(counts == n - counts, 0.0, probabilities_k[n - counts])
+    return counts.astype(float), probabilities
 
 
-def sign_agreement_counts(grad, law, rng, num_samples: int) -> np.ndarray:
+def sign_agreement_counts(law, grad, rng, num_samples: int) -> np.ndarray:
     """Samples of the number of coordinates where sign(g_i) = sign(∂_i f) (a zero counts 1/2)."""
-    grad = _check_vector(grad, "grad")
     samples = forward_gradient_samples(law, grad, rng, num_samples)
-    return np.sum((1 + np.sign(samples) * np.sign(grad)) / 2, axis=1)
+    signs = np.sign(np.asarray(grad, dtype=float))  # grad was checked by forward_gradient_samples
+    return np.sum((1 + np.sign(samples) * signs) / 2, axis=1)
 
 
 # --------------------------------------------------------------------------- linear objectives
 
-def linear_sgd_expected_gain(mu, learning_rate: float = 1.0) -> float:
-    """E[f(θ_{t+1}) − f(θ_t)] = −η‖μ‖² for f(θ) = μᵀθ and one SGD step on any unbiased g."""
-    mu = _check_vector(mu, "mu")
-    return -learning_rate * float(mu @ mu)
+def linear_sgd_expected_gain(mu, lr: float = 1.0) -> float:
+    """E[f(θ_{t+1}) − f(θ_t)] = −lr ‖μ‖² for f(θ) = μᵀθ and one SGD step on any unbiased g."""
+    mu = check_vector("mu", mu)
+    return -check_positive("lr", lr) * float(mu @ mu)
 
 
-def linear_sgd_expected_squared_step(mu, law="rademacher", learning_rate: float = 1.0) -> float:
-    """E‖η g‖² for f(θ) = μᵀθ: n‖μ‖²η² for Rademacher and the sphere, (n + 2)‖μ‖²η² for Gaussian."""
-    return learning_rate**2 * tangent_law(law).expected_squared_norm(mu)
+def linear_sgd_expected_squared_step(law, mu, lr: float = 1.0) -> float:
+    """E‖lr g‖² for f(θ) = μᵀθ: n‖μ‖² lr² for Rademacher and the sphere, (n + 2)‖μ‖² lr² for Gaussian."""
+    law = tangent_law(law)
+    mu = check_vector("mu", mu)
+    return check_positive("lr", lr) ** 2 * law.expected_squared_norm(mu)
+
+
+ENUMERATION_LIMIT = 16
+"""Largest n for which :func:`sign_descent_progress` enumerates the 2^n sign vectors."""
 
 
 def sign_descent_progress(mu) -> float:
@@ -135,27 +137,26 @@ def sign_descent_progress(mu) -> float:
     step for any β. For Rademacher v, sign(g) = sign(vᵀμ) v. Exact through the walk when all
     |μ_i| are equal (≈ |μ_1|√(2n/π)), by enumeration when n ≤ 16. The true gradient gives ‖μ‖₁.
     """
-    mu = _check_vector(mu, "mu")
+    mu = check_vector("mu", mu)
     magnitudes = np.abs(mu)
     if np.allclose(magnitudes, magnitudes[0], rtol=1e-12, atol=0.0):
         return float(magnitudes[0] * expected_walk_distance(mu.size))
-    if mu.size <= 16:
+    if mu.size <= ENUMERATION_LIMIT:
         signs = np.array(list(itertools.product([-1.0, 1.0], repeat=mu.size)))
         return float(np.mean(np.abs(signs @ mu)))
     raise ValueError(
-        f"mu: the exact progress needs all |mu_i| equal (or n <= 16), got n = {mu.size} with unequal "
-        f"magnitudes; use sample_sign_descent_progress for a Monte-Carlo estimate"
+        f"mu: the exact progress needs all |mu_i| equal (or n <= {ENUMERATION_LIMIT}), got n = {mu.size} with "
+        f"unequal magnitudes; use sample_sign_descent_progress for a Monte-Carlo estimate"
     )
 
 
-def sample_sign_descent_progress(mu, law, rng, num_samples: int) -> MonteCarloEstimate:
+def sample_sign_descent_progress(law, mu, rng, num_samples: int) -> MonteCarloEstimate:
     """Monte-Carlo estimate of E[sign(g)ᵀμ], the progress of one sign-descent step, for any μ and law."""
-    mu = _check_vector(mu, "mu")
-    samples = forward_gradient_samples(law, mu, rng, _check_count(num_samples, "num_samples"))
-    return monte_carlo(np.sign(samples) @ mu)
+    samples = forward_gradient_samples(law, mu, rng, num_samples)
+    return monte_carlo(np.sign(samples) @ np.asarray(mu, dtype=float))
 
 
-def adam_long_memory_progress(mu, law="rademacher") -> float:
+def adam_long_memory_progress(law, mu) -> float:
     """Progress per step of Adam with β1 = β2 → 1 on f(θ) = μᵀθ, after many steps: Σ_i μ_i² / √E[g_i²].
 
     With bias correction and β → 1, Adam's step is (mean of the g_s) / √(mean of the g_s²)
@@ -163,11 +164,10 @@ def adam_long_memory_progress(mu, law="rademacher") -> float:
     E[g_i²] = ‖μ‖², so the progress is ‖μ‖ (√n for μ ∈ {±1}^n); true gradient: ‖μ‖₁.
     """
     law = tangent_law(law)
-    mu = _check_vector(mu, "mu")
-    law.check_dimension(mu.size)
-    second_moments = law.quartic_form(mu, np.eye(mu.size))
+    mu = check_vector("mu", mu)
+    second_moments = law.estimate_second_moments(mu)
     if np.any(second_moments <= 0):
-        raise ValueError("mu must not be zero: Adam's step is undefined when every g_i vanishes")
+        raise ValueError("mu must not be zero: Adam's step is undefined when every g_i vanishes, got mu = 0")
     return float(np.sum(mu**2 / np.sqrt(second_moments)))
 
 
@@ -178,35 +178,38 @@ def expected_sign_agreement_isotropic(grad) -> float:
     P(sign(g_i) = sign(a_i)) = 1/2 + arcsin(|a_i|/‖a‖)/π. The sphere has the same signs as the
     Gaussian (v/‖v‖ does not change them). Equal magnitudes: n/2 + n arcsin(1/√n)/π ≈ n/2 + √n/π.
     """
-    grad = _check_vector(grad, "grad")
+    grad = check_vector("grad", grad)
     norm = np.linalg.norm(grad)
     if norm == 0:
-        raise ValueError("grad must not be zero: no coordinate has a sign to agree with")
+        raise ValueError("grad must not be zero: no coordinate has a sign to agree with, got grad = 0")
     return float(np.sum(0.5 + np.arcsin(np.abs(grad) / norm) / np.pi))
 
 
 LINEAR_RULES = ("sgd", "sign_descent", "adam_long_memory")
 
 
-def linear_objective_runs(mu, steps: int, rng, law="rademacher", rule: str = "sgd", num_runs: int = 1,
-                          learning_rate: float = 1.0) -> np.ndarray:
-    """f(θ_t) − f(θ_0) for t = 0..steps on f(θ) = μᵀθ, forward gradients from θ_0 = 0.
+def linear_objective_runs(law, mu, rng, num_steps: int, rule: str = "sgd", num_runs: int = 1,
+                          lr: float = 1.0) -> np.ndarray:
+    """f(θ_t) − f(θ_0) for t = 0..num_steps on f(θ) = μᵀθ, forward gradients from θ_0 = 0.
 
-    ``rule``: ``"sgd"`` (θ ← θ − η g), ``"sign_descent"`` (θ ← θ − η sign(g), Adam with
-    β1 = β2 = 0) or ``"adam_long_memory"`` (θ ← θ − η ḡ/√(mean of g²), Adam with β1 = β2 → 1).
+    ``rule``: ``"sgd"`` (θ ← θ − lr g), ``"sign_descent"`` (θ ← θ − lr sign(g), Adam with
+    β1 = β2 = 0) or ``"adam_long_memory"`` (θ ← θ − lr ḡ/√(mean of g²), Adam with β1 = β2 → 1).
     Each step calls :func:`forward_gradient_batch` once for all runs. Returns an array of shape
-    (num_runs, steps + 1). The true gradient gives −tη‖μ‖² (SGD) and −tη‖μ‖₁ (the others).
+    (num_runs, num_steps + 1). The true gradient gives −t lr ‖μ‖² (SGD) and −t lr ‖μ‖₁ (the others).
     """
-    mu = _check_vector(mu, "mu")
-    if rule not in LINEAR_RULES:
-        raise ValueError(f"rule must be one of {LINEAR_RULES}, got {rule!r}")
-    steps, num_runs = _check_count(steps, "steps"), _check_count(num_runs, "num_runs")
-    rng = _check_rng(rng)
+    law = tangent_law(law)
+    mu = check_vector("mu", mu)
+    law.check_dimension(mu.size)
+    rng = check_rng("rng", rng)
+    num_steps = check_int("num_steps", num_steps, minimum=1)
+    rule = check_option("rule", rule, LINEAR_RULES)
+    num_runs = check_int("num_runs", num_runs, minimum=1)
+    lr = check_positive("lr", lr)
     thetas = np.zeros((num_runs, mu.size))
     sum_g, sum_g2 = np.zeros_like(thetas), np.zeros_like(thetas)
-    history = np.zeros((num_runs, steps + 1))
-    for t in range(1, steps + 1):
-        _, G = forward_gradient_batch(lambda X: X @ mu, thetas, rng, law=law)
+    history = np.zeros((num_runs, num_steps + 1))
+    for t in range(1, num_steps + 1):
+        _, G = forward_gradient_batch(lambda X: X @ mu, thetas, law, rng)
         if rule == "sgd":
             step = G
         elif rule == "sign_descent":
@@ -215,6 +218,6 @@ def linear_objective_runs(mu, steps: int, rng, law="rademacher", rule: str = "sg
             sum_g, sum_g2 = sum_g + G, sum_g2 + G**2
             # mean(g)/√mean(g²) = Σg / √(t Σg²); a coordinate never moved yet (Σg² = 0) stays put.
             step = np.divide(sum_g, np.sqrt(t * sum_g2), out=np.zeros_like(G), where=sum_g2 > 0)
-        thetas = thetas - learning_rate * step
+        thetas = thetas - lr * step
         history[:, t] = thetas @ mu
     return history
