@@ -726,6 +726,15 @@ def minimum_gaps(n: int = 5) -> dict[str, float]:
     return gaps
 
 
+def _two_dimensional(name, value) -> TestFunction:
+    """A :class:`TestFunction` (or its name) defined in dimension 2."""
+    function = _test_function(name, value)
+    if function.dim not in (None, 2) or function.min_dim > 2:
+        raise ValueError(f"{name} must be a test function defined in dimension 2, got {function.name!r} "
+                         f"(dimension {_dimension_rule(function)})")
+    return function
+
+
 def contour_grid(function: TestFunction, box=None, num: int = 200):
     """Values of a two-dimensional test function on a ``num × num`` grid, for contour plots.
 
@@ -733,9 +742,8 @@ def contour_grid(function: TestFunction, box=None, num: int = 200):
     ``((x_low, x_high), (y_low, y_high))``, by default the function's domain. Returns
     ``(X, Y, Z)`` as :func:`matplotlib.pyplot.contour` takes them; one row-wise call.
     """
-    function = _test_function("function", function)
+    function = _two_dimensional("function", function)
     num = check_int("num", num, minimum=2, maximum=4000)  # num² points: cap the allocation
-    function.dimension(2)  # raises unless the function is defined in dimension 2
     if box is None:
         box = function.bounds(2)
     (x_low, x_high), (y_low, y_high) = check_sequence("box", box, _check_pair, min_length=2, max_length=2,
@@ -750,11 +758,7 @@ def draw_contours(names, num: int = 150, ncols: int = 3):
     import matplotlib.pyplot as plt
     from matplotlib.colors import LogNorm
 
-    functions = check_sequence("names", names, _test_function, what="names of two-dimensional test functions")
-    for index, function in enumerate(functions):
-        if function.dim not in (None, 2) or function.min_dim > 2:
-            raise ValueError(f"names[{index}] must be a function defined in dimension 2, got {function.name!r} "
-                             f"({_dimension_rule(function)})")
+    functions = check_sequence("names", names, _two_dimensional, what="names of two-dimensional test functions")
     num = check_int("num", num, minimum=2, maximum=1000)
     ncols = check_int("ncols", ncols, minimum=1)
     ncols = min(ncols, len(functions))
