@@ -25,10 +25,12 @@ import fgcourse
 from fgcourse._checks import check_bool, check_instance, check_int, check_option, check_positive, describe
 from fgcourse.experiments.cache import load_entry, open_cache, store_entry
 from fgcourse.experiments.grid import Batch, Grid, get_grid, stable_number, starts
+from fgcourse.optim import OPTIMIZE_STATUSES, minimize
+from fgcourse.testfunctions import TEST_FUNCTIONS
 
 __all__ = ["RUN_STATUSES", "COLUMNS", "BACKENDS", "compute_batch", "run_grid"]
 
-RUN_STATUSES = ("converged", "max_iter", "diverged", "non_finite")
+RUN_STATUSES = OPTIMIZE_STATUSES
 """The status of a run is minimize's: with ``stop_at_target=False`` never "converged"
 (runs use their whole budget; ``t < inf`` says whether the target was reached)."""
 
@@ -41,34 +43,6 @@ of the batch's one vectorized minimize call, which its runs share."""
 BACKENDS = ("joblib", "dask")
 
 
-def _minimum_value(function, n: int) -> float:
-    # The registry gains minimum_value(n) on the test-function branch; until then minima are numbers.
-    if hasattr(function, "minimum_value"):
-        return float(function.minimum_value(n))
-    return float(function.minimum)
-
-
-def _minimize(function, X0: np.ndarray, batch: Batch, target):
-    """``(fun_path (T, R), fun (R,), nit (R,), status (R,))`` of minimize on the batch's runs.
-
-    Temporary adapter: it speaks both the old ``minimize(steps=, num_tangents=)`` and the
-    new ``minimize(max_iter=, B=)``, until the optim branch lands; then only the new one.
-    """
-    import inspect
-
-    from fgcourse.optim import minimize
-
-    rng = np.random.default_rng(_forward_rng_seed(batch)) if batch.gradient == "forward" else None
-    common = dict(optimizer=batch.optimizer, lr=batch.lr, gradient=batch.gradient, law=batch.law, rng=rng,
-                  target=target)
-    if "max_iter" in inspect.signature(minimize).parameters:
-        result = minimize(function, X0, B=batch.B, max_iter=batch.max_iter, **common)
-        return result.fun_path, result.fun, result.nit, np.asarray(result.status, dtype=str)
-    result = minimize(function, X0, num_tangents=batch.B, steps=batch.max_iter, **common)
-    status = np.where(result.status == "max_steps", "max_iter", np.asarray(result.status, dtype=str))
-    return result.losses, result.fun, result.nit, status
-
-
 def _forward_rng_seed(batch: Batch) -> list[int]:
     """The tangents' seed: one stream per (function, n, optimizer), the same in every process."""
     return [batch.seed, stable_number(batch.function), batch.n, stable_number(batch.optimizer)]
@@ -76,16 +50,17 @@ def _forward_rng_seed(batch: Batch) -> list[int]:
 
 def compute_batch(batch: Batch) -> dict:
     """Run one batch: ``{"rows": [...], "wall_time": seconds, "version": fgcourse.__version__}``."""
-    from fgcourse.testfunctions import TEST_FUNCTIONS
-
     function = TEST_FUNCTIONS[batch.function]
-    f_star = _minimum_value(function, batch.n)
+    f_star = function.minimum_value(batch.n)
     target = f_star + batch.eps
     repeats = batch.num_repeats if batch.gradient == "forward" else 1
     X0 = np.repeat(starts(batch.function, batch.n, batch.num_starts, batch.seed), repeats, axis=0)
+    rng = np.random.default_rng(_forward_rng_seed(batch)) if batch.gradient == "forward" else None
     began = time.perf_counter()
-    fun_path, fun, nit, status = _minimize(function, X0, batch, target if batch.stop_at_target else None)
+    result = minimize(function, X0, batch.optimizer, batch.lr, gradient=batch.gradient, law=batch.law, B=batch.B,
+                      max_iter=batch.max_iter, rng=rng, target=target if batch.stop_at_target else None)
     wall_time = time.perf_counter() - began
+    fun_path, fun, nit, status = result.fun_path, result.fun, result.nit, result.status
 
     calls_per_step = batch.B if batch.gradient == "forward" else 1
     reached = fun_path <= target  # NaN padding after a run stopped compares False
