@@ -31,7 +31,8 @@ from fgcourse._checks import (
 )
 
 __all__ = [
-    "GRADIENTS", "OPTIMIZER_NAMES", "PAPER_DIMS", "PAPER_MAX_ITER", "Grid", "Batch", "make_grid",
+    "DIVERGENCE_THRESHOLD", "DIVERGENCE_FACTOR", "GRADIENTS",
+    "OPTIMIZER_NAMES", "PAPER_DIMS", "PAPER_MAX_ITER", "Grid", "Batch", "make_grid",
     "GRIDS", "get_grid", "starts", "stable_number",
 ]
 
@@ -42,6 +43,12 @@ PAPER_MAX_ITER = 2000
 """The iteration budget of the ``paper`` grid (the sources give none): every batch, even the
 slowest (100-dimensional, 25 forward runs), finishes in a few seconds, so the whole grid fits
 in the half-hour the issue allows on two cores."""
+
+DIVERGENCE_THRESHOLD = 1e8
+DIVERGENCE_FACTOR = 1e4
+"""A run diverges (and stops) when |θ_i| or f(θ_k) exceeds max(DIVERGENCE_THRESHOLD,
+DIVERGENCE_FACTOR · max_r |f(θ_0^r)|): minimize's default 1e8 alone would call a run diverged
+at its first step on functions whose starts are already above it (Qing, Zakharov, Trid in n = 100)."""
 
 ROW_FORMAT = 1
 """Bumped when the columns of a batch's rows change, so that old cache entries are not reused."""
@@ -114,7 +121,8 @@ class Batch:
 
     def key(self) -> dict:
         """What the batch's result depends on: its configuration and the library version."""
-        return {**asdict(self), "version": fgcourse.__version__, "row_format": ROW_FORMAT}
+        return {**asdict(self), "version": fgcourse.__version__, "row_format": ROW_FORMAT,
+                "divergence": [DIVERGENCE_THRESHOLD, DIVERGENCE_FACTOR]}
 
     def digest(self) -> str:
         """A hash of :meth:`key`: the cache entry's name."""

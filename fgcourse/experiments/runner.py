@@ -24,7 +24,15 @@ import pandas as pd
 import fgcourse
 from fgcourse._checks import check_bool, check_instance, check_int, check_option, check_positive, describe
 from fgcourse.experiments.cache import load_entry, open_cache, store_entry
-from fgcourse.experiments.grid import Batch, Grid, get_grid, stable_number, starts
+from fgcourse.experiments.grid import (
+    DIVERGENCE_FACTOR,
+    DIVERGENCE_THRESHOLD,
+    Batch,
+    Grid,
+    get_grid,
+    stable_number,
+    starts,
+)
 from fgcourse.optim import OPTIMIZE_STATUSES, minimize
 from fgcourse.testfunctions import TEST_FUNCTIONS
 
@@ -56,9 +64,11 @@ def compute_batch(batch: Batch) -> dict:
     repeats = batch.num_repeats if batch.gradient == "forward" else 1
     X0 = np.repeat(starts(batch.function, batch.n, batch.num_starts, batch.seed), repeats, axis=0)
     rng = np.random.default_rng(_forward_rng_seed(batch)) if batch.gradient == "forward" else None
+    threshold = max(DIVERGENCE_THRESHOLD, DIVERGENCE_FACTOR * float(np.max(np.abs(function(X0)))))
     began = time.perf_counter()
     result = minimize(function, X0, batch.optimizer, batch.lr, gradient=batch.gradient, law=batch.law, B=batch.B,
-                      max_iter=batch.max_iter, rng=rng, target=target if batch.stop_at_target else None)
+                      max_iter=batch.max_iter, rng=rng, target=target if batch.stop_at_target else None,
+                      divergence_threshold=threshold)
     wall_time = time.perf_counter() - began
     fun_path, fun, nit, status = result.fun_path, result.fun, result.nit, result.status
 
