@@ -18,6 +18,7 @@ import fgcourse
 from fgcourse.experiments import (
     COLUMNS,
     RUN_STATUSES,
+    accuracy_inputs,
     compute_batch,
     get_grid,
     make_grid,
@@ -45,7 +46,8 @@ def smoke(tmp_path_factory):
 
 
 def entries(cache):
-    return sorted(cache.glob("*.json"))
+    """The cache's entries (pathlib's glob also matches the hidden temporary files: left out)."""
+    return sorted(path for path in cache.glob("*.json") if not path.name.startswith("."))
 
 
 # ------------------------------------------------------------------------------- the table
@@ -121,6 +123,14 @@ def test_solver_table_puts_problems_in_rows_and_solvers_in_columns(smoke):
     assert (true_t[0] == true_t[1]).all()
 
 
+def test_accuracy_inputs_take_the_best_value_of_any_solver_or_the_start(smoke):
+    _, table = smoke
+    final, start, best = accuracy_inputs(table, n=2)
+    assert final.shape == (8, 4) and start.shape == best.shape == (8,)
+    assert np.all(best <= start) and np.all(final.to_numpy() >= best[:, None])
+    np.testing.assert_array_equal(best, np.minimum(start, final.min(axis=1)))
+
+
 # ------------------------------------------------------------------------------- the cache
 
 def test_a_second_run_computes_nothing_and_returns_the_same_table(smoke):
@@ -166,6 +176,34 @@ def test_an_interrupted_run_keeps_what_it_finished_and_resumes_with_the_rest(tmp
     assert run_grid("smoke", tmp_path, progress=False).attrs == {"computed": 5, "cached": 3}
 
 
+KILLED_AFTER_THREE = """
+import sys, time
+from fgcourse.experiments import runner
+original, done = runner.compute_batch, []
+def stalls_after_three(batch):
+    if len(done) == 3:
+        time.sleep(600)
+    done.append(batch)
+    return original(batch)
+runner.compute_batch = stalls_after_three
+runner.run_grid("smoke", sys.argv[1], progress=False)
+"""
+
+
+def test_a_run_killed_by_sigkill_resumes_with_only_the_missing_batches(tmp_path):
+    process = subprocess.Popen([sys.executable, "-c", KILLED_AFTER_THREE, str(tmp_path)],
+                               env={**os.environ, "PYTHONPATH": ROOT})
+    try:
+        deadline = time.monotonic() + 120
+        while len(entries(tmp_path)) < 3 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.05)
+    finally:
+        process.kill()  # SIGKILL: no handler, no cleanup
+        process.wait()
+    assert len(entries(tmp_path)) == 3
+    assert run_grid("smoke", tmp_path, progress=False).attrs == {"computed": 5, "cached": 3}
+
+
 def test_an_entry_of_another_library_version_is_recomputed_never_reused(smoke, tmp_path, monkeypatch):
     cache, _ = smoke
     for path in entries(cache):
@@ -205,6 +243,21 @@ def test_the_dask_backend_on_a_local_cluster_gives_the_same_table(smoke, tmp_pat
                                progress=False)
     assert distributed.attrs["computed"] == 8
     pd.testing.assert_frame_equal(without_wall_time(distributed), without_wall_time(table))
+
+
+def test_the_dask_backend_starts_a_local_cluster_when_no_scheduler_is_given(tmp_path):
+    grid = make_grid(["sphere"], dims=(2,), optimizers=["sgd"], max_iter=50, num_starts=2, num_repeats=2)
+    distributed = run_grid(grid, tmp_path / "dask", backend="dask", progress=False)
+    local = run_grid(grid, tmp_path / "joblib", progress=False)
+    pd.testing.assert_frame_equal(without_wall_time(distributed), without_wall_time(local))
+
+
+def test_a_worker_running_another_library_version_is_an_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "compute_batch", lambda batch: {**compute_batch(batch), "version": "0.0.1"})
+    with pytest.raises(ValueError) as excinfo:
+        run_grid("smoke", tmp_path, progress=False)
+    assert_names_argument(excinfo, "scheduler", "0.0.1", fgcourse.__version__)
+    assert not entries(tmp_path)
 
 
 def test_an_unreachable_scheduler_is_a_clear_error_within_the_timeout(tmp_path):

@@ -21,11 +21,17 @@ from fgcourse.experiments.grid import (
     make_grid,
     starts,
 )
-from fgcourse.experiments.profiles import SOLVER_ORDER, accuracy_profile, performance_profile, solver_table
+from fgcourse.experiments.profiles import (
+    SOLVER_ORDER,
+    accuracy_inputs,
+    accuracy_profile,
+    performance_profile,
+    solver_table,
+)
 from fgcourse.experiments.runner import BACKENDS, COLUMNS, RUN_STATUSES, compute_batch, run_grid
 
 __all__ = [
     "GRADIENTS", "GRIDS", "OPTIMIZER_NAMES", "PAPER_DIMS", "PAPER_MAX_ITER", "Batch", "Grid", "get_grid", "make_grid",
-    "starts", "SOLVER_ORDER", "accuracy_profile", "performance_profile", "solver_table", "BACKENDS", "COLUMNS",
-    "RUN_STATUSES", "compute_batch", "run_grid",
+    "starts", "SOLVER_ORDER", "accuracy_inputs", "accuracy_profile", "performance_profile", "solver_table",
+    "BACKENDS", "COLUMNS", "RUN_STATUSES", "compute_batch", "run_grid",
 ]

@@ -26,7 +26,7 @@ import numpy as np
 
 from fgcourse._checks import check_array, check_positive
 
-__all__ = ["performance_profile", "accuracy_profile", "solver_table", "SOLVER_ORDER"]
+__all__ = ["performance_profile", "accuracy_profile", "accuracy", "solver_table", "accuracy_inputs", "SOLVER_ORDER"]
 
 
 def _no_nan(name: str, array: np.ndarray) -> None:
@@ -124,3 +124,17 @@ def solver_table(table, column: str = "t", n: int | None = None):
     wide = table.pivot(index=["function", "n", "start", "repeat"], columns="solver", values=column)
     order = [s for s in SOLVER_ORDER if s in wide.columns] + [s for s in wide.columns if s not in SOLVER_ORDER]
     return wide[order]
+
+
+def accuracy_inputs(table, n: int | None = None, column: str = "f_best"):
+    """``(final, start, best)`` for :func:`accuracy_profile` from a :func:`run_grid` table.
+
+    ``final`` is the :func:`solver_table` of ``column`` (by default the best value of each
+    run's path, f(x̄) of belouze2022report §6.2.2, at the grid's budget); ``start`` the
+    problems' starting values; ``best`` the best value any solver found, or the start
+    when none improved on it.
+    """
+    final = solver_table(table, column, n)
+    start = solver_table(table, "f_start", n).min(axis=1).to_numpy()
+    best = np.minimum(start, final.to_numpy().min(axis=1))
+    return final, start, best
