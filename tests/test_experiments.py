@@ -265,7 +265,7 @@ def test_an_unreachable_scheduler_is_a_clear_error_within_the_timeout(tmp_path):
     with pytest.raises(ValueError) as excinfo:
         run_grid("smoke", tmp_path, backend="dask", scheduler="tcp://127.0.0.1:9", timeout=1, progress=False)
     assert time.perf_counter() - began < 10
-    assert_names_argument(excinfo, "scheduler", "tcp://127.0.0.1:9", "did not answer within 1 s")
+    assert_names_argument(excinfo, "scheduler", "tcp://127.0.0.1:9", "could not be reached within 1 s")
     assert not entries(tmp_path)
 
 

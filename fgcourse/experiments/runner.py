@@ -101,6 +101,7 @@ def _joblib_results(todo, n_jobs):
 
 
 def _dask_client(scheduler, n_jobs, timeout):
+    """A client of the scheduler at ``scheduler``, or of a new LocalCluster of ``n_jobs`` workers."""
     from distributed import Client, LocalCluster
 
     if scheduler is None:
@@ -108,15 +109,14 @@ def _dask_client(scheduler, n_jobs, timeout):
         return Client(cluster), cluster
     try:
         return Client(scheduler, timeout=timeout), None
-    except (OSError, TimeoutError, ValueError) as error:
-        raise ValueError(f"scheduler must be the address of a running dask scheduler, got {scheduler!r}, which did "
-                         f"not answer within {timeout:g} s ({type(error).__name__}: {error})") from None
+    except Exception as error:  # refused, timed out, bad scheme, or someone else answering: all mean unreachable
+        raise ValueError(f"scheduler must be the address of a running dask scheduler, got {scheduler!r}, which "
+                         f"could not be reached within {timeout:g} s ({type(error).__name__}: {error})") from None
 
 
-def _dask_results(todo, n_jobs, scheduler, timeout):
+def _dask_results(client, cluster, todo):
     from distributed import as_completed
 
-    client, cluster = _dask_client(scheduler, n_jobs, timeout)
     try:
         futures = [client.submit(_indexed, index, batch, pure=False) for index, batch in todo]
         for future in as_completed(futures):
@@ -135,8 +135,9 @@ def run_grid(grid, cache, n_jobs: int = 1, backend: str = "joblib", scheduler: s
     ``cache`` a directory (created if needed). ``n_jobs`` batches run at once, by joblib's
     processes or, with ``backend="dask"``, on the dask.distributed scheduler at address
     ``scheduler`` (a LocalCluster of ``n_jobs`` workers when None); an unreachable scheduler
-    is an error after ``timeout`` seconds. ``df.attrs`` holds ``computed`` and ``cached``,
-    the numbers of batches computed and read from the cache.
+    is an error after ``timeout`` seconds (it is contacted only when some batch is missing).
+    ``df.attrs`` holds ``computed`` and ``cached``, the numbers of batches computed and read
+    from the cache.
     """
     if isinstance(grid, str):
         grid = get_grid(grid)
@@ -157,16 +158,22 @@ def run_grid(grid, cache, n_jobs: int = 1, backend: str = "joblib", scheduler: s
     if todo:
         from tqdm.auto import tqdm
 
-        results = (_joblib_results(todo, n_jobs) if backend == "joblib"
-                   else _dask_results(todo, n_jobs, scheduler, timeout))
+        if backend == "joblib":
+            results = _joblib_results(todo, n_jobs)
+        else:
+            results = _dask_results(*_dask_client(scheduler, n_jobs, timeout), todo)
+        # Each entry is stored as soon as it is back: what an interruption loses is only what was running.
         with tqdm(total=len(todo), desc="batches", unit="batch", disable=not progress) as bar:
-            for index, entry in results:
-                if entry["version"] != fgcourse.__version__:
-                    raise ValueError(f"scheduler must run workers with fgcourse {fgcourse.__version__}, got a "
-                                     f"worker with fgcourse {entry['version']}")
-                store_entry(directory, batches[index], entry)
-                entries[index] = entry
-                bar.update()
+            try:
+                for index, entry in results:
+                    if entry["version"] != fgcourse.__version__:
+                        raise ValueError(f"scheduler must run workers with fgcourse {fgcourse.__version__}, got "
+                                         f"a worker with fgcourse {entry['version']}")
+                    store_entry(directory, batches[index], entry)
+                    entries[index] = entry
+                    bar.update()
+            finally:
+                results.close()  # stops the workers and closes a dask client at once, also on Ctrl-C
 
     rows = [{**row, "wall_time": entry["wall_time"]} for entry in entries for row in entry["rows"]]
     table = pd.DataFrame(rows, columns=list(COLUMNS))
