@@ -17,6 +17,7 @@ from strategies import NOT_COUNTS, assert_names_argument
 import fgcourse
 from fgcourse.experiments import (
     COLUMNS,
+    PAPER_MAX_ITER,
     RUN_STATUSES,
     accuracy_inputs,
     compute_batch,
@@ -48,6 +49,26 @@ def smoke(tmp_path_factory):
 def entries(cache):
     """The cache's entries (pathlib's glob also matches the hidden temporary files: left out)."""
     return sorted(path for path in cache.glob("*.json") if not path.name.startswith("."))
+
+
+# ------------------------------------------------------------------------------- the grids
+
+def test_the_paper_grid_is_the_protocol_of_the_sources():
+    grid = get_grid("paper")
+    any_dimension = [name for name, f in TEST_FUNCTIONS.items() if f.dim is None]
+    fixed = [(name, f.dim) for name, f in TEST_FUNCTIONS.items() if f.dim is not None]
+    assert set(grid.problems) == {(name, n) for name in any_dimension for n in (2, 10, 100)} | set(fixed)
+    assert (grid.optimizers, grid.gradients) == (("sgd", "clipped_sgd", "adam", "adabelief"), ("true", "forward"))
+    assert (grid.lr, grid.eps, grid.num_starts, grid.num_repeats, grid.B) == (0.01, 0.1, 5, 5, 1)
+    assert grid.max_iter == PAPER_MAX_ITER and not grid.stop_at_target
+    assert len(grid.batches()) == len(grid.problems) * 8
+    assert grid.num_runs == len(grid.problems) * 4 * (5 + 25)
+
+
+def test_a_fixed_dimension_function_runs_in_its_own_dimension_and_problems_are_not_repeated():
+    grid = make_grid(["beale", "sphere", ("sphere", 10), ("beale", 2)], dims=(10,))
+    assert grid.problems == (("beale", 2), ("sphere", 10))
+    assert len({batch.digest() for batch in grid.batches()}) == len(grid.batches())
 
 
 # ------------------------------------------------------------------------------- the table
@@ -139,7 +160,7 @@ def test_a_second_run_computes_nothing_and_returns_the_same_table(smoke):
     again = run_grid("smoke", cache, progress=False)
     assert time.perf_counter() - began < 5
     assert again.attrs == {"computed": 0, "cached": len(get_grid("smoke").batches())}
-    pd.testing.assert_frame_equal(again, table)
+    pd.testing.assert_frame_equal(again, table, check_exact=True)
 
 
 def test_a_resume_after_lost_and_corrupt_entries_recomputes_only_those_and_reproduces_them(smoke, tmp_path):
@@ -154,7 +175,7 @@ def test_a_resume_after_lost_and_corrupt_entries_recomputes_only_those_and_repro
     (tmp_path / ".tmp-leftover.json").write_text("{")  # a temporary file left by a SIGKILL
     resumed = run_grid("smoke", tmp_path, progress=False)
     assert resumed.attrs == {"computed": 4, "cached": 4}
-    pd.testing.assert_frame_equal(without_wall_time(resumed), without_wall_time(table))
+    pd.testing.assert_frame_equal(without_wall_time(resumed), without_wall_time(table), check_exact=True)
     assert run_grid("smoke", tmp_path, progress=False).attrs["computed"] == 0
 
 
@@ -231,7 +252,7 @@ def test_a_batch_key_holds_the_configuration_and_the_version():
 def test_two_joblib_workers_give_the_same_table(smoke, tmp_path):
     _, table = smoke
     parallel = run_grid("smoke", tmp_path, n_jobs=2, progress=False)
-    pd.testing.assert_frame_equal(without_wall_time(parallel), without_wall_time(table))
+    pd.testing.assert_frame_equal(without_wall_time(parallel), without_wall_time(table), check_exact=True)
 
 
 def test_the_dask_backend_on_a_local_cluster_gives_the_same_table(smoke, tmp_path):
@@ -242,14 +263,14 @@ def test_the_dask_backend_on_a_local_cluster_gives_the_same_table(smoke, tmp_pat
         distributed = run_grid("smoke", tmp_path, n_jobs=2, backend="dask", scheduler=cluster.scheduler_address,
                                progress=False)
     assert distributed.attrs["computed"] == 8
-    pd.testing.assert_frame_equal(without_wall_time(distributed), without_wall_time(table))
+    pd.testing.assert_frame_equal(without_wall_time(distributed), without_wall_time(table), check_exact=True)
 
 
 def test_the_dask_backend_starts_a_local_cluster_when_no_scheduler_is_given(tmp_path):
     grid = make_grid(["sphere"], dims=(2,), optimizers=["sgd"], max_iter=50, num_starts=2, num_repeats=2)
     distributed = run_grid(grid, tmp_path / "dask", backend="dask", progress=False)
     local = run_grid(grid, tmp_path / "joblib", progress=False)
-    pd.testing.assert_frame_equal(without_wall_time(distributed), without_wall_time(local))
+    pd.testing.assert_frame_equal(without_wall_time(distributed), without_wall_time(local), check_exact=True)
 
 
 def test_a_worker_running_another_library_version_is_an_error(tmp_path, monkeypatch):
@@ -371,7 +392,7 @@ def test_the_command_runs_the_grid_writes_the_csv_and_ends_with_the_counts(smoke
     assert command.main(arguments) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "computed 0, cached 8"
     stored = pd.read_csv(out)
-    pd.testing.assert_frame_equal(without_wall_time(stored), without_wall_time(table))
+    pd.testing.assert_frame_equal(without_wall_time(stored), without_wall_time(table), check_exact=True)
 
 
 def test_the_command_reports_bad_input_as_an_error_line(tmp_path, capsys):
