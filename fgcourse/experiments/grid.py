@@ -29,6 +29,8 @@ from fgcourse._checks import (
     check_positive,
     check_sequence,
 )
+from fgcourse.forward_gradient import LAWS
+from fgcourse.testfunctions import TEST_FUNCTIONS
 
 __all__ = [
     "DIVERGENCE_THRESHOLD", "DIVERGENCE_FACTOR", "GRADIENTS",
@@ -40,9 +42,9 @@ GRADIENTS = ("true", "forward")
 OPTIMIZER_NAMES = ("sgd", "clipped_sgd", "adam", "adabelief")
 PAPER_DIMS = (2, 10, 100)
 PAPER_MAX_ITER = 2000
-"""The iteration budget of the ``paper`` grid (the sources give none): every batch, even the
-slowest (100-dimensional, 25 forward runs), finishes in a few seconds, so the whole grid fits
-in the half-hour the issue allows on two cores."""
+"""The iteration budget of the ``paper`` grid (the sources give none). A batch takes 0.75 s
+of CPU on average (benchmarks/bench_experiments.py), so the grid's 704 batches take about
+9 CPU-minutes: well inside the half-hour allowed on two cores, even on a loaded machine."""
 
 DIVERGENCE_THRESHOLD = 1e8
 DIVERGENCE_FACTOR = 1e4
@@ -52,12 +54,6 @@ at its first step on functions whose starts are already above it (Qing, Zakharov
 
 ROW_FORMAT = 1
 """Bumped when the columns of a batch's rows change, so that old cache entries are not reused."""
-
-
-def _test_functions():
-    from fgcourse.testfunctions import TEST_FUNCTIONS
-
-    return TEST_FUNCTIONS
 
 
 def _supports(function, n: int) -> bool:
@@ -72,9 +68,8 @@ def _check_problem(name: str, entry, dims: tuple[int, ...]) -> list[tuple[str, i
     A name alone means: its own dimension for a fixed-dimension function, every n of ``dims``
     otherwise. A pair ``(name, n)`` asks for that dimension only.
     """
-    registry = _test_functions()
     if isinstance(entry, str):
-        function = registry[check_option(name, entry, sorted(registry))]
+        function = TEST_FUNCTIONS[check_option(name, entry, sorted(TEST_FUNCTIONS))]
         if function.dim is not None:
             return [(entry, function.dim)]
         too_small = [n for n in dims if n < function.min_dim]
@@ -83,9 +78,9 @@ def _check_problem(name: str, entry, dims: tuple[int, ...]) -> list[tuple[str, i
                              f"n >= {function.min_dim}, got dims {dims}")
         return [(entry, n) for n in dims]
     pair = check_sequence(name, entry, min_length=2, max_length=2, what="a function name and a dimension")
-    function_name = check_option(f"{name}[0]", pair[0], sorted(registry))
+    function_name = check_option(f"{name}[0]", pair[0], sorted(TEST_FUNCTIONS))
     n = check_int(f"{name}[1]", pair[1], minimum=1)
-    function = registry[function_name]
+    function = TEST_FUNCTIONS[function_name]
     if not _supports(function, n):
         accepted = f"n = {function.dim} only" if function.dim is not None else f"n >= {function.min_dim}"
         raise ValueError(f"{name} must name a dimension {function_name!r} is defined in ({accepted}), got n = {n}")
@@ -140,7 +135,7 @@ def starts(function: str, n: int, num_starts: int, seed: int) -> np.ndarray:
 
     They depend on the function, n and seed only, so every solver starts from the same points.
     """
-    bounds = _test_functions()[function].bounds(n)
+    bounds = TEST_FUNCTIONS[function].bounds(n)
     rng = np.random.default_rng([seed, stable_number(function), n])
     return rng.uniform(bounds[:, 0], bounds[:, 1], size=(num_starts, n))
 
@@ -185,8 +180,6 @@ def make_grid(functions, dims=PAPER_DIMS, optimizers=OPTIMIZER_NAMES, gradients=
     With ``stop_at_target=False`` (the default) every run uses its whole budget, so one run
     gives both the fixed-target cost t and the fixed-budget accuracy.
     """
-    from fgcourse.forward_gradient import LAWS
-
     dims = check_sequence("dims", dims, lambda name, n: check_int(name, n, minimum=1), what="dimensions")
     entries = check_sequence("functions", functions, what="test function names or (name, n) pairs")
     problems = []
@@ -217,7 +210,7 @@ def smoke_grid() -> Grid:
 
 def paper_grid() -> Grid:
     """The full protocol of belouze2022paper §5 on every registered test function."""
-    return make_grid(sorted(_test_functions()))
+    return make_grid(sorted(TEST_FUNCTIONS))
 
 
 GRIDS = {"smoke": smoke_grid, "paper": paper_grid}
