@@ -3,7 +3,7 @@
 Run:  .venv/bin/python benchmarks/bench_optim.py
 
 Prints, side by side in one run:
-- the median time of ``steps`` optimizer steps from 5 starts, as one batched ``minimize``
+- the median time of ``max_iter`` optimizer steps from 5 starts, as one batched ``minimize``
   call against a Python loop of 5 single-start calls, for the true and the forward gradient
   on Beale and Rosenbrock (target: batched ≤ 1 s);
 - the median live-update time of the Beale explorer of notebooks/beale.ipynb over its
@@ -47,7 +47,7 @@ def median_time(run, repeats: int = REPEATS) -> tuple[float, float]:
 
 
 def compare(function, starts, lr, gradient):
-    options = dict(optimizer="sgd", lr=lr, steps=STEPS, gradient=gradient)
+    options = dict(optimizer="sgd", lr=lr, max_iter=STEPS, gradient=gradient)
     if gradient == "forward":
         options["rng"] = 0
     batched = median_time(lambda: minimize(function, starts, **options))
@@ -67,7 +67,7 @@ def main() -> None:
             print(f"{function.name:<11} {gradient:<8} {batched:>10.3f} / {batched_cpu:<8.3f} "
                   f"{looped:>8.3f} / {looped_cpu:<7.3f} {looped_cpu / batched_cpu:>18.2f}")
 
-    controls = dict(start=(0.0, 0.5), law="rademacher", optimizer="sgd", seed=0)
+    controls = dict(start=(0.0, 0.5), law="rademacher", optimizer="sgd", rng=0)
     cpu = time.process_time()
     update = median_update_time(explorer_figure, EXPLORER_LEARNING_RATES, **controls)
     mean_cpu = (time.process_time() - cpu) / len(EXPLORER_LEARNING_RATES)

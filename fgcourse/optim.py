@@ -250,7 +250,8 @@ class OptimizeResult:
       Each evaluated point costs one gradient (true) or B JVPs (forward): θ_0, then one per
       step, the rejected point of a "non_finite" run included, so a true run has
       ``ngev = nit + 1`` (+ 1 if non_finite) and ``njvp = 0``, a forward one ``ngev = 0``
-      and ``njvp = B (nit + 1)`` (+ B);
+      and ``njvp = B (nit + 1)`` (+ B). The rows of stopped runs still ride along in the
+      batched passes; that work is not counted, since one run alone would not do it;
     - ``message``: a one-line summary; ``optimizer``, ``gradient``: what ran.
 
     For a single start (x0 of shape ``(n,)``) the batch axis is dropped: ``x`` (n,),

@@ -27,12 +27,12 @@ from strategies import (
 )
 
 from fgcourse._vocabulary import STATUSES
-from fgcourse.forward_gradient import gaussian, rademacher
+from fgcourse.forward_gradient import forward_gradient, gaussian, rademacher
 from fgcourse.optim import (
     OPTIMIZE_STATUSES,
     OPTIMIZERS,
-    SUCCESS_STATUSES,
     SGD,
+    SUCCESS_STATUSES,
     AdaBelief,
     Adam,
     ClippedSGD,
@@ -385,6 +385,15 @@ def test_forward_gradient_means_start_every_mean_from_the_same_draws():
         assert np.linalg.norm(by_count[400] - true_gradient) < 0.3 * np.linalg.norm(true_gradient)
 
 
+def test_forward_gradient_means_of_a_larger_B_extend_the_draws_of_a_smaller_one():
+    theta = np.array([1.5, -0.1])
+    means = forward_gradient_means(beale, theta, ["rademacher"], (1, 2), 5)["rademacher"]
+    rng = np.random.default_rng(5)
+    first, second = (forward_gradient(beale, theta, "rademacher", rng)[1] for _ in range(2))
+    np.testing.assert_allclose(means[1], first, rtol=1e-15)
+    np.testing.assert_allclose(means[2], (first + second) / 2, rtol=1e-15)
+
+
 # --------------------------------------------------------------------------------- figures
 
 
@@ -450,6 +459,7 @@ BAD_INPUTS = [
     (lambda: minimize(lambda X: anp.sum(X**2), np.zeros((3, 2))), "f", "(3,)"),
     (lambda: minimize(complex_function, np.zeros((3, 2))), "f", "real"),
     (lambda: minimize(beale, np.zeros(3)), "f", "dimension 2 only"),
+    (lambda: minimize(lambda X: 1 / 0, np.zeros(2)), "f", "ZeroDivisionError"),
     # minimize: the start
     (lambda: minimize(beale, np.zeros((2, 2, 2))), "x0", "(2, 2, 2)"),
     (lambda: minimize(beale, np.zeros(0)), "x0", "at least"),
