@@ -754,9 +754,13 @@ def contour_grid(function: TestFunction, box=None, num: int = 200):
 
 
 def draw_contours(names, num: int = 150, ncols: int = 3):
-    """Contours of f − f* (log-spaced levels) of two-dimensional functions, x* starred; returns the figure."""
+    """Filled contours of two-dimensional functions, x* starred; returns the figure.
+
+    The levels are quantiles of f − f* on the grid, so that each band covers the same share
+    of the box: a landscape that is flat almost everywhere (Ackley, Easom) still shows its shape.
+    """
     import matplotlib.pyplot as plt
-    from matplotlib.colors import LogNorm
+    from matplotlib.colors import BoundaryNorm
 
     functions = check_sequence("names", names, _two_dimensional, what="names of two-dimensional test functions")
     num = check_int("num", num, minimum=2, maximum=1000)
@@ -767,10 +771,12 @@ def draw_contours(names, num: int = 150, ncols: int = 3):
     for ax, function in zip(axes.ravel(), functions):
         X, Y, Z = contour_grid(function, num=num)
         gap = Z - function.minimum_value(2)
-        floor = max(np.percentile(gap, 1), 1e-6 * max(gap.max(), 1e-12))  # log levels need a floor above 0
-        levels = np.geomspace(floor, max(gap.max(), 10 * floor), 15)
-        ax.contourf(X, Y, np.maximum(gap, floor), levels=levels, norm=LogNorm(), cmap="viridis")
-        ax.plot(*function.minimizer(2), marker="*", color="gold", markeredgecolor="k", markersize=13)
+        levels = np.unique(np.quantile(gap, np.linspace(0.0, 1.0, 16)))
+        if levels.size < 2:  # a constant grid: one band
+            levels = np.array([levels[0], levels[0] + 1.0])
+        ax.contourf(X, Y, gap, levels=levels, norm=BoundaryNorm(levels, 256), cmap="viridis")
+        ax.plot(*function.minimizer(2), marker="*", color="gold", markeredgecolor="k", markersize=13,
+                clip_on=False, zorder=5)
         ax.set_title(function.name, fontsize=10)
         ax.tick_params(labelsize=7)
     for ax in axes.ravel()[len(functions):]:

@@ -14,10 +14,34 @@ from hypothesis.extra.numpy import arrays
 from strategies import assert_names_argument, central_gradient
 
 from fgcourse.testfunctions import (
-    TAGS, TEST_FUNCTIONS, OfDimension, TestFunction, beale, branin, contour_grid, cross_in_tray, dixon_price,
-    draw_contours, get_test_function, himmelblau, holder_table, hyperellipsoid, minimum_gaps, qing, rastrigin,
-    register_test_function, registry_rows, registry_table, rosenbrock, rotated_hyperellipsoid, six_hump_camel,
-    sphere, spiral, styblinski_tang, sum_of_squares, trid,
+    TAGS,
+    TEST_FUNCTIONS,
+    OfDimension,
+    TestFunction,
+    beale,
+    branin,
+    contour_grid,
+    cross_in_tray,
+    dixon_price,
+    draw_contours,
+    get_test_function,
+    himmelblau,
+    holder_table,
+    hyperellipsoid,
+    minimum_gaps,
+    qing,
+    rastrigin,
+    register_test_function,
+    registry_rows,
+    registry_table,
+    rosenbrock,
+    rotated_hyperellipsoid,
+    six_hump_camel,
+    sphere,
+    spiral,
+    styblinski_tang,
+    sum_of_squares,
+    trid,
 )
 
 matplotlib.use("Agg")
