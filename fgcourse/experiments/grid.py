@@ -42,9 +42,10 @@ GRADIENTS = ("true", "forward")
 OPTIMIZER_NAMES = ("sgd", "clipped_sgd", "adam", "adabelief")
 PAPER_DIMS = (2, 10, 100)
 PAPER_MAX_ITER = 2000
-"""The iteration budget of the ``paper`` grid (the sources give none). A batch takes 0.75 s
-of CPU on average (benchmarks/bench_experiments.py), so the grid's 704 batches take about
-9 CPU-minutes: well inside the half-hour allowed on two cores, even on a loaded machine."""
+"""The iteration budget of the ``paper`` grid (the sources give none). A batch takes under a
+second of CPU on average (benchmarks/bench_experiments.py), so the grid's batches (8 per
+problem: 776 with 49 test functions) take about 10 CPU-minutes, inside the half-hour allowed
+on two cores."""
 
 DIVERGENCE_THRESHOLD = 1e8
 DIVERGENCE_FACTOR = 1e4
