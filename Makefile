@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 JB_FLAGS := -W -n --keep-going
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: book test env assets chromium notebooks pytest nbval lint browser benchmarks clean
+.PHONY: book test env assets chromium notebooks pytest nbval lint browser benchmarks experiments clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@echo "== Creating $(VENV) and installing fgcourse with the book and test tools (pinned by constraints.txt)."
@@ -70,6 +70,11 @@ notebooks: env
 
 benchmarks: env
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# The paper grid of fgcourse.experiments (belouze2022paper section 5), resumed from its cache, stored in data/.
+experiments: env
+	mkdir -p data
+	$(PY) -m fgcourse.experiments run --grid paper --cache _build/experiments-cache --jobs 2 --out data/paper.csv.gz
 
 clean:
 	rm -rf _build

@@ -1,0 +1,37 @@
+"""Experiments at scale: the sources' test-function study as a cached, parallel grid.
+
+- :mod:`~fgcourse.experiments.grid` -- grids (functions × dimensions × optimizers × gradients
+  × starts × repeats), cut into batches; the named grids ``smoke`` and ``paper``;
+- :mod:`~fgcourse.experiments.runner` -- :func:`run_grid`: joblib or dask.distributed, a
+  progress bar, an on-disk cache keyed by the configuration and the library version;
+- :mod:`~fgcourse.experiments.profiles` -- performance and accuracy profiles of its table.
+
+From a shell: ``python -m fgcourse.experiments run --grid smoke --cache DIR --jobs 2``.
+"""
+
+from fgcourse.experiments.grid import (
+    GRADIENTS,
+    GRIDS,
+    OPTIMIZER_NAMES,
+    PAPER_DIMS,
+    PAPER_MAX_ITER,
+    Batch,
+    Grid,
+    get_grid,
+    make_grid,
+    starts,
+)
+from fgcourse.experiments.profiles import (
+    SOLVER_ORDER,
+    accuracy_inputs,
+    accuracy_profile,
+    performance_profile,
+    solver_table,
+)
+from fgcourse.experiments.runner import BACKENDS, COLUMNS, RUN_STATUSES, compute_batch, run_grid
+
+__all__ = [
+    "GRADIENTS", "GRIDS", "OPTIMIZER_NAMES", "PAPER_DIMS", "PAPER_MAX_ITER", "Batch", "Grid", "get_grid", "make_grid",
+    "starts", "SOLVER_ORDER", "accuracy_inputs", "accuracy_profile", "performance_profile", "solver_table",
+    "BACKENDS", "COLUMNS", "RUN_STATUSES", "compute_batch", "run_grid",
+]

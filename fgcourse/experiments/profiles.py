@@ -1,0 +1,140 @@
+"""Performance and accuracy profiles: many problems and solvers in one curve per solver.
+
+Performance profile (dolan2002benchmarking; belouze2022paper §5.2). With t_{p,s} the
+fixed-target cost of solver s on problem p (inf when it fails), the ratio to the best
+solver is r_{p,s} = t_{p,s} / min_s' t_{p,s'} (inf for a failure), and
+
+    ρ_s(τ) = |{p : r_{p,s} ≤ τ}| / |P|,   τ ≥ 1:
+
+ρ_s(1) is the share of problems where s is the best (ties count for every tied solver),
+ρ_s(∞) the share it solves. A problem no solver solves counts in |P| and for no solver.
+
+Accuracy profile (belouze2022report §6.2.2), for a fixed budget: with f_p^0 the starting
+value, f_p^best the best value found (by any solver, standing for f*) and f_{p,s} the value
+solver s ends with, the accuracy is the number of decimal digits gained, capped at M,
+
+    γ_{p,s} = min(−log10((f_{p,s} − f_p^best) / (f_p^0 − f_p^best)), M),
+
+and R_s(τ) = |{p : γ_{p,s} ≥ τ}| / |P|. The solver that found f_p^best gets γ = M. When
+f_p^0 = f_p^best no solver improved on the start: γ = 0 for a solver that stayed there
+(nothing gained), −inf for one that ended higher.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from fgcourse._checks import check_array, check_positive
+
+__all__ = ["performance_profile", "accuracy_profile", "accuracy", "solver_table", "accuracy_inputs", "SOLVER_ORDER"]
+
+
+def _no_nan(name: str, array: np.ndarray) -> None:
+    if np.isnan(array).any():
+        raise ValueError(f"{name} must hold no NaN, got {int(np.isnan(array).sum())} NaN entr"
+                         f"{'y' if np.isnan(array).sum() == 1 else 'ies'}")
+
+
+def _taus(taus, minimum=None) -> np.ndarray:
+    taus = check_array("taus", taus, ndim=1, min_size=1, finite=False)
+    _no_nan("taus", taus)
+    if minimum is not None and (taus < minimum).any():
+        raise ValueError(f"taus must be >= {minimum:g} (ratios to the best solver), got {taus.min():g}")
+    return taus
+
+
+def performance_profile(times, taus) -> np.ndarray:
+    """ρ_s(τ) of Dolan and Moré, shape ``(solvers, taus)``.
+
+    ``times`` is ``(problems, solvers)``: positive costs, ``inf`` for a failure (never NaN,
+    never <= 0); ``taus`` are ratios τ ≥ 1 (``inf`` gives the share solved).
+    """
+    times = check_array("times", times, ndim=2, min_size=1, finite=False)
+    _no_nan("times", times)
+    if (times <= 0).any():
+        raise ValueError(f"times must be > 0 (costs), or inf for a failure, got {times.min():g}")
+    taus = _taus(taus, minimum=1.0)
+    best = times.min(axis=1, keepdims=True)
+    solved = np.isfinite(times)
+    with np.errstate(invalid="ignore"):
+        ratios = np.where(solved, times / best, np.inf)
+    within = solved[:, :, None] & (ratios[:, :, None] <= taus[None, None, :])
+    return within.mean(axis=0)
+
+
+def accuracy_profile(final, start, best, taus, M=10.0) -> np.ndarray:
+    """R_s(τ) of the accuracy γ capped at ``M``, shape ``(solvers, taus)``.
+
+    ``final`` is ``(problems, solvers)`` (``inf`` allowed: a run that blew up), ``start``
+    and ``best`` are ``(problems,)``, finite, with best ≤ start and best ≤ every final.
+    """
+    final = check_array("final", final, ndim=2, min_size=1, finite=False)
+    _no_nan("final", final)
+    if (final == -np.inf).any():
+        raise ValueError("final must hold no -inf, got a -inf entry")
+    num_problems = final.shape[0]
+    start = check_array("start", start, shape=(num_problems,), against="final's problems")
+    best = check_array("best", best, shape=(num_problems,), against="final's problems")
+    if (best > start).any():
+        raise ValueError(f"best must be <= start on every problem, got best - start = {(best - start).max():g}")
+    if (final < best[:, None]).any():
+        raise ValueError(f"final must be >= best on every problem, got final - best = "
+                         f"{(final - best[:, None]).min():g}")
+    taus = _taus(taus)
+    M = check_positive("M", M)
+    return (accuracy(final, start, best, M)[:, :, None] >= taus[None, None, :]).mean(axis=0)
+
+
+def accuracy(final: np.ndarray, start: np.ndarray, best: np.ndarray, M: float) -> np.ndarray:
+    """γ_{p,s}, ``(problems, solvers)``, for checked arrays (see :func:`accuracy_profile`)."""
+    gained = final - best[:, None]
+    initial = np.broadcast_to((start - best)[:, None], gained.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(initial > 0, gained / np.where(initial > 0, initial, 1.0),
+                         np.where(gained > 0, np.inf, 1.0))
+        gamma = -np.log10(ratio)
+    return np.minimum(gamma, M)
+
+
+SOLVER_ORDER = tuple(f"{optimizer}/{gradient}" for gradient in ("true", "forward")
+                     for optimizer in ("sgd", "clipped_sgd", "adam", "adabelief"))
+
+
+def solver_table(table, column: str = "t", n: int | None = None):
+    """A ``(problems, solvers)`` DataFrame of one column of a :func:`run_grid` table.
+
+    A problem is (function, n, start, repeat): the forward repeats are separate problems,
+    and a true-gradient run (deterministic, run once per start) stands in every repeat of
+    its start. ``n`` keeps one dimension. Solvers are ordered as in :data:`SOLVER_ORDER`.
+    """
+    import pandas as pd
+
+    from fgcourse._checks import check_int, check_option
+
+    column = check_option("column", column, [c for c in table.columns if c not in ("solver",)])
+    if n is not None:
+        n = check_int("n", n, minimum=1)
+        table = table[table["n"] == n]
+        if table.empty:
+            raise ValueError(f"n must be a dimension of the table, got {n}")
+    num_repeats = int(table["repeat"].max()) + 1
+    true_runs = table[table["gradient"] == "true"]
+    table = pd.concat([table[table["gradient"] != "true"]]
+                      + [true_runs.assign(repeat=repeat) for repeat in range(num_repeats)])
+    wide = table.pivot(index=["function", "n", "start", "repeat"], columns="solver", values=column)
+    order = [s for s in SOLVER_ORDER if s in wide.columns] + [s for s in wide.columns if s not in SOLVER_ORDER]
+    return wide[order]
+
+
+def accuracy_inputs(table, n: int | None = None, column: str = "f_best"):
+    """``(final, start, best)`` for :func:`accuracy_profile` from a :func:`run_grid` table.
+
+    ``final`` is the :func:`solver_table` of ``column`` (by default the best value of each
+    run's path, f(x̄) of belouze2022report §6.2.2, at the grid's budget); ``start`` the
+    problems' starting values; ``best`` the best value any solver found, or the start
+    when none improved on it.
+    """
+    final = solver_table(table, column, n)
+    start = solver_table(table, "f_start", n).min(axis=1).to_numpy()
+    best = np.minimum(start, final.to_numpy().min(axis=1))
+    return final, start, best

@@ -1,0 +1,413 @@
+"""Tests of fgcourse.experiments: grids, the cached runner (joblib and dask), the command.
+
+Only the ``smoke`` grid (and slices as small) runs here: a few seconds in all.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from strategies import NOT_COUNTS, assert_names_argument
+
+import fgcourse
+from fgcourse.experiments import (
+    COLUMNS,
+    PAPER_MAX_ITER,
+    RUN_STATUSES,
+    accuracy_inputs,
+    compute_batch,
+    get_grid,
+    make_grid,
+    run_grid,
+    runner,
+    solver_table,
+    starts,
+)
+from fgcourse.experiments import __main__ as command
+from fgcourse.testfunctions import TEST_FUNCTIONS
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def without_wall_time(table):
+    """The table's deterministic part: everything but the measured wall time."""
+    return table.drop(columns="wall_time").reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory):
+    """``(cache directory, table)`` of one computation of the smoke grid."""
+    cache = tmp_path_factory.mktemp("smoke-cache")
+    return cache, run_grid("smoke", cache, progress=False)
+
+
+def entries(cache):
+    """The cache's entries (pathlib's glob also matches the hidden temporary files: left out)."""
+    return sorted(path for path in cache.glob("*.json") if not path.name.startswith("."))
+
+
+# ------------------------------------------------------------------------------- the grids
+
+def test_the_paper_grid_is_the_protocol_of_the_sources():
+    grid = get_grid("paper")
+    any_dimension = [name for name, f in TEST_FUNCTIONS.items() if f.dim is None]
+    fixed = [(name, f.dim) for name, f in TEST_FUNCTIONS.items() if f.dim is not None]
+    assert set(grid.problems) == {(name, n) for name in any_dimension for n in (2, 10, 100)} | set(fixed)
+    assert (grid.optimizers, grid.gradients) == (("sgd", "clipped_sgd", "adam", "adabelief"), ("true", "forward"))
+    assert (grid.lr, grid.eps, grid.num_starts, grid.num_repeats, grid.B) == (0.01, 0.1, 5, 5, 1)
+    assert grid.max_iter == PAPER_MAX_ITER and not grid.stop_at_target
+    assert len(grid.batches()) == len(grid.problems) * 8
+    assert grid.num_runs == len(grid.problems) * 4 * (5 + 25)
+
+
+def test_a_fixed_dimension_function_runs_in_its_own_dimension_and_problems_are_not_repeated():
+    grid = make_grid(["beale", "sphere", ("sphere", 10), ("beale", 2)], dims=(10,))
+    assert grid.problems == (("beale", 2), ("sphere", 10))
+    assert len({batch.digest() for batch in grid.batches()}) == len(grid.batches())
+
+
+# ------------------------------------------------------------------------------- the table
+
+def test_the_smoke_table_has_one_row_per_run_and_the_documented_columns(smoke):
+    cache, table = smoke
+    grid = get_grid("smoke")
+    assert list(table.columns) == list(COLUMNS)
+    assert len(table) == grid.num_runs == 2 * 2 * (2 + 2 * 2) * 1
+    assert table.attrs == {"computed": len(grid.batches()), "cached": 0}
+    assert len(entries(cache)) == len(grid.batches())
+    assert set(table["status"]) <= set(RUN_STATUSES)
+    assert not table.drop(columns="t").isna().any().any()
+
+
+def test_every_solver_starts_from_the_same_seeded_points_inside_the_domain(smoke):
+    _, table = smoke
+    per_start = table.groupby(["function", "n", "start"])["f_start"].nunique()
+    assert (per_start == 1).all()
+    for function in ("sphere", "beale"):
+        X0 = starts(function, 2, 2, seed=0)
+        bounds = TEST_FUNCTIONS[function].bounds(2)
+        assert np.all((bounds[:, 0] <= X0) & (X0 <= bounds[:, 1]))
+        assert np.array_equal(X0, starts(function, 2, 2, seed=0))
+        expected = TEST_FUNCTIONS[function](X0)
+        got = table[(table.function == function) & (table.solver == "sgd/true")].sort_values("start")["f_start"]
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_forward_repeats_draw_independent_tangents(smoke):
+    _, table = smoke
+    forward = table[(table.gradient == "forward") & (table.function == "sphere")]
+    spread = forward.groupby(["function", "optimizer", "start"])["f_final"].nunique()
+    assert (spread == 2).all()
+    assert set(table[table.gradient == "true"]["repeat"]) == {0}
+
+
+def test_t_counts_the_oracle_calls_until_the_target_is_seen_on_the_sphere():
+    # SGD on Σ x_i² contracts by (1 − 2α) per step: f(θ_k) = (1 − 2α)^{2k} f(θ_0), in closed form.
+    grid = make_grid(["sphere"], dims=(3,), optimizers=["sgd"], gradients=["true"], max_iter=500, num_starts=3)
+    rows = pd.DataFrame(compute_batch(grid.batches()[0])["rows"])
+    k = np.ceil(np.log(0.1 / rows["f_start"]) / (2 * np.log(1 - 2 * 0.01)))
+    np.testing.assert_array_equal(rows["t"], k + 1)
+    assert (rows["f_best"] == rows["f_final"]).all() and (rows["status"] == "max_iter").all()
+
+
+def test_a_forward_step_costs_B_calls_and_a_run_that_never_reaches_the_target_costs_inf():
+    grid = make_grid(["sphere"], dims=(2,), optimizers=["adam"], gradients=["forward"], max_iter=30, num_starts=2,
+                     num_repeats=2, B=3)
+    rows = pd.DataFrame(compute_batch(grid.batches()[0])["rows"])
+    assert np.isinf(rows["t"]).all(), "30 Adam steps of 0.01 cannot bring the sphere from ~20 to 0.1"
+    grid = make_grid(["sphere"], dims=(2,), optimizers=["sgd"], gradients=["forward"], max_iter=2000, B=3,
+                     num_starts=2, num_repeats=2)
+    t = pd.DataFrame(compute_batch(grid.batches()[0])["rows"])["t"]
+    assert np.isfinite(t).all() and (t % 3 == 0).all()
+
+
+def test_stop_at_target_stops_the_runs_with_the_same_cost():
+    common = dict(functions=["sphere"], dims=(2,), optimizers=["sgd"], max_iter=400, num_starts=2, num_repeats=2)
+    full = pd.DataFrame(compute_batch(make_grid(**common).batches()[1])["rows"])
+    stopped = pd.DataFrame(compute_batch(make_grid(**common, stop_at_target=True).batches()[1])["rows"])
+    np.testing.assert_array_equal(full["t"], stopped["t"])
+    assert (stopped["status"] == "converged").all() and (stopped["nit"] == stopped["t"] - 1).all()
+
+
+def test_solver_table_puts_problems_in_rows_and_solvers_in_columns(smoke):
+    _, table = smoke
+    times = solver_table(table, "t", n=2)
+    assert list(times.columns) == ["sgd/true", "adam/true", "sgd/forward", "adam/forward"]
+    assert times.shape == (2 * 2 * 2, 4)
+    # A true run stands in every repeat of its start.
+    true_t = times["sgd/true"].unstack("repeat")
+    assert (true_t[0] == true_t[1]).all()
+
+
+def test_accuracy_inputs_take_the_best_value_of_any_solver_or_the_start(smoke):
+    _, table = smoke
+    final, start, best = accuracy_inputs(table, n=2)
+    assert final.shape == (8, 4) and start.shape == best.shape == (8,)
+    assert np.all(best <= start) and np.all(final.to_numpy() >= best[:, None])
+    np.testing.assert_array_equal(best, np.minimum(start, final.min(axis=1)))
+
+
+# ------------------------------------------------------------------------------- the cache
+
+def test_a_second_run_computes_nothing_and_returns_the_same_table(smoke):
+    cache, table = smoke
+    began = time.perf_counter()
+    again = run_grid("smoke", cache, progress=False)
+    assert time.perf_counter() - began < 5
+    assert again.attrs == {"computed": 0, "cached": len(get_grid("smoke").batches())}
+    pd.testing.assert_frame_equal(again, table, check_exact=True)
+
+
+def test_a_resume_after_lost_and_corrupt_entries_recomputes_only_those_and_reproduces_them(smoke, tmp_path):
+    cache, table = smoke
+    for path in entries(cache):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    stored = entries(tmp_path)
+    stored[0].unlink()
+    stored[1].unlink()
+    stored[2].write_text('{"key": {"trunc')  # a partial write of some other tool
+    stored[3].write_bytes(b"\x00\xff")  # garbage
+    (tmp_path / ".tmp-leftover.json").write_text("{")  # a temporary file left by a SIGKILL
+    resumed = run_grid("smoke", tmp_path, progress=False)
+    assert resumed.attrs == {"computed": 4, "cached": 4}
+    pd.testing.assert_frame_equal(without_wall_time(resumed), without_wall_time(table), check_exact=True)
+    assert run_grid("smoke", tmp_path, progress=False).attrs["computed"] == 0
+
+
+def test_an_interrupted_run_keeps_what_it_finished_and_resumes_with_the_rest(tmp_path, monkeypatch):
+    calls = []
+
+    def interrupted_after_three(batch):
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        calls.append(batch)
+        return compute_batch(batch)
+
+    monkeypatch.setattr(runner, "compute_batch", interrupted_after_three)
+    with pytest.raises(KeyboardInterrupt):
+        run_grid("smoke", tmp_path, progress=False)
+    assert len(entries(tmp_path)) == 3
+    assert not list(tmp_path.glob(".tmp-*")), "no temporary file is left behind"
+    monkeypatch.undo()
+    assert run_grid("smoke", tmp_path, progress=False).attrs == {"computed": 5, "cached": 3}
+
+
+KILLED_AFTER_THREE = """
+import sys, time
+from fgcourse.experiments import runner
+original, done = runner.compute_batch, []
+def stalls_after_three(batch):
+    if len(done) == 3:
+        time.sleep(600)
+    done.append(batch)
+    return original(batch)
+runner.compute_batch = stalls_after_three
+runner.run_grid("smoke", sys.argv[1], progress=False)
+"""
+
+
+def test_a_run_killed_by_sigkill_resumes_with_only_the_missing_batches(tmp_path):
+    process = subprocess.Popen([sys.executable, "-c", KILLED_AFTER_THREE, str(tmp_path)],
+                               env={**os.environ, "PYTHONPATH": ROOT})
+    try:
+        deadline = time.monotonic() + 120
+        while len(entries(tmp_path)) < 3 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.05)
+    finally:
+        process.kill()  # SIGKILL: no handler, no cleanup
+        process.wait()
+    assert len(entries(tmp_path)) == 3
+    assert run_grid("smoke", tmp_path, progress=False).attrs == {"computed": 5, "cached": 3}
+
+
+def test_an_entry_of_another_library_version_is_recomputed_never_reused(smoke, tmp_path, monkeypatch):
+    cache, _ = smoke
+    for path in entries(cache):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    monkeypatch.setattr(fgcourse, "__version__", fgcourse.__version__ + ".other")
+    assert run_grid("smoke", tmp_path, progress=False).attrs["computed"] == 8
+    # An old entry copied under a current entry's name is refused by the key it stores.
+    old = json.loads(entries(cache)[0].read_text())
+    batch = get_grid("smoke").batches()[0]
+    (tmp_path / f"{batch.digest()}.json").write_text(json.dumps(old))
+    assert run_grid("smoke", tmp_path, progress=False).attrs["computed"] == 1
+
+
+def test_a_batch_key_holds_the_configuration_and_the_version():
+    first, second = make_grid(["sphere"], dims=(2,), optimizers=["sgd"], gradients=["true"]).batches()[0], \
+        make_grid(["sphere"], dims=(2,), optimizers=["sgd"], gradients=["true"], lr=0.02).batches()[0]
+    assert first.key()["version"] == fgcourse.__version__
+    assert first.digest() != second.digest()
+    assert first.digest() == make_grid(["sphere"], dims=(2,), optimizers=["sgd"], gradients=["true"]).batches()[0] \
+        .digest()
+
+
+# ---------------------------------------------------------------------------- the backends
+
+def test_two_joblib_workers_give_the_same_table(smoke, tmp_path):
+    _, table = smoke
+    parallel = run_grid("smoke", tmp_path, n_jobs=2, progress=False)
+    pd.testing.assert_frame_equal(without_wall_time(parallel), without_wall_time(table), check_exact=True)
+
+
+def test_the_dask_backend_on_a_local_cluster_gives_the_same_table(smoke, tmp_path):
+    from distributed import LocalCluster
+
+    _, table = smoke
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster:
+        distributed = run_grid("smoke", tmp_path, n_jobs=2, backend="dask", scheduler=cluster.scheduler_address,
+                               progress=False)
+    assert distributed.attrs["computed"] == 8
+    pd.testing.assert_frame_equal(without_wall_time(distributed), without_wall_time(table), check_exact=True)
+
+
+def test_the_dask_backend_starts_a_local_cluster_when_no_scheduler_is_given(tmp_path):
+    grid = make_grid(["sphere"], dims=(2,), optimizers=["sgd"], max_iter=50, num_starts=2, num_repeats=2)
+    distributed = run_grid(grid, tmp_path / "dask", backend="dask", progress=False)
+    local = run_grid(grid, tmp_path / "joblib", progress=False)
+    pd.testing.assert_frame_equal(without_wall_time(distributed), without_wall_time(local), check_exact=True)
+
+
+def test_a_worker_running_another_library_version_is_an_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(runner, "compute_batch", lambda batch: {**compute_batch(batch), "version": "0.0.1"})
+    with pytest.raises(ValueError) as excinfo:
+        run_grid("smoke", tmp_path, progress=False)
+    assert_names_argument(excinfo, "scheduler", "0.0.1", fgcourse.__version__)
+    assert not entries(tmp_path)
+
+
+def test_an_unreachable_scheduler_is_a_clear_error_within_the_timeout(tmp_path):
+    began = time.perf_counter()
+    with pytest.raises(ValueError) as excinfo:
+        run_grid("smoke", tmp_path, backend="dask", scheduler="tcp://127.0.0.1:9", timeout=1, progress=False)
+    assert time.perf_counter() - began < 10
+    assert_names_argument(excinfo, "scheduler", "tcp://127.0.0.1:9", "could not be reached within 1 s")
+    assert not entries(tmp_path)
+
+
+# ----------------------------------------------------------------------------- bad input
+
+BAD_GRIDS = [
+    (lambda: make_grid(["sphre"]), "functions[0]", "did you mean 'sphere'"),
+    (lambda: make_grid([3]), "functions[0]", "int"),
+    (lambda: make_grid("sphere"), "functions", "sequence"),
+    (lambda: make_grid([]), "functions", "at least 1"),
+    (lambda: make_grid([("beale", 3)]), "functions[0]", "n = 2 only"),
+    (lambda: make_grid([("rosenbrock", 1)]), "functions[0]", "n >= 2"),
+    (lambda: make_grid([("rosenbrock", 2, 3)]), "functions[0]", "at most 2"),
+    (lambda: make_grid([("rosenbrok", 2)]), "functions[0][0]", "did you mean 'rosenbrock'"),
+    (lambda: make_grid(["rosenbrock"], dims=(1, 2)), "functions[0]", "n >= 2"),
+    (lambda: make_grid(["sphere"], dims=(0,)), "dims[0]", ">= 1"),
+    (lambda: make_grid(["sphere"], dims=(2.0,)), "dims[0]", "float"),
+    (lambda: make_grid(["sphere"], dims=(True,)), "dims[0]", "bool"),
+    (lambda: make_grid(["sphere"], optimizers=["adm"]), "optimizers[0]", "did you mean 'adam'"),
+    (lambda: make_grid(["sphere"], gradients=["backward"]), "gradients[0]", "'forward'"),
+    (lambda: make_grid(["sphere"], lr=0), "lr", "> 0"),
+    (lambda: make_grid(["sphere"], lr=1j), "lr", "complex"),
+    (lambda: make_grid(["sphere"], max_iter=True), "max_iter", "bool"),
+    (lambda: make_grid(["sphere"], num_starts=0), "num_starts", ">= 1"),
+    (lambda: make_grid(["sphere"], num_repeats=2.5), "num_repeats", "float"),
+    (lambda: make_grid(["sphere"], eps=-0.1), "eps", "> 0"),
+    (lambda: make_grid(["sphere"], law="gauss"), "law", "did you mean 'gaussian'"),
+    (lambda: make_grid(["sphere"], B=0), "B", ">= 1"),
+    (lambda: make_grid(["sphere"], seed=-1), "seed", ">= 0"),
+    (lambda: make_grid(["sphere"], stop_at_target="yes"), "stop_at_target", "True or False"),
+    (lambda: get_grid("smok"), "grid", "did you mean 'smoke'"),
+]
+
+
+@pytest.mark.parametrize("call, name, word", BAD_GRIDS)
+def test_a_bad_grid_fails_before_any_work_with_the_accepted_names(call, name, word):
+    with pytest.raises((TypeError, ValueError)) as excinfo:
+        call()
+    assert_names_argument(excinfo, name, word)
+
+
+@pytest.mark.parametrize("value", NOT_COUNTS)
+def test_n_jobs_is_a_count(value, tmp_path):
+    with pytest.raises((TypeError, ValueError)) as excinfo:
+        run_grid("smoke", tmp_path / "cache", n_jobs=value)
+    assert_names_argument(excinfo, "n_jobs")
+    assert not (tmp_path / "cache").exists(), "nothing is created before the arguments are checked"
+
+
+BAD_RUNS = [
+    (dict(grid="smok"), "grid", "did you mean 'smoke'"),
+    (dict(grid=3), "grid", "a Grid"),
+    (dict(n_jobs=0), "n_jobs", ">= 1"),
+    (dict(backend="dsk"), "backend", "did you mean 'dask'"),
+    (dict(scheduler="tcp://127.0.0.1:8786"), "scheduler", "backend='dask'"),
+    (dict(backend="dask", scheduler=8786), "scheduler", "int"),
+    (dict(timeout=0), "timeout", "> 0"),
+    (dict(progress="no"), "progress", "True or False"),
+    (dict(cache=3), "cache", "directory path"),
+]
+
+
+@pytest.mark.parametrize("arguments, name, word", BAD_RUNS)
+def test_bad_arguments_of_run_grid_are_refused_before_any_work(arguments, name, word, tmp_path):
+    arguments = {"grid": "smoke", "cache": tmp_path / "cache", **arguments}
+    with pytest.raises((TypeError, ValueError)) as excinfo:
+        run_grid(**arguments)
+    assert_names_argument(excinfo, name, word)
+    assert not (tmp_path / "cache").exists()
+
+
+def test_a_cache_that_is_a_file_is_a_clear_error(tmp_path):
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ValueError) as excinfo:
+        run_grid("smoke", tmp_path / "file", progress=False)
+    assert_names_argument(excinfo, "cache", "writable directory", "not a directory")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only directories")
+def test_a_read_only_cache_is_a_clear_error(tmp_path):
+    tmp_path.joinpath("ro").mkdir(mode=0o500)
+    with pytest.raises(ValueError) as excinfo:
+        run_grid("smoke", tmp_path / "ro", progress=False)
+    assert_names_argument(excinfo, "cache", "writable directory", "ermission denied")
+
+
+def test_a_cache_under_a_file_is_a_clear_error(tmp_path):
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ValueError) as excinfo:
+        run_grid("smoke", tmp_path / "file" / "cache", progress=False)
+    assert_names_argument(excinfo, "cache", "writable directory")
+
+
+# ---------------------------------------------------------------------------- the command
+
+def test_the_command_runs_the_grid_writes_the_csv_and_ends_with_the_counts(smoke, tmp_path, capsys):
+    _, table = smoke
+    out = tmp_path / "smoke.csv.gz"
+    arguments = ["run", "--grid", "smoke", "--cache", str(tmp_path / "cache"), "--jobs", "2", "--no-progress",
+                 "--out", str(out)]
+    assert command.main(arguments) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "computed 8, cached 0"
+    assert command.main(arguments) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "computed 0, cached 8"
+    stored = pd.read_csv(out)
+    pd.testing.assert_frame_equal(without_wall_time(stored), without_wall_time(table), check_exact=True)
+
+
+def test_the_command_reports_bad_input_as_an_error_line(tmp_path, capsys):
+    (tmp_path / "file").write_text("")
+    assert command.main(["run", "--grid", "smoke", "--cache", str(tmp_path / "file")]) == 2
+    assert capsys.readouterr().err.startswith("error: cache must be a writable directory")
+    with pytest.raises(SystemExit):
+        command.main(["run", "--grid", "smok", "--cache", str(tmp_path)])
+    assert "invalid choice: 'smok'" in capsys.readouterr().err
+
+
+def test_python_dash_m_runs_the_command(tmp_path):
+    environment = {**os.environ, "PYTHONPATH": ROOT}
+    done = subprocess.run([sys.executable, "-m", "fgcourse.experiments", "run", "--grid", "smoke", "--cache",
+                           str(tmp_path), "--jobs", "1"], capture_output=True, text=True, env=environment,
+                          timeout=120, check=True)
+    assert done.stdout.splitlines()[-1] == "computed 8, cached 0"
+    assert "batches" in done.stderr, "the progress bar goes to stderr"

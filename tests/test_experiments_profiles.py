@@ -1,0 +1,161 @@
+"""Tests of fgcourse.experiments.profiles: hand-made tables, and a second implementation written here."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import assert_names_argument
+
+from fgcourse.experiments import accuracy_profile, performance_profile
+
+INF = np.inf
+
+
+# ------------------------------------------------------- a second, independent implementation
+
+def reference_performance_profile(times, taus):
+    """Dolan and Moré, one problem and one solver at a time, in plain Python."""
+    times = [list(map(float, row)) for row in times]
+    num_solvers = len(times[0])
+    profile = []
+    for s in range(num_solvers):
+        curve = []
+        for tau in taus:
+            count = 0
+            for row in times:
+                best = min(row)
+                if math.isfinite(row[s]) and row[s] / best <= tau:
+                    count += 1
+            curve.append(count / len(times))
+        profile.append(curve)
+    return np.array(profile)
+
+
+def reference_accuracy_profile(final, start, best, taus, M=10.0):
+    """Belouze's accuracy profile, case by case, in plain Python."""
+    num_problems, num_solvers = len(final), len(final[0])
+
+    def gamma(p, s):
+        gained, initial = final[p][s] - best[p], start[p] - best[p]
+        if gained == 0:
+            return M if initial > 0 else 0.0
+        if initial == 0 or math.isinf(gained):
+            return -math.inf
+        return min(-math.log10(gained / initial), M)
+
+    return np.array([[sum(gamma(p, s) >= tau for p in range(num_problems)) / num_problems for tau in taus]
+                     for s in range(num_solvers)])
+
+
+# ----------------------------------------------------------------------- hand-made tables
+
+def test_ties_count_as_best_for_every_tied_solver():
+    times = [[1.0, 1.0], [2.0, 4.0]]
+    np.testing.assert_array_equal(performance_profile(times, [1, 2, 3]), [[1, 1, 1], [0.5, 1, 1]])
+
+
+def test_a_problem_no_solver_solves_counts_for_no_solver_but_in_the_total():
+    times = [[INF, INF], [1.0, 2.0]]
+    np.testing.assert_array_equal(performance_profile(times, [1, 2, INF]), [[0.5, 0.5, 0.5], [0, 0.5, 0.5]])
+
+
+def test_a_single_solver_is_best_wherever_it_succeeds():
+    np.testing.assert_array_equal(performance_profile([[3.0], [INF], [5.0]], [1, 100]), [[2 / 3, 2 / 3]])
+
+
+def test_the_profile_rises_from_the_share_of_wins_to_the_share_solved():
+    times = [[10.0, 1.0, 2.0], [1.0, 30.0, INF], [5.0, INF, 1.0], [INF, INF, INF]]
+    rho = performance_profile(times, [1, 2, 5, 10, 30, INF])
+    np.testing.assert_array_equal(rho[0], [0.25, 0.25, 0.5, 0.75, 0.75, 0.75])
+    np.testing.assert_array_equal(rho[:, 0], [0.25, 0.25, 0.25])  # ρ(1): the share of wins
+    np.testing.assert_array_equal(rho[:, -1], [0.75, 0.5, 0.5])  # ρ(∞): the share solved
+    assert np.all(np.diff(rho, axis=1) >= 0)
+
+
+def test_accuracy_on_a_hand_made_table():
+    final = [[0.0, 1.0], [5.0, 10.0]]
+    start, best = [10.0, 10.0], [0.0, 5.0]
+    # Problem 0: solver 0 found the best (γ = M), solver 1 gained one digit. Problem 1: solver 1 gained nothing.
+    np.testing.assert_array_equal(accuracy_profile(final, start, best, [0, 1, 1.5, 10]), [[1, 1, 1, 1], [1, 0.5, 0, 0]])
+
+
+def test_accuracy_is_capped_at_M_and_blown_up_runs_count_nowhere():
+    final = [[1e-20, INF]]
+    assert accuracy_profile(final, [1.0], [0.0], [11.99, 12.0, 12.01], M=12).tolist() == [[1, 1, 0], [0, 0, 0]]
+    assert accuracy_profile(final, [1.0], [0.0], [5, 6], M=5).tolist() == [[1, 0], [0, 0]]
+    assert accuracy_profile(final, [1.0], [0.0], [-100], M=5).tolist() == [[1], [0]]
+
+
+def test_accuracy_when_no_solver_improved_on_the_start():
+    # best = start: staying there gains zero digits, ending higher is worse than any τ.
+    rho = accuracy_profile([[1.0, 2.0]], [1.0], [1.0], [-1.0, 0.0, 0.5])
+    np.testing.assert_array_equal(rho, [[1, 1, 0], [0, 0, 0]])
+
+
+def test_a_single_solver_accuracy():
+    np.testing.assert_array_equal(accuracy_profile([[0.1], [0.5]], [1.0, 1.0], [0.0, 0.5], [1, 10]),
+                                  [[1.0, 0.5]])
+
+
+# ----------------------------------------------------------------- against the reference
+
+costs = st.one_of(st.sampled_from([1.0, 2.0, 3.0, INF]), st.floats(0.5, 1000.0))
+
+
+@given(st.integers(1, 6).flatmap(lambda s: st.lists(st.lists(costs, min_size=s, max_size=s), min_size=1, max_size=8)),
+       st.lists(st.one_of(st.floats(1.0, 50.0), st.sampled_from([1.0, 2.0, INF])), min_size=1, max_size=6))
+def test_the_performance_profile_agrees_with_the_reference(times, taus):
+    np.testing.assert_array_equal(performance_profile(times, taus), reference_performance_profile(times, taus))
+
+
+@st.composite
+def accuracy_tables(draw):
+    num_problems, num_solvers = draw(st.integers(1, 6)), draw(st.integers(1, 5))
+    values = st.one_of(st.sampled_from([0.0, 1.0, INF]), st.floats(0.0, 100.0))
+    final = [[draw(values) for _ in range(num_solvers)] for _ in range(num_problems)]
+    best = [min(min(row), draw(st.floats(0.0, 1.0))) if draw(st.booleans()) else min(row) for row in final]
+    best = [b if math.isfinite(b) else 0.0 for b in best]
+    start = [b + draw(st.sampled_from([0.0, 1.0, 10.0, 1e3])) for b in best]
+    return final, start, best
+
+
+@given(accuracy_tables(), st.lists(st.floats(-3.0, 12.0), min_size=1, max_size=6), st.sampled_from([1.0, 5.0, 10.0]))
+def test_the_accuracy_profile_agrees_with_the_reference(table, taus, M):
+    final, start, best = table
+    np.testing.assert_allclose(accuracy_profile(final, start, best, taus, M=M),
+                               reference_accuracy_profile(final, start, best, taus, M=M))
+
+
+# ----------------------------------------------------------------------------- bad input
+
+BAD_CALLS = [
+    (lambda: performance_profile([[1.0, -1.0]], [1]), "times", "> 0"),
+    (lambda: performance_profile([[1.0, 0.0]], [1]), "times", "> 0"),
+    (lambda: performance_profile([[1.0, np.nan]], [1]), "times", "NaN"),
+    (lambda: performance_profile([1.0, 2.0], [1]), "times", "2-d"),
+    (lambda: performance_profile([["a"]], [1]), "times", "strings"),
+    (lambda: performance_profile([[1j]], [1]), "times", "complex"),
+    (lambda: performance_profile([[1.0]], [0.5]), "taus", ">= 1"),
+    (lambda: performance_profile([[1.0]], [np.nan]), "taus", "NaN"),
+    (lambda: performance_profile([[1.0]], []), "taus", "at least 1"),
+    (lambda: performance_profile([[1.0]], 2.0), "taus", "1-d"),
+    (lambda: accuracy_profile([[1.0, 2.0]], [3.0, 3.0], [0.0], [1]), "start", "shape (1,)"),
+    (lambda: accuracy_profile([[1.0, 2.0]], [3.0], [0.0, 1.0], [1]), "best", "shape (1,)"),
+    (lambda: accuracy_profile([[np.nan]], [3.0], [0.0], [1]), "final", "NaN"),
+    (lambda: accuracy_profile([[-INF]], [3.0], [0.0], [1]), "final", "-inf"),
+    (lambda: accuracy_profile([[1.0]], [INF], [0.0], [1]), "start", "finite"),
+    (lambda: accuracy_profile([[1.0]], [3.0], [4.0], [1]), "best", "<= start"),
+    (lambda: accuracy_profile([[1.0]], [3.0], [2.0], [1]), "final", ">= best"),
+    (lambda: accuracy_profile([[1.0]], [3.0], [0.0], [np.nan]), "taus", "NaN"),
+    (lambda: accuracy_profile([[1.0]], [3.0], [0.0], [1], M=0), "M", "> 0"),
+    (lambda: accuracy_profile([[1.0]], [3.0], [0.0], [1], M=True), "M", "bool"),
+]
+
+
+@pytest.mark.parametrize("call, name, word", BAD_CALLS)
+def test_profiles_refuse_bad_tables(call, name, word):
+    with pytest.raises((TypeError, ValueError)) as excinfo:
+        call()
+    assert_names_argument(excinfo, name, word)
