@@ -505,9 +505,14 @@ _BEALE_POWERS = np.arange(1, 4)
 
 
 @register_test_function(domain=(-4.5, 4.5), minimum=0.0, minimizer=_point(3.0, 0.5), convex=False, separable=False,
-                        multimodal=False, smooth=True, **_TWO)
+                        multimodal=True, smooth=True, **_TWO)
 def beale(x):
-    """Beale: Σ_{j=1}^{3} (c_j − x + x·y^j)², c = (1.5, 2.25, 2.625); minimum 0 at (3, 0.5)."""
+    """Beale: Σ_{j=1}^{3} (c_j − x + x·y^j)², c = (1.5, 2.25, 2.625); minimum 0 at (3, 0.5).
+
+    Multimodal on its box, though the surveys call it unimodal: its valley towards y = 1,
+    x → −∞ leaves the box at x = −4.5, where f has a second (constrained) local minimizer
+    near (−4.5, 1.186), f ≈ 0.762.
+    """
     # The three terms as one array expression: half the autograd primitives of the
     # written-out sum, which halves the cost of every gradient call.
     a, b = x[..., 0:1], x[..., 1:2]

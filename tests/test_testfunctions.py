@@ -202,6 +202,15 @@ def test_every_listed_global_minimizer_reaches_the_minimum(function, points):
     np.testing.assert_allclose(values, function.minimum_value(2), atol=1e-9)
 
 
+def test_beales_second_local_minimizer_lies_on_the_edge_of_its_box():
+    # On the edge x = −4.5: ∂f/∂y = 0 at y ≈ 1.1864 and ∂f/∂x > 0, so f grows into the box.
+    ys = np.linspace(1.17, 1.20, 3001)
+    y = ys[np.argmin(beale(np.stack([np.full_like(ys, -4.5), ys], axis=-1)))]
+    gradient = grad(beale.f)(np.array([-4.5, y]))
+    assert gradient[0] > 0.05 and abs(gradient[1]) < 1e-2 and beale(np.array([-4.5, y])) > 0.7
+    assert beale.multimodal
+
+
 def test_minima_that_depend_on_the_dimension():
     assert styblinski_tang.minimum_value(3) == pytest.approx(-39.16616570377141 * 3, rel=1e-15)
     assert str(styblinski_tang.minimum) == "−39.16616570 n"
