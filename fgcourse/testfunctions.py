@@ -47,11 +47,13 @@ import autograd.numpy as np
 from autograd.tracer import Box
 
 from fgcourse._checks import (
+    call_user,
     check_array,
     check_bool,
     check_callable,
     check_int,
     check_option,
+    check_output,
     check_real,
     check_sequence,
     describe,
@@ -143,19 +145,21 @@ class TestFunction:
     def minimum_value(self, n: int | None = None) -> float:
         """The number f* in dimension ``n`` (the fixed one when ``dim`` is set)."""
         if callable(self.minimum):
-            return float(self.minimum(self.dimension(n)))
+            n = self.dimension(n)
+            return check_real(f"minimum({n})", call_user("minimum", self.minimum, n))
         if n is not None or self.dim is not None:
             self.dimension(n)
         return float(self.minimum)
 
     def minimizer(self, n: int | None = None) -> np.ndarray:
         """A global minimizer ``x*`` in dimension ``n`` (the fixed one when ``dim`` is set)."""
-        return np.asarray(self.minimizer_of(self.dimension(n)), dtype=float)
+        n = self.dimension(n)
+        return check_output("minimizer", call_user("minimizer", self.minimizer_of, n), (n,), at=f"n = {n}")
 
     def bounds(self, n: int | None = None) -> np.ndarray:
         """The search box as an array of shape ``(n, 2)`` of ``(low, high)`` rows."""
         n = self.dimension(n)
-        domain = self.domain(n) if callable(self.domain) else self.domain
+        domain = _check_pair(f"domain({n})", self.domain(n)) if callable(self.domain) else self.domain
         box = np.asarray(domain, dtype=float)
         return box.copy() if box.ndim == 2 else np.tile(box, (n, 1))
 
@@ -185,7 +189,8 @@ TAGS = ("convex", "separable", "multimodal", "smooth")
 def _check_domain(domain, dim):
     if isinstance(domain, OfDimension):
         return domain
-    if dim is not None and len(np.shape(domain)) == 2:
+    per_coordinate = isinstance(domain, (list, tuple)) and len(domain) > 0 and isinstance(domain[0], (list, tuple))
+    if dim is not None and per_coordinate:
         pairs = check_sequence("domain", domain, _check_pair, min_length=dim, max_length=dim,
                                what=f"(low, high) pairs, one per coordinate ({dim})")
         return tuple(pairs)
@@ -505,9 +510,14 @@ _BEALE_POWERS = np.arange(1, 4)
 
 
 @register_test_function(domain=(-4.5, 4.5), minimum=0.0, minimizer=_point(3.0, 0.5), convex=False, separable=False,
-                        multimodal=False, smooth=True, **_TWO)
+                        multimodal=True, smooth=True, **_TWO)
 def beale(x):
-    """Beale: Σ_{j=1}^{3} (c_j − x + x·y^j)², c = (1.5, 2.25, 2.625); minimum 0 at (3, 0.5)."""
+    """Beale: Σ_{j=1}^{3} (c_j − x + x·y^j)², c = (1.5, 2.25, 2.625); minimum 0 at (3, 0.5).
+
+    Multimodal on its box, though the surveys call it unimodal: its valley towards y = 1,
+    x → −∞ leaves the box at x = −4.5, where f has a second (constrained) local minimizer
+    near (−4.5, 1.186), f ≈ 0.762.
+    """
     # The three terms as one array expression: half the autograd primitives of the
     # written-out sum, which halves the cost of every gradient call.
     a, b = x[..., 0:1], x[..., 1:2]

@@ -160,6 +160,16 @@ def test_metadata_is_consistent(name, n):
         assert function.min_dim == function.dim and function.dimension() == function.dim
 
 
+def test_a_test_function_itself_is_traced_by_autograd_with_its_shape_checked():
+    # Optimizers differentiate the TestFunction, not only .f: under autograd x is a Box.
+    points = np.array([[0.5, -1.0], [2.0, 0.3]])
+    np.testing.assert_array_equal(grad(lambda X: anp.sum(beale(X)))(points),
+                                  grad(lambda X: anp.sum(beale.f(X)))(points))
+    with pytest.raises(ValueError) as excinfo:
+        grad(lambda x: beale(x))(np.zeros(3))
+    assert_names_argument(excinfo, "x", "dimension 2 only")
+
+
 def test_the_functions_other_modules_use_keep_their_plain_numbers():
     for function in (beale, rosenbrock, sphere, hyperellipsoid, spiral):
         assert function.minimum == 0.0 and isinstance(function.minimum, float)
@@ -200,6 +210,15 @@ def test_every_listed_global_minimizer_reaches_the_minimum(function, points):
     # Himmelblau's three other minimizers are known to 6 decimals: f = O(1e-11) there.
     values = function(np.array(points))
     np.testing.assert_allclose(values, function.minimum_value(2), atol=1e-9)
+
+
+def test_beales_second_local_minimizer_lies_on_the_edge_of_its_box():
+    # On the edge x = −4.5: ∂f/∂y = 0 at y ≈ 1.1864 and ∂f/∂x > 0, so f grows into the box.
+    ys = np.linspace(1.17, 1.20, 3001)
+    y = ys[np.argmin(beale(np.stack([np.full_like(ys, -4.5), ys], axis=-1)))]
+    gradient = grad(beale.f)(np.array([-4.5, y]))
+    assert gradient[0] > 0.05 and abs(gradient[1]) < 1e-2 and beale(np.array([-4.5, y])) > 0.7
+    assert beale.multimodal
 
 
 def test_minima_that_depend_on_the_dimension():
@@ -394,7 +413,21 @@ BAD_CALLS = [
     (lambda: register_test_function(**TAGS_OF, domain=(0, 1), minimum=0, minimizer=np.zeros)(sphere.f), "f",
      "already registered"),
     (lambda: register_test_function(**TAGS_OF, domain=(0, 1), minimum=0, minimizer=np.zeros)(3), "f", "callable"),
+    (lambda: _registered(minimizer=lambda n: np.zeros(n + 1)).minimizer(2), "minimizer", "shape (2,)"),
+    (lambda: _registered(minimizer=lambda n: np.full(n, np.nan)).minimizer(2), "minimizer", "inf or NaN"),
+    (lambda: _registered(minimizer=lambda n: "origin").minimizer(2), "minimizer", "real numbers"),
+    (lambda: _registered(minimum=lambda n: np.nan).minimum_value(2), "minimum(2)", "finite"),
+    (lambda: _registered(minimum=lambda n: 1 / 0).minimum_value(2), "minimum", "ZeroDivisionError"),
 ]
+
+
+def _registered(**overrides):
+    """A TestFunction built with bad callables, outside the registry."""
+    arguments = dict(name="probe", f=sphere.f, domain=(0.0, 1.0), minimum=0.0, minimizer_of=np.zeros)
+    if "minimizer" in overrides:
+        arguments["minimizer_of"] = overrides.pop("minimizer")
+    arguments.update(overrides)
+    return TestFunction(**arguments)
 
 
 @pytest.mark.parametrize("call, name, word", BAD_CALLS)
