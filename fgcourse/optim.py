@@ -759,3 +759,21 @@ def step_limit_runs(a, law, factors, rng, *, num_runs: int = 20, max_iter: int =
     f, x0 = diagonal_quadratic(a), np.ones((num_runs, a.size))
     return {factor: minimize(f, x0, "sgd", factor * limit, gradient="forward", law=law, B=B, max_iter=max_iter,
                              rng=rng, target=target) for factor in factors}
+
+
+def mean_square_path(a, law, lr: float, x0, num_steps: int, *, B: int = 1) -> np.ndarray:
+    """E‖θ_k‖² for k = 0, …, ``num_steps`` of forward SGD on ½ θᵀ diag(a) θ from θ_0 = ``x0`` (n,).
+
+    Σ_i (M^k d_0)_i with d_0 = θ_0² and M from :func:`second_moment_recursion`: what the mean of
+    ‖θ_k‖² over many runs tends to (not what a typical run does, when the steps are heavy-tailed).
+    """
+    M = second_moment_recursion(a, law, lr, B=B)
+    d = check_vector("x0", x0, M.shape[0], against="a") ** 2
+    num_steps = check_int("num_steps", num_steps, minimum=0)
+    path = np.empty(num_steps + 1)
+    path[0] = d.sum()
+    with np.errstate(over="ignore"):  # far above the limit the moments overflow to inf, which is the answer
+        for k in range(1, num_steps + 1):
+            d = M @ d
+            path[k] = d.sum()
+    return path

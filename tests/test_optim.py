@@ -616,6 +616,7 @@ from fgcourse.forward_gradient import random_rotation, rotated  # noqa: E402
 from fgcourse.optim import (  # noqa: E402
     diagonal_quadratic,
     forward_sgd_step_limit,
+    mean_square_path,
     second_moment_recursion,
     sgd_step_limit,
     step_limit_runs,
@@ -741,3 +742,16 @@ def test_step_limit_bad_input_is_refused_with_a_message_naming_the_argument(call
     with pytest.raises((TypeError, ValueError)) as excinfo:
         call()
     assert_names_argument(excinfo, name, word)
+
+
+def test_mean_square_path_is_the_sum_of_the_recursions_powers():
+    a, x0 = np.array([1.0, 2.0, 3.0]), np.array([1.0, -2.0, 0.5])
+    M = second_moment_recursion(a, "gaussian", 0.1)
+    expected = [np.sum(np.linalg.matrix_power(M, k) @ x0**2) for k in range(6)]
+    np.testing.assert_allclose(mean_square_path(a, "gaussian", 0.1, x0, 5), expected)
+    with pytest.raises(ValueError) as excinfo:
+        mean_square_path(a, "gaussian", 0.1, np.ones(2), 5)
+    assert_names_argument(excinfo, "x0", "(3,)")
+    with pytest.raises(ValueError) as excinfo:
+        mean_square_path(a, "gaussian", 0.1, x0, -1)
+    assert_names_argument(excinfo, "num_steps", ">= 0")
