@@ -670,6 +670,9 @@ def _moment_weights(law, n: int, B: int) -> tuple[float, float]:
     """(w/B, s_B): the rank-one and the D² coefficients of the recursion for B tangents."""
     w = law.alpha(n)
     s = 3 * law.alpha(n) + law.beta(n) - w  # E[v_i⁴] − w
+    if s < 0:  # impossible for real tangents: E[v_i² v_j²] ≤ E[v_i⁴] by Cauchy–Schwarz
+        raise ValueError(f"law must have E[v_i^4] >= E[v_i^2 v_j^2] (true of every law of real tangents), "
+                         f"got {law.name} with E[v_i^4] - E[v_i^2 v_j^2] = {s:g}")
     return w / B, 1 + (s - 1) / B
 
 
@@ -715,24 +718,12 @@ def forward_sgd_step_limit(a, law, *, B: int = 1) -> float:
         x = alpha * a
         return rank_one * float(np.sum(x / (2 - squares * x))) - 1
 
-    if squares <= 0:
-        if squares == 0:
-            return 2.0 / (rank_one * float(np.sum(a)))
-        upper = 1.0 / float(np.max(a))
-        for _ in range(200):  # φ is bounded when s_B < 0: the limit may not exist
-            if excess(upper) > 0:
-                break
-            upper *= 2
-        else:
-            return np.inf
-    else:
-        upper = 2.0 / (squares * float(np.max(a)))  # φ → ∞ there
-        for shrink in (1e-9, 1e-15):
-            if excess(upper * (1 - shrink)) > 0:
-                break
-        else:
-            return upper  # the root lies within 1e-15 of the pole
-        upper *= 1 - shrink
+    if squares == 0:  # one Rademacher tangent: φ is linear in α
+        return 2.0 / (rank_one * float(np.sum(a)))
+    pole = 2.0 / (squares * float(np.max(a)))  # φ → ∞ there
+    upper = pole * (1 - 1e-12)
+    if excess(upper) <= 0:
+        return pole  # the root lies within 1e-12 of the pole (very large B)
     return float(brentq(excess, 0.0, upper, xtol=1e-300, rtol=1e-14, maxiter=500))
 
 

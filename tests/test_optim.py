@@ -612,7 +612,7 @@ def test_true_gradients_accept_rng_none_or_a_seed_and_check_it():
 # ---------------------------------------------------------- the step-size limit of forward SGD
 # Appended as one block (its imports here) so that it merges with the rest of the file untouched.
 
-from fgcourse.forward_gradient import random_rotation, rotated  # noqa: E402
+from fgcourse.forward_gradient import SymmetricLaw, random_rotation, rotated  # noqa: E402
 from fgcourse.optim import (  # noqa: E402
     diagonal_quadratic,
     forward_sgd_step_limit,
@@ -726,7 +726,13 @@ STEP_LIMIT_BAD_INPUTS = [
     (lambda: second_moment_recursion(A5, "gaussian", "0.1"), "lr", "real number"),
     (lambda: second_moment_recursion(A5, "gaussian", 0.1, B=2.0), "B", "integer"),
     (lambda: second_moment_recursion(A5, "spheer", 0.1), "law", "did you mean 'sphere'"),
+    (lambda: forward_sgd_step_limit(A5, SymmetricLaw("impossible", gaussian.draw, lambda n: 1.0, lambda n: -2.5)),
+     "law", "E[v_i^4] >= E[v_i^2 v_j^2]"),
+    (lambda: second_moment_recursion(A5, SymmetricLaw("impossible", gaussian.draw, lambda n: 1.0, lambda n: -2.5),
+                                     0.1, B=3), "law", "= -0.5"),
     (lambda: diagonal_quadratic([[1.0]]), "a", "1-d"),
+    (lambda: mean_square_path(A5, "gaussian", 0.1, np.ones(5), True), "num_steps", "integer"),
+    (lambda: mean_square_path(A5, "gaussian", 0.1, [1j] * 5, 3), "x0", "complex"),
     (lambda: step_limit_runs(A5, "rademacher", (), 0), "factors", "at least 1"),
     (lambda: step_limit_runs(A5, "rademacher", (0.9, -1.0), 0), "factors[1]", "> 0"),
     (lambda: step_limit_runs(A5, "rademacher", 0.9, 0), "factors", "sequence"),
