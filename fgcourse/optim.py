@@ -52,7 +52,8 @@ __all__ = [
     "Optimizer", "SGD", "ClippedSGD", "Adam", "AdaBelief", "OPTIMIZERS", "get_optimizer", "GRADIENTS",
     "true_gradient_batch", "OPTIMIZE_STATUSES", "SUCCESS_STATUSES", "OptimizeResult", "minimize",
     "iterations_to_reach", "true_and_forward_runs", "forward_gradient_means", "plot_runs",
-    "draw_mean_estimates", "explorer_figure",
+    "draw_mean_estimates", "explorer_figure", "sgd_step_limit", "second_moment_recursion",
+    "forward_sgd_step_limit", "mean_square_path", "diagonal_quadratic", "step_limit_runs",
 ]
 
 
