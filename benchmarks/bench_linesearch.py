@@ -25,17 +25,16 @@ from fgcourse.linesearch import (
     LINE_PROBLEMS,
     draw_conditions,
     golden_section,
-    ill_conditioned_quadratic,
     jvp_slope,
     parabolic,
     wolfe,
     wolfe_conditions,
 )
-from fgcourse.testfunctions import beale, rosenbrock
+from fgcourse.testfunctions import beale, diagonal_quadratic, rosenbrock
 
 
 def quadratic(condition, n):
-    return ill_conditioned_quadratic(np.logspace(0, math.log10(condition), n))
+    return diagonal_quadratic(np.logspace(0, math.log10(condition), n))
 
 
 PROBLEMS = {

@@ -47,13 +47,14 @@ from fgcourse._checks import (
     check_vector,
     user_vjp,
 )
+from fgcourse.testfunctions import diagonal_quadratic
 
 __all__ = [
     "Optimizer", "SGD", "ClippedSGD", "Adam", "AdaBelief", "OPTIMIZERS", "get_optimizer", "GRADIENTS",
     "true_gradient_batch", "OPTIMIZE_STATUSES", "SUCCESS_STATUSES", "OptimizeResult", "minimize",
     "iterations_to_reach", "true_and_forward_runs", "forward_gradient_means", "plot_runs",
     "draw_mean_estimates", "explorer_figure", "sgd_step_limit", "second_moment_recursion",
-    "forward_sgd_step_limit", "mean_square_path", "diagonal_quadratic", "step_limit_runs",
+    "forward_sgd_step_limit", "mean_square_path", "step_limit_runs",
 ]
 
 
@@ -726,12 +727,6 @@ def forward_sgd_step_limit(a, law, *, B: int = 1) -> float:
     if excess(upper) <= 0:
         return pole  # the root lies within 1e-12 of the pole (very large B)
     return float(brentq(excess, 0.0, upper, xtol=1e-300, rtol=1e-14, maxiter=500))
-
-
-def diagonal_quadratic(a) -> Callable:
-    """The row-wise objective f(θ) = ½ θᵀ diag(a) θ = ½ Σ_i a_i θ_i² (a = 2, 4, …, 2n: the hyperellipsoid)."""
-    a = _diagonal(a)
-    return lambda thetas: 0.5 * anp.sum(a * thetas**2, axis=-1)
 
 
 def step_limit_runs(a, law, factors, rng, *, num_runs: int = 20, max_iter: int = 3000, target: float = 1e-8,

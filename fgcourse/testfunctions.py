@@ -56,12 +56,14 @@ from fgcourse._checks import (
     check_output,
     check_real,
     check_sequence,
+    check_vector,
     describe,
 )
 
 __all__ = [
     "TestFunction", "OfDimension", "TEST_FUNCTIONS", "register_test_function", "get_test_function",
     "contour_grid", "registry_rows", "registry_table", "minimum_gaps", "draw_contours", "TAGS",
+    "diagonal_quadratic",
 ]  # and every registered function, added at the end of the registrations
 
 
@@ -753,6 +755,24 @@ def spiral(x):
 
 
 __all__ += list(TEST_FUNCTIONS)
+
+
+# --------------------------------------------------------------------------- parametrized problems
+
+def diagonal_quadratic(a) -> Callable:
+    """f(θ) = ½ θᵀ diag(a) θ = ½ Σ_i a_i θ_i², row-wise (``(n,)`` -> scalar, ``(R, n)`` -> ``(R,)``).
+
+    The quadratic of the line-search and step-size chapters: condition number max a / min a,
+    largest Hessian eigenvalue max a, trace Σ a_i (a = 2, 4, …, 2n is the hyperellipsoid).
+    """
+    a = check_vector("a", a)
+    if not (a > 0).all():
+        raise ValueError(f"a must hold positive numbers (diag(a) positive definite), got min(a) = {a.min():g}")
+
+    def quadratic(theta):
+        return 0.5 * np.sum(a * theta**2, axis=-1)
+
+    return quadratic
 
 
 # --------------------------------------------------------------------------- tables and plots

@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 from hypothesis import strategies as st
 
+from fgcourse.testfunctions import diagonal_quadratic
+
 seeds = st.integers(0, 2**32 - 1)
 """Seeds for ``numpy.random.default_rng``."""
 
@@ -51,13 +53,8 @@ ILL_CONDITIONED_WEIGHTS = (1.0, 100.0)
 
 
 def ill_conditioned_quadratic(weights=ILL_CONDITIONED_WEIGHTS):
-    """f(x) = ½ Σ_i w_i x_i², row-wise (``(n,)`` -> scalar, ``(B, n)`` -> ``(B,)``); condition max w / min w."""
-    weights = np.asarray(weights, dtype=float)
-
-    def quadratic(x):
-        return 0.5 * anp.sum(weights * x**2, axis=-1)
-
-    return quadratic
+    """f(x) = ½ Σ_i w_i x_i², row-wise; condition max w / min w (the library's diagonal_quadratic)."""
+    return diagonal_quadratic(weights)
 
 
 def quadratic_rows(A, b):

@@ -26,7 +26,7 @@ from fgcourse.linesearch import (
     steepest_descent,
     wolfe,
 )
-from fgcourse.linesearch import ill_conditioned_quadratic as library_quadratic
+from fgcourse.testfunctions import diagonal_quadratic as library_quadratic
 
 matplotlib.use("Agg")
 
@@ -143,7 +143,7 @@ BAD_CALLS = [
     (lambda: line_profile(lambda X: plain_numpy_function(X), _X, _D, [0.1, 0.2]), "f", "autograd.numpy"),
     (lambda: accepted_intervals([0.0, 1.0], [0, 1]), "mask", "bools"),
     (lambda: accepted_intervals([0.0, 1.0], [True]), "mask", "shape of alphas"),
-    (lambda: library_quadratic((1.0, -1.0)), "weights", "> 0"),
+    (lambda: library_quadratic((1.0, -1.0)), "a", "positive"),
     (lambda: draw_bracket_widths([_RESULT]), "runs", "dict"),
     (lambda: draw_bracket_widths({}), "runs", "at least one"),
     (lambda: draw_bracket_widths({"p": {}}), "runs['p']", "at least one"),

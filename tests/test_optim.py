@@ -614,13 +614,13 @@ def test_true_gradients_accept_rng_none_or_a_seed_and_check_it():
 
 from fgcourse.forward_gradient import SymmetricLaw, random_rotation, rotated  # noqa: E402
 from fgcourse.optim import (  # noqa: E402
-    diagonal_quadratic,
     forward_sgd_step_limit,
     mean_square_path,
     second_moment_recursion,
     sgd_step_limit,
     step_limit_runs,
 )
+from fgcourse.testfunctions import diagonal_quadratic  # noqa: E402
 
 HYPERELLIPSOID_10 = 2.0 * np.arange(1, 11)  # hyperellipsoid Σ i x_i² = ½ θᵀ diag(2i) θ
 positive_diagonals = arrays(float, st.integers(1, 6), elements=st.floats(0.1, 50.0))

@@ -71,7 +71,6 @@ from .plots import (
     draw_bracket_widths,
     draw_conditions,
     draw_descent,
-    ill_conditioned_quadratic,
     line_problem,
     line_profile,
 )
@@ -96,6 +95,6 @@ __all__ = [
     "goldstein_backtracking", "wolfe", "exact_step",
     "DESCENT_STATUSES", "DESCENT_SUCCESSES", "ON_FAILURE", "Direction", "steepest_descent",
     "forward_gradient_direction", "DescentResult", "descent",
-    "line_profile", "acceptance_regions", "accepted_intervals", "ill_conditioned_quadratic", "LINE_PROBLEMS",
+    "line_profile", "acceptance_regions", "accepted_intervals", "LINE_PROBLEMS",
     "line_problem", "draw_conditions", "draw_bracket_widths", "draw_descent",
 ]

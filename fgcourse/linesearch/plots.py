@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import autograd.numpy as anp
 import numpy as onp
 
 from fgcourse._checks import (
@@ -31,7 +30,7 @@ from .descent import DescentResult
 from .exact import GOLDEN_RATIO, BracketResult
 from .rates import bracket_widths
 
-__all__ = ["line_profile", "acceptance_regions", "accepted_intervals", "ill_conditioned_quadratic", "LINE_PROBLEMS",
+__all__ = ["line_profile", "acceptance_regions", "accepted_intervals", "LINE_PROBLEMS",
            "line_problem", "draw_conditions", "draw_bracket_widths", "draw_descent"]
 
 
@@ -91,27 +90,15 @@ def accepted_intervals(alphas, mask):
     return [(float(alphas[i] - 0.5 * spacing), float(alphas[j] - alphas[i] + spacing)) for i, j in zip(starts, stops)]
 
 
-def ill_conditioned_quadratic(weights=(1.0, 100.0)):
-    """f(x) = ½ Σ_i w_i x_i², row-wise (``(n,)`` -> scalar, ``(B, n)`` -> ``(B,)``); condition max w / min w."""
-    weights = check_array("weights", weights, ndim=1, min_size=1)
-    if not onp.all(weights > 0):
-        raise ValueError(f"weights must be > 0, got {weights}")
-
-    def quadratic(x):
-        return 0.5 * anp.sum(weights * x**2, axis=-1)
-
-    return quadratic
-
-
 def _problem_table():
     from autograd import grad
 
-    from fgcourse.testfunctions import beale, rosenbrock
+    from fgcourse.testfunctions import beale, diagonal_quadratic, rosenbrock
 
     table = {}
     for name, f, x, alpha_max in (
         ("rosenbrock", rosenbrock.f, onp.array([-1.2, 1.0]), 0.0026),
-        ("quadratic", ill_conditioned_quadratic((1.0, 25.0)), onp.array([1.0, 0.2]), 0.125),
+        ("quadratic", diagonal_quadratic((1.0, 25.0)), onp.array([1.0, 0.2]), 0.125),
         ("beale", beale.f, onp.array([1.0, 1.0]), 0.13),
     ):
         table[name] = (f, x, -grad(f)(x), alpha_max)
