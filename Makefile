@@ -12,7 +12,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[book,test]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[book,test,classroom]'
 	touch $@
 
 env: $(VENV)/.installed
