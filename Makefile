@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 JB_FLAGS := -W -n --keep-going
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: book test env assets chromium notebooks pytest nbval lint browser benchmarks clean
+.PHONY: book test env assets chromium notebooks pytest nbval lint browser benchmarks clean classroom grade book-student
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,16 @@ notebooks: env
 
 benchmarks: env
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# The classroom kit (book/teaching.md): student copies and autograders of notebooks/exercises,
+# offline grading of a class, and the book without solutions.
+CLASSROOM ?= _build/classroom
+classroom: env
+	$(PY) tools/classroom.py assign --out $(CLASSROOM) $(if $(filter 1,$(FORCE)),--force) $(CHAPTERS)
+
+grade: env
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=DIR (one folder per learner)"; exit 2; }
+	$(PY) tools/classroom.py grade $(SUBMISSIONS) --classroom $(CLASSROOM) $(if $(TIMEOUT),--timeout $(TIMEOUT))
 
 clean:
 	rm -rf _build
