@@ -116,6 +116,7 @@ class Assignment:
 def load_assignment(classroom: Path, chapter: str) -> Assignment:
     """Read ``classroom/<chapter>``: the autograder zip's tests and the student copy's locked cells."""
     import nbformat
+    from otter.nbmeta_config import NBMetadataConfig
     from otter.test_files import create_test_file
 
     folder = Path(classroom) / chapter
@@ -128,7 +129,7 @@ def load_assignment(classroom: Path, chapter: str) -> Assignment:
         for member in archive.namelist():
             if member.startswith("tests/") and member.endswith(".py"):
                 path = archive.extract(member, scratch)
-                test = create_test_file(path)
+                test = create_test_file(path, NBMetadataConfig())
                 points[test.name] = float(sum(case.points for case in test.test_cases))
     notebook = nbformat.read(student, as_version=4)
     protected, order = [], []
@@ -143,21 +144,46 @@ def load_assignment(classroom: Path, chapter: str) -> Assignment:
     return Assignment(chapter, zips[-1], tuple((name, points[name]) for name in order), tuple(protected))
 
 
+def filled_copy(classroom: Path, chapter: str, answers: dict | None = None):
+    """The handed-out notebook with every answer cell filled in, as a learner would hand it in.
+
+    Each answer cell gets the autograder notebook's solution, or ``answers[question]`` when
+    given (the source of that question's answer cell). To check an autograder with its own
+    solution, and to build synthetic classes for tests and benchmarks.
+    """
+    import nbformat
+
+    folder = Path(classroom) / chapter
+    student = nbformat.read(folder / "student" / f"{chapter}.ipynb", as_version=4)
+    solution = nbformat.read(folder / "autograder" / f"{chapter}.ipynb", as_version=4)
+    answers = dict(answers or {})
+    for index, cell in enumerate(student.cells):
+        if "otter_answer_cell" not in cell.metadata.get("tags", []):
+            continue
+        question = next((m.group(1) for later in student.cells[index:]
+                         if (m := CHECK_CALL.match(later.source)) and later.cell_type == "code"), None)
+        cell.source = answers.pop(question) if question in answers else solution.cells[index].source
+    if answers:
+        raise ClassroomError(f"no answer cell for {sorted(answers)} in {chapter}")
+    return student
+
+
 # --- checks otter does not make ---------------------------------------------------------------------
 
 def _read_submission(path: Path, assignment: Assignment):
     """The notebook at ``path``, or a one-line reason why it cannot be graded."""
     import nbformat
 
+    text = path.read_bytes()
     try:
-        data = json.loads(path.read_bytes())
+        json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        return None, f"not valid JSON ({error}): the file is damaged; ask the learner for a new copy"
+        return None, f"not valid JSON ({error}): the file is damaged, not graded; ask the learner for a new copy"
     try:
-        notebook = nbformat.from_dict(data)
+        notebook = nbformat.reads(text.decode(), as_version=4)
         nbformat.validate(notebook)
     except Exception as error:  # nbformat raises several kinds of validation errors
-        return None, f"not a Jupyter notebook ({str(error).splitlines()[0]})"
+        return None, f"not a Jupyter notebook ({str(error).splitlines()[0]}): not graded"
     name = notebook.get("metadata", {}).get("otter", {}).get("assignment_name")
     if name != assignment.chapter:
         which = f"the {name!r} assignment" if name else "not one of the handed-out assignments"
@@ -327,14 +353,18 @@ def grade(submissions: Path, classroom: Path = DEFAULT_OUT, timeout: float = TIM
                                     f"assignments {sorted(assignments)}: it is for another chapter, not graded"))
                     continue
                 assignment = assignments[path.stem]
-                notebook, problem = _read_submission(path, assignment)
+                try:
+                    notebook, problem = _read_submission(path, assignment)
+                    edited = _edited_cells(notebook, assignment) if notebook is not None else set()
+                except Exception as error:  # whatever is wrong with one file must not stop the class
+                    notebook, problem = None, f"could not be read ({type(error).__name__}: {error}): not graded"
                 if notebook is None:
                     rows.extend(_rows_for(learner.name, assignment, problem))
                     continue
                 copy = scratch / learner.name / path.name  # otter reads the copy; the submission stays as it is
                 copy.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(path, copy)
-                work.append((learner.name, assignment, copy, _edited_cells(notebook, assignment)))
+                work.append((learner.name, assignment, copy, edited))
         rows.extend(_run_all(work, timeout, jobs, scratch))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -392,7 +422,8 @@ def summary(rows: list[Row], timeout: float = TIME_LIMIT) -> str:
     """grades.md: the class mean, the hardest question, then per learner and per question."""
     graded = [row for row in rows if row.max_score > 0]
     learners = sorted({row.submission for row in rows})
-    questions = list(dict.fromkeys(row.question for row in graded))
+    first_seen = list(dict.fromkeys(row.question for row in graded))
+    questions = sorted(first_seen, key=lambda q: (q.split("/")[0], first_seen.index(q)))
     lines = [f"# Grades ({len(learners)} learners)", ""]
     totals = {name: (sum(r.score for r in graded if r.submission == name),
                      sum(r.max_score for r in graded if r.submission == name)) for name in learners}
