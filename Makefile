@@ -66,5 +66,11 @@ grade: env
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=DIR (one folder per learner)"; exit 2; }
 	$(PY) tools/classroom.py grade $(SUBMISSIONS) --classroom $(CLASSROOM) $(if $(TIMEOUT),--timeout $(TIMEOUT))
 
+# The book without any {solution} (HTML, _sources/, search index), in _build/student-html.
+book-student: env assets
+	FGCOURSE_EDITION=student $(VENV)/bin/jupyter-book build . $(JB_FLAGS) --path-output _build/student
+	rm -rf _build/student-html && cp -r _build/student/_build/html _build/student-html
+	@echo "Student edition built: open _build/student-html/index.html"
+
 clean:
 	rm -rf _build

@@ -113,6 +113,8 @@ EXERCISES: dict[str, _Exercise] = {
 
 def _as_numbers(value) -> tuple:
     """A number or a sequence of numbers as a tuple of floats, or None if it is neither."""
+    if isinstance(value, (str, bytes, bool)) or any(isinstance(x, (str, bytes, bool)) for x in np.ravel(value)):
+        return None
     try:
         array = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
