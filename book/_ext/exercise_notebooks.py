@@ -60,7 +60,7 @@ def _link(app, doctree):
     """Put the download link right under the title of the chapter's page."""
     docname = app.env.docname
     chapter = docname.rsplit("/", 1)[-1]
-    links = getattr(app, "env_exercise_notebooks", {})
+    links = getattr(app, "exercise_notebook_links", {})
     if not docname.startswith("book/") or chapter not in links:
         return
     depth = docname.count("/")
