@@ -12,6 +12,7 @@ Run: .venv/bin/python benchmarks/bench_classroom.py [--chapter chains] [--learne
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -60,14 +61,21 @@ def main() -> None:
             print(f"make classroom, the {len(others)} other chapters: {time.perf_counter() - start:.1f} s")
         submissions = Path(scratch) / "submissions"
         synthetic_class(out, args.chapter, args.learners, submissions)
-        start = time.perf_counter()
+        start, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
         rows = classroom.grade(submissions, out, timeout=120, jobs=2, names=[args.chapter])
         wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         full = sum(r.score == r.max_score for r in rows)
         print(f"make grade, {args.learners} learners x 1 chapter, 2 at a time: {wall:.1f} s wall "
               f"(target < 180 s: {'met' if wall < 180 else 'NOT met'}), {wall / args.learners:.2f} s per submission "
               f"of wall time, {2 * wall / args.learners:.2f} s per submission per worker; "
               f"{len(rows)} rows, {full} at full marks")
+        # The workers and their kernels are waited for, so their CPU time is counted: on an idle
+        # machine the two workers would take about cpu / 2 of wall time.
+        print(f"CPU time of the workers and kernels: {cpu:.1f} s, {cpu / args.learners:.2f} s per submission; "
+              f"on an idle 2-core machine about {cpu / 2:.0f} s wall for the class "
+              f"(load average during the run: {os.getloadavg()[0]:.1f})")
 
 
 if __name__ == "__main__":

@@ -76,6 +76,15 @@ def _link(app, doctree):
     section.insert(titles[0] + 1 if titles else 0, paragraph)
 
 
+def _outdated(app, env, added, changed, removed):
+    """Re-read the chapter pages when the set of exercise notebooks changed since the last build."""
+    links = getattr(app, "exercise_notebook_links", {})
+    if getattr(env, "exercise_notebook_links", None) == links:
+        return []
+    env.exercise_notebook_links = links
+    return [f"book/{name}" for name in links if f"book/{name}" in env.found_docs]
+
+
 def strip_solutions(text: str) -> str:
     """MyST source without its ``{solution}`` blocks (a fence of backticks or colons, any length)."""
     kept, closing = [], None
@@ -104,6 +113,7 @@ def _clean_sources(app, exception):
 
 def setup(app):
     app.connect("config-inited", _student_copies)
+    app.connect("env-get-outdated", _outdated)
     app.connect("doctree-read", _link)
     app.connect("build-finished", _clean_sources)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
