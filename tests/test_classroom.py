@@ -142,6 +142,8 @@ def graded(built, tmp_path_factory):
     crash = classroom.filled_copy(out, "chains")
     crash.cells.insert(3, nbformat.v4.new_code_cell("import os\nos._exit(1)"))
     write(crash, dir_ / "crash" / "chains.ipynb")
+    raises = classroom.filled_copy(out, "chains", {"vjp": "print(1 / 0)\n"})
+    write(raises, dir_ / "raises" / "chains.ipynb")
     loop = classroom.filled_copy(out, "chains", {"vjp": "def vjp_chain(fs, s0):\n    while True:\n        pass\n"})
     write(loop, dir_ / "loop" / "chains.ipynb")
     (dir_ / "broken").mkdir()
@@ -170,7 +172,8 @@ def test_grades_csv_has_the_columns_and_one_row_per_learner_and_question(graded,
     assert list(rows[0]) == ["submission", "question", "score", "max_score", "message"]
     out, _ = built
     for learner, names in [("solution", GRADED), ("untouched", GRADED), ("one_wrong", GRADED),
-                           ("crash", ["chains"]), ("loop", ["chains"]), ("broken", ["checkpointing"]),
+                           ("crash", ["chains"]), ("raises", ["chains"]), ("loop", ["chains"]),
+                           ("broken", ["checkpointing"]),
                            ("tampered", ["checkpointing"]), ("misnamed", ["checkpointing"])]:
         expected = {f"{n}/{q}" for n in names for q, _ in classroom.load_assignment(out, n).questions}
         assert set(scores(rows, learner)) == expected, learner
@@ -198,10 +201,14 @@ def test_one_wrong_answer_loses_exactly_that_question(graded):
                 assert score == possible, (question, message)
 
 
-def test_a_crash_a_loop_broken_json_an_edited_test_cell_and_another_chapter_are_explained(graded):
+def test_a_crash_an_error_a_loop_broken_json_an_edited_test_cell_and_another_chapter_are_explained(graded):
     _, rows, _, done = graded
     crash = scores(rows, "crash")
     assert all(s == 0 and "crashed" in m for s, _, m in crash.values()), crash
+    raises = scores(rows, "raises")
+    assert raises["chains/vjp"][0] == 0 and "vjp_chain is not defined" in raises["chains/vjp"][2]
+    assert 'the cell starting "print(1 / 0)" raised ZeroDivisionError' in raises["chains/vjp"][2]
+    assert all(s == p for q, (s, p, _) in raises.items() if q != "chains/vjp"), raises
     loop = scores(rows, "loop")
     assert all(s == 0 and f"time limit of {TIME_LIMIT} s" in m for s, _, m in loop.values()), loop
     broken = scores(rows, "broken")
@@ -225,7 +232,7 @@ def test_grades_md_summarizes_learners_questions_mean_and_hardest(graded):
     dir_, rows, _, _ = graded
     text = (dir_ / "grades.md").read_text()
     assert "Class mean:" in text and "Hardest question:" in text
-    for learner in ("solution", "untouched", "one_wrong", "crash", "loop", "broken", "tampered", "misnamed"):
+    for learner in ("solution", "untouched", "one_wrong", "crash", "raises", "loop", "broken", "tampered", "misnamed"):
         assert f"| {learner} |" in text
     assert "| chains/jvp |" in text and "## Not graded" in text
 
