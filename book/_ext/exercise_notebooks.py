@@ -66,7 +66,10 @@ def _link(app, doctree):
     depth = docname.count("/")
     paragraph = nodes.paragraph(classes=["exercise-notebook"])
     paragraph += nodes.strong(text="Exercise notebook: ")
-    paragraph += nodes.reference(text=f"download {chapter}.ipynb", refuri="../" * depth + links[chapter])
+    # raw HTML for the download attribute: the browser saves the notebook instead of showing its JSON
+    href = "../" * depth + links[chapter]
+    paragraph += nodes.raw("", f'<a class="reference" href="{href}" download>download {chapter}.ipynb</a>',
+                           format="html")
     paragraph += nodes.Text(" (coding exercises that check themselves with grader.check; "
                             "they need the fgcourse library and otter-grader).")
     section = next(iter(doctree.findall(nodes.section)), None)
