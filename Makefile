@@ -7,14 +7,14 @@ PY := $(VENV)/bin/python
 JB_FLAGS := -W -n --keep-going
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: book test env assets chromium notebooks pytest nbval lint browser benchmarks experiments clean
+.PHONY: book test env assets chromium notebooks pytest nbval lint browser benchmarks experiments clean classroom grade book-student
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@echo "== Creating $(VENV) and installing fgcourse with the book and test tools (pinned by constraints.txt)."
 	@echo "   The first run downloads about 150 packages and takes 1-3 minutes; later runs skip this step."
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[book,test]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[book,test,classroom]'
 	touch $@
 
 env: $(VENV)/.installed
@@ -59,7 +59,7 @@ nbval: env
 lint: env
 	$(VENV)/bin/ruff check fgcourse tests benchmarks tools book/_ext
 
-browser: book chromium
+browser: book book-student chromium
 	$(PY) -m pytest tests -m browser
 
 test: lint pytest nbval browser
@@ -75,6 +75,22 @@ benchmarks: env
 experiments: env
 	mkdir -p data
 	$(PY) -m fgcourse.experiments run --grid paper --cache _build/experiments-cache --jobs 2 --out data/paper.csv.gz
+
+# The classroom kit (book/teaching.md): student copies and autograders of notebooks/exercises,
+# offline grading of a class, and the book without solutions.
+CLASSROOM ?= _build/classroom
+classroom: env
+	$(PY) tools/classroom.py assign --out $(CLASSROOM) $(if $(filter 1,$(FORCE)),--force) $(CHAPTERS)
+
+grade: env
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=DIR (one folder per learner)"; exit 2; }
+	$(PY) tools/classroom.py grade $(SUBMISSIONS) --classroom $(CLASSROOM) $(if $(TIMEOUT),--timeout $(TIMEOUT))
+
+# The book without any {solution} (HTML, _sources/, search index), in _build/student-html.
+book-student: env assets
+	FGCOURSE_EDITION=student $(VENV)/bin/jupyter-book build . $(JB_FLAGS) --path-output _build/student
+	rm -rf _build/student-html && cp -r _build/student/_build/html _build/student-html
+	@echo "Student edition built: open _build/student-html/index.html"
 
 clean:
 	rm -rf _build
