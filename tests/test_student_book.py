@@ -67,7 +67,7 @@ def test_the_student_edition_holds_no_solution_text_anywhere():
     leaked = [p for p in solution_phrases() if p in student]
     assert not leaked, leaked[:5]
     assert "Solution to" not in student and "{solution}" not in student
-    assert (STUDENT / "_sources" / "book" / "chains.md").exists()
+    assert not (STUDENT / "_sources").exists(), "the book ships no page sources (html_copy_source: false)"
 
 
 @pytest.mark.parametrize("edition", [FULL, STUDENT], ids=["full", "student"])

@@ -5,8 +5,8 @@
   in the HTML output; the page ``book/<chapter>`` gets a download link to it, in both editions.
 - With ``FGCOURSE_EDITION=student`` (``make book-student``) the ``{solution}`` directives are
   dropped while parsing (sphinx-exercise's ``hide_solutions``), so they reach neither the HTML
-  nor the search index, and the copies of the sources under ``_sources/`` (what a download
-  button serves) are written without their ``{solution}`` blocks.
+  nor the search index. The book ships no copies of its sources (``html_copy_source: false``
+  in ``_config.yml``), so there is no ``_sources/`` to leak them.
 """
 
 import os
@@ -89,7 +89,10 @@ def _outdated(app, env, added, changed, removed):
 
 
 def strip_solutions(text: str) -> str:
-    """MyST source without its ``{solution}`` blocks (a fence of backticks or colons, any length)."""
+    """MyST source without its ``{solution}`` blocks (a fence of backticks or colons, any length).
+
+    The tests use it to list the solutions' own phrases and look for them in the student edition.
+    """
     kept, closing = [], None
     for line in text.splitlines(keepends=True):
         if closing is None:
@@ -103,20 +106,8 @@ def strip_solutions(text: str) -> str:
     return "".join(kept)
 
 
-def _clean_sources(app, exception):
-    if exception is not None or not STUDENT or app.builder.format != "html":
-        return
-    for path in Path(app.outdir, "_sources").rglob("*"):
-        if path.is_file() and path.suffix in (".txt", ".md", ".ipynb"):
-            text = path.read_text(encoding="utf-8")
-            cleaned = strip_solutions(text)
-            if cleaned != text:
-                path.write_text(cleaned, encoding="utf-8")
-
-
 def setup(app):
     app.connect("config-inited", _student_copies)
     app.connect("env-get-outdated", _outdated)
     app.connect("doctree-read", _link)
-    app.connect("build-finished", _clean_sources)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
