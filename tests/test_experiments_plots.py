@@ -25,6 +25,7 @@ from fgcourse.experiments.plots import (  # noqa: E402
     draw_profile_page,
     draw_spiral,
     equal_budget_runs,
+    forward_against_true,
     hyperellipsoid_runs,
     largest_hessian_eigenvalue,
     linear_sgd_paths,
@@ -115,6 +116,18 @@ def test_profile_summary_reads_rho_at_one_and_the_share_solved(smoke):
     times = profile_times(smoke, 2).to_numpy()
     np.testing.assert_allclose(summary[2, "rho(1)"], performance_profile(times, [1.0])[:, 0])
     np.testing.assert_allclose(summary[2, "solved"], np.isfinite(times).mean(axis=0))
+
+
+def test_forward_against_true_compares_each_forward_solver_with_the_best_true_one(smoke):
+    frame = forward_against_true(smoke, 2, factor=2.0)
+    times = profile_times(smoke, 2)
+    best = times[["sgd/true", "adam/true"]].min(axis=1)
+    solved = np.isfinite(best)
+    assert frame.attrs["problems"] == solved.sum()
+    expected = (times.loc[solved, "sgd/forward"] >= 2.0 * best[solved]).mean()
+    assert frame.loc["sgd/forward", "slower"] == pytest.approx(expected)
+    assert frame.loc[["sgd/true", "adam/true"], "best_true"].sum() >= 1.0  # someone is best on every problem
+    assert np.isnan(frame.loc["sgd/true", "slower"])
 
 
 def test_the_profile_figures_have_one_panel_per_dimension(smoke):

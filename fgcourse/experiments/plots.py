@@ -46,7 +46,8 @@ from fgcourse.testfunctions import TEST_FUNCTIONS, TestFunction
 __all__ = [
     "SOLVER_SETS", "SOLVER_COLORS", "largest_hessian_eigenvalue", "plane_starts", "lr_stability",
     "hyperellipsoid_runs", "draw_hyperellipsoid", "linear_sgd_paths", "draw_linear_objective", "draw_spiral",
-    "profile_times", "profile_summary", "draw_performance_profiles", "draw_accuracy_profiles", "draw_profile_page",
+    "profile_times", "profile_summary", "forward_against_true", "draw_performance_profiles", "draw_accuracy_profiles",
+    "draw_profile_page",
     "batch_variance", "equal_budget_runs", "draw_batch_mode", "rerun_batches",
 ]
 
@@ -319,6 +320,33 @@ def profile_summary(table, dims=PAPER_DIMS, *, solvers="all", budget: float | No
         columns[n, "rho(1)"] = pd.Series(rho[:, 0], index=times.columns)
         columns[n, "solved"] = pd.Series(rho[:, 1], index=times.columns)
     return pd.DataFrame(columns)
+
+
+def forward_against_true(table, n: int, *, factor: float = 10.0):
+    """belouze2022paper's two readings of a profile of dimension n, per solver, as a DataFrame.
+
+    On the problems some true-gradient solver solves (their number is ``.attrs["problems"]``):
+    ``slower`` is the share where a forward solver's cost is at least ``factor`` times the best
+    true solver's (a failure counts as slower); ``best_true`` the share where a true solver is
+    the best of the true solvers (ties count for each).
+    """
+    import pandas as pd
+
+    factor = check_positive("factor", factor)
+    times = profile_times(table, n)
+    true = [s for s in times.columns if s.endswith("/true")]
+    forward = [s for s in times.columns if s.endswith("/forward")]
+    if not true:
+        raise ValueError(f"table must hold true-gradient solvers in n = {n}, got {tuple(times.columns)}")
+    best_true = times[true].min(axis=1)
+    solved = np.isfinite(best_true)
+    times, best_true = times[solved], best_true[solved]
+    slower = {s: float((times[s] >= factor * best_true).mean()) for s in forward}
+    best = {s: float((times[s] == best_true).mean()) for s in true}
+    frame = pd.DataFrame({"slower": pd.Series(slower, dtype=float), "best_true": pd.Series(best, dtype=float)})
+    frame = frame.reindex([s for s in SOLVER_ORDER if s in frame.index])
+    frame.attrs["problems"] = int(solved.sum())
+    return frame
 
 
 def _axes(axes, count: int, width: float = 4.2, height: float = 3.4):
