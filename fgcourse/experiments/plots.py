@@ -380,7 +380,7 @@ def draw_performance_profiles(table, dims=PAPER_DIMS, *, solvers="all", budget: 
         ax.set_xlabel("τ (cost ratio to the best solver)")
         ax.set_title(f"n = {n}, {times.shape[0]} problems", fontsize=10)
     axes[0].set_ylabel("ρ_s(τ)")
-    axes[-1].legend(fontsize=7, loc="lower right")
+    axes[-1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5))
     return fig
 
 
@@ -402,7 +402,7 @@ def draw_accuracy_profiles(table, dims=PAPER_DIMS, *, solvers="all", M: float = 
         ax.set_xlabel("τ (decimal digits gained)")
         ax.set_title(f"n = {n}, {final.shape[0]} problems", fontsize=10)
     axes[0].set_ylabel("R_s(τ)")
-    axes[-1].legend(fontsize=7, loc="upper right")
+    axes[-1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5))
     return fig
 
 
