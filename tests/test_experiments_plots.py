@@ -16,6 +16,7 @@ from strategies import NOT_COUNTS, NOT_RNGS, assert_names_argument  # noqa: E402
 from fgcourse.experiments import get_grid, performance_profile, run_grid, solver_table  # noqa: E402
 from fgcourse.experiments.plots import (  # noqa: E402
     SOLVER_SETS,
+    accuracy_summary,
     batch_variance,
     draw_accuracy_profiles,
     draw_batch_mode,
@@ -116,6 +117,16 @@ def test_profile_summary_reads_rho_at_one_and_the_share_solved(smoke):
     times = profile_times(smoke, 2).to_numpy()
     np.testing.assert_allclose(summary[2, "rho(1)"], performance_profile(times, [1.0])[:, 0])
     np.testing.assert_allclose(summary[2, "solved"], np.isfinite(times).mean(axis=0))
+
+
+def test_accuracy_summary_reads_the_accuracy_profile_at_a_few_digits(smoke):
+    from fgcourse.experiments import accuracy_inputs, accuracy_profile
+
+    summary = accuracy_summary(smoke, (2,), (1.0, 10.0))
+    final, start, best = accuracy_inputs(smoke, 2)
+    expected = accuracy_profile(final.to_numpy(), start, best, [1.0, 10.0])
+    np.testing.assert_allclose(summary.to_numpy(), expected)
+    assert list(summary.index) == list(final.columns)
 
 
 def test_forward_against_true_compares_each_forward_solver_with_the_best_true_one(smoke):

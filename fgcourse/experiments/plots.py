@@ -46,7 +46,8 @@ from fgcourse.testfunctions import TEST_FUNCTIONS, TestFunction
 __all__ = [
     "SOLVER_SETS", "SOLVER_COLORS", "largest_hessian_eigenvalue", "plane_starts", "lr_stability",
     "hyperellipsoid_runs", "draw_hyperellipsoid", "linear_sgd_paths", "draw_linear_objective", "draw_spiral",
-    "profile_times", "profile_summary", "forward_against_true", "draw_performance_profiles", "draw_accuracy_profiles",
+    "profile_times", "profile_summary", "accuracy_summary", "forward_against_true",
+    "draw_performance_profiles", "draw_accuracy_profiles",
     "draw_profile_page",
     "batch_variance", "equal_budget_runs", "draw_batch_mode", "rerun_batches",
 ]
@@ -319,6 +320,22 @@ def profile_summary(table, dims=PAPER_DIMS, *, solvers="all", budget: float | No
         rho = performance_profile(times.to_numpy(), [1.0, np.inf])
         columns[n, "rho(1)"] = pd.Series(rho[:, 0], index=times.columns)
         columns[n, "solved"] = pd.Series(rho[:, 1], index=times.columns)
+    return pd.DataFrame(columns)
+
+
+def accuracy_summary(table, dims=PAPER_DIMS, taus=(1.0, 3.0, 10.0), *, M: float = 10.0):
+    """R_s(τ) at the grid's budget for each τ of ``taus``, per solver and n: columns ``(n, τ)``."""
+    import pandas as pd
+
+    dims = check_sequence("dims", dims, lambda name, n: check_int(name, n, minimum=1), what="dimensions")
+    taus = check_sequence("taus", taus, check_positive, what="numbers of digits")
+    M = check_positive("M", M)
+    columns = {}
+    for n in dims:
+        final, start, best = accuracy_inputs(table, n)
+        profile = accuracy_profile(final.to_numpy(), start, best, taus, M=M)
+        for j, tau in enumerate(taus):
+            columns[n, tau] = pd.Series(profile[:, j], index=final.columns)
     return pd.DataFrame(columns)
 
 
