@@ -4,7 +4,8 @@
   × starts × repeats), cut into batches; the named grids ``smoke`` and ``paper``;
 - :mod:`~fgcourse.experiments.runner` -- :func:`run_grid`: joblib or dask.distributed, a
   progress bar, an on-disk cache keyed by the configuration and the library version;
-- :mod:`~fgcourse.experiments.profiles` -- performance and accuracy profiles of its table.
+- :mod:`~fgcourse.experiments.profiles` -- performance and accuracy profiles of its table;
+- :mod:`~fgcourse.experiments.plots` -- the figures of the chapter "Experiments".
 
 From a shell: ``python -m fgcourse.experiments run --grid smoke --cache DIR --jobs 2``.
 """
@@ -21,6 +22,15 @@ from fgcourse.experiments.grid import (
     make_grid,
     starts,
 )
+from fgcourse.experiments.plots import (
+    SOLVER_SETS,
+    draw_accuracy_profiles,
+    draw_performance_profiles,
+    draw_profile_page,
+    profile_summary,
+    profile_times,
+    rerun_batches,
+)
 from fgcourse.experiments.profiles import (
     SOLVER_ORDER,
     accuracy_inputs,
@@ -34,4 +44,6 @@ __all__ = [
     "GRADIENTS", "GRIDS", "OPTIMIZER_NAMES", "PAPER_DIMS", "PAPER_MAX_ITER", "Batch", "Grid", "get_grid", "make_grid",
     "starts", "SOLVER_ORDER", "accuracy_inputs", "accuracy_profile", "performance_profile", "solver_table",
     "BACKENDS", "COLUMNS", "RUN_STATUSES", "compute_batch", "run_grid",
+    "SOLVER_SETS", "draw_accuracy_profiles", "draw_performance_profiles", "draw_profile_page", "profile_summary",
+    "profile_times", "rerun_batches",
 ]
