@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 JB_FLAGS := -W -n --keep-going
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: book test env assets chromium notebooks pytest nbval lint browser benchmarks clean
+.PHONY: book test env assets chromium notebooks pytest nbval lint browser benchmarks training-data clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@echo "== Creating $(VENV) and installing fgcourse with the book and test tools (pinned by constraints.txt)."
@@ -70,6 +70,10 @@ notebooks: env
 
 benchmarks: env
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# The stored runs and costs of the chapter "Training with forward gradients" (about 6 minutes of CPU).
+training-data: env
+	$(PY) tools/make_training_data.py
 
 clean:
 	rm -rf _build
