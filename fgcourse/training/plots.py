@@ -9,7 +9,8 @@ from fgcourse._checks import check_instance, check_int, check_option, check_real
 from .costs import NestedCosts, StepCosts
 from .runs import RunTable
 
-__all__ = ["ORACLES", "METRICS", "AXES", "runs_of", "draw_curves", "draw_training_explorer", "draw_cost_ratios"]
+__all__ = ["ORACLES", "METRICS", "AXES", "runs_of", "draw_curves", "draw_training_explorer", "draw_cost_ratios",
+           "draw_budget"]
 
 ORACLES = {
     "backprop": ("true", ""),
@@ -151,5 +152,32 @@ def draw_cost_ratios(tanh: StepCosts, depths, nested: NestedCosts, digits: StepC
         axis.set_xlabel("depth (layers, or nesting n of F_n)")
         axis.set_title(title, fontsize=10)
         axis.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def draw_budget(table: RunTable, model: str, optimizer: str, lr: float, oracle: str, Bs=(1, 5, 10),
+                metric: str = "val_loss"):
+    """Figure: one oracle with B tangents per step for each B, against JVPs (the same budget for all)."""
+    import matplotlib.pyplot as plt
+
+    oracle = check_option("oracle", oracle, tuple(ORACLES))
+    metric = check_option("metric", metric, tuple(METRICS))
+    Bs = check_sequence("Bs", Bs, lambda n, b: check_int(n, b, minimum=1), what="tangent counts")
+    fig, ax = plt.subplots(figsize=(4.6, 3.2))
+    colors = plt.get_cmap("viridis")(np.linspace(0, 0.85, len(Bs)))
+    for B, color in zip(Bs, colors):
+        runs = runs_of(table, model, optimizer, lr, oracle, B)
+        if runs.size:
+            _band(ax, table, runs, "njvp", metric, color, f"B = {B}")
+    reference = runs_of(table, model, optimizer, lr, "backprop")
+    if reference.size:
+        _band(ax, table, reference, "ngev", metric, "black", "backprop (gradients)")
+    ax.set_xlabel("oracle calls (JVPs or gradients)")
+    ax.set_ylabel(METRICS[metric])
+    if metric.endswith("loss"):
+        ax.set_yscale("log")
+    ax.set_title(f"{oracle}, {optimizer}, lr = {lr:g}", fontsize=10)
+    ax.legend(fontsize=7)
     fig.tight_layout()
     return fig

@@ -20,7 +20,8 @@ from .data import Split
 from .loop import Setting, TrainResult, train
 
 __all__ = ["RUN_COLUMNS", "ROW_COLUMNS", "RunTable", "run_table", "run_settings", "save_runs", "load_runs",
-           "TimeToReach", "time_to_reach", "concatenate_tables"]
+           "TimeToReach", "time_to_reach", "concatenate_tables",
+           "describe_ratio"]
 
 RUN_COLUMNS = ("model", "optimizer", "lr", "gradient", "law", "B", "max_iter", "seed", "status", "nit")
 ROW_COLUMNS = ("run", "step", "train_loss", "val_loss", "val_accuracy", "seconds", "ngev", "njvp")
@@ -184,3 +185,16 @@ def concatenate_tables(tables) -> RunTable:
                  for t, offset in zip(tables, offsets)]
         columns[field.name] = np.concatenate(parts)
     return RunTable(**columns)
+
+
+def describe_ratio(reach: TimeToReach) -> str:
+    """T_f / T_b over the seeds as "median [min, max] (k/R reached)"; ∞ where forward never got there."""
+    check_instance("reach", reach, TimeToReach, "a TimeToReach from time_to_reach")
+    ratio = reach.ratio
+    reached = int(np.sum(np.isfinite(ratio)))
+
+    def show(x):
+        return "∞" if not np.isfinite(x) else f"{x:.2f}"
+
+    spread = f"{show(np.median(ratio))} [{show(ratio.min())}, {show(ratio.max())}]"
+    return f"{spread} ({reached}/{ratio.size} reached)"
