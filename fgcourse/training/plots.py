@@ -137,10 +137,10 @@ def draw_cost_ratios(tanh: StepCosts, depths, nested: NestedCosts, digits: StepC
         raise ValueError(f"depths must give one depth per problem of tanh: {len(tanh.labels)}, got {depths.size}")
     fig, (left, right) = plt.subplots(1, 2, figsize=(8.8, 3.3))
     left.plot(depths, tanh.time_ratio, "o-", label="tanh MLP: step")
-    left.plot(nested.depths, nested.time_ratio, "s--", label=f"F_n, S = {nested.S}")
+    left.plot(nested.depths, nested.time_ratio, "s--", color="tab:red", label=f"F_n, S = {nested.S}")
     right.plot(depths, tanh.memory_ratio, "o-", label="tanh MLP: whole step")
     right.plot(depths, tanh.working_memory_ratio, "o:", label="tanh MLP: beyond parameter arrays")
-    right.plot(nested.depths, nested.memory_ratio, "s--", label=f"F_n, S = {nested.S}")
+    right.plot(nested.depths, nested.memory_ratio, "s--", color="tab:red", label=f"F_n, S = {nested.S}")
     if digits is not None:
         check_instance("digits", digits, StepCosts, "a StepCosts from step_costs")
         left.axhline(digits.time_ratio[0], color="tab:green", lw=1, label="digits MLP")
