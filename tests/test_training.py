@@ -335,3 +335,15 @@ def test_step_costs_and_storage(tmp_path):
     again = tr.load_costs(tmp_path / "c.npz")
     assert again["tanh"].labels == costs.labels and np.array_equal(again["nested"].reverse_bytes, nested.reverse_bytes)
     tr.draw_cost_ratios(again["tanh"], (2, 4), again["nested"], costs)
+
+
+def test_describe_ratio_and_budget_figure():
+    reach = tr.TimeToReach(np.arange(5), np.ones(5), np.ones(5), np.array([0.5, 2.0, np.inf, 1.0, np.inf]))
+    assert tr.describe_ratio(reach) == "2.00 [0.50, ∞] (3/5 reached)"
+    never = tr.TimeToReach(np.arange(2), np.ones(2), np.ones(2), np.full(2, np.inf))
+    assert tr.describe_ratio(never) == "∞ [∞, ∞] (0/2 reached)"
+    import matplotlib.pyplot as plt
+
+    fig = tr.draw_budget(small_table(), "small", "sgd", 0.1, "weights, gaussian", Bs=(1, 2))
+    assert len(fig.axes) == 1
+    plt.close("all")
