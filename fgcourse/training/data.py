@@ -1,6 +1,6 @@
 """The data: scikit-learn's bundled handwritten digits, split once into train, validation and test.
 
-MNIST (70,000 images of 28 × 28 = 784 pixels) is what ``belouze2022paper`` and
+MNIST (70,000 images of 28 × 28 = 784 pixels) is what ``gao2023gradients`` and
 ``baydin2022gradients`` train on, but it has to be downloaded, and this course builds
 offline. ``sklearn.datasets.load_digits`` ships inside scikit-learn: 1,797 images of
 8 × 8 = 64 pixels with 17 grey levels (0..16), ten classes. We scale the pixels to [0, 1].

@@ -117,7 +117,7 @@ def softmax_regression(num_features: int = 64, num_classes: int = NUM_CLASSES) -
 
 
 def mlp(hidden=(64, 32), num_features: int = 64, num_classes: int = NUM_CLASSES) -> Model:
-    """Two hidden ReLU layers (the architecture of belouze2022paper, narrower: 64 inputs, not 784)."""
+    """Two hidden ReLU layers (the architecture of gao2023gradients, narrower: 64 inputs, not 784)."""
     hidden = check_sequence("hidden", hidden, lambda n, w: check_int(n, w, minimum=1), what="hidden widths")
     return Model("mlp", (num_features, *hidden, num_classes))
 

@@ -1,4 +1,4 @@
-"""Many seeded runs, stored as one table, and the time-to-reach table of ``belouze2022paper``.
+"""Many seeded runs, stored as one table, and the time-to-reach table of ``gao2023gradients``.
 
 A :class:`RunTable` holds runs as columns of plain arrays (no pandas): one entry per run
 (its setting, seed, status, steps done) and one row per evaluation (the run it belongs to,
@@ -135,7 +135,7 @@ def load_runs(path) -> RunTable:
 
 @dataclass(frozen=True)
 class TimeToReach:
-    """``belouze2022paper``'s T_b and T_f per seed: T_b is when backprop reaches its lowest
+    """``gao2023gradients``'s T_b and T_f per seed: T_b is when backprop reaches its lowest
     validation loss, T_f when the forward run first reaches that loss (inf: never, within its
     budget). ``ratio`` = T_f / T_b; ``seeds`` pairs the runs (same θ_0 and minibatches)."""
 
