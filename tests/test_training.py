@@ -347,3 +347,19 @@ def test_describe_ratio_and_budget_figure():
     fig = tr.draw_budget(small_table(), "small", "sgd", 0.1, "weights, gaussian", Bs=(1, 2))
     assert len(fig.axes) == 1
     plt.close("all")
+
+
+def test_stored_runs_are_what_the_library_computes():
+    """The first rows of stored runs, rerun: a change of the library that changes the numbers makes
+    data/training stale (regenerate it with `make training-data`)."""
+    from pathlib import Path
+
+    table = tr.load_runs(Path(__file__).resolve().parents[1] / "data" / "training" / "runs.npz")
+    for gradient, law, B in [("activity", "gaussian", 5), ("forward", "rademacher", 1)]:
+        run = table.select(model="mlp", optimizer="sgd", lr=0.003, gradient=gradient, law=law, B=B, seed=1)[0]
+        stored = table.history(run)
+        live = tr.train("mlp", SPLIT, "sgd", 0.003, gradient=gradient, law=law, B=B, rng=1, max_iter=2 * (50 // B),
+                        eval_every=50 // B)
+        rows = live.steps.size
+        assert np.array_equal(live.val_loss, stored["val_loss"][:rows])
+        assert np.array_equal(live.njvp_path, stored["njvp"][:rows])
