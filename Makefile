@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 JB_FLAGS := -W -n --keep-going
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: book test env assets chromium notebooks pytest nbval lint browser benchmarks experiments clean classroom grade book-student
+.PHONY: book test env assets chromium notebooks pytest nbval lint browser benchmarks experiments clean classroom grade book-student training-data
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@echo "== Creating $(VENV) and installing fgcourse with the book and test tools (pinned by constraints.txt)."
@@ -91,6 +91,10 @@ book-student: env assets
 	FGCOURSE_EDITION=student $(VENV)/bin/jupyter-book build . $(JB_FLAGS) --path-output _build/student
 	rm -rf _build/student-html && cp -r _build/student/_build/html _build/student-html
 	@echo "Student edition built: open _build/student-html/index.html"
+
+# The stored runs and costs of the chapter "Training with forward gradients" (about 6 minutes of CPU).
+training-data: env
+	$(PY) tools/make_training_data.py
 
 clean:
 	rm -rf _build

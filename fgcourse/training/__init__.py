@@ -1,0 +1,51 @@
+"""Training a classifier with forward gradients: data, models, oracles, the loop, stored runs, costs.
+
+Chapter *Training with forward gradients*. Modules: :mod:`.data` (the digits split),
+:mod:`.models` (softmax regression and an MLP on one flat θ), :mod:`.estimators` (backprop,
+weight and activity perturbation), :mod:`.loop` (:func:`train`), :mod:`.runs` (stored runs, T_f / T_b),
+:mod:`.variance` (exact and sampled variances), :mod:`.costs` (time and memory of each mode), :mod:`.plots` (figures).
+"""
+
+from .costs import NestedCosts, StepCosts, deep_tanh_loss, load_costs, nested_costs, save_costs, step_costs
+from .data import NUM_CLASSES, Split, check_dataset, digits_split, make_split
+from .estimators import (
+                   GRADIENTS,
+                   activity_gradient,
+                   activity_gradients,
+                   activity_weight_gradient,
+                   step_gradient,
+                   true_gradient,
+)
+from .loop import SUCCESS_STATUSES, TRAIN_STATUSES, Setting, TrainResult, minibatches, train
+from .models import MODELS, Model, get_model, mlp, softmax_regression
+from .plots import AXES, METRICS, ORACLES, draw_budget, draw_cost_ratios, draw_curves, draw_training_explorer, runs_of
+from .runs import (
+                   ROW_COLUMNS,
+                   RUN_COLUMNS,
+                   RunTable,
+                   TimeToReach,
+                   concatenate_tables,
+    describe_ratio,
+                   load_runs,
+                   run_settings,
+                   run_table,
+                   save_runs,
+                   time_to_reach,
+)
+from .variance import (
+                   VarianceComparison,
+                   activity_mean_squared_deviation,
+                   activity_squared_deviations,
+                   compare_variances,
+)
+
+__all__ = [
+    "NUM_CLASSES", "Split", "check_dataset", "digits_split", "make_split", "MODELS", "Model", "get_model", "mlp",
+    "softmax_regression", "GRADIENTS", "true_gradient", "activity_gradient", "activity_weight_gradient",
+    "step_gradient", "activity_gradients", "TRAIN_STATUSES", "SUCCESS_STATUSES", "Setting", "TrainResult", "train",
+    "minibatches", "NestedCosts", "StepCosts", "load_costs", "save_costs", "deep_tanh_loss", "nested_costs",
+    "step_costs", "AXES", "METRICS", "ORACLES", "draw_cost_ratios", "draw_budget", "describe_ratio", "draw_curves",
+    "draw_training_explorer", "runs_of", "ROW_COLUMNS", "RUN_COLUMNS", "RunTable", "TimeToReach",
+    "concatenate_tables", "load_runs", "run_settings", "run_table", "save_runs", "time_to_reach",
+    "VarianceComparison", "activity_mean_squared_deviation", "activity_squared_deviations", "compare_variances",
+]

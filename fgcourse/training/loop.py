@@ -1,0 +1,229 @@
+"""The training loop: minibatch steps of an optimizer of :mod:`fgcourse.optim` fed by one oracle.
+
+Every ``eval_every`` steps (and at steps 0 and ``max_iter``) the loop records the loss on the
+whole training set, the validation loss and accuracy, the time spent in steps so far (the
+evaluations are not timed: they are the same for every oracle) and the oracle calls so far.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from fgcourse import forward_gradient as fg
+from fgcourse._checks import (
+    call_user,
+    check_bool,
+    check_callable,
+    check_instance,
+    check_int,
+    check_option,
+    check_output,
+    check_positive,
+    check_rng,
+)
+from fgcourse.optim import get_optimizer
+
+from .data import Split
+from .estimators import GRADIENTS, step_gradient
+from .models import get_model
+
+__all__ = ["TRAIN_STATUSES", "SUCCESS_STATUSES", "Setting", "TrainResult", "train", "minibatches"]
+
+TRAIN_STATUSES = ("max_iter", "diverged")
+"""A run spends its budget ("max_iter") or stops early because its loss or θ blew up ("diverged")."""
+
+SUCCESS_STATUSES = ("max_iter",)
+"""Training has no target: a run succeeds when it spends its budget without diverging."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """What a run trains and how: the keys of a stored run (``law`` is "" for true gradients)."""
+
+    model: str
+    optimizer: str
+    lr: float
+    gradient: str
+    law: str
+    B: int
+    max_iter: int
+
+    @property
+    def label(self) -> str:
+        if self.gradient == "true":
+            return "backprop"
+        kind = "weights" if self.gradient == "forward" else "activities"
+        return f"{self.law} ({kind}, B = {self.B})"
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """One training run.
+
+    ``x`` is the last θ (the one before a diverging step), ``nit`` the steps done, ``status`` one of
+    :data:`TRAIN_STATUSES`, ``ngev`` / ``njvp`` the oracle calls of all steps. The history has
+    one entry per evaluation: ``steps`` (the step after which it was taken), ``train_loss``
+    (whole training set), ``val_loss``, ``val_accuracy``, ``seconds`` (time in steps so far),
+    ``ngev_path`` and ``njvp_path`` (oracle calls so far). A diverged run keeps the evaluations
+    made before it diverged. ``fun`` is the last recorded training loss.
+    """
+
+    setting: Setting
+    x: np.ndarray
+    fun: float
+    nit: int
+    status: str
+    success: bool
+    message: str
+    ngev: int
+    njvp: int
+    steps: np.ndarray
+    train_loss: np.ndarray
+    val_loss: np.ndarray
+    val_accuracy: np.ndarray
+    seconds: np.ndarray
+    ngev_path: np.ndarray
+    njvp_path: np.ndarray
+
+
+def minibatches(rng: np.random.Generator, m: int, batch_size: int):
+    """Index arrays of ``batch_size`` rows out of m, epoch after epoch: each epoch is a fresh
+    permutation cut into ⌊m / batch_size⌋ batches (the remainder waits for a later epoch)."""
+    while True:
+        order = rng.permutation(m)
+        for start in range(0, m - batch_size + 1, batch_size):
+            yield order[start:start + batch_size]
+
+
+def train(
+    model,
+    data: Split,
+    optimizer="sgd",
+    lr: float = 0.01,
+    *,
+    gradient: str = "true",
+    law="gaussian",
+    B: int = 1,
+    rng=0,
+    max_iter: int = 2000,
+    batch_size: int = 64,
+    eval_every: int = 100,
+    divergence_threshold: float = 1e8,
+    progress: bool = False,
+    clock: Callable[[], float] = time.perf_counter,
+) -> TrainResult:
+    """Train ``model`` on ``data.X_train`` for ``max_iter`` minibatch steps θ_k = θ_{k−1} − α d_k.
+
+    Parameters
+    ----------
+    model:
+        ``"softmax"``, ``"mlp"`` (see :data:`~fgcourse.training.models.MODELS`) or a Model.
+    data:
+        A :class:`Split` (its arrays are checked when it is built: finite inputs, labels in range).
+    optimizer, lr:
+        An optimizer of :mod:`fgcourse.optim` (name or instance) and its learning rate α.
+    gradient, law, B:
+        The oracle: ``"true"`` (backprop), ``"forward"`` (weight perturbation) or ``"activity"``
+        (activity perturbation); the tangent law and the number B of tangents per step (unused
+        by backprop, which draws nothing).
+    rng:
+        An int seed or a Generator. Three independent streams are spawned from it, for θ_0,
+        the minibatches and the tangents, so runs with the same seed start from the same θ_0
+        and see the same minibatches whatever their oracle.
+    max_iter, batch_size, eval_every:
+        Steps, rows per minibatch (at most the training rows), steps between evaluations.
+    divergence_threshold:
+        A run stops as "diverged" when its minibatch loss or θ is non-finite, or the loss
+        or max|θ_i| exceeds this.
+    progress:
+        Show a tqdm progress bar.
+    clock:
+        The clock of ``seconds`` (``time.perf_counter``: wall time; ``time.process_time``: CPU time).
+    """
+    model = get_model(model)
+    check_instance("data", data, Split, "a Split (e.g. digits_split())")
+    if data.num_features != model.widths[0] or data.num_classes != model.widths[-1]:
+        raise ValueError(f"data must have {model.widths[0]} features and {model.widths[-1]} classes for the "
+                         f"{model.name} model, got {data.num_features} and {data.num_classes}")
+    optimizer = get_optimizer(optimizer)
+    lr = check_positive("lr", lr)
+    gradient = check_option("gradient", gradient, GRADIENTS)
+    law = fg.tangent_law(law)
+    B = check_int("B", B, minimum=1)
+    rng = check_rng("rng", rng)
+    max_iter = check_int("max_iter", max_iter, minimum=1)
+    m = data.X_train.shape[0]
+    batch_size = check_int("batch_size", batch_size, minimum=1)
+    if batch_size > m:
+        raise ValueError(f"batch_size must be an integer >= 1 and <= {m} (the training rows), got {batch_size}")
+    eval_every = check_int("eval_every", eval_every, minimum=1)
+    divergence_threshold = check_positive("divergence_threshold", divergence_threshold)
+    progress = check_bool("progress", progress)
+    clock = check_callable("clock", clock, "() -> seconds")
+    check_output("clock", call_user("clock", clock), ())
+
+    setting = Setting(model.name, optimizer.name, lr, gradient, "" if gradient == "true" else law.name,
+                      1 if gradient == "true" else B, max_iter)
+    init_rng, batch_rng, tangent_rng = rng.spawn(3)
+    theta = model.init(init_rng)
+    batches = minibatches(batch_rng, m, batch_size)
+    state = optimizer.init(theta)
+    history = {key: [] for key in ("steps", "train_loss", "val_loss", "val_accuracy", "seconds", "ngev", "njvp")}
+    ngev = njvp = 0
+    seconds = 0.0
+
+    def evaluate(k):
+        for key, value in (("steps", k), ("train_loss", model.loss(theta, data.X_train, data.y_train)),
+                           ("val_loss", model.loss(theta, data.X_val, data.y_val)),
+                           ("val_accuracy", model.accuracy(theta, data.X_val, data.y_val)),
+                           ("seconds", seconds), ("ngev", ngev), ("njvp", njvp)):
+            history[key].append(value)
+
+    evaluate(0)
+    status, nit = "max_iter", max_iter
+    bar = _progress_bar(max_iter, setting, progress)
+    with np.errstate(all="ignore"):  # overflow in a diverging run is reported through its status
+        for k in range(1, max_iter + 1):
+            start = clock()
+            index = next(batches)
+            value, g, calls, jvps = step_gradient(model, theta, data.X_train[index], data.y_train[index], gradient,
+                                                  law, tangent_rng, B)
+            direction, new_state = optimizer.direction(g, state, k)
+            new_theta = theta - lr * direction
+            seconds += clock() - start
+            ngev, njvp = ngev + calls, njvp + jvps
+            if not (np.isfinite(value) and value <= divergence_threshold and np.all(np.isfinite(new_theta))
+                    and np.max(np.abs(new_theta)) <= divergence_threshold):
+                status, nit = "diverged", k - 1
+                break
+            theta, state = new_theta, new_state
+            bar.update()
+            if k % eval_every == 0 or k == max_iter:
+                evaluate(k)
+    bar.close()
+    arrays = {key: np.asarray(values) for key, values in history.items()}
+    message = (f"diverged at step {nit + 1} (minibatch loss {value:.3g})" if status == "diverged"
+               else f"{max_iter} steps, validation accuracy {arrays['val_accuracy'][-1]:.3f}")
+    return TrainResult(setting, theta, float(arrays["train_loss"][-1]), nit, status, status in SUCCESS_STATUSES,
+                       message, ngev, njvp, arrays["steps"], arrays["train_loss"], arrays["val_loss"],
+                       arrays["val_accuracy"], arrays["seconds"], arrays["ngev"], arrays["njvp"])
+
+
+class _NoBar:
+    def update(self):
+        pass
+
+    def close(self):
+        pass
+
+
+def _progress_bar(total: int, setting: Setting, show: bool):
+    if not show:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=f"{setting.optimizer} lr={setting.lr:g} {setting.label}", leave=False)

@@ -1,0 +1,200 @@
+"""Many seeded runs, stored as one table, and the time-to-reach table of ``gao2023gradients``.
+
+A :class:`RunTable` holds runs as columns of plain arrays (no pandas): one entry per run
+(its setting, seed, status, steps done) and one row per evaluation (the run it belongs to,
+the step, the losses, accuracy, seconds and oracle calls). It is saved as one compressed
+``.npz`` file and reloaded without pickles.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from fgcourse._checks import check_instance, check_int, check_option, check_sequence
+
+from .data import Split
+from .loop import Setting, TrainResult, train
+
+__all__ = ["RUN_COLUMNS", "ROW_COLUMNS", "RunTable", "run_table", "run_settings", "save_runs", "load_runs",
+           "TimeToReach", "time_to_reach", "concatenate_tables",
+           "describe_ratio"]
+
+RUN_COLUMNS = ("model", "optimizer", "lr", "gradient", "law", "B", "max_iter", "seed", "status", "nit")
+ROW_COLUMNS = ("run", "step", "train_loss", "val_loss", "val_accuracy", "seconds", "ngev", "njvp")
+
+
+@dataclass(frozen=True)
+class RunTable:
+    """Runs and their evaluation rows as columns (see :data:`RUN_COLUMNS`, :data:`ROW_COLUMNS`)."""
+
+    model: np.ndarray
+    optimizer: np.ndarray
+    lr: np.ndarray
+    gradient: np.ndarray
+    law: np.ndarray
+    B: np.ndarray
+    max_iter: np.ndarray
+    seed: np.ndarray
+    status: np.ndarray
+    nit: np.ndarray
+    run: np.ndarray
+    step: np.ndarray
+    train_loss: np.ndarray
+    val_loss: np.ndarray
+    val_accuracy: np.ndarray
+    seconds: np.ndarray
+    ngev: np.ndarray
+    njvp: np.ndarray
+
+    @property
+    def num_runs(self) -> int:
+        return self.model.size
+
+    def setting(self, run: int) -> Setting:
+        run = check_int("run", run, minimum=0, maximum=self.num_runs - 1)
+        return Setting(str(self.model[run]), str(self.optimizer[run]), float(self.lr[run]),
+                       str(self.gradient[run]), str(self.law[run]), int(self.B[run]), int(self.max_iter[run]))
+
+    def select(self, **criteria) -> np.ndarray:
+        """Indices of the runs whose columns equal the given values, e.g. ``select(optimizer="adam")``."""
+        keep = np.ones(self.num_runs, dtype=bool)
+        for key, value in criteria.items():
+            check_option("criteria key", key, RUN_COLUMNS)
+            column = getattr(self, key)
+            keep &= np.isclose(column, value) if column.dtype.kind == "f" else column == value
+        return np.flatnonzero(keep)
+
+    def history(self, run: int) -> dict:
+        """The evaluation rows of one run, as a dict of arrays keyed by :data:`ROW_COLUMNS` (minus ``run``)."""
+        run = check_int("run", run, minimum=0, maximum=self.num_runs - 1)
+        rows = self.run == run
+        return {key: getattr(self, key)[rows] for key in ROW_COLUMNS[1:]}
+
+
+def run_table(results: Iterable[tuple[int, TrainResult]]) -> RunTable:
+    """A :class:`RunTable` from ``(seed, result)`` pairs."""
+    results = check_sequence("results", results, what="(seed, TrainResult) pairs")
+    runs = {key: [] for key in RUN_COLUMNS}
+    rows = {key: [] for key in ROW_COLUMNS}
+    for index, (seed, result) in enumerate(results):
+        check_instance(f"results[{index}]", result, TrainResult, "a TrainResult")
+        for field in fields(Setting):
+            runs[field.name].append(getattr(result.setting, field.name))
+        runs["seed"].append(check_int(f"results[{index}] seed", seed, minimum=0))
+        runs["status"].append(result.status)
+        runs["nit"].append(result.nit)
+        rows["run"].append(np.full(result.steps.size, index))
+        for key, attribute in (("step", "steps"), ("train_loss", "train_loss"), ("val_loss", "val_loss"),
+                               ("val_accuracy", "val_accuracy"), ("seconds", "seconds"), ("ngev", "ngev_path"),
+                               ("njvp", "njvp_path")):
+            rows[key].append(getattr(result, attribute))
+    columns = {key: np.array(values) for key, values in runs.items()}
+    columns.update({key: np.concatenate(values) for key, values in rows.items()})
+    return RunTable(**columns)
+
+
+def run_settings(settings, data: Split, seeds=range(5), *, progress: bool = True, **options) -> RunTable:
+    """Train every setting once per seed (``train(..., rng=seed)``) and collect the runs.
+
+    ``settings`` are :class:`Setting` objects; ``options`` go to :func:`~fgcourse.training.loop.train`
+    (``eval_every``, ``clock``, ...).
+    """
+    settings = check_sequence("settings", settings, lambda name, s: check_instance(name, s, Setting, "a Setting"),
+                              what="Settings")
+    seeds = check_sequence("seeds", seeds, lambda name, s: check_int(name, s, minimum=0), what="seeds")
+    results = []
+    for setting in settings:
+        for seed in seeds:
+            result = train(setting.model, data, setting.optimizer, setting.lr, gradient=setting.gradient,
+                           law=setting.law or "gaussian", B=setting.B, rng=seed, max_iter=setting.max_iter,
+                           progress=progress, **options)
+            results.append((seed, result))
+    return run_table(results)
+
+
+def save_runs(path, table: RunTable) -> None:
+    """Write ``table`` to ``path`` as a compressed ``.npz`` (strings stored as unicode arrays)."""
+    check_instance("path", path, (str, os.PathLike), "a file path")
+    check_instance("table", table, RunTable, "a RunTable")
+    np.savez_compressed(path, **{field.name: getattr(table, field.name) for field in fields(RunTable)})
+
+
+def load_runs(path) -> RunTable:
+    """The :class:`RunTable` saved at ``path`` by :func:`save_runs`."""
+    check_instance("path", path, (str, os.PathLike), "a file path")
+    with np.load(path, allow_pickle=False) as stored:
+        missing = [field.name for field in fields(RunTable) if field.name not in stored]
+        if missing:
+            raise ValueError(f"path must be a file written by save_runs; {os.fspath(path)!r} lacks {missing}")
+        return RunTable(**{field.name: stored[field.name] for field in fields(RunTable)})
+
+
+@dataclass(frozen=True)
+class TimeToReach:
+    """``gao2023gradients``'s T_b and T_f per seed: T_b is when backprop reaches its lowest
+    validation loss, T_f when the forward run first reaches that loss (inf: never, within its
+    budget). ``ratio`` = T_f / T_b; ``seeds`` pairs the runs (same θ_0 and minibatches)."""
+
+    seeds: np.ndarray
+    best_loss: np.ndarray
+    T_b: np.ndarray
+    T_f: np.ndarray
+
+    @property
+    def ratio(self) -> np.ndarray:
+        return self.T_f / self.T_b
+
+
+def time_to_reach(table: RunTable, model: str, optimizer: str, lr: float, gradient: str, law: str,
+                  B: int = 1) -> TimeToReach:
+    """T_f and T_b for every seed that has both a backprop run and a run of the given oracle."""
+    check_instance("table", table, RunTable, "a RunTable")
+    gradient = check_option("gradient", gradient, ("forward", "activity"))
+    B = check_int("B", B, minimum=1)
+    seeds, best, T_b, T_f = [], [], [], []
+    for reference in table.select(model=model, optimizer=optimizer, lr=lr, gradient="true"):
+        seed = table.seed[reference]
+        match = table.select(model=model, optimizer=optimizer, lr=lr, gradient=gradient, law=law, B=B, seed=seed)
+        if match.size == 0:
+            continue
+        back, fwd = table.history(reference), table.history(match[0])
+        k = int(np.argmin(back["val_loss"]))
+        reached = np.flatnonzero(fwd["val_loss"] <= back["val_loss"][k])
+        seeds.append(seed)
+        best.append(back["val_loss"][k])
+        T_b.append(back["seconds"][k])
+        T_f.append(fwd["seconds"][reached[0]] if reached.size else np.inf)
+    if not seeds:
+        raise ValueError(f"table must hold a pair of backprop and {gradient} runs (same seed) for {model}, "
+                         f"{optimizer}, lr={lr:g}, law={law!r}, B={B}; got no pair")
+    return TimeToReach(np.array(seeds), np.array(best), np.array(T_b), np.array(T_f))
+
+
+def concatenate_tables(tables) -> RunTable:
+    """One :class:`RunTable` of the runs of several, in order (run indices renumbered)."""
+    tables = check_sequence("tables", tables, lambda n, t: check_instance(n, t, RunTable, "a RunTable"),
+                            what="RunTables")
+    offsets = np.cumsum([0] + [t.num_runs for t in tables[:-1]])
+    columns = {}
+    for field in fields(RunTable):
+        parts = [getattr(t, field.name) + offset if field.name == "run" else getattr(t, field.name)
+                 for t, offset in zip(tables, offsets)]
+        columns[field.name] = np.concatenate(parts)
+    return RunTable(**columns)
+
+
+def describe_ratio(reach: TimeToReach) -> str:
+    """T_f / T_b over the seeds as "median [min, max] (k/R reached)"; ∞ where forward never got there."""
+    check_instance("reach", reach, TimeToReach, "a TimeToReach from time_to_reach")
+    ratio = reach.ratio
+    reached = int(np.sum(np.isfinite(ratio)))
+
+    def show(x):
+        return "∞" if not np.isfinite(x) else f"{x:.2f}"
+
+    spread = f"{show(np.median(ratio))} [{show(ratio.min())}, {show(ratio.max())}]"
+    return f"{spread} ({reached}/{ratio.size} reached)"
