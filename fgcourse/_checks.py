@@ -195,14 +195,14 @@ def check_array(name: str, value, *, ndim: int | tuple[int, ...] | None = None, 
     if isinstance(value, (str, bytes)) or callable(value) or isinstance(value, (dict, set)):
         raise TypeError(f"{name} must be an array of real numbers, got {describe(value)}")
     try:
-        array = np.array(value)
+        array = np.asarray(value)
     except (TypeError, ValueError) as error:  # ragged nested lists
         raise TypeError(f"{name} must be an array of real numbers, got {describe(value)} ({error})") from None
     if array.dtype.kind not in "iuf":
         kind = {"b": "bools", "c": "complex numbers", "U": "strings", "S": "bytes", "O": "objects"}.get(
             array.dtype.kind, f"dtype {array.dtype}")
         raise TypeError(f"{name} must be an array of real numbers, got an array of {kind}")
-    array = array.astype(float)
+    array = np.array(array, dtype=float)  # the one copy (a parameter-sized array, made once)
     allowed = (ndim,) if isinstance(ndim, int) else ndim
     if allowed is not None and array.ndim not in allowed:
         dims = " or ".join(f"{d}-d" for d in allowed)
