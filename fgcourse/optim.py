@@ -558,11 +558,11 @@ def plot_runs(function, runs, box=None, axes=None, title=None):
     # a third of an explorer update.
     contour_ax.set_xlabel("x")
     contour_ax.set_ylabel("y")
-    contour_ax.legend(loc="upper left", fontsize=8)
+    contour_ax.legend(loc="upper left", fontsize=9)
     loss_ax.yaxis.set_major_formatter(LogFormatter())
     loss_ax.set_xlabel("iteration k")
     loss_ax.set_ylabel("f(θ_k) − f*")
-    loss_ax.legend(fontsize=8)
+    loss_ax.legend(fontsize=9)
     if title:
         contour_ax.figure.suptitle(title)
     return contour_ax.figure
@@ -617,14 +617,21 @@ def draw_mean_estimates(function, theta, means, true_gradient, box=None):
 
 
 def explorer_figure(lr, start=(0.0, 0.5), law="rademacher", optimizer="sgd", rng=0, *, function=None,
-                    max_iter=1500, num_runs=5, box=None):
-    """The Beale explorer's page: :func:`true_and_forward_runs` from ``start``, drawn by :func:`plot_runs`."""
+                    max_iter=400, num_runs=5, box=None):
+    """The Beale explorer's page: :func:`true_and_forward_runs` from ``start``, drawn by :func:`plot_runs`.
+
+    400 steps by default, not more: one live update of the explorer reruns both optimizations
+    (1 + ``num_runs`` runs, two batched :func:`minimize` calls), and each step costs two
+    autograd passes, so the step count sets the update time (about 0.5 ms per step).
+    The title names every argument the explorer controls.
+    """
     from fgcourse.testfunctions import beale
 
     function = _plane_function(beale if function is None else function)
     start = check_vector("start", start, 2)
     true_run, forward_runs = true_and_forward_runs(function, start, optimizer, lr, law=law, rng=rng,
                                                    max_iter=max_iter, num_runs=num_runs)
-    title = (f"{forward_runs.optimizer}, lr = {lr}, {fg.tangent_law(law).name} tangents: true {true_run.status}, "
-             f"forward {', '.join(sorted(set(forward_runs.status)))}")
+    status = ", ".join(sorted(set(forward_runs.status)))
+    title = (f"{forward_runs.optimizer}, lr = {lr:g}, from ({start[0]:g}, {start[1]:g}), "
+             f"{fg.tangent_law(law).name} tangents, seed {rng}: true {true_run.status}, forward {status}")
     return plot_runs(function, [true_run, forward_runs], box=box, title=title)
