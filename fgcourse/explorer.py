@@ -126,10 +126,12 @@ def render_png(fig, dpi: int = 80, frame=None, palette: bool = False) -> bytes:
     try:
         if palette and frame is not None:
             fig.savefig(buffer, format="raw", dpi=dpi, bbox_inches=frame)
-            # The canvas Agg allocates for the frame: int() of its size in pixels, as matplotlib does.
-            width, height = int(frame.width * dpi), int(frame.height * dpi)
-            if len(buffer.getvalue()) == 4 * width * height:
-                return _palette_png(buffer.getvalue(), width, height)
+            # Raw RGBA carries no size: the frame's, in pixels, up to rounding.
+            rgba = buffer.getvalue()
+            for width in sorted({round(frame.width * dpi), int(frame.width * dpi), int(frame.width * dpi) + 1}):
+                height = len(rgba) // (4 * width) if width > 0 else 0
+                if 4 * width * height == len(rgba) and abs(height - frame.height * dpi) < 1.5:
+                    return _palette_png(rgba, width, height)
             buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight" if frame is None else frame)
         return buffer.getvalue()

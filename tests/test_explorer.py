@@ -222,12 +222,14 @@ def test_pages_share_one_frame_so_the_figure_does_not_jump():
     assert width >= alone[0], "the common frame must hold the widest page"
 
 
-def test_palette_pages_are_smaller_and_the_same_size():
+@pytest.mark.parametrize("dpi", [80, 81, 93, 100, 108])
+def test_palette_pages_are_smaller_and_the_same_size(dpi):
     fig = draw(1)
     frame = common_frame([fig])
-    full = render_png(draw(1), frame=frame)
-    palette = render_png(fig, frame=frame, palette=True)
+    full = render_png(draw(1), dpi=dpi, frame=frame)
+    palette = render_png(fig, dpi=dpi, frame=frame, palette=True)
     assert palette[:8] == b"\x89PNG\r\n\x1a\n" and palette[16:24] == full[16:24]
+    assert palette[25] == 3, "a palette PNG (colour type 3), whatever the rounding of the frame in pixels"
     assert len(palette) < len(full)
 
 
