@@ -140,12 +140,12 @@ def render_png(fig, dpi: int = 80, frame=None, palette: bool = False) -> bytes:
 
 
 def common_frame(figures, pad: float = 0.1):
-    """One box (inches) holding every figure's canvas and tight box, padded.
+    """One box (inches) holding the tight box of every figure, padded.
 
     An explorer cuts all its pages with the same box: the pages have the same size, so the
     figure does not jump when a control moves, and a live update saves the layout pass that
-    ``bbox_inches="tight"`` makes on every render. The canvas is included so that pages not
-    measured (the frame is measured on a sample of the grid) lose nothing inside it.
+    ``bbox_inches="tight"`` makes on every render. The explorer measures it on a sample of its
+    grid: every main value, and every option of each offline control.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -157,9 +157,7 @@ def common_frame(figures, pad: float = 0.1):
             FigureCanvasAgg(fig)
         return fig.canvas.get_renderer()
 
-    boxes = [fig.get_tightbbox(renderer(fig)) for fig in figures]
-    canvas = Bbox.union([Bbox.from_bounds(0, 0, *fig.get_size_inches()) for fig in figures])
-    return Bbox.union(boxes + [canvas]).padded(pad)
+    return Bbox.union([fig.get_tightbbox(renderer(fig)) for fig in figures]).padded(pad)
 
 
 def smallest_font_px(fig, dpi: int) -> float:
@@ -260,15 +258,25 @@ def _plan(name, values, controls, offline, max_pages):
     return grid, tuple(key for key in controls if key not in grid)
 
 
-def _footer(name: str, grid: Mapping, kernel_only: Sequence, pages: int) -> str:
-    precomputed = ", ".join(f"<i>{key}</i>" for key in (name, *grid))
+def _listed(names: Sequence[str]) -> str:
+    names = [f"<i>{html_text.escape(name)}</i>" for name in names]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _footer(name: str, controls: Mapping, grid: Mapping, kernel_only: Sequence, pages: int) -> str:
+    """One line true in the book and in Jupyter: what is precomputed, and what needs a kernel."""
+    def label(key):
+        return getattr(controls[key], "description", "") or key
+
+    precomputed = _listed([name] + [label(key) for key in grid])
     if not kernel_only:
         return (f"<small>The figure is precomputed for all {pages} settings of {precomputed}: every control "
                 "works with or without a running kernel.</small>")
-    live = ", ".join(f"<i>{key}</i>" for key in kernel_only)
-    return (f"<small>Precomputed for all {pages} settings of {precomputed}. {live} "
-            f"need{'s' if len(kernel_only) == 1 else ''} a running kernel: run the notebook in Jupyter "
-            "to change it too.</small>")
+    one = len(kernel_only) == 1
+    return (f"<small>The figure is precomputed for all {pages} settings of {precomputed}; "
+            f"{_listed([label(key) for key in kernel_only])} need{'s' if one else ''} a running kernel "
+            f"(greyed out in the HTML book): run the notebook in Jupyter to change {'it' if one else 'them'} "
+            "too.</small>")
 
 
 # ----------------------------------------------------------------------------- the explorer
@@ -438,7 +446,7 @@ def explorer(
     if controls:
         row = [shown.get(key, control) for key, control in controls.items()]
         rows.append(widgets.HBox(row, layout=widgets.Layout(flex_flow="row wrap", max_width="100%")))
-    footer = [widgets.HTML(_footer(name, grid, kernel_only, len(points)))] if controls else []
+    footer = [widgets.HTML(_footer(name, controls, grid, kernel_only, len(points)))] if controls else []
     slot = len(header) + len(rows)
     box = widgets.VBox(header + rows + [stack] + footer, layout=widgets.Layout(max_width="100%"))
     box.add_class("fgcourse-explorer")

@@ -251,7 +251,7 @@ def test_every_explorer_control_changes_the_figure_or_needs_a_kernel(page, path)
         for control in controls:
             name = label_of(control)
             if control.evaluate("c => !!c.closest('.fgcourse-needs-kernel')"):
-                marked = control.evaluate("c => c.closest('.fgcourse-needs-kernel')")
+                marked = control.evaluate_handle("c => c.closest('.fgcourse-needs-kernel')").as_element()
                 assert "fgcourse-disabled" in marked.get_attribute("class"), f"{name} needs a kernel but is enabled"
                 assert "needs a running kernel" in marked.text_content(), f"{name} has no hint"
                 assert marked.evaluate(

@@ -119,7 +119,8 @@ def test_controls_over_the_page_budget_need_a_kernel_and_say_so():
     assert NEEDS_KERNEL in shift._dom_classes and NEEDS_KERNEL in wide._dom_classes
     assert NEEDS_KERNEL not in scale._dom_classes
     footer = box.children[-1].value
-    assert "<i>shift</i>, <i>w</i> need a running kernel" in footer and "Without a running kernel only" not in footer
+    assert "<i>shift</i> and <i>w</i> need a running kernel" in footer and "Without a running kernel only" not in footer
+    assert "settings of <i>k</i> and <i>scale</i>" in footer
     every = explorer(draw, "k", [1, 2], controls={"scale": widgets.Dropdown(options=[1, 2])}).children[-1].value
     assert "every control works with or without a running kernel" in every
 
