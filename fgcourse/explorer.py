@@ -311,7 +311,8 @@ def explorer(
     offline:
         The controls precomputed for the book: the grid is the product of ``values`` and
         their options. ``None``: every control that can be, in order, as long as the grid
-        stays within ``max_pages``; the others need a kernel (disabled in the book).
+        stays within ``max_pages`` and, estimated from a sample of pages, ``max_bytes``; the
+        others need a kernel (disabled in the book).
     max_pages, max_bytes:
         The budgets: pages of the grid, and bytes of PNG of all pages. A grid named by
         ``offline`` over ``max_pages``, or any grid whose pages exceed ``max_bytes``, is an
@@ -350,30 +351,39 @@ def explorer(
             control.continuous_update = False
     labels = [str(v) for v in values]
     initial = {key: control.value for key, control in controls.items()}
-    axes = [(None, tuple(values))] + list(grid.items())  # the main slider, then each offline control
-    points = list(itertools.product(*(range(len(choices)) for _, choices in axes)))
-    start = tuple([0] + [choices.index(initial[key]) if initial[key] in choices else 0
-                         for key, choices in grid.items()])
 
-    def settings(point) -> tuple:
+    def layout(grid):
+        """The axes of the grid (the main slider, then each offline control) and the initial point."""
+        axes = [(None, tuple(values))] + list(grid.items())
+        start = tuple([0] + [choices.index(initial[key]) if initial[key] in choices else 0
+                             for key, choices in grid.items()])
+        return axes, start
+
+    def settings(axes, point) -> tuple:
         kwargs = dict(initial)
         kwargs.update({key: choices[i] for (key, choices), i in zip(axes[1:], point[1:])})
         return values[point[0]], kwargs
 
     # The frame and the resolution, from a sample: every main value, and each option of each
     # offline control with the others at their initial values.
+    axes, start = layout(grid)
     sample = [(i, *start[1:]) for i in range(len(values))]
     for level in range(1, len(axes)):
         sample += [start[:level] + (j,) + start[level + 1:] for j in range(len(axes[level][1])) if j != start[level]]
-    first = [_draw(draw, *settings(point)) for point in sample]
+    first = [_draw(draw, *settings(axes, point)) for point in sample]
     frame = common_frame(first)
     smallest = min(smallest_font_px(fig, 72) for fig in first)  # in points
     if smallest < math.inf:
         dpi = max(dpi, min(MAX_DPI, math.ceil(min_font_px * 72 / smallest)))
-    import matplotlib.pyplot as plt
-
-    for fig in first:
-        plt.close(fig)
+    # An automatic grid also keeps to the size budget, estimated from the sample's largest page:
+    # the last controls are left to the kernel until it fits (a declared grid is never trimmed).
+    largest = max(len(render_png(fig, dpi=dpi, frame=frame, palette=True)) for fig in first)
+    if offline is None:
+        while grid and largest * len(values) * math.prod(len(c) for c in grid.values()) > max_bytes:
+            grid.pop(list(grid)[-1])
+        kernel_only = tuple(key for key in controls if key not in grid)
+    axes, start = layout(grid)
+    points = list(itertools.product(*(range(len(choices)) for _, choices in axes)))
 
     def html(fig, value) -> str:
         font = smallest_font_px(fig, dpi)
@@ -381,7 +391,7 @@ def explorer(
 
     pages, total = {}, 0
     for point in points:
-        value, kwargs = settings(point)
+        value, kwargs = settings(axes, point)
         pages[point] = widgets.HTML(html(_draw(draw, value, kwargs), labels[point[0]]))
         total += len(pages[point].value)
         if total * 3 // 4 > max_bytes:

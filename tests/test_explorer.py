@@ -138,9 +138,15 @@ def test_a_declared_grid_over_budget_fails_with_the_page_count_and_the_budget():
 
 
 def test_pages_over_the_size_budget_fail_instead_of_being_dropped():
+    one_page = len(png_of(explorer(draw, "k", [1, 2]).children[1].children[0].value))
     with pytest.raises(ValueError) as excinfo:
-        explorer(draw, "k", [1, 2, 3], controls={"scale": widgets.Dropdown(options=[1, 2])}, max_bytes=3000)
-    assert_names_argument(excinfo, "offline", "max_bytes = 3000")
+        explorer(draw, "k", [1, 2, 3], controls={"scale": widgets.Dropdown(options=[1, 2])}, offline=("scale",),
+                 max_bytes=4 * one_page)
+    assert_names_argument(excinfo, "offline", f"max_bytes = {4 * one_page}")
+    # An automatic grid leaves to the kernel the controls that would not fit.
+    box = explorer(draw, "k", [1, 2, 3], controls={"scale": widgets.Dropdown(options=[1, 2])},
+                   max_bytes=4 * one_page)
+    assert box.grid == ("k",) and box.needs_kernel == ("scale",) and box.png_bytes <= 4 * one_page
 
 
 def test_in_jupyter_a_kernel_only_control_switches_to_a_live_figure_and_back():
