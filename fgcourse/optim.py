@@ -616,21 +616,35 @@ def draw_mean_estimates(function, theta, means, true_gradient, box=None):
     return fig
 
 
+EXPLORER_TRUE_RUNS: dict = {}
+"""The explorer's true-gradient runs, by (function, start, optimizer, lr, max_iter): they do not
+depend on the tangent law or the seed, so changing those reruns only the forward runs."""
+
+
 def explorer_figure(lr, start=(0.0, 0.5), law="rademacher", optimizer="sgd", rng=0, *, function=None,
                     max_iter=400, num_runs=5, box=None):
-    """The Beale explorer's page: :func:`true_and_forward_runs` from ``start``, drawn by :func:`plot_runs`.
+    """The Beale explorer's page: the runs of :func:`true_and_forward_runs` from ``start``, drawn by :func:`plot_runs`.
 
-    400 steps by default, not more: one live update of the explorer reruns both optimizations
+    400 steps by default, not more: one live update of the explorer reruns the optimizations
     (1 + ``num_runs`` runs, two batched :func:`minimize` calls), and each step costs two
-    autograd passes, so the step count sets the update time (about 0.5 ms per step).
+    autograd passes, so the step count sets the update time (about 0.5 ms per step). The
+    true run is kept (``EXPLORER_TRUE_RUNS``, at most 64 of them) for the other laws and seeds.
     The title names every argument the explorer controls.
     """
     from fgcourse.testfunctions import beale
 
     function = _plane_function(beale if function is None else function)
     start = check_vector("start", start, 2)
-    true_run, forward_runs = true_and_forward_runs(function, start, optimizer, lr, law=law, rng=rng,
-                                                   max_iter=max_iter, num_runs=num_runs)
+    num_runs = check_int("num_runs", num_runs, minimum=1)
+    common = dict(optimizer=optimizer, lr=lr, max_iter=max_iter, law=law)
+    key = (function.name, tuple(start), repr(optimizer), repr(lr), repr(max_iter))
+    if key not in EXPLORER_TRUE_RUNS:
+        if len(EXPLORER_TRUE_RUNS) >= 64:
+            EXPLORER_TRUE_RUNS.clear()
+        EXPLORER_TRUE_RUNS[key] = minimize(function, start, gradient="true", **common)
+    true_run = EXPLORER_TRUE_RUNS[key]
+    # As true_and_forward_runs draws them: one batch of num_runs rows from the start.
+    forward_runs = minimize(function, np.tile(start, (num_runs, 1)), gradient="forward", rng=rng, **common)
     status = ", ".join(sorted(set(forward_runs.status)))
     title = (f"{forward_runs.optimizer}, lr = {lr:g}, from ({start[0]:g}, {start[1]:g}), "
              f"{fg.tangent_law(law).name} tangents, seed {rng}: true {true_run.status}, forward {status}")
