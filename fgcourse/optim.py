@@ -622,10 +622,10 @@ depend on the tangent law or the seed, so changing those reruns only the forward
 
 
 def explorer_figure(lr, start=(0.0, 0.5), law="rademacher", optimizer="sgd", rng=0, *, function=None,
-                    max_iter=400, num_runs=5, box=None):
+                    max_iter=300, num_runs=5, box=None):
     """The Beale explorer's page: the runs of :func:`true_and_forward_runs` from ``start``, drawn by :func:`plot_runs`.
 
-    400 steps by default, not more: one live update of the explorer reruns the optimizations
+    300 steps by default, not more: one live update of the explorer reruns the optimizations
     (1 + ``num_runs`` runs, two batched :func:`minimize` calls), and each step costs two
     autograd passes, so the step count sets the update time (about 0.5 ms per step). The
     true run is kept (``EXPLORER_TRUE_RUNS``, at most 64 of them) for the other laws and seeds.
