@@ -646,6 +646,6 @@ def explorer_figure(lr, start=(0.0, 0.5), law="rademacher", optimizer="sgd", rng
     # As true_and_forward_runs draws them: one batch of num_runs rows from the start.
     forward_runs = minimize(function, np.tile(start, (num_runs, 1)), gradient="forward", rng=rng, **common)
     status = ", ".join(sorted(set(forward_runs.status)))
-    title = (f"{forward_runs.optimizer}, lr = {lr:g}, from ({start[0]:g}, {start[1]:g}), "
-             f"{fg.tangent_law(law).name} tangents, seed {rng}: true {true_run.status}, forward {status}")
+    title = (f"{forward_runs.optimizer}, lr = {lr:g}, {fg.tangent_law(law).name} tangents, "
+             f"from ({start[0]:g}, {start[1]:g}), seed {rng}: true {true_run.status}, forward {status}")
     return plot_runs(function, [true_run, forward_runs], box=box, title=title)
