@@ -613,5 +613,5 @@ def draw_memory_timelines(depth: int, width: int = 64, rng=0):
     ax.set_ylabel("floats held")
     ax.set_title(f"Memory over time, chain of K = {depth} steps of width {width}")
     ax.set_ylim(bottom=0)
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper left", fontsize=9)
     return fig

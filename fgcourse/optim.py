@@ -560,11 +560,11 @@ def plot_runs(function, runs, box=None, axes=None, title=None):
     # a third of an explorer update.
     contour_ax.set_xlabel("x")
     contour_ax.set_ylabel("y")
-    contour_ax.legend(loc="upper left", fontsize=8)
+    contour_ax.legend(loc="upper left", fontsize=9)
     loss_ax.yaxis.set_major_formatter(LogFormatter())
     loss_ax.set_xlabel("iteration k")
     loss_ax.set_ylabel("f(θ_k) − f*")
-    loss_ax.legend(fontsize=8)
+    loss_ax.legend(fontsize=9)
     if title:
         contour_ax.figure.suptitle(title)
     return contour_ax.figure
@@ -618,17 +618,38 @@ def draw_mean_estimates(function, theta, means, true_gradient, box=None):
     return fig
 
 
+EXPLORER_TRUE_RUNS: dict = {}
+"""The explorer's true-gradient runs, by (function, start, optimizer, lr, max_iter): they do not
+depend on the tangent law or the seed, so changing those reruns only the forward runs."""
+
+
 def explorer_figure(lr, start=(0.0, 0.5), law="rademacher", optimizer="sgd", rng=0, *, function=None,
-                    max_iter=1500, num_runs=5, box=None):
-    """The Beale explorer's page: :func:`true_and_forward_runs` from ``start``, drawn by :func:`plot_runs`."""
+                    max_iter=300, num_runs=5, box=None):
+    """The Beale explorer's page: the runs of :func:`true_and_forward_runs` from ``start``, drawn by :func:`plot_runs`.
+
+    300 steps by default, not more: one live update of the explorer reruns the optimizations
+    (1 + ``num_runs`` runs, two batched :func:`minimize` calls), and each step costs two
+    autograd passes, so the step count sets the update time (about 0.5 ms per step). The
+    true run is kept (``EXPLORER_TRUE_RUNS``, at most 64 of them) for the other laws and seeds.
+    The title names every argument the explorer controls.
+    """
     from fgcourse.testfunctions import beale
 
     function = _plane_function(beale if function is None else function)
     start = check_vector("start", start, 2)
-    true_run, forward_runs = true_and_forward_runs(function, start, optimizer, lr, law=law, rng=rng,
-                                                   max_iter=max_iter, num_runs=num_runs)
-    title = (f"{forward_runs.optimizer}, lr = {lr}, {fg.tangent_law(law).name} tangents: true {true_run.status}, "
-             f"forward {', '.join(sorted(set(forward_runs.status)))}")
+    num_runs = check_int("num_runs", num_runs, minimum=1)
+    common = dict(optimizer=optimizer, lr=lr, max_iter=max_iter, law=law)
+    key = (function.name, tuple(start), repr(optimizer), repr(lr), repr(max_iter))
+    if key not in EXPLORER_TRUE_RUNS:
+        if len(EXPLORER_TRUE_RUNS) >= 64:
+            EXPLORER_TRUE_RUNS.clear()
+        EXPLORER_TRUE_RUNS[key] = minimize(function, start, gradient="true", **common)
+    true_run = EXPLORER_TRUE_RUNS[key]
+    # As true_and_forward_runs draws them: one batch of num_runs rows from the start.
+    forward_runs = minimize(function, np.tile(start, (num_runs, 1)), gradient="forward", rng=rng, **common)
+    status = ", ".join(sorted(set(forward_runs.status)))
+    title = (f"{forward_runs.optimizer}, lr = {lr:g}, {fg.tangent_law(law).name} tangents, "
+             f"from ({start[0]:g}, {start[1]:g}), seed {rng}: true {true_run.status}, forward {status}")
     return plot_runs(function, [true_run, forward_runs], box=box, title=title)
 
 

@@ -1,5 +1,11 @@
 """The built HTML book, opened from disk in headless Chromium with every network request refused.
 
+Every page: no request leaves the machine, no console error or warning, math typeset, images
+loaded, widgets rendered, and no sideways scrolling in a phone-sized (390 px) window. Every
+explorer: each control that is not marked as needing a kernel changes the figure, each one
+that is marked is disabled with its hint, and on a phone the slider's value stays visible and
+the figure's text is at least 9 CSS px.
+
 Run by `make test` after `make book`; the book is looked for in ``_build/html`` (or in the
 folder named by ``FGCOURSE_HTML``). Chromium is Debian's (``/usr/bin/chromium``, or
 ``FGCOURSE_CHROMIUM``), driven by Playwright without any browser download.
@@ -58,6 +64,34 @@ def page(browser):
     page.route("**/*", route)
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.on("console", lambda message: page.errors.append(f"console {message.type}: {message.text}")
+            if message.type in ("error", "warning") else None)
+    yield page
+    context.close()
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def phone(browser):
+    """A page in a phone-sized window (390 CSS px wide), network refused, console recorded."""
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.network_requests = []
+
+    def route(route):
+        if route.request.url.startswith(("file://", "data:", "blob:")):
+            route.continue_()
+        else:
+            page.network_requests.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", route)
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.on("console", lambda message: page.errors.append(f"console {message.type}: {message.text}")
+            if message.type in ("error", "warning") else None)
     yield page
     context.close()
 
@@ -120,7 +154,31 @@ def test_page_works_offline(page, path):
     if views:
         page.wait_for_selector(".jupyter-widgets", state="visible", timeout=15000)
     assert page.network_requests == [], f"the page asked the network for {page.network_requests}"
-    assert page.errors == [], f"JavaScript errors: {page.errors}"
+    assert page.errors == [], f"JavaScript errors, console errors or warnings: {page.errors}"
+
+
+def wait_for_widgets(page) -> None:
+    views = page.evaluate(
+        "() => document.querySelectorAll('script[type=\"application/vnd.jupyter.widget-view+json\"]').length")
+    if views:
+        page.wait_for_selector(".jupyter-widgets", state="visible", timeout=15000)
+        page.wait_for_timeout(300)  # the widget manager lays out after the first view shows
+
+
+@pytest.mark.parametrize("path", book_pages(), ids=lambda p: str(p.relative_to(HTML)))
+def test_page_does_not_scroll_sideways_on_a_phone(phone, path):
+    open_page(phone, path)
+    wait_for_widgets(phone)
+    width = phone.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    wide = phone.evaluate(
+        """() => { const limit = document.documentElement.clientWidth;
+                   return Array.from(document.querySelectorAll('article *'))
+                     .filter(e => e.getBoundingClientRect().right > limit + 1 && !e.closest('.fgcourse-figure, pre, '
+                       + 'table, mjx-container, .highlight, .cell_output .output'))
+                     .slice(0, 5).map(e => e.tagName + '.' + e.className); }"""
+    )
+    assert width[0] <= width[1], f"{path.name} scrolls sideways at 390 px: {width[0]} > {width[1]} ({wide})"
+    assert phone.errors == [], f"console errors or warnings: {phone.errors}"
 
 
 def explorer_pages() -> list[Path]:
@@ -132,6 +190,30 @@ def visible_page_image(explorer) -> str:
         """e => { const imgs = Array.from(e.querySelectorAll('img')).filter(i => i.offsetParent !== null);
                   return imgs.length ? imgs[0].src : ''; }"""
     )
+
+
+def wait_for_new_image(page, explorer, before: str, what: str) -> None:
+    try:
+        page.wait_for_function(
+            "([e, before]) => { const imgs = Array.from(e.querySelectorAll('img'))"
+            ".filter(i => i.offsetParent !== null);"
+            " return imgs.length && imgs[0].src !== before; }",
+            arg=[explorer, before], timeout=5000,
+        )
+    except Exception:  # playwright's TimeoutError
+        pytest.fail(f"{what} changes nothing in the offline book, and is not marked as needing a kernel")
+
+
+def move_slider(page, slider) -> None:
+    """One keyboard step of a noUi slider: right, or left at the right end."""
+    handle = slider.query_selector(".noUi-handle")
+    handle.focus()
+    at_end = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
+    page.keyboard.press("ArrowLeft" if at_end else "ArrowRight")
+
+
+def label_of(control) -> str:
+    return control.evaluate("c => (c.querySelector('label') || {}).textContent || c.className")
 
 
 def test_some_page_has_an_explorer():
@@ -156,3 +238,56 @@ def test_explorer_slider_flips_figure_without_kernel(page, path):
     after = visible_page_image(explorer)
     assert after.startswith("data:image/png") and after != before
     assert page.network_requests == []
+
+
+@pytest.mark.parametrize("path", explorer_pages(), ids=lambda p: str(p.relative_to(HTML)))
+def test_every_explorer_control_changes_the_figure_or_needs_a_kernel(page, path):
+    open_page(page, path)
+    page.wait_for_selector(".fgcourse-explorer", state="visible", timeout=15000)
+    page.wait_for_timeout(300)
+    for explorer in page.query_selector_all(".fgcourse-explorer"):
+        controls = explorer.query_selector_all(".widget-dropdown, .widget-slider, .widget-toggle-buttons")
+        assert controls, "the explorer has no controls"
+        for control in controls:
+            name = label_of(control)
+            if control.evaluate("c => !!c.closest('.fgcourse-needs-kernel')"):
+                marked = control.evaluate_handle("c => c.closest('.fgcourse-needs-kernel')").as_element()
+                assert "fgcourse-disabled" in marked.get_attribute("class"), f"{name} needs a kernel but is enabled"
+                assert "needs a running kernel" in marked.text_content(), f"{name} has no hint"
+                assert marked.evaluate(
+                    "m => Array.from(m.querySelectorAll('select, input')).every(e => e.disabled)"
+                    " && Array.from(m.querySelectorAll('.noUi-target')).every(e => e.hasAttribute('disabled'))"
+                ), f"{name} needs a kernel but can still be used"
+                continue
+            before = visible_page_image(explorer)
+            select = control.query_selector("select")
+            if select is not None:
+                options = select.evaluate("s => Array.from(s.options).map(o => o.value)")
+                current = select.evaluate("s => s.value")
+                select.select_option(next(o for o in options if o != current))
+            else:
+                move_slider(page, control)
+            wait_for_new_image(page, explorer, before, f"the control {name!r} of {path.name}")
+    assert page.network_requests == []
+    assert page.errors == [], f"console errors or warnings: {page.errors}"
+
+
+@pytest.mark.parametrize("path", explorer_pages(), ids=lambda p: str(p.relative_to(HTML)))
+def test_explorer_reads_on_a_phone(phone, path):
+    open_page(phone, path)
+    phone.wait_for_selector(".fgcourse-explorer", state="visible", timeout=15000)
+    phone.wait_for_timeout(300)
+    limit = phone.evaluate("() => document.documentElement.clientWidth")
+    for explorer in phone.query_selector_all(".fgcourse-explorer"):
+        readouts = explorer.query_selector_all(".widget-readout")
+        assert readouts, "the explorer's sliders show no value"
+        for readout in readouts:
+            box = readout.bounding_box()
+            assert box is not None and box["width"] > 0, "a slider's value is hidden"
+            assert box["x"] + box["width"] <= limit + 1, f"a slider's value is cut off: {box} beyond {limit} px"
+        font = explorer.evaluate(
+            """e => { const img = Array.from(e.querySelectorAll('img')).filter(i => i.offsetParent !== null)[0];
+                      return [Number(img.dataset.minFontPx), img.getBoundingClientRect().width / img.naturalWidth]; }"""
+        )
+        assert font[0] * font[1] >= 9.0, f"figure text is {font[0] * font[1]:.1f} CSS px (scale {font[1]:.2f})"
+    assert phone.errors == [], f"console errors or warnings: {phone.errors}"

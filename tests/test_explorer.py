@@ -1,4 +1,9 @@
-"""Tests of fgcourse.explorer: precomputed pages linked to the slider, live controls, one frame, bad input."""
+"""Tests of fgcourse.explorer: the precomputed grid in nested stacks, budgets, kernel-only
+controls, never a stale figure in Jupyter, readable pages, bad input."""
+
+import base64
+import re
+import struct
 
 import ipywidgets as widgets
 import matplotlib
@@ -8,52 +13,206 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 from strategies import assert_names_argument, counted  # noqa: E402
 
-from fgcourse.explorer import common_frame, explorer, median_update_time, render_png  # noqa: E402
+from fgcourse.explorer import (  # noqa: E402
+    NEEDS_KERNEL,
+    common_frame,
+    explorer,
+    grid_controls,
+    median_update_time,
+    render_png,
+    smallest_font_px,
+)
 
 
-def draw(k, scale=1):
+def draw(k, scale=1, shift=0.0, w=0):
     fig, ax = plt.subplots(figsize=(2, 2))
-    ax.plot([0, 1], [0, k * scale])
+    ax.plot([0, 1], [shift, k * scale])
     ax.set_ylim(0, 20)
+    ax.set_title(f"k = {k}, scale = {scale}, shift = {shift}", fontsize=9)
     return fig
 
 
-def parts(box):
+def slider_of(box):
     (slider,) = [w for w in box.children if isinstance(w, widgets.SelectionSlider)]
+    return slider
+
+
+def root_stack(box):
     (stack,) = [w for w in box.children if isinstance(w, widgets.Stack)]
-    return slider, stack
+    return stack
+
+
+def png_of(html):
+    return base64.b64decode(html.split("base64,")[1].split('"')[0])
+
+
+def png_size(html):
+    return struct.unpack(">II", png_of(html)[16:24])
+
+
+def shown_page(box):
+    """The HTML the reader sees: the selected leaf of the nested stacks, or the live figure."""
+    figure = box.figure()
+    while isinstance(figure, widgets.Stack):
+        figure = figure.children[figure.selected_index]
+    return figure.value
+
+
+def follow_links(box):
+    """What jslink does in the browser: copy each control's index into its stacks."""
+    for link in box.links:
+        (source, source_name), (target, target_name) = link.source, link.target
+        setattr(target, target_name, getattr(source, source_name))
 
 
 def test_one_precomputed_page_per_value_linked_to_the_slider():
     box = explorer(draw, "k", [1, 2, 3])
-    slider, stack = parts(box)
-    assert isinstance(stack, widgets.Stack) and len(stack.children) == 3
+    slider, stack = slider_of(box), root_stack(box)
+    assert len(stack.children) == 3 and box.num_pages == 3
     pages = [page.value for page in stack.children]
-    assert all(p.startswith('<img src="data:image/png;base64,') for p in pages)
+    assert all('<img src="data:image/png;base64,' in p for p in pages)
     assert len(set(pages)) == 3, "each slider value must have its own figure"
     assert slider.options == ("1", "2", "3")
+    assert [(link.source, link.target) for link in box.links] == [((slider, "index"), (stack, "selected_index"))]
     assert "fgcourse-explorer" in box._dom_classes
 
 
-def test_a_control_redraws_the_visible_page_and_later_the_others():
-    scale = widgets.IntSlider(1, 1, 3)
-    box = explorer(draw, "k", [1, 2], controls={"scale": scale})
-    slider, stack = parts(box)
-    before = [page.value for page in stack.children]
-    scale.value = 3
-    assert stack.children[0].value != before[0]
-    assert stack.children[1].value == before[1], "pages out of view are redrawn lazily"
-    slider.index = 1
-    assert stack.children[1].value != before[1]
-    assert stack.children[1].value == box.render(1)
+def test_the_grid_is_the_product_of_the_slider_and_the_offline_controls():
+    calls = counted(draw)
+    scale = widgets.Dropdown(options=[1, 2, 3], value=2)
+    box = explorer(calls, "k", [1, 2], controls={"scale": scale, "shift": widgets.IntSlider(0, 0, 1)},
+                   offline=("scale", "shift"))
+    assert box.grid == ("k", "scale", "shift") and box.needs_kernel == ()
+    assert box.num_pages == 2 * 3 * 2
+    root = root_stack(box)
+    assert [len(s.children) for s in root.children] == [3, 3]
+    leaves = [leaf for level in root.children for inner in level.children for leaf in inner.children]
+    assert len(leaves) == 12 and len({leaf.value for leaf in leaves}) == 12
+    # Every stack has its link, and the initial indices are the controls' initial values.
+    assert len(box.links) == 1 + 2 + 2 * 3
+    assert all(s.selected_index == 1 for s in root.children), "scale's stacks start at its value 2"
+    drawn = calls.calls
+    scale.value = 3  # a precomputed control: the stacks flip, nothing is redrawn
+    follow_links(box)
+    assert calls.calls == drawn and box.figure() is root
+    # The page shown is the one drawn for k = 1, scale = 3, shift = 0, what a live update draws.
+    assert png_of(shown_page(box)) == png_of(box.render(0))
 
 
-def png_size(html):
-    import base64
-    import struct
+def test_an_int_slider_is_precomputed_as_an_index_slider_kept_in_sync():
+    shift = widgets.IntSlider(1, 0, 2, description="shift")
+    box = explorer(draw, "k", [1, 2], controls={"shift": shift})
+    (row,) = [w for w in box.children if isinstance(w, widgets.HBox)]
+    (shown,) = row.children
+    assert isinstance(shown, widgets.SelectionSlider) and shown.index == 1 and shown.description == "shift"
+    shown.index = 2
+    assert shift.value == 2
+    assert (shown, "index") in [link.source for link in box.links]
 
-    png = base64.b64decode(html.split("base64,")[1].split('"')[0])
-    return struct.unpack(">II", png[16:24])
+
+def test_controls_over_the_page_budget_need_a_kernel_and_say_so():
+    scale = widgets.Dropdown(options=[1, 2, 3])
+    shift = widgets.FloatSlider(0.0, min=0.0, max=1.0)
+    wide = widgets.IntSlider(0, 0, 99)
+    box = explorer(draw, "k", [1, 2], controls={"scale": scale, "shift": shift, "w": wide}, max_pages=10)
+    assert box.grid == ("k", "scale") and box.needs_kernel == ("shift", "w")
+    assert NEEDS_KERNEL in shift._dom_classes and NEEDS_KERNEL in wide._dom_classes
+    assert NEEDS_KERNEL not in scale._dom_classes
+    footer = box.children[-1].value
+    assert "<i>shift</i> and <i>w</i> need a running kernel" in footer and "Without a running kernel only" not in footer
+    assert "settings of <i>k</i> and <i>scale</i>" in footer
+    every = explorer(draw, "k", [1, 2], controls={"scale": widgets.Dropdown(options=[1, 2])}).children[-1].value
+    assert "every control works with or without a running kernel" in every
+
+
+def test_a_declared_grid_over_budget_fails_with_the_page_count_and_the_budget():
+    calls = counted(draw)
+    controls = {"scale": widgets.Dropdown(options=list(range(5))), "shift": widgets.IntSlider(0, 0, 9)}
+    with pytest.raises(ValueError) as excinfo:
+        explorer(calls, "k", [1, 2, 3], controls=controls, offline=("scale", "shift"), max_pages=100)
+    assert_names_argument(excinfo, "offline", "got 150 pages", "3 k x 5 scale x 10 shift", "max_pages = 100")
+    assert calls.calls == 0, "the page count is checked before anything is drawn"
+    with pytest.raises(ValueError) as excinfo:
+        explorer(draw, "k", list(range(12)), max_pages=10)
+    assert_names_argument(excinfo, "offline", "got 12 pages", "max_pages = 10")
+
+
+def test_pages_over_the_size_budget_fail_instead_of_being_dropped():
+    one_page = len(png_of(explorer(draw, "k", [1, 2]).children[1].children[0].value))
+    with pytest.raises(ValueError) as excinfo:
+        explorer(draw, "k", [1, 2, 3], controls={"scale": widgets.Dropdown(options=[1, 2])}, offline=("scale",),
+                 max_bytes=4 * one_page)
+    assert_names_argument(excinfo, "offline", f"max_bytes = {4 * one_page}")
+    # An automatic grid leaves to the kernel the controls that would not fit.
+    box = explorer(draw, "k", [1, 2, 3], controls={"scale": widgets.Dropdown(options=[1, 2])},
+                   max_bytes=4 * one_page)
+    assert box.grid == ("k",) and box.needs_kernel == ("scale",) and box.png_bytes <= 4 * one_page
+
+
+def test_in_jupyter_a_kernel_only_control_switches_to_a_live_figure_and_back():
+    shift = widgets.FloatSlider(0.0, min=0.0, max=5.0)
+    scale = widgets.Dropdown(options=[1, 2])
+    box = explorer(draw, "k", [1, 2, 3], controls={"scale": scale, "shift": shift})
+    slider, root = slider_of(box), root_stack(box)
+    shift.value = 2.0
+    live = box.figure()
+    assert live is not root and root not in box.children, "precomputed pages for shift = 0 are not shown"
+    assert live.value == box.render(0)
+    # The main slider and precomputed controls now redraw the live figure: never an old page.
+    slider.index = 2
+    follow_links(box)
+    assert box.figure().value == box.render(2) != root.children[2].children[0].value
+    scale.value = 2
+    assert box.figure().value == box.render(2)
+    shift.value = 0.0  # back to the precomputed values: the stacks (linked to the controls) return
+    follow_links(box)
+    assert box.figure() is root and shown_page(box) == root.children[2].children[1].value
+
+
+def test_live_pages_are_cached():
+    calls = counted(draw)
+    shift = widgets.FloatSlider(0.0, min=0.0, max=5.0)
+    explorer(calls, "k", [1, 2], controls={"shift": shift})
+    shift.value = 1.0
+    drawn = calls.calls
+    shift.value = 2.0
+    shift.value = 1.0
+    assert calls.calls == drawn + 1
+
+
+def test_sliders_update_on_release():
+    controls = {"scale": widgets.IntSlider(1, 1, 3), "shift": widgets.FloatSlider(0.0, continuous_update=True)}
+    box = explorer(draw, "k", [1, 2], controls=controls)
+    assert not controls["scale"].continuous_update and not controls["shift"].continuous_update
+    assert not slider_of(box).continuous_update
+
+
+def test_the_slider_row_has_no_fixed_width():
+    box = explorer(draw, "k", [1, 2])
+    assert slider_of(box).layout.width == "100%"
+
+
+def test_pages_keep_their_natural_size_and_record_their_smallest_font():
+    box = explorer(draw, "k", [1, 2])
+    page = root_stack(box).children[0].value
+    width, height = png_size(page)
+    assert f'width="{width}"' in page and f'height="{height}"' in page and "max-width:none" in page
+    assert "overflow-x:auto" in page
+    font = float(re.search(r'data-min-font-px="([0-9.]+)"', page).group(1))
+    assert font >= 9.0
+
+
+def test_the_resolution_rises_until_the_smallest_text_is_readable():
+    def small_text(k):
+        fig = draw(k)
+        fig.axes[0].set_title("tiny", fontsize=6)
+        return fig
+
+    box = explorer(small_text, "k", [1, 2], dpi=80, min_font_px=9)
+    assert box.dpi == 108  # 6 pt at 108 dpi: 9 px
+    fig = small_text(1)
+    assert smallest_font_px(fig, 108) == pytest.approx(9.0)
+    plt.close(fig)
 
 
 def test_pages_share_one_frame_so_the_figure_does_not_jump():
@@ -63,12 +222,22 @@ def test_pages_share_one_frame_so_the_figure_does_not_jump():
         return fig
 
     box = explorer(draw_with_long_title, "k", [1, 2, 3])
-    _, stack = parts(box)
-    sizes = {png_size(page.value) for page in stack.children}
+    sizes = {png_size(page.value) for page in root_stack(box).children}
     assert len(sizes) == 1
     width, _ = sizes.pop()
-    alone = png_size('base64,' + __import__("base64").b64encode(render_png(draw_with_long_title(3))).decode() + '"')
+    alone = struct.unpack(">II", render_png(draw_with_long_title(3), dpi=box.dpi)[16:24])
     assert width >= alone[0], "the common frame must hold the widest page"
+
+
+@pytest.mark.parametrize("dpi", [80, 81, 93, 100, 108])
+def test_palette_pages_are_smaller_and_the_same_size(dpi):
+    fig = draw(1)
+    frame = common_frame([fig])
+    full = render_png(draw(1), dpi=dpi, frame=frame)
+    palette = render_png(fig, dpi=dpi, frame=frame, palette=True)
+    assert palette[:8] == b"\x89PNG\r\n\x1a\n" and palette[16:24] == full[16:24]
+    assert palette[25] == 3, "a palette PNG (colour type 3), whatever the rounding of the frame in pixels"
+    assert len(palette) < len(full)
 
 
 def test_render_png_gives_png_bytes_and_closes_the_figure():
@@ -76,6 +245,12 @@ def test_render_png_gives_png_bytes_and_closes_the_figure():
     png = render_png(fig)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert not plt.fignum_exists(fig.number)
+
+
+def test_grid_controls_lists_what_can_be_precomputed():
+    assert grid_controls(widgets.Dropdown(options=[("a", (0, 1)), ("b", (2, 3))])) == ((0, 1), (2, 3))
+    assert grid_controls(widgets.IntSlider(2, 0, 6, step=2)) == (0, 2, 4, 6)
+    assert grid_controls(widgets.FloatSlider()) is None
 
 
 def test_median_update_time_is_positive():
@@ -92,6 +267,27 @@ def test_description_and_controls_are_shown():
     box = explorer(draw, "k", [1, 2], controls={"scale": widgets.IntSlider(1, 1, 3)}, description="A line")
     assert box.children[0].value == "<b>A line</b>"
     assert any(isinstance(w, widgets.HBox) for w in box.children)
+
+
+def test_the_book_explorers_titles_name_their_controls():
+    from fgcourse import chains
+    from fgcourse.forward_gradient import plots
+    from fgcourse.optim import explorer_figure
+
+    def titles(fig):
+        texts = [fig._suptitle.get_text()] if fig._suptitle else []
+        texts += [ax.get_title() for ax in fig.axes]
+        plt.close(fig)
+        return " ".join(texts)
+
+    assert "K = 8" in titles(chains.draw_memory_timelines(8, 16)) and "width 16" in titles(
+        chains.draw_memory_timelines(8, 16))
+    text = titles(plots.draw_tangent_laws(5, "sphere", "equal", 400))
+    assert all(word in text for word in ("n = 5", "sphere", "equal", "400 samples"))
+    text = titles(plots.draw_sign_agreement(5, "gaussian", 400))
+    assert all(word in text for word in ("n = 5", "gaussian", "400 samples"))
+    text = titles(explorer_figure(0.02, (1.0, 2.0), "gaussian", "adam", 3, max_iter=5, num_runs=2))
+    assert all(word in text for word in ("adam", "lr = 0.02", "from (1, 2)", "gaussian", "seed 3"))
 
 
 def not_a_figure(k):
@@ -113,6 +309,15 @@ BAD_CALLS = [
     (lambda: explorer(draw, "k", [1, 2], controls={"scale": 3}), TypeError, "controls['scale']", "value widget"),
     (lambda: explorer(draw, "k", [1, 2], controls=[widgets.IntSlider()]), TypeError, "controls", "mapping"),
     (lambda: explorer(draw, "k", [1, 2], controls={1: widgets.IntSlider()}), TypeError, "controls key 1", "string"),
+    (lambda: explorer(draw, "k", [1, 2], controls={"scale": widgets.IntSlider(1, 1, 3)}, offline=("sclae",)),
+     ValueError, "offline[0]", "did you mean 'scale'"),
+    (lambda: explorer(draw, "k", [1, 2], controls={"shift": widgets.FloatSlider()}, offline=("shift",)),
+     ValueError, "offline[0]", "FloatSlider"),
+    (lambda: explorer(draw, "k", [1, 2], offline="scale"), TypeError, "offline", "sequence"),
+    (lambda: explorer(draw, "k", [1, 2], max_pages=0), ValueError, "max_pages", ">= 1"),
+    (lambda: explorer(draw, "k", [1, 2], max_pages=True), TypeError, "max_pages", "bool"),
+    (lambda: explorer(draw, "k", [1, 2], max_bytes=1.5), TypeError, "max_bytes", "float"),
+    (lambda: explorer(draw, "k", [1, 2], min_font_px=0), ValueError, "min_font_px", "> 0"),
     (lambda: explorer(draw, "k", [1, 2], dpi=0), ValueError, "dpi", ">= 1"),
     (lambda: explorer(draw, "k", [1, 2], dpi=80.0), TypeError, "dpi", "float"),
     (lambda: explorer(draw, "k", [1, 2], dpi=10**6), ValueError, "dpi", "<= 1000"),
@@ -120,6 +325,10 @@ BAD_CALLS = [
     (lambda: render_png("figure"), TypeError, "fig", "Figure"),
     (lambda: render_png(draw(1), dpi=True), TypeError, "dpi", "bool"),
     (lambda: render_png(draw(1), frame=(0, 0, 1, 1)), TypeError, "frame", "Bbox"),
+    (lambda: render_png(draw(1), palette="yes"), TypeError, "palette", "True or False"),
+    (lambda: smallest_font_px("figure", 80), TypeError, "fig", "Figure"),
+    (lambda: smallest_font_px(draw(1), 0), ValueError, "dpi", ">= 1"),
+    (lambda: grid_controls(3), TypeError, "control", "value widget"),
     (lambda: common_frame([]), ValueError, "figures", "at least 1"),
     (lambda: common_frame([draw(1), "figure"]), TypeError, "figures[1]", "Figure"),
     (lambda: common_frame([draw(1)], pad=-1.0), ValueError, "pad", ">= 0"),

@@ -5,7 +5,10 @@
   scripts and stylesheet are dropped from every page.
 - The theme's colour mode is set ("auto"), so that no page logs an invalid-mode error.
 - ``book/_static`` adds the course's own stylesheet and script: pages read on a phone without
-  sideways panning (long inline code wraps, wide inline formulas scroll in their own box).
+  sideways panning (long inline code wraps, wide inline formulas scroll in their own box,
+  explorer figures keep their natural size in a box that scrolls), and explorer controls that
+  were not precomputed (class ``fgcourse-needs-kernel``) disabled with a "needs a running
+  kernel" hint, since the book has no kernel to redraw for them.
 - The ipywidgets HTML manager typesets widget labels through MathJax 2's ``MathJax.Hub.Queue``;
   the book uses MathJax 3, so a small shim routes those calls to ``MathJax.typesetPromise``.
 """
