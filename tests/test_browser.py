@@ -47,10 +47,10 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser):
-    """A page on which any request that is not for a local file is refused and recorded."""
-    context = browser.new_context()
+def offline_page(browser, **context_options):
+    """A page on which any request that is not for a local file is refused and recorded, and
+    every page error, console error and console warning is recorded in ``page.errors``."""
+    context = browser.new_context(**context_options)
     page = context.new_page()
     page.network_requests = []
 
@@ -66,6 +66,13 @@ def page(browser):
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     page.on("console", lambda message: page.errors.append(f"console {message.type}: {message.text}")
             if message.type in ("error", "warning") else None)
+    return context, page
+
+
+@pytest.fixture
+def page(browser):
+    """A desktop-sized offline page."""
+    context, page = offline_page(browser)
     yield page
     context.close()
 
@@ -75,23 +82,8 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture
 def phone(browser):
-    """A page in a phone-sized window (390 CSS px wide), network refused, console recorded."""
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-    page = context.new_page()
-    page.network_requests = []
-
-    def route(route):
-        if route.request.url.startswith(("file://", "data:", "blob:")):
-            route.continue_()
-        else:
-            page.network_requests.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", route)
-    page.errors = []
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    page.on("console", lambda message: page.errors.append(f"console {message.type}: {message.text}")
-            if message.type in ("error", "warning") else None)
+    """A page in a phone-sized window (390 CSS px wide), offline like ``page``."""
+    context, page = offline_page(browser, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
     yield page
     context.close()
 
