@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 JB_FLAGS := -W -n --keep-going
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: book test env assets chromium notebooks pytest nbval lint browser benchmarks experiments clean classroom grade book-student training-data
+.PHONY: book test checks env assets chromium notebooks pytest nbval lint browser benchmarks experiments clean classroom grade book-student training-data
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@echo "== Creating $(VENV) and installing fgcourse with the book and test tools (pinned by constraints.txt)."
@@ -62,7 +62,17 @@ lint: env
 browser: book book-student chromium
 	$(PY) -m pytest tests -m browser
 
-test: lint pytest nbval browser
+# Every check, JOBS at a time (CI has 2 cores): pytest, nbval and the two books side by side,
+# then the browser check. Each check's output is printed whole when it ends. One BLAS thread per
+# process: two checks at once already fill the cores, and threaded BLAS would fight over them.
+JOBS ?= 2
+test: env
+	@echo "== make test: lint, pytest, nbval, both books and the browser check, $(JOBS) at a time (about 10 minutes"
+	@echo "   on 2 cores from scratch); each check's output is printed when it ends."
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(MAKE) --no-print-directory -j$(JOBS) --output-sync=target checks
+
+# nbval, the longest, starts first; the books, the browser check and pytest share the other core.
+checks: lint nbval browser pytest
 
 # Re-execute every notebook and store outputs and widget state (run after editing a notebook).
 notebooks: env

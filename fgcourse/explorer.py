@@ -370,7 +370,14 @@ def explorer(
     sample = [(i, *start[1:]) for i in range(len(values))]
     for level in range(1, len(axes)):
         sample += [start[:level] + (j,) + start[level + 1:] for j in range(len(axes[level][1])) if j != start[level]]
-    first = [_draw(draw, *settings(axes, point)) for point in sample]
+    def key(value_index: int, kwargs: Mapping) -> tuple:
+        return value_index, repr(sorted(kwargs.items()))
+
+    drawn = {}  # the sample's figures, reused as pages of the grid
+    for point in sample:
+        value, kwargs = settings(axes, point)
+        drawn[key(point[0], kwargs)] = _draw(draw, value, kwargs)
+    first = list(drawn.values())
     frame = common_frame(first)
     smallest = min(smallest_font_px(fig, 72) for fig in first)  # in points
     if smallest < math.inf:
@@ -392,7 +399,10 @@ def explorer(
     pages, total = {}, 0
     for point in points:
         value, kwargs = settings(axes, point)
-        pages[point] = widgets.HTML(html(_draw(draw, value, kwargs), labels[point[0]]))
+        fig = drawn.pop(key(point[0], kwargs), None)
+        if fig is None:
+            fig = _draw(draw, value, kwargs)
+        pages[point] = widgets.HTML(html(fig, labels[point[0]]))
         total += len(pages[point].value)
         if total * 3 // 4 > max_bytes:
             raise ValueError(f"offline grid's pages must take at most max_bytes = {max_bytes} bytes of PNG (its "

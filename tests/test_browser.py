@@ -80,12 +80,42 @@ def page(browser):
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture
-def phone(browser):
-    """A page in a phone-sized window (390 CSS px wide), offline like ``page``."""
-    context, page = offline_page(browser, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-    yield page
-    context.close()
+class Window:
+    """One offline page of a given window size, reused by consecutive tests of the same file
+    (tests/conftest.py runs the tests of one file one after another): each file is loaded
+    once per window size. A test that finds another file loaded opens its own."""
+
+    def __init__(self, browser, **context_options):
+        self.browser, self.options = browser, context_options
+        self.path = self.context = self.page = None
+
+    def open(self, path: Path):
+        if path != self.path:
+            self.close()
+            self.context, self.page = offline_page(self.browser, **self.options)
+            open_page(self.page, path)
+            wait_for_widgets(self.page)
+            self.path = path
+        return self.page
+
+    def close(self) -> None:
+        if self.context is not None:
+            self.context.close()
+        self.path = self.context = self.page = None
+
+
+@pytest.fixture(scope="module")
+def desktop(browser):
+    window = Window(browser)
+    yield window
+    window.close()
+
+
+@pytest.fixture(scope="module")
+def phone_window(browser):
+    window = Window(browser, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    yield window
+    window.close()
 
 
 def open_page(page, path: Path) -> None:
@@ -118,8 +148,8 @@ def test_index_opens_the_introduction(page):
 
 
 @pytest.mark.parametrize("path", book_pages(), ids=lambda p: str(p.relative_to(HTML)))
-def test_page_works_offline(page, path):
-    open_page(page, path)
+def test_page_works_offline(desktop, path):
+    page = desktop.open(path)
     # Math: every formula typeset by the local MathJax, no raw TeX delimiters left.
     raw_math = page.evaluate("() => document.querySelectorAll('.math, span.math, div.math').length")
     typeset = page.evaluate("() => document.querySelectorAll('mjx-container').length")
@@ -141,10 +171,6 @@ def test_page_works_offline(page, path):
     )
     assert broken == [], f"images that did not load: {broken}"
     # Widgets: every saved widget view rendered (no fallback text left).
-    views = page.evaluate(
-        "() => document.querySelectorAll('script[type=\"application/vnd.jupyter.widget-view+json\"]').length")
-    if views:
-        page.wait_for_selector(".jupyter-widgets", state="visible", timeout=15000)
     assert page.network_requests == [], f"the page asked the network for {page.network_requests}"
     assert page.errors == [], f"JavaScript errors, console errors or warnings: {page.errors}"
 
@@ -158,9 +184,8 @@ def wait_for_widgets(page) -> None:
 
 
 @pytest.mark.parametrize("path", book_pages(), ids=lambda p: str(p.relative_to(HTML)))
-def test_page_does_not_scroll_sideways_on_a_phone(phone, path):
-    open_page(phone, path)
-    wait_for_widgets(phone)
+def test_page_does_not_scroll_sideways_on_a_phone(phone_window, path):
+    phone = phone_window.open(path)
     width = phone.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
     wide = phone.evaluate(
         """() => { const limit = document.documentElement.clientWidth;
@@ -213,8 +238,8 @@ def test_some_page_has_an_explorer():
 
 
 @pytest.mark.parametrize("path", explorer_pages(), ids=lambda p: str(p.relative_to(HTML)))
-def test_explorer_slider_flips_figure_without_kernel(page, path):
-    open_page(page, path)
+def test_explorer_slider_flips_figure_without_kernel(desktop, path):
+    page = desktop.open(path)
     explorer = page.wait_for_selector(".fgcourse-explorer", state="visible", timeout=15000)
     before = visible_page_image(explorer)
     assert before.startswith("data:image/png"), "the explorer shows no figure"
@@ -233,10 +258,9 @@ def test_explorer_slider_flips_figure_without_kernel(page, path):
 
 
 @pytest.mark.parametrize("path", explorer_pages(), ids=lambda p: str(p.relative_to(HTML)))
-def test_every_explorer_control_changes_the_figure_or_needs_a_kernel(page, path):
-    open_page(page, path)
+def test_every_explorer_control_changes_the_figure_or_needs_a_kernel(desktop, path):
+    page = desktop.open(path)
     page.wait_for_selector(".fgcourse-explorer", state="visible", timeout=15000)
-    page.wait_for_timeout(300)
     for explorer in page.query_selector_all(".fgcourse-explorer"):
         controls = explorer.query_selector_all(".widget-dropdown, .widget-slider, .widget-toggle-buttons")
         assert controls, "the explorer has no controls"
@@ -265,10 +289,9 @@ def test_every_explorer_control_changes_the_figure_or_needs_a_kernel(page, path)
 
 
 @pytest.mark.parametrize("path", explorer_pages(), ids=lambda p: str(p.relative_to(HTML)))
-def test_explorer_reads_on_a_phone(phone, path):
-    open_page(phone, path)
+def test_explorer_reads_on_a_phone(phone_window, path):
+    phone = phone_window.open(path)
     phone.wait_for_selector(".fgcourse-explorer", state="visible", timeout=15000)
-    phone.wait_for_timeout(300)
     limit = phone.evaluate("() => document.documentElement.clientWidth")
     for explorer in phone.query_selector_all(".fgcourse-explorer"):
         readouts = explorer.query_selector_all(".widget-readout")

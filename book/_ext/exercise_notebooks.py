@@ -50,7 +50,11 @@ def _student_copies(app, config):
         for name, master in stale.items():
             with tempfile.TemporaryDirectory() as scratch:
                 otter.assign.main(str(master), str(Path(scratch) / "out"), no_pdfs=True, no_run_tests=True)
-                shutil.copyfile(Path(scratch) / "out" / "student" / f"{name}.ipynb", target / f"{name}.ipynb")
+                # Written under another name, then renamed: the full and the student edition may be
+                # built side by side (make -j2 test) and must never copy a half-written notebook.
+                partial = served.parent / f".{name}.{os.getpid()}.ipynb"  # outside the served folder
+                shutil.copyfile(Path(scratch) / "out" / "student" / f"{name}.ipynb", partial)
+                os.replace(partial, target / f"{name}.ipynb")
             os.chdir(app.confdir)  # otter assign changes the working directory and may leave it elsewhere
     config.html_extra_path = [*config.html_extra_path, str(served)]
     app.exercise_notebook_links = {name: f"exercises/{name}.ipynb" for name in masters}
