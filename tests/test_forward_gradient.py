@@ -168,6 +168,18 @@ def test_isotropic_laws_do_not_depend_on_a_basis():
     assert not np.isclose(rademacher.quartic_form(Q @ b, Q @ c), rademacher.quartic_form(b, c))
 
 
+@given(st.integers(1, 70), st.integers(1, 5), st.integers(0, 2**32 - 1))
+def test_rademacher_draw_is_numpys_integer_draw_and_leaves_the_same_state(n, rows, seed):
+    # The fast draw reads the top bits of the generator's bytes; numpy's own integers(0, 2)
+    # is the reference, sign for sign, and both leave the generator at the same point.
+    ours, reference = np.random.default_rng(seed), np.random.default_rng(seed)
+    signs = rademacher.sample(ours, n, size=rows)
+    expected = reference.integers(0, 2, size=(rows, n), dtype=np.int8) * 2.0 - 1.0
+    assert signs.shape == (rows, n) and signs.dtype == float
+    assert np.array_equal(signs, expected)
+    assert ours.random() == reference.random()
+
+
 def test_quartic_form_against_enumeration_for_rademacher():
     b, c = np.random.default_rng(5).standard_normal((2, 5))
     signs = np.array(list(itertools.product([-1.0, 1.0], repeat=5)))

@@ -202,12 +202,15 @@ class RotatedLaw(TangentLaw):
 
 
 def _rademacher_draw(rng, n, rows):
-    # Drawing bytes and mapping {0, 1} to {−1, 1} in place is three times faster than rng.choice
-    # and holds a single float array.
-    signs = rng.integers(0, 2, size=(rows, n), dtype=np.int8).astype(float)
-    signs *= 2.0
-    signs -= 1.0
-    return signs
+    # The signs are the top bits of random bytes: rng.integers(0, 2, dtype=np.int8) takes each
+    # byte of the generator's 32-bit words, low byte first, and keeps its top bit (Lemire's
+    # method with a range of 2). Reading those bytes from the words directly gives the same
+    # signs and leaves the generator in the same state, twice as fast: bit 7 moved to bit 1
+    # (0 or 2) in one byte pass, then 2b − 1 in one float pass (a single float array).
+    count = rows * n
+    words = rng.integers(0, 1 << 32, size=(count + 3) // 4, dtype=np.uint32).astype("<u4", copy=False)
+    twice = (words.view(np.uint8)[:count] >> 6) & 2
+    return np.subtract(twice, 1.0, dtype=float).reshape(rows, n)
 
 
 def _sphere_draw(rng, n, rows):
