@@ -15,8 +15,9 @@ Everything is vectorized over a batch of R starts: θ has shape ``(R, n)``, one 
 - the *true* gradient: reverse mode, one autograd ``make_vjp`` call on the row-wise
   objective, pulled back with a vector of ones (row r of the result is ∇f(θ_r) because
   rows do not interact);
-- a *forward* gradient g = (1/B) Σ_b (∇f(θ)·v_b) v_b under any tangent law, computed by
-  :func:`fgcourse.forward_gradient.forward_gradient_batch` (forward mode only).
+- a *forward* gradient g = (1/B) Σ_b (∇f(θ)·v_b) v_b under any tangent law, computed as
+  :func:`fgcourse.forward_gradient.forward_gradient_batch` computes it (forward mode only),
+  through :func:`~fgcourse.forward_gradient.forward_gradient_oracle`, checked once per run.
 
 :func:`minimize` runs any optimizer with either oracle, records the path and the values
 along it, and stops each run cleanly with a status (:data:`OPTIMIZE_STATUSES`) instead of
