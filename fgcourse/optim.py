@@ -15,8 +15,9 @@ Everything is vectorized over a batch of R starts: θ has shape ``(R, n)``, one 
 - the *true* gradient: reverse mode, one autograd ``make_vjp`` call on the row-wise
   objective, pulled back with a vector of ones (row r of the result is ∇f(θ_r) because
   rows do not interact);
-- a *forward* gradient g = (1/B) Σ_b (∇f(θ)·v_b) v_b under any tangent law, computed by
-  :func:`fgcourse.forward_gradient.forward_gradient_batch` (forward mode only).
+- a *forward* gradient g = (1/B) Σ_b (∇f(θ)·v_b) v_b under any tangent law, computed as
+  :func:`fgcourse.forward_gradient.forward_gradient_batch` computes it (forward mode only),
+  through :func:`~fgcourse.forward_gradient.forward_gradient_oracle`, checked once per run.
 
 :func:`minimize` runs any optimizer with either oracle, records the path and the values
 along it, and stops each run cleanly with a status (:data:`OPTIMIZE_STATUSES`) instead of
@@ -26,6 +27,7 @@ raising from deep inside numpy.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -219,10 +221,11 @@ def true_gradient_batch(f: Callable, thetas) -> tuple[np.ndarray, np.ndarray]:
     return values, check_output("the gradient of f", G, thetas.shape, at="thetas")
 
 
-def _oracle(f, gradient, law, B, rng):
+def _oracle(f, gradient, law, B, rng, n):
+    """``thetas -> (values, G)``, its arguments checked once: minimize calls it at every step."""
     if gradient == "true":
         return lambda thetas: _values_and_gradients(f, thetas)
-    return lambda thetas: fg.forward_gradient_batch(f, thetas, law, rng, B=B)
+    return fg.forward_gradient_oracle(f, law, rng, n, B=B)
 
 
 # -------------------------------------------------------------------------------- minimize
@@ -341,7 +344,7 @@ def minimize(
     divergence_threshold = check_positive("divergence_threshold", divergence_threshold)
     R = X.shape[0]
     # f at x0 must make sense; the check also refuses an untraceable f before any step.
-    oracle = _oracle(f, gradient, law, B, rng)
+    oracle = _oracle(f, gradient, law, B, rng, X.shape[1])
     values, G = oracle(X)
     values = check_output("f", values, (R,), at="x0")
 
@@ -351,21 +354,34 @@ def minimize(
     evaluations = np.ones(R, dtype=int)
     active = values > target_value
     status[~active] = "converged"
+    all_active = bool(active.all())
 
     # Overflow in a diverging run is an expected outcome, reported through its status.
     with np.errstate(all="ignore"):
         state = optimizer.init(X)
         for k in range(1, max_iter + 1):
-            if not active.any():
+            if not (all_active or active.any()):
                 break
             direction, new_state = optimizer.direction(G, state, k)
             X_new = X - lr * direction
             values_new, G_new = oracle(X_new)
             values_new = np.asarray(values_new, dtype=float)
+            if all_active and np.isfinite(values_new).all() and np.isfinite(X_new).all() and not (
+                    values_new.max() > divergence_threshold or values_new.min() <= target_value
+                    or np.abs(X_new).max() > divergence_threshold):
+                # The common step: every run active, finite, neither diverging nor converging.
+                # Whole-array tests instead of the row masks below: a step of a short run costs
+                # little more than its gradient call.
+                X, G, state = X_new, G_new, new_state
+                path.append(X_new)
+                fun_path.append(values_new)
+                evaluations += 1
+                nit[:] = k
+                continue
             evaluations[active] += 1
 
             moving = active & np.isfinite(values_new) & np.all(np.isfinite(X_new), axis=1)
-            if moving.all():  # the common case, kept free of masking
+            if moving.all():
                 X, G, state = X_new, G_new, new_state
                 path.append(X_new)
                 fun_path.append(values_new)
@@ -384,6 +400,7 @@ def minimize(
             converged = moving & ~diverged & (values_new <= target_value)
             status[diverged], status[converged] = "diverged", "converged"
             active = moving & ~diverged & ~converged
+            all_active = bool(active.all())
 
     last = nit.max() + 1  # a step where every active run failed leaves an all-NaN last row
     path, fun_path = np.stack(path[:last]), np.stack(fun_path[:last])
@@ -488,20 +505,36 @@ def _title(title):
     return None if title is None else check_instance("title", title, str, "a string or None")
 
 
-def _contours(ax, function, box, num):
-    """Log-spaced contours of f − f* and the minimizer's star; returns the grid's X, Y."""
+@functools.lru_cache(maxsize=16)
+def _contour_lines(function, box, num):
+    """The log-spaced contour lines of f − f* on ``function``'s ``box`` (a tuple or None):
+    ``(limits, paths, colors)``, computed once per (function, box, num) and kept, since every
+    explorer page draws the same contours."""
     from matplotlib.colors import LogNorm
+    from matplotlib.figure import Figure
 
     from fgcourse.testfunctions import contour_grid
 
     X, Y, Z = contour_grid(function, box, num=num)
     gap = Z - function.minimum
     levels = np.logspace(np.log10(max(gap.min(), 1e-3)), np.log10(gap.max()), 20)
-    ax.contour(X, Y, gap, levels=levels, norm=LogNorm(), cmap="Greys", linewidths=0.7)
+    lines = Figure().add_subplot().contour(X, Y, gap, levels=levels, norm=LogNorm(), cmap="Greys")
+    limits = ((X.min(), X.max()), (Y.min(), Y.max()))
+    return limits, tuple(lines.get_paths()), lines.get_edgecolor()
+
+
+def _contours(ax, function, box, num):
+    """Log-spaced contours of f − f* (computed once per function and box) and the minimizer's star."""
+    from matplotlib.collections import PathCollection
+
+    box = None if box is None else tuple(map(tuple, box))
+    (x_limits, y_limits), paths, colors = _contour_lines(function, box, num)
+    # Drawn as the ContourSet drew them: one path per level, unfilled, at the line contours' zorder.
+    ax.add_collection(PathCollection(paths, edgecolors=colors, facecolors="none", linewidths=0.7, zorder=2),
+                      autolim=False)
     ax.plot(*function.minimizer(2), marker="*", color="gold", markeredgecolor="k", markersize=15, zorder=5)
-    ax.set_xlim(X.min(), X.max())
-    ax.set_ylim(Y.min(), Y.max())
-    return X, Y
+    ax.set_xlim(*x_limits)
+    ax.set_ylim(*y_limits)
 
 
 def _thinned_steps(num_points: int, budget: int = 400) -> np.ndarray:
@@ -527,7 +560,9 @@ def plot_runs(function, runs, box=None, axes=None, title=None):
     """
     import matplotlib.pyplot as plt
     from matplotlib.axes import Axes
-    from matplotlib.ticker import LogFormatter
+    from matplotlib.collections import LineCollection
+
+    from fgcourse.explorer import fixed_ticks
 
     function = _plane_function(function)
     runs = check_sequence("runs", runs, _result, what="OptimizeResults from minimize()")
@@ -543,28 +578,31 @@ def plot_runs(function, runs, box=None, axes=None, title=None):
         "axes", axes, lambda name, ax: check_instance(name, ax, Axes, "matplotlib Axes"), min_length=2, max_length=2,
         what="matplotlib Axes (contours, values)")
     _contours(contour_ax, function, box, num=100)
+    loss_ax.set_yscale("log")
     for run in runs:
         color, zorder = RUN_COLORS[run.gradient], RUN_ZORDERS[run.gradient]
         paths = run.path if run.path.ndim == 3 else run.path[:, None, :]
         gaps = (run.fun_path if run.fun_path.ndim == 2 else run.fun_path[:, None]) - function.minimum
-        label = f"{run.gradient} gradient"
         steps = _thinned_steps(paths.shape[0])
-        paths, gaps = paths[steps], gaps[steps]
-        for r in range(paths.shape[1]):
-            contour_ax.plot(paths[:, r, 0], paths[:, r, 1], color=color, lw=1, alpha=0.8, label=label, zorder=zorder)
-            contour_ax.plot(*paths[0, r], "o", color=color, markersize=4, zorder=zorder)
-            loss_ax.semilogy(steps, np.maximum(gaps[:, r], 1e-16), color=color, lw=1, alpha=0.8, label=label,
-                             zorder=zorder)
-            label = None
+        paths, gaps = paths[steps], np.maximum(gaps[steps], 1e-16)
+        # One artist per run and panel (the rows' lines, the rows' starts): a Line2D per row
+        # costs more to build and draw than its 400 points.
+        style = dict(colors=color, linewidths=1, alpha=0.8, zorder=zorder, label=f"{run.gradient} gradient")
+        contour_ax.add_collection(LineCollection(paths.transpose(1, 0, 2), **style), autolim=False)
+        contour_ax.plot(paths[0, :, 0], paths[0, :, 1], "o", color=color, markersize=4, zorder=zorder)
+        loss_ax.add_collection(LineCollection([np.column_stack([steps, gaps[:, r]]) for r in range(gaps.shape[1])],
+                                              **style))
+    loss_ax.autoscale_view()
     # Plain-text labels: mathtext parsing (tick labels like 10^-5 included) would cost
-    # a third of an explorer update.
+    # a third of an explorer update; a few fixed ticks save most of the rest of the axes' time.
     contour_ax.set_xlabel("x")
     contour_ax.set_ylabel("y")
     contour_ax.legend(loc="upper left", fontsize=9)
-    loss_ax.yaxis.set_major_formatter(LogFormatter())
     loss_ax.set_xlabel("iteration k")
     loss_ax.set_ylabel("f(θ_k) − f*")
     loss_ax.legend(fontsize=9)
+    for axis in (contour_ax.xaxis, contour_ax.yaxis, loss_ax.xaxis, loss_ax.yaxis):
+        fixed_ticks(axis)
     if title:
         contour_ax.figure.suptitle(title)
     return contour_ax.figure
@@ -618,39 +656,68 @@ def draw_mean_estimates(function, theta, means, true_gradient, box=None):
     return fig
 
 
+EXPLORER_STARTS = ((0.0, 0.5), (-1.0, -1.0), (1.0, 2.0), (2.0, -2.0), (-2.0, 2.0))
+"""The start menu of the Beale explorer."""
+
 EXPLORER_TRUE_RUNS: dict = {}
 """The explorer's true-gradient runs, by (function, start, optimizer, lr, max_iter): they do not
 depend on the tangent law or the seed, so changing those reruns only the forward runs."""
 
+MAX_EXPLORER_TRUE_RUNS = 256
+"""Runs kept in ``EXPLORER_TRUE_RUNS`` (a few kB each): every start of the menu for each page of the grid."""
+
+
+def _row(result: OptimizeResult, r: int) -> OptimizeResult:
+    """Run ``r`` of a batched result, as :func:`minimize` returns a single start's run."""
+    nit, status = int(result.nit[r]), str(result.status[r])
+    return OptimizeResult(result.x[r], float(result.fun[r]), result.path[:nit + 1, r], result.fun_path[:nit + 1, r],
+                          nit, bool(result.success[r]), status, _summary(np.array([status]), np.array([nit])),
+                          result.optimizer, result.gradient, int(result.ngev[r]), int(result.njvp[r]))
+
 
 def explorer_figure(lr, start=(0.0, 0.5), law="rademacher", optimizer="sgd", rng=0, *, function=None,
-                    max_iter=300, num_runs=5, box=None):
+                    max_iter=300, num_runs=5, box=None, starts=EXPLORER_STARTS):
     """The Beale explorer's page: the runs of :func:`true_and_forward_runs` from ``start``, drawn by :func:`plot_runs`.
 
     300 steps by default, not more: one live update of the explorer reruns the optimizations
     (1 + ``num_runs`` runs, two batched :func:`minimize` calls), and each step costs two
-    autograd passes, so the step count sets the update time (about 0.5 ms per step). The
-    true run is kept (``EXPLORER_TRUE_RUNS``, at most 64 of them) for the other laws and seeds.
+    autograd passes, so the step count sets the update time (about 0.6 ms per step). The
+    true runs are kept (``EXPLORER_TRUE_RUNS``) for the other laws and seeds, and computed for
+    every start of ``starts`` (the explorer's start menu) at once: rows of one batched
+    :func:`minimize` cost about what one run costs, and each row is the run from its start,
+    bit for bit. Precomputing the pages of the other controls then leaves the true run of
+    every start cached, so a live update that changes the start reruns only the forward runs.
     The title names every argument the explorer controls.
     """
+    from matplotlib.figure import Figure
+
     from fgcourse.testfunctions import beale
 
     function = _plane_function(beale if function is None else function)
     start = check_vector("start", start, 2)
+    starts = check_sequence("starts", starts, lambda name, point: tuple(check_vector(name, point, 2)),
+                            what="starts (x, y)")
     num_runs = check_int("num_runs", num_runs, minimum=1)
     common = dict(optimizer=optimizer, lr=lr, max_iter=max_iter, law=law)
-    key = (function.name, tuple(start), repr(optimizer), repr(lr), repr(max_iter))
-    if key not in EXPLORER_TRUE_RUNS:
-        if len(EXPLORER_TRUE_RUNS) >= 64:
+
+    def key(point):
+        return function.name, tuple(point), repr(optimizer), repr(lr), repr(max_iter)
+
+    if key(start) not in EXPLORER_TRUE_RUNS:
+        if len(EXPLORER_TRUE_RUNS) >= MAX_EXPLORER_TRUE_RUNS:
             EXPLORER_TRUE_RUNS.clear()
-        EXPLORER_TRUE_RUNS[key] = minimize(function, start, gradient="true", **common)
-    true_run = EXPLORER_TRUE_RUNS[key]
+        batch = list(dict.fromkeys([tuple(start), *starts]))
+        runs = minimize(function, np.array(batch), gradient="true", **common)
+        EXPLORER_TRUE_RUNS.update({key(point): _row(runs, r) for r, point in enumerate(batch)})
+    true_run = EXPLORER_TRUE_RUNS[key(start)]
     # As true_and_forward_runs draws them: one batch of num_runs rows from the start.
     forward_runs = minimize(function, np.tile(start, (num_runs, 1)), gradient="forward", rng=rng, **common)
     status = ", ".join(sorted(set(forward_runs.status)))
     title = (f"{forward_runs.optimizer}, lr = {lr:g}, {fg.tangent_law(law).name} tangents, "
              f"from ({start[0]:g}, {start[1]:g}), seed {rng}: true {true_run.status}, forward {status}")
-    return plot_runs(function, [true_run, forward_runs], box=box, title=title)
+    fig = Figure(figsize=(10, 4))  # not a pyplot figure: an explorer renders its pages itself
+    fig.subplots_adjust(wspace=0.25)
+    return plot_runs(function, [true_run, forward_runs], box=box, axes=fig.subplots(1, 2), title=title)
 
 
 # ---------------------------------------------------------- the step-size limit of forward SGD

@@ -10,6 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from strategies import assert_names_argument, counted  # noqa: E402
 
@@ -17,6 +18,7 @@ from fgcourse.explorer import (  # noqa: E402
     NEEDS_KERNEL,
     common_frame,
     explorer,
+    fixed_ticks,
     grid_controls,
     median_update_time,
     render_png,
@@ -290,6 +292,32 @@ def test_the_book_explorers_titles_name_their_controls():
     assert all(word in text for word in ("adam", "lr = 0.02", "from (1, 2)", "gaussian", "seed 3"))
 
 
+def test_fixed_ticks_are_a_few_round_values_of_the_view_in_plain_text_without_minor_ticks():
+    fig, ax = plt.subplots()
+    ax.set_xlim(-4.5, 4.5)
+    ax.set_yscale("log")
+    ax.set_ylim(3e-3, 25)
+    fixed_ticks(ax.xaxis)
+    fixed_ticks(ax.yaxis)
+    assert ax.get_xticks().tolist() == [-4, -2, 0, 2, 4]
+    assert [label.get_text() for label in ax.get_xticklabels()] == ["\N{MINUS SIGN}4", "\N{MINUS SIGN}2", "0", "2", "4"]
+    assert ax.get_yticks().tolist() == [1e-2, 1e-1, 1, 10]
+    minus = "\N{MINUS SIGN}"
+    assert [label.get_text() for label in ax.get_yticklabels()] == [f"1e{minus}02", f"1e{minus}01", "1", "10"]
+    assert ax.yaxis.get_minorticklocs().size == 0
+    ax.set_ylim(1e-5, 1e55)  # sixty decades: every twentieth
+    fixed_ticks(ax.yaxis, num=4)
+    assert [label.get_text() for label in ax.get_yticklabels()] == ["1", "1e+20", "1e+40"]
+    ax.set_ylim(0.15, 0.9)  # no two powers of ten in view: round values
+    fixed_ticks(ax.yaxis)
+    np.testing.assert_allclose(ax.get_yticks(), [0.2, 0.4, 0.6, 0.8])
+    assert [label.get_text() for label in ax.get_yticklabels()] == ["0.2", "0.4", "0.6", "0.8"]
+    ax.set_xlim(-15, 315)
+    fixed_ticks(ax.xaxis)
+    assert ax.get_xticks().tolist() == [0, 100, 200, 300] and ax.get_xlim() == (-15, 315)
+    plt.close(fig)
+
+
 def not_a_figure(k):
     return [k]
 
@@ -329,6 +357,8 @@ BAD_CALLS = [
     (lambda: smallest_font_px("figure", 80), TypeError, "fig", "Figure"),
     (lambda: smallest_font_px(draw(1), 0), ValueError, "dpi", ">= 1"),
     (lambda: grid_controls(3), TypeError, "control", "value widget"),
+    (lambda: fixed_ticks(plt.gca()), TypeError, "axis", "Axis"),
+    (lambda: fixed_ticks(plt.gca().xaxis, num=1), ValueError, "num", ">= 2"),
     (lambda: common_frame([]), ValueError, "figures", "at least 1"),
     (lambda: common_frame([draw(1), "figure"]), TypeError, "figures[1]", "Figure"),
     (lambda: common_frame([draw(1)], pad=-1.0), ValueError, "pad", ">= 0"),

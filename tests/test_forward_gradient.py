@@ -35,6 +35,7 @@ from fgcourse.forward_gradient import (
     forward_gradient,
     forward_gradient_batch,
     forward_gradient_mean,
+    forward_gradient_oracle,
     forward_gradient_samples,
     gaussian,
     is_unbiased,
@@ -301,6 +302,19 @@ def test_batch_rows_are_independent_forward_gradients_at_their_own_points():
     gradients_ = thetas @ A
     expected = sum(np.sum(gradients_ * v, axis=1)[:, None] * v for v in tangents) / 2
     assert np.allclose(G, expected)
+
+
+def test_the_oracle_gives_the_batch_s_forward_gradients_from_one_stream():
+    # Checked once, then one call per step: the draws follow each other as in successive batch calls.
+    f_rows = quadratic_rows(np.diag([1.0, 2.0, 3.0]), np.zeros(3))
+    thetas = [np.ones((4, 3)), np.arange(12.0).reshape(4, 3)]
+    oracle = forward_gradient_oracle(f_rows, "gaussian", 7, 3, B=2)
+    rng = np.random.default_rng(7)
+    for theta in thetas:
+        values, G = oracle(theta)
+        expected_values, expected_G = forward_gradient_batch(f_rows, theta, "gaussian", rng, B=2)
+        np.testing.assert_array_equal(values, expected_values)
+        np.testing.assert_array_equal(G, expected_G)
 
 
 def test_single_point_shares_the_batch_implementation():
@@ -713,6 +727,10 @@ BAD_INPUTS = [
     # counts
     (lambda: forward_gradient(_f, np.ones(2), rademacher, 0, B=0), ValueError, "B", (">= 1",)),
     (lambda: forward_gradient_batch(_f_rows, np.ones((2, 2)), rademacher, 0, B=-1), ValueError, "B", ()),
+    (lambda: forward_gradient_oracle(_f_rows, rademacher, 0, 2, B=0), ValueError, "B", ()),
+    (lambda: forward_gradient_oracle(_f_rows, rademacher, 0, 0), ValueError, "n", (">= 1",)),
+    (lambda: forward_gradient_oracle("f", rademacher, 0, 2), TypeError, "f", ("callable",)),
+    (lambda: forward_gradient_oracle(_f_rows, "uniform", 0, 2), ValueError, "law", ()),
     (lambda: forward_gradient_samples(rademacher, np.ones(2), 0, 0), ValueError, "num_samples", ()),
     (lambda: squared_deviations(rademacher, np.ones(2), 0, True), TypeError, "num_samples", ()),
     (lambda: sign_agreement_counts(rademacher, np.ones(2), 0, 1.5), TypeError, "num_samples", ()),
@@ -776,11 +794,12 @@ def _stable_id(value):
 @pytest.mark.parametrize("call", [
     lambda rng: forward_gradient(_f, np.ones(2), rademacher, rng),
     lambda rng: forward_gradient_batch(_f_rows, np.ones((2, 2)), rademacher, rng),
+    lambda rng: forward_gradient_oracle(_f_rows, rademacher, rng, 2),
     lambda rng: forward_gradient_samples(rademacher, np.ones(2), rng, 3),
     lambda rng: sign_agreement_counts(rademacher, np.ones(2), rng, 3),
     lambda rng: linear_objective_runs(rademacher, np.ones(2), rng, 3),
     lambda rng: gaussian.sample(rng, 3),
-], ids=["forward_gradient", "batch", "samples", "sign counts", "linear runs", "sample"])
+], ids=["forward_gradient", "batch", "oracle", "samples", "sign counts", "linear runs", "sample"])
 def test_rng_is_a_seed_or_a_generator_only(call, bad):
     with pytest.raises((TypeError, ValueError)) as excinfo:
         call(bad)

@@ -13,6 +13,7 @@ from autograd import grad
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from matplotlib.colors import to_rgba
 from strategies import (
     NOT_COUNTS,
     NOT_REALS,
@@ -29,6 +30,8 @@ from strategies import (
 from fgcourse._vocabulary import STATUSES
 from fgcourse.forward_gradient import forward_gradient, gaussian, rademacher
 from fgcourse.optim import (
+    EXPLORER_STARTS,
+    EXPLORER_TRUE_RUNS,
     OPTIMIZE_STATUSES,
     OPTIMIZERS,
     SGD,
@@ -247,6 +250,37 @@ def test_batch_rows_equal_single_runs(name):
         assert single.nit == batch.nit[r] and single.status == batch.status[r]
 
 
+MINIMIZE_RECORD = [
+    # Outcomes of minimize before its steps skipped the row masks when every run is active and
+    # quiet: the runs must not change (the notebooks quote them). Runs that end far out (diverged,
+    # non_finite) are compared by status and step count only.
+    (dict(x0=np.tile((0.0, 0.5), (5, 1)), optimizer="sgd", lr=0.05, gradient="forward", rng=0, max_iter=300),
+     ["diverged", "diverged", "max_iter", "max_iter", "max_iter"], [65, 281, 300, 300, 300],
+     [None, None, [2.5512503460348057, 0.3130199102110577], [2.6952847288379305, 0.4245417180379065],
+      [2.7763655260178655, 0.4213490323736073]]),
+    (dict(x0=np.tile((1.0, 2.0), (3, 1)), optimizer="adam", lr=0.01, gradient="forward", law="gaussian", B=2, rng=3,
+          max_iter=300),
+     ["max_iter"] * 3, [300] * 3,
+     [[-0.030132741935327674, 1.3317879372784407], [0.22342405896889095, 1.2816069419374991],
+      [0.3140490760037273, 1.111045798740623]]),
+    (dict(x0=[[0.0, 0.5], [4.0, 4.0], [3.0, 0.5], [1.0, 2.0]], optimizer="sgd", lr=0.05, max_iter=200, target=1e-3),
+     ["converged", "diverged", "converged", "diverged"], [111, 1, 0, 1],
+     [[2.9255263218810152, 0.4807952736184104], None, [3.0, 0.5], None]),
+    (dict(x0=[[0.0, 0.5], [4.0, 4.0]], optimizer="sgd", lr=1.0, gradient="forward", rng=2, max_iter=50,
+          divergence_threshold=1e300),
+     ["non_finite", "non_finite"], [2, 2], [None, None]),
+]
+
+
+@pytest.mark.parametrize("kwargs, status, nit, x", MINIMIZE_RECORD)
+def test_minimize_reproduces_its_recorded_runs(kwargs, status, nit, x):
+    result = minimize(beale, **kwargs)
+    assert result.status.tolist() == status and result.nit.tolist() == nit
+    for r, point in enumerate(x):
+        if point is not None:
+            np.testing.assert_allclose(result.x[r], point, rtol=1e-9)
+
+
 # --------------------------------------------------------------------- statuses and history
 
 
@@ -400,12 +434,48 @@ def test_forward_gradient_means_of_a_larger_B_extend_the_draws_of_a_smaller_one(
 def test_explorer_figure_draws_both_panels_with_the_true_run_on_top():
     figure = explorer_figure(0.01, start=(1.0, 2.0), law="gaussian", optimizer="adabelief", rng=3, max_iter=20)
     contour_ax, loss_ax = figure.axes
-    assert len(contour_ax.lines) == 1 + 2 * 6  # the star, then a path and a start marker per run
-    assert len(loss_ax.lines) == 6 and "adabelief, lr = 0.01, gaussian" in figure.get_suptitle()
-    true_lines = [line for line in loss_ax.lines if line.get_color() == "C0"]
-    forward_lines = [line for line in loss_ax.lines if line.get_color() == "C3"]
-    assert len(true_lines) == 1 and len(forward_lines) == 5
-    assert true_lines[0].get_zorder() > max(line.get_zorder() for line in forward_lines)
+    assert len(contour_ax.lines) == 1 + 2  # the star, then the start markers of each run
+    assert len(contour_ax.collections) == 1 + 2  # the contours, then the paths of each run
+    assert "adabelief, lr = 0.01, gaussian" in figure.get_suptitle()
+    for runs in (contour_ax.collections[1:], loss_ax.collections):
+        true_runs, forward_runs = sorted(runs, key=lambda run: -run.get_zorder())
+        assert to_rgba(true_runs.get_color()[0], 0.8) == to_rgba("C0", 0.8) and len(true_runs.get_paths()) == 1
+        assert to_rgba(forward_runs.get_color()[0], 0.8) == to_rgba("C3", 0.8) and len(forward_runs.get_paths()) == 5
+        assert true_runs.get_zorder() > forward_runs.get_zorder()
+
+
+def test_explorer_true_runs_are_the_single_runs_from_every_start_bit_for_bit():
+    EXPLORER_TRUE_RUNS.clear()
+    explorer_figure(0.05, start=(1.0, 2.0), optimizer="adam", max_iter=100, num_runs=1)
+    assert len(EXPLORER_TRUE_RUNS) == len(EXPLORER_STARTS)  # (1, 2) is on the menu
+    for start in EXPLORER_STARTS:
+        cached = EXPLORER_TRUE_RUNS[("beale", start, "'adam'", "0.05", "100")]
+        single = minimize(beale, start, "adam", 0.05, max_iter=100)
+        for field in ("x", "path", "fun_path"):
+            np.testing.assert_array_equal(getattr(cached, field), getattr(single, field))
+        assert (cached.fun, cached.nit, cached.status, cached.message, cached.ngev, cached.njvp) == (
+            single.fun, single.nit, single.status, single.message, single.ngev, single.njvp)
+    explorer_figure(0.05, start=(0.5, 0.5), optimizer="adam", max_iter=100, num_runs=1)  # off the menu: added
+    assert ("beale", (0.5, 0.5), "'adam'", "0.05", "100") in EXPLORER_TRUE_RUNS
+
+
+def test_contours_are_computed_once_and_are_matplotlib_s_contours():
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
+
+    from fgcourse.testfunctions import contour_grid
+
+    run = minimize(beale, [0.0, 0.5], "sgd", 0.01, max_iter=5)
+    first, second = (plot_runs(beale, [run]).axes[0].collections[0] for _ in range(2))
+    assert all(a is b for a, b in zip(first.get_paths(), second.get_paths()))  # the cache's own paths
+    X, Y, Z = contour_grid(beale, None, num=100)
+    levels = np.logspace(np.log10(max(Z.min(), 1e-3)), np.log10(Z.max()), 20)
+    fresh = plt.figure().add_subplot().contour(X, Y, Z, levels=levels, norm=LogNorm(), cmap="Greys")
+    assert len(first.get_paths()) == len(fresh.get_paths()) == 20
+    for cached, drawn in zip(first.get_paths(), fresh.get_paths()):
+        np.testing.assert_array_equal(cached.vertices, drawn.vertices)
+    np.testing.assert_array_equal(first.get_edgecolor(), fresh.get_edgecolor())
+    plt.close("all")
 
 
 def test_plot_runs_on_given_axes():
@@ -564,6 +634,8 @@ BAD_INPUTS = [
     (lambda: explorer_figure(0.01, function=rosenbrock.f), "function", "TestFunction"),
     (lambda: explorer_figure(0.01, num_runs=0), "num_runs", ">= 1"),
     (lambda: explorer_figure(0.01, max_iter=0), "max_iter", ">= 1"),
+    (lambda: explorer_figure(0.01, starts=[(0.0, 0.5, 1.0)]), "starts[0]", "(2,)"),
+    (lambda: explorer_figure(0.01, starts=3), "starts", "sequence"),
 ]
 
 

@@ -19,6 +19,7 @@ from .estimator import (
     forward_gradient,
     forward_gradient_batch,
     forward_gradient_mean,
+    forward_gradient_oracle,
     forward_gradient_samples,
     is_unbiased,
     mean_squared_deviation,
@@ -58,7 +59,8 @@ from .signs import (
 
 __all__ = [
     "TangentLaw", "SymmetricLaw", "RotatedLaw", "gaussian", "rademacher", "sphere", "rotated", "LAWS",
-    "tangent_law", "forward_gradient", "forward_gradient_batch", "forward_gradient_samples",
+    "tangent_law", "forward_gradient", "forward_gradient_batch", "forward_gradient_oracle",
+    "forward_gradient_samples",
     "MonteCarloEstimate", "monte_carlo", "mean_squared_deviation", "squared_deviations",
     "coordinate_variances", "forward_gradient_mean", "is_unbiased", "expected_walk_distance",
     "expected_sign_agreement", "sign_bound", "SIGN_EXCESS_CONSTANT", "sign_agreement_counts",

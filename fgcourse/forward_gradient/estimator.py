@@ -60,11 +60,24 @@ def forward_gradient_batch(f, thetas, law, rng, B: int = 1):
     """
     check_callable("f", f, "array (R, n) -> array (R,)")
     thetas = check_array("thetas", thetas, ndim=2, min_size=1)
+    return forward_gradient_oracle(f, law, rng, thetas.shape[1], B=B)(thetas)
+
+
+def forward_gradient_oracle(f, law, rng, n: int, B: int = 1):
+    """The function ``thetas -> (values, G)`` of :func:`forward_gradient_batch` for fixed ``f``,
+    ``law``, ``rng`` and ``B``, with these arguments checked once.
+
+    For an optimizer that asks for forward gradients at every step: a call draws the tangents
+    from ``rng`` (the same stream as :func:`forward_gradient_batch`), runs the ``B`` forward
+    passes and checks the shapes of what ``f`` returns; ``thetas`` must be a finite float array
+    of shape (R, n), the caller's own iterates, which are not checked again.
+    """
+    check_callable("f", f, "array (R, n) -> array (R,)")
     law = tangent_law(law)
-    law.check_dimension(thetas.shape[1])
+    n = law.check_dimension(n)
     rng = check_rng("rng", rng)
     B = check_int("B", B, minimum=1)
-    return _jvp_estimate(f, thetas, law, rng, B, value_shape=(thetas.shape[0],), finite=False)
+    return lambda thetas: _jvp_estimate(f, thetas, law, rng, B, value_shape=(thetas.shape[0],), finite=False)
 
 
 def forward_gradient(f, theta, law, rng, B: int = 1):
@@ -95,7 +108,8 @@ def forward_gradient_samples(law, grad, rng, num_samples: int) -> np.ndarray:
     rng = check_rng("rng", rng)
     num_samples = check_int("num_samples", num_samples, minimum=1)
     tangents = law.sample(rng, grad.size, size=num_samples)
-    return (tangents @ grad)[:, None] * tangents
+    tangents *= (tangents @ grad)[:, None]  # in place: one (num_samples, n) array
+    return tangents
 
 
 # --------------------------------------------------------------------------- mean and deviation
@@ -149,7 +163,8 @@ def squared_deviations(law, grad, rng, num_samples: int) -> np.ndarray:
     """Samples of ‖g − ∇f‖², whose mean estimates :func:`mean_squared_deviation`."""
     samples = forward_gradient_samples(law, grad, rng, num_samples)
     samples -= np.asarray(grad, dtype=float)  # grad was checked by forward_gradient_samples
-    return np.sum(samples**2, axis=1)
+    samples *= samples  # in place: no second (num_samples, n) array
+    return np.sum(samples, axis=1)
 
 
 def forward_gradient_mean(second_moment_matrix, grad) -> np.ndarray:

@@ -13,6 +13,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from fgcourse._checks import check_int, check_option, check_rng
+from fgcourse.explorer import fixed_ticks
 
 from .estimator import (
     coordinate_variances,
@@ -97,15 +98,16 @@ def draw_tangent_laws(n: int, law: str = "rademacher", shape: str = "dominant", 
     fig, axes = _figure(9, 3.2, 2)
     for i, color in [(n - 1, "0.55"), (0, LAW_COLORS[law])]:
         _histogram(axes[0], samples[:, i], 50, color)
-        axes[0].axvline(grad[i], color=color, lw=1.5)
-        for sign in (-1, 1):
-            axes[0].axvline(grad[i] + sign * standard_deviations[i], color=color, ls=":")
+        # ∂_i f and ∂_i f ± one standard deviation, as one artist spanning the panel's height.
+        axes[0].vlines(grad[i] + np.array([0.0, -1.0, 1.0]) * standard_deviations[i], 0, 1, colors=color,
+                       linestyles=["-", ":", ":"], linewidths=1.5, transform=axes[0].get_xaxis_transform())
     # The title names every control of the explorer, so a page always says what it shows.
     fig.subplots_adjust(top=0.8)
     fig.suptitle(f"n = {n}: {law} tangents, {shape} gradient, {num_samples} samples", fontsize=10)
     axes[0].set(title=f"g_1 (colour, ∂_1 f = {grad[0]:.3g}), g_{n} (grey, ∂_{n} f = {grad[-1]:.3g})",
                 xlabel="estimate", yticks=[])
     axes[0].title.set_fontsize(9)
+    fixed_ticks(axes[0].xaxis)
     norm2 = grad @ grad
     names = list(laws)
     estimates = [monte_carlo(squared_deviations(laws[name], grad, rng, num_samples)) for name in names]
