@@ -232,6 +232,15 @@ def test_msd_of_huge_gradients_does_not_overflow_into_nan():
         assert mean_squared_deviation(law, 1e200 * grad) == np.inf
 
 
+def test_coordinate_variances_are_never_negative():
+    # In dimension 1 the sphere of radius 1 is {-1, 1}: g = g_1 exactly, and rounding used to
+    # leave -3.5e-18 (NaN under sqrt in the tangent-laws explorer at n = 1).
+    grad = np.random.default_rng(0).standard_normal(1)
+    assert sphere.estimate_second_moments(grad)[0] - grad[0] ** 2 < 0  # the rounding this guards against
+    variances = coordinate_variances(sphere, grad)
+    assert variances.shape == (1,) and variances[0] == 0.0
+
+
 def test_coordinate_variances_against_simulation():
     rng = np.random.default_rng(6)
     grad = np.array([3.0, -1.0, 0.5, 0.0])

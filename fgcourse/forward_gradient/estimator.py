@@ -134,7 +134,9 @@ def coordinate_variances(law, grad) -> np.ndarray:
     """Var(g_i) = E[(∇f·v)² v_i²] − (∂_i f)², exactly, for i = 1..n (O(n) memory)."""
     law = tangent_law(law)
     grad = check_vector("grad", grad)
-    return law.estimate_second_moments(grad) - grad**2
+    # A variance is never negative; rounding can push an exact 0 (Rademacher, n = 1, or a
+    # coordinate the law estimates exactly) a hair below, which sqrt would turn into NaN.
+    return np.maximum(law.estimate_second_moments(grad) - grad**2, 0.0)
 
 
 def mean_squared_deviation(law, grad) -> float:
