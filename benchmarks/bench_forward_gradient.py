@@ -20,6 +20,7 @@ Run: .venv/bin/python benchmarks/bench_forward_gradient.py [--quick]
 from __future__ import annotations
 
 import os
+import statistics
 import sys
 
 # One BLAS thread: on this shared 2-core machine, threaded BLAS makes timings swing tenfold.
@@ -99,8 +100,14 @@ def main() -> None:
     steps = steps_for(depth)
     for step in steps.values():  # warm-up
         step()
-    times = {name: median_seconds(step, repeat=7) for name, step in steps.items()}
-    print(f"depth {depth} ({depth * WIDTH * WIDTH:,} parameters): median time of one step")
+    # Round robin: the machine's speed drifts (a shared VM), so each round times every step once
+    # and the medians compare steps measured side by side, not in blocks minutes apart.
+    rounds = {name: [] for name in steps}
+    for _ in range(9):
+        for name, step in steps.items():
+            rounds[name].append(median_seconds(step, repeat=1))
+    times = {name: statistics.median(seconds) for name, seconds in rounds.items()}
+    print(f"depth {depth} ({depth * WIDTH * WIDTH:,} parameters): median time of one step, 9 rounds of each in turn")
     for name, seconds in times.items():
         print(f"  {name:<26} {1e3 * seconds:8.1f} ms")
     ratios = [
