@@ -603,6 +603,8 @@ def draw_memory_timelines(depth: int, width: int = 64, rng=0):
     """Figure: floats held over time by forward and reverse mode (like Figs 8.2 and 8.4)."""
     import matplotlib.pyplot as plt
 
+    from fgcourse.explorer import fixed_ticks
+
     traces = memory_curves(depth, width, rng)
     fig, ax = plt.subplots(figsize=(6.4, 3.4))
     for trace, style in zip(traces, ("o-", "s-")):
@@ -614,4 +616,7 @@ def draw_memory_timelines(depth: int, width: int = 64, rng=0):
     ax.set_title(f"Memory over time, chain of K = {depth} steps of width {width}")
     ax.set_ylim(bottom=0)
     ax.legend(loc="upper left", fontsize=9)
+    # a few fixed whole-number ticks: building automatic ones is a third of a live redraw
+    fixed_ticks(ax.xaxis, integer=True)
+    fixed_ticks(ax.yaxis, integer=True)
     return fig

@@ -52,6 +52,7 @@ from matplotlib.transforms import Bbox
 
 from fgcourse._checks import (
     call_user,
+    check_bool,
     check_callable,
     check_instance,
     check_int,
@@ -162,10 +163,13 @@ def common_frame(figures, pad: float = 0.1):
     return Bbox.union([fig.get_tightbbox(renderer(fig)) for fig in figures]).padded(pad)
 
 
-def _round_steps(low: float, high: float, num: int) -> np.ndarray:
-    """The multiples of the smallest step 1, 2 or 5 × 10^k that puts at most ``num`` of them in [low, high]."""
+def _round_steps(low: float, high: float, num: int, integer: bool = False) -> np.ndarray:
+    """The multiples of the smallest step 1, 2 or 5 × 10^k (k >= 0 if ``integer``) that puts at
+    most ``num`` of them in [low, high]."""
     span = high - low
     step = 10.0 ** math.floor(math.log10(span / num)) if span > 0 else 1.0
+    if integer:
+        step = max(step, 1.0)
     while True:
         for factor in (1, 2, 5):
             first, last = math.ceil(low / (factor * step)), math.floor(high / (factor * step))
@@ -187,7 +191,7 @@ def _log_ticks(low: float, high: float, num: int) -> tuple[np.ndarray, list[str]
     return 10.0 ** decades, [str(10**e) if 0 <= e <= 3 else f"1e{e:+03d}" for e in decades]
 
 
-def fixed_ticks(axis, num: int = 5) -> None:
+def fixed_ticks(axis, num: int = 5, integer: bool = False) -> None:
     """Fix the ticks of ``axis`` (``ax.xaxis``, ``ax.yaxis``) at most ``num`` round values of its view, no minor ticks.
 
     For the pages an explorer draws on every update: matplotlib builds every tick of a new
@@ -195,18 +199,20 @@ def fixed_ticks(axis, num: int = 5) -> None:
     axis, eight minor ticks per decade, and tick creation and text are most of a page's
     rendering time. Call it once the view limits are final (after plotting and setting limits):
     the ticks are 1, 2 or 5 × 10^k multiples, or powers of ten on a log axis (every k-th decade),
-    labelled in plain text with matplotlib's minus sign.
+    labelled in plain text with matplotlib's minus sign. ``integer=True`` keeps a linear axis's
+    ticks on whole numbers (counts, indices).
     """
     from matplotlib.axis import Axis
     from matplotlib.ticker import NullLocator
 
     check_instance("axis", axis, Axis, "a matplotlib Axis (ax.xaxis or ax.yaxis)")
     num = check_int("num", num, minimum=2)
+    integer = check_bool("integer", integer)
     low, high = sorted(axis.get_view_interval())
     if axis.get_scale() == "log":
         ticks, labels = _log_ticks(max(low, np.finfo(float).tiny), high, num)
     else:
-        ticks = _round_steps(low, high, num)
+        ticks = _round_steps(low, high, num, integer)
         labels = [f"{tick:g}" for tick in ticks]
     if matplotlib.rcParams["axes.unicode_minus"]:
         labels = [label.replace("-", "\N{MINUS SIGN}") for label in labels]

@@ -315,6 +315,11 @@ def test_fixed_ticks_are_a_few_round_values_of_the_view_in_plain_text_without_mi
     ax.set_xlim(-15, 315)
     fixed_ticks(ax.xaxis)
     assert ax.get_xticks().tolist() == [0, 100, 200, 300] and ax.get_xlim() == (-15, 315)
+    ax.set_xlim(-0.2, 2.2)  # a count: whole numbers only, where round steps would be 0.5
+    fixed_ticks(ax.xaxis, integer=True)
+    assert ax.get_xticks().tolist() == [0, 1, 2]
+    fixed_ticks(ax.xaxis)
+    assert ax.get_xticks().tolist() == [0, 0.5, 1, 1.5, 2]
     plt.close(fig)
 
 
@@ -359,6 +364,7 @@ BAD_CALLS = [
     (lambda: grid_controls(3), TypeError, "control", "value widget"),
     (lambda: fixed_ticks(plt.gca()), TypeError, "axis", "Axis"),
     (lambda: fixed_ticks(plt.gca().xaxis, num=1), ValueError, "num", ">= 2"),
+    (lambda: fixed_ticks(plt.gca().xaxis, integer=1), TypeError, "integer", "True or False"),
     (lambda: common_frame([]), ValueError, "figures", "at least 1"),
     (lambda: common_frame([draw(1), "figure"]), TypeError, "figures[1]", "Figure"),
     (lambda: common_frame([draw(1)], pad=-1.0), ValueError, "pad", ">= 0"),

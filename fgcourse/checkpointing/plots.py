@@ -47,7 +47,8 @@ def draw_schedule(schedule: Schedule, title: str | None = None, legend: bool = T
     ``legend=False`` saves about a third of the drawing time (the explorer redraws live)."""
     import matplotlib.pyplot as plt
     from matplotlib.collections import LineCollection
-    from matplotlib.ticker import MaxNLocator
+
+    from fgcourse.explorer import fixed_ticks
 
     schedule = check_instance("schedule", schedule, Schedule, "a Schedule (from fgcourse.checkpointing.schedule)")
     title = _check_title(title)
@@ -86,9 +87,9 @@ def draw_schedule(schedule: Schedule, title: str | None = None, legend: bool = T
         handles = ax.get_legend_handles_labels()[0] + ax_memory.get_legend_handles_labels()[0]
         ax_memory.legend(handles=handles, loc="upper right", fontsize=7, ncol=2)
     ax_memory.set_title("stored states over time", fontsize=9)
-    # few tick labels: laying out text is most of the time of a live redraw
+    # few fixed tick labels: building ticks and laying out their text is most of a live redraw
     for axis, ticks in ((ax.xaxis, 4), (ax.yaxis, 4), (ax_memory.xaxis, 3), (ax_memory.yaxis, 3)):
-        axis.set_major_locator(MaxNLocator(ticks, integer=True))
+        fixed_ticks(axis, ticks, integer=True)
     return fig
 
 

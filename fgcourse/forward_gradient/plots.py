@@ -181,6 +181,7 @@ def draw_sign_agreement(n: int, law: str = "rademacher", num_samples: int = 20_0
             va="top", fontsize=8.5, family="monospace")
     ax.set(xlim=(low - 0.5, high + 0.5), xlabel="number of coordinates with sign(g_i) = sign(∂_i f)",
            yticks=[], title=f"n = {n}: {law}, {num_samples} samples (bars); exact law for Rademacher (dots)")
+    fixed_ticks(ax.xaxis, integer=True)
     return fig
 
 

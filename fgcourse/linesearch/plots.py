@@ -134,6 +134,8 @@ def draw_conditions(c1=1e-4, c2=0.9, problem="rosenbrock", num=300):
     """
     import matplotlib.pyplot as plt
 
+    from fgcourse.explorer import fixed_ticks
+
     c1, c2 = check_wolfe_constants(c1, c2)
     f, x, d, alpha_max = line_problem(problem)
     num = check_int("num", num, minimum=3)
@@ -158,6 +160,7 @@ def draw_conditions(c1=1e-4, c2=0.9, problem="rosenbrock", num=300):
     ax.set_xlabel("α")
     ax.set_title(f"{problem}: c1 = c = {c1:g}, c2 = {c2:g}", fontsize=9)
     fig.subplots_adjust(left=0.16, right=0.98, bottom=0.14, top=0.92)
+    fixed_ticks(ax.xaxis)
     return fig
 
 
