@@ -636,6 +636,57 @@ def test_closed_forms_of_a_million_coordinates_hold_no_n_by_n_matrix(quantity):
     assert peak < 100e6, f"peak {peak / 1e6:.0f} MB"
 
 
+@given(n=st.integers(1, 40), num_samples=st.integers(1, 3000), name=law_names, seed=seeds)
+def test_chunked_monte_carlo_equals_the_whole_sample(n, num_samples, name, seed):
+    # squared_deviations, sign_agreement_counts and forward_gradient_samples(coordinates=...)
+    # draw a chunk at a time; row for row they are the definition applied to one whole draw,
+    # exactly for the laws that fill rows in order (rounding of the rotation's matrix product
+    # may depend on how many rows it multiplies).
+    law = make_law(name, n, seed)
+    grad = np.random.default_rng(seed).standard_normal(n)
+    whole = forward_gradient_samples(law, grad, np.random.default_rng(seed), num_samples)
+    tests = {
+        "squared": (squared_deviations(law, grad, np.random.default_rng(seed), num_samples),
+                    np.sum((whole - grad) ** 2, axis=1)),
+        "signs": (sign_agreement_counts(law, grad, np.random.default_rng(seed), num_samples),
+                  np.sum((1 + np.sign(whole) * np.sign(grad)) / 2, axis=1)),
+        "columns": (forward_gradient_samples(law, grad, np.random.default_rng(seed), num_samples,
+                                             coordinates=[n - 1, 0]), whole[:, [n - 1, 0]]),
+    }
+    for key, (chunked, reference) in tests.items():
+        assert chunked.shape == reference.shape, key
+        if name == "rotated rademacher":
+            np.testing.assert_allclose(chunked, reference, rtol=1e-12, atol=1e-12 * (1 + grad @ grad), err_msg=key)
+        else:
+            np.testing.assert_array_equal(chunked, reference, err_msg=key)
+
+
+def test_chunked_draws_leave_the_generator_where_one_draw_does():
+    for law in all_laws(7):
+        rngs = np.random.default_rng(3), np.random.default_rng(3)
+        squared_deviations(law, np.ones(7), rngs[0], 10_001)
+        law.sample(rngs[1], 7, size=10_001)
+        assert rngs[0].integers(1 << 62) == rngs[1].integers(1 << 62), law.name
+
+
+@pytest.mark.parametrize("quantity", [
+    lambda grad: squared_deviations(gaussian, grad, 0, 400),
+    lambda grad: sign_agreement_counts(rademacher, grad, 0, 400),
+    lambda grad: forward_gradient_samples(sphere, grad, 0, 400, coordinates=[0, -1]),
+], ids=["squared deviations", "sign counts", "two columns"])
+def test_monte_carlo_helpers_hold_chunks_not_the_whole_sample(quantity):
+    # 400 forward gradients of n = 10^4 coordinates are 32 MB at once; chunks are 128 KiB.
+    grad = np.random.default_rng(0).standard_normal(10**4)
+    tracemalloc.start()
+    try:
+        value = quantity(grad)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(value) == 400 and np.all(np.isfinite(value))
+    assert peak < 2e6, f"peak {peak / 1e6:.1f} MB"
+
+
 def test_sign_agreement_distribution_of_a_million_coordinates_in_linear_memory():
     tracemalloc.start()
     try:
@@ -741,6 +792,12 @@ BAD_INPUTS = [
     (lambda: forward_gradient_oracle("f", rademacher, 0, 2), TypeError, "f", ("callable",)),
     (lambda: forward_gradient_oracle(_f_rows, "uniform", 0, 2), ValueError, "law", ()),
     (lambda: forward_gradient_samples(rademacher, np.ones(2), 0, 0), ValueError, "num_samples", ()),
+    (lambda: forward_gradient_samples(rademacher, np.ones(2), 0, 3, coordinates=[2]), ValueError, "coordinates",
+     ("indices", "n = 2")),
+    (lambda: forward_gradient_samples(rademacher, np.ones(2), 0, 3, coordinates=[-3]), ValueError, "coordinates",
+     (">= -2",)),
+    (lambda: forward_gradient_samples(rademacher, np.ones(2), 0, 3, coordinates=[0.5]), TypeError, "coordinates",
+     ("integer",)),
     (lambda: squared_deviations(rademacher, np.ones(2), 0, True), TypeError, "num_samples", ()),
     (lambda: sign_agreement_counts(rademacher, np.ones(2), 0, 1.5), TypeError, "num_samples", ()),
     (lambda: sample_sign_descent_progress(rademacher, np.ones(2), 0, 0), ValueError, "num_samples", ()),

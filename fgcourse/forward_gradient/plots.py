@@ -92,12 +92,13 @@ def draw_tangent_laws(n: int, law: str = "rademacher", shape: str = "dominant", 
     grad = example_gradient(shape, n)
     rng = check_rng("rng", rng)
     num_samples = max(2, min(check_int("num_samples", num_samples, minimum=1), MAX_SAMPLED_ENTRIES // n))
-    samples = forward_gradient_samples(laws[law], grad, rng, num_samples)
+    # Only the two coordinates shown, drawn in chunks: memory for two columns, not n.
+    samples = forward_gradient_samples(laws[law], grad, rng, num_samples, coordinates=[0, n - 1])
     standard_deviations = np.sqrt(coordinate_variances(laws[law], grad))
     # Two panels, no legend: every extra axes or legend adds tens of milliseconds per update.
     fig, axes = _figure(9, 3.2, 2)
-    for i, color in [(n - 1, "0.55"), (0, LAW_COLORS[law])]:
-        _histogram(axes[0], samples[:, i], 50, color)
+    for column, i, color in [(1, n - 1, "0.55"), (0, 0, LAW_COLORS[law])]:
+        _histogram(axes[0], samples[:, column], 50, color)
         # ∂_i f and ∂_i f ± one standard deviation, as one artist spanning the panel's height.
         axes[0].vlines(grad[i] + np.array([0.0, -1.0, 1.0]) * standard_deviations[i], 0, 1, colors=color,
                        linestyles=["-", ":", ":"], linewidths=1.5, transform=axes[0].get_xaxis_transform())

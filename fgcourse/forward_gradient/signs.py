@@ -23,7 +23,14 @@ from fgcourse._checks import (
     check_vector,
 )
 
-from .estimator import MonteCarloEstimate, forward_gradient_batch, forward_gradient_samples, monte_carlo
+from .estimator import (
+    MonteCarloEstimate,
+    _checked,
+    _chunks,
+    forward_gradient_batch,
+    forward_gradient_samples,
+    monte_carlo,
+)
 from .laws import tangent_law
 
 # --------------------------------------------------------------------------- the Rademacher walk
@@ -116,10 +123,19 @@ def sign_agreement_distribution(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def sign_agreement_counts(law, grad, rng, num_samples: int) -> np.ndarray:
-    """Samples of the number of coordinates where sign(g_i) = sign(∂_i f) (a zero counts 1/2)."""
-    samples = forward_gradient_samples(law, grad, rng, num_samples)
-    signs = np.sign(np.asarray(grad, dtype=float))  # grad was checked by forward_gradient_samples
-    return np.sum((1 + np.sign(samples) * signs) / 2, axis=1)
+    """Samples of the number of coordinates where sign(g_i) = sign(∂_i f) (a zero counts 1/2).
+
+    The tangents are drawn in chunks (see :func:`squared_deviations`): memory O(num_samples).
+    """
+    law, grad, rng, num_samples = _checked(law, grad, rng, num_samples)
+    signs = np.sign(grad)
+    counts = np.empty(num_samples)
+    for rows, chunk in _chunks(law, grad, rng, num_samples):
+        np.sign(chunk, out=chunk)
+        chunk *= signs
+        chunk += 1  # 2, 1 or 0 per coordinate: twice its share of the count
+        counts[rows] = np.sum(chunk, axis=1) / 2
+    return counts
 
 
 # --------------------------------------------------------------------------- linear objectives
