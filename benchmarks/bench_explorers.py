@@ -3,8 +3,8 @@
 Run:  .venv/bin/python benchmarks/bench_explorers.py [--quick] [--rounds R] [explorer ...]
 
 One update is what Jupyter does when a control moves and the figure must be redrawn:
-``draw(value, **controls)`` plus the page's PNG (a palette PNG in the explorer's common
-frame, as :func:`fgcourse.explorer.explorer` renders it). Each setting (a control at one of
+``draw(value, **controls)`` plus the page's HTML (a palette PNG in the explorer's common
+frame, base64 in an <img>, as :func:`fgcourse.explorer.explorer` makes it). Each setting (a control at one of
 its values, the other controls at their notebook defaults and the main slider at a middle
 value; or the main slider at one of its values) is timed once per round, and the rounds go
 round robin over every setting of every explorer, so a change of the machine's speed during
@@ -40,7 +40,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from fgcourse.explorer import common_frame, render_png  # noqa: E402
+from fgcourse.explorer import _img_html, common_frame, render_png, smallest_font_px  # noqa: E402
 
 LAWS = ["rademacher", "gaussian", "sphere", "rotated rademacher"]
 STARTS = [(0.0, 0.5), (-1.0, -1.0), (1.0, 2.0), (2.0, -2.0), (-2.0, 2.0)]
@@ -91,11 +91,11 @@ def explorers() -> dict:
 EXPLORERS = explorers()
 
 
-def render(fig, frame) -> bytes:
-    try:
-        return render_png(fig, frame=frame, palette=True)
-    except TypeError:  # an fgcourse from before palette pages (for before/after runs)
-        return render_png(fig, frame=frame)
+def render(fig, frame) -> str:
+    """The live page's HTML, as the explorer makes it: the smallest font (for the page's
+    data attribute), the palette PNG in the common frame, base64 in an <img>."""
+    font = smallest_font_px(fig, 80)
+    return _img_html(render_png(fig, frame=frame, palette=True), "page", font)
 
 
 def warm_beale(values) -> None:
@@ -107,15 +107,22 @@ def warm_beale(values) -> None:
             plt.close(explorer_figure(lr, optimizer=optimizer))
 
 
+WARM = {"beale": False}
+
+
 def cold_beale() -> None:
     from fgcourse.optim import EXPLORER_TRUE_RUNS
     EXPLORER_TRUE_RUNS.clear()
+    WARM["beale"] = False
 
 
 def live_beale(values):
     """Before a live update: the cache as the notebook leaves it (refilled after a cold row)."""
-    from fgcourse.optim import EXPLORER_TRUE_RUNS
-    return lambda: EXPLORER_TRUE_RUNS or warm_beale(values)
+    def before():
+        if not WARM["beale"]:
+            warm_beale(values)
+            WARM["beale"] = True
+    return before
 
 
 def reference(_value=None) -> None:
