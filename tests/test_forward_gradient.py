@@ -616,6 +616,16 @@ def test_generic_moments_of_a_law_given_by_its_form_only():
     assert mean_squared_deviation(law, grad) == pytest.approx(6 * (grad @ grad))
 
 
+def traced_peak(function, argument):
+    """``function(argument)`` and the peak of the memory it allocated (tracemalloc), in bytes."""
+    tracemalloc.start()
+    try:
+        value = function(argument)
+        return value, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 @pytest.mark.parametrize("quantity", [
     lambda g: mean_squared_deviation(rademacher, g),
     lambda g: mean_squared_deviation(gaussian, g),
@@ -625,13 +635,7 @@ def test_generic_moments_of_a_law_given_by_its_form_only():
 ], ids=["msd rademacher", "msd gaussian", "variances sphere", "adam progress", "sgd step"])
 def test_closed_forms_of_a_million_coordinates_hold_no_n_by_n_matrix(quantity):
     # Timed in benchmarks/bench_forward_gradient.py; here only the memory: an n × n matrix would be 8 TB.
-    grad = np.random.default_rng(0).standard_normal(10**6)
-    tracemalloc.start()
-    try:
-        value = quantity(grad)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    value, peak = traced_peak(quantity, np.random.default_rng(0).standard_normal(10**6))
     assert np.all(np.isfinite(value))
     assert peak < 100e6, f"peak {peak / 1e6:.0f} MB"
 
@@ -676,24 +680,13 @@ def test_chunked_draws_leave_the_generator_where_one_draw_does():
 ], ids=["squared deviations", "sign counts", "two columns"])
 def test_monte_carlo_helpers_hold_chunks_not_the_whole_sample(quantity):
     # 400 forward gradients of n = 10^4 coordinates are 32 MB at once; chunks are 128 KiB.
-    grad = np.random.default_rng(0).standard_normal(10**4)
-    tracemalloc.start()
-    try:
-        value = quantity(grad)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    value, peak = traced_peak(quantity, np.random.default_rng(0).standard_normal(10**4))
     assert len(value) == 400 and np.all(np.isfinite(value))
     assert peak < 2e6, f"peak {peak / 1e6:.1f} MB"
 
 
 def test_sign_agreement_distribution_of_a_million_coordinates_in_linear_memory():
-    tracemalloc.start()
-    try:
-        counts, probabilities = sign_agreement_distribution(10**6)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    (counts, probabilities), peak = traced_peak(sign_agreement_distribution, 10**6)
     assert peak < 100e6, f"peak {peak / 1e6:.0f} MB"
     assert counts[0] == 5 * 10**5 and counts[-1] == 10**6
     assert probabilities.sum() == pytest.approx(1.0, abs=1e-12)
