@@ -665,6 +665,18 @@ def test_chunked_monte_carlo_equals_the_whole_sample(n, num_samples, name, seed)
             np.testing.assert_array_equal(chunked, reference, err_msg=key)
 
 
+def test_forward_gradient_chunks_are_the_whole_sample_in_pieces_of_at_most_chunk_bytes():
+    grad = np.random.default_rng(1).standard_normal(300)
+    pieces = list(fg.forward_gradient_chunks(gaussian, grad, 4, 1001))
+    assert len(pieces) > 1 and all(chunk.nbytes <= fg.estimator.CHUNK_BYTES for _, chunk in pieces)
+    assert [rows.start for rows, _ in pieces] == [0] + [rows.stop for rows, _ in pieces[:-1]]
+    assert pieces[-1][0].stop == 1001
+    np.testing.assert_array_equal(np.concatenate([chunk for _, chunk in pieces]),
+                                  forward_gradient_samples(gaussian, grad, 4, 1001))
+    with pytest.raises(ValueError, match="num_samples"):  # checked at the call, not at the first chunk
+        fg.forward_gradient_chunks(gaussian, grad, 4, 0)
+
+
 def test_chunked_draws_leave_the_generator_where_one_draw_does():
     for law in all_laws(7):
         rngs = np.random.default_rng(3), np.random.default_rng(3)

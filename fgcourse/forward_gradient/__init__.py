@@ -18,6 +18,7 @@ from .estimator import (
     coordinate_variances,
     forward_gradient,
     forward_gradient_batch,
+    forward_gradient_chunks,
     forward_gradient_mean,
     forward_gradient_oracle,
     forward_gradient_samples,
@@ -60,7 +61,7 @@ from .signs import (
 __all__ = [
     "TangentLaw", "SymmetricLaw", "RotatedLaw", "gaussian", "rademacher", "sphere", "rotated", "LAWS",
     "tangent_law", "forward_gradient", "forward_gradient_batch", "forward_gradient_oracle",
-    "forward_gradient_samples",
+    "forward_gradient_chunks", "forward_gradient_samples",
     "MonteCarloEstimate", "monte_carlo", "mean_squared_deviation", "squared_deviations",
     "coordinate_variances", "forward_gradient_mean", "is_unbiased", "expected_walk_distance",
     "expected_sign_agreement", "sign_bound", "SIGN_EXCESS_CONSTANT", "sign_agreement_counts",

@@ -129,6 +129,18 @@ def _checked(law, grad, rng, num_samples):
     return law, grad, check_rng("rng", rng), check_int("num_samples", num_samples, minimum=1)
 
 
+def forward_gradient_chunks(law, grad, rng, num_samples: int):
+    """The ``num_samples`` forward gradients of :func:`forward_gradient_samples`, a chunk at a time.
+
+    Returns an iterator of ``(rows, G)``: ``rows`` a slice of 0..num_samples and ``G`` the
+    forward gradients of those draws, at most ``CHUNK_BYTES`` each, in the order of one whole
+    draw (the same rows, exactly for the laws that fill rows in order; see :func:`_chunks`).
+    For statistics of a large sample in memory O(chunk) instead of O(num_samples · n). The
+    arguments are checked at the call, before the first chunk is drawn.
+    """
+    return _chunks(*_checked(law, grad, rng, num_samples))
+
+
 def forward_gradient_samples(law, grad, rng, num_samples: int, coordinates=None) -> np.ndarray:
     """``num_samples`` forward gradients (∇f·v) v for a known gradient, shape (num_samples, n).
 

@@ -25,9 +25,8 @@ from fgcourse._checks import (
 
 from .estimator import (
     MonteCarloEstimate,
-    _checked,
-    _chunks,
     forward_gradient_batch,
+    forward_gradient_chunks,
     forward_gradient_samples,
     monte_carlo,
 )
@@ -127,10 +126,10 @@ def sign_agreement_counts(law, grad, rng, num_samples: int) -> np.ndarray:
 
     The tangents are drawn in chunks (see :func:`squared_deviations`): memory O(num_samples).
     """
-    law, grad, rng, num_samples = _checked(law, grad, rng, num_samples)
-    signs = np.sign(grad)
+    chunks = forward_gradient_chunks(law, grad, rng, num_samples)  # checks the arguments
+    signs = np.sign(np.asarray(grad, dtype=float))
     counts = np.empty(num_samples)
-    for rows, chunk in _chunks(law, grad, rng, num_samples):
+    for rows, chunk in chunks:
         np.sign(chunk, out=chunk)
         chunk *= signs
         chunk += 1  # 2, 1 or 0 per coordinate: twice its share of the count
