@@ -680,8 +680,9 @@ def explorer_figure(lr, start=(0.0, 0.5), law="rademacher", optimizer="sgd", rng
     """The Beale explorer's page: the runs of :func:`true_and_forward_runs` from ``start``, drawn by :func:`plot_runs`.
 
     300 steps by default, not more: one live update of the explorer reruns the optimizations
-    (1 + ``num_runs`` runs, two batched :func:`minimize` calls), and each step costs two
-    autograd passes, so the step count sets the update time (about 0.6 ms per step). The
+    (the ``num_runs`` forward runs in one batched :func:`minimize` call, and the true run when
+    it is not kept), and each step is an autograd pass over the batch, so the step count sets
+    the update time (0.3-0.6 ms per step here; ``benchmarks/bench_explorers.py``). The
     true runs are kept (``EXPLORER_TRUE_RUNS``) for the other laws and seeds, and computed for
     every start of ``starts`` (the explorer's start menu) at once: rows of one batched
     :func:`minimize` cost about what one run costs, and each row is the run from its start,
