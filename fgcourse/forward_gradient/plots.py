@@ -9,8 +9,10 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+from matplotlib.collections import Collection, LineCollection, PolyCollection
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
+from matplotlib.patches import StepPatch
 
 from fgcourse._checks import check_int, check_option, check_rng
 from fgcourse.explorer import fixed_ticks
@@ -82,6 +84,20 @@ def _histogram(ax, samples, bins, color, label=None):
     ax.stairs(heights, edges, fill=True, color=to_rgba(color, 0.5), label=label)
 
 
+def _unscaled(ax, artist):
+    """Add ``artist`` to ``ax`` without updating the data limits (the caller sets them): matplotlib
+    finds a patch's limits by walking its path in Python, a few milliseconds per histogram."""
+    if isinstance(artist, Collection):
+        return ax.add_collection(artist, autolim=False)
+    return ax.add_artist(artist)
+
+
+def _padded(low: float, high: float, margin: float = 0.05) -> tuple[float, float]:
+    """[low, high] widened by ``margin`` of its span on each side, as matplotlib's autoscaling does."""
+    span = high - low if high > low else max(abs(high), 1.0)
+    return low - margin * span, high + margin * span
+
+
 # --------------------------------------------------------------------------- tangent laws
 
 def draw_tangent_laws(n: int, law: str = "rademacher", shape: str = "dominant", num_samples: int = 2000,
@@ -96,12 +112,22 @@ def draw_tangent_laws(n: int, law: str = "rademacher", shape: str = "dominant", 
     samples = forward_gradient_samples(laws[law], grad, rng, num_samples, coordinates=[0, n - 1])
     standard_deviations = np.sqrt(coordinate_variances(laws[law], grad))
     # Two panels, no legend: every extra axes or legend adds tens of milliseconds per update.
+    # Each series is one artist added without autoscaling, the limits set once: building the
+    # page is then about a third cheaper than with stairs, vlines, bar and scatter.
     fig, axes = _figure(9, 3.2, 2)
+    segments, colors, styles, low, high, top = [], [], [], np.inf, -np.inf, 0.0
     for column, i, color in [(1, n - 1, "0.55"), (0, 0, LAW_COLORS[law])]:
-        _histogram(axes[0], samples[:, column], 50, color)
-        # ∂_i f and ∂_i f ± one standard deviation, as one artist spanning the panel's height.
-        axes[0].vlines(grad[i] + np.array([0.0, -1.0, 1.0]) * standard_deviations[i], 0, 1, colors=color,
-                       linestyles=["-", ":", ":"], linewidths=1.5, transform=axes[0].get_xaxis_transform())
+        heights, edges = np.histogram(samples[:, column], bins=50, density=True)
+        _unscaled(axes[0], StepPatch(heights, edges, fill=True, color=to_rgba(color, 0.5)))
+        # ∂_i f and ∂_i f ± one standard deviation, spanning the panel's height.
+        lines = grad[i] + np.array([0.0, -1.0, 1.0]) * standard_deviations[i]
+        segments += [((x, 0.0), (x, 1.0)) for x in lines]
+        colors += [color] * 3
+        styles += ["-", ":", ":"]
+        low, high, top = min(low, edges[0], lines.min()), max(high, edges[-1], lines.max()), max(top, heights.max())
+    _unscaled(axes[0], LineCollection(segments, colors=colors, linestyles=styles, linewidths=1.5,
+                                      transform=axes[0].get_xaxis_transform()))
+    axes[0].set(xlim=_padded(low, high), ylim=(0.0, 1.05 * top if top > 0 else 1.0))
     # The title names every control of the explorer, so a page always says what it shows.
     fig.subplots_adjust(top=0.8)
     fig.suptitle(f"n = {n}: {law} tangents, {shape} gradient, {num_samples} samples", fontsize=10)
@@ -112,16 +138,26 @@ def draw_tangent_laws(n: int, law: str = "rademacher", shape: str = "dominant", 
     norm2 = grad @ grad
     names = list(laws)
     estimates = [monte_carlo(squared_deviations(laws[name], grad, rng, num_samples)) for name in names]
+    means = np.array([e.mean for e in estimates]) / norm2
+    errors = 3 * np.array([e.standard_error for e in estimates]) / norm2
+    exact = np.array([mean_squared_deviation(laws[name], grad) for name in names]) / norm2
     positions = np.arange(len(names))
-    axes[1].bar(positions, [e.mean / norm2 for e in estimates],
-                yerr=[3 * e.standard_error / norm2 for e in estimates],
-                color=[to_rgba(LAW_COLORS[name], 1.0 if name == law else 0.35) for name in names])
-    axes[1].scatter(positions, [mean_squared_deviation(laws[name], grad) / norm2 for name in names],
-                    marker="_", s=600, color="k", zorder=3)
+    # Bars of width 0.8, their ± 3 se, and the exact values as short black dashes.
+    _unscaled(axes[1], PolyCollection([[(x - 0.4, 0.0), (x + 0.4, 0.0), (x + 0.4, m), (x - 0.4, m)]
+                                       for x, m in zip(positions, means)],
+                                      facecolors=[to_rgba(LAW_COLORS[name], 1.0 if name == law else 0.35)
+                                                  for name in names]))
+    _unscaled(axes[1], LineCollection([((x, m - e), (x, m + e)) for x, m, e in zip(positions, means, errors)],
+                                      colors="k", linewidths=1.5))
+    _unscaled(axes[1], LineCollection([((x - 0.3, v), (x + 0.3, v)) for x, v in zip(positions, exact)],
+                                      colors="k", linewidths=1.5, zorder=3))
     axes[1].axhline(n - 1, color="0.5", ls="--", lw=0.8)
+    top = 1.05 * max(np.max(means + errors), exact.max(), n - 1)
+    axes[1].set(xlim=(-0.6, len(names) - 0.4), ylim=(0.0, top))
     axes[1].set_xticks(positions, [name.replace(" ", "\n") for name in names], fontsize=9)
-    # Fixed ticks at the two theoretical values: cheaper to render than automatic ones, and telling.
-    levels = sorted({0, n - 1, n + 1})
+    # Fixed ticks at the two theoretical values: cheaper to render than automatic ones, and
+    # telling; n + 1 only while its label clears n − 1's (a tenth of the panel apart).
+    levels = sorted({0, n - 1} | ({n + 1} if 2 >= 0.1 * top else set()))
     axes[1].set_yticks(levels, [str(level) for level in levels], fontsize=9)
     axes[1].set_title("MSD / ‖∇f‖²: Monte-Carlo ± 3 se, exact (—), n − 1 (--)", fontsize=9)
     return fig
