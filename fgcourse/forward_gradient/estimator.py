@@ -134,9 +134,11 @@ def forward_gradient_chunks(law, grad, rng, num_samples: int):
 
     Returns an iterator of ``(rows, G)``: ``rows`` a slice of 0..num_samples and ``G`` the
     forward gradients of those draws, at most ``CHUNK_BYTES`` each, in the order of one whole
-    draw (the same rows, exactly for the laws that fill rows in order; see :func:`_chunks`).
-    For statistics of a large sample in memory O(chunk) instead of O(num_samples · n). The
-    arguments are checked at the call, before the first chunk is drawn.
+    draw: the gaussian, Rademacher and sphere laws give exactly its rows (and leave ``rng``
+    where it leaves it), a rotated law the same up to the rounding of its matrix product. For
+    statistics of a large sample in memory O(chunk) instead of O(num_samples · n), and without
+    filling the processor's cache. The arguments are checked at the call, before the first
+    chunk is drawn.
     """
     return _chunks(*_checked(law, grad, rng, num_samples))
 
