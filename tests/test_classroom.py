@@ -1,8 +1,9 @@
 """The classroom kit end to end: `make classroom`, the student copies, `make grade` on a synthetic class.
 
-The assignments are built once per module into a scratch folder (two chapters through
-`make classroom`, checked against their solutions by otter assign; the others without that
-check, to keep the suite short). Grading runs otter run for real, two notebooks at a time.
+The assignments are built once per module into a scratch folder through `make classroom`, every
+chapter checked against its solutions by otter assign: first two chapters, then all of them, which
+keeps those two and builds the rest (a resumed run). Grading runs otter run for real, two
+notebooks at a time; the solution of every chapter is graded.
 """
 
 import csv
@@ -37,10 +38,10 @@ def make(*args, check=True):
 def built(tmp_path_factory):
     out = tmp_path_factory.mktemp("classroom")
     first = make("classroom", f"CLASSROOM={out}", f"CHAPTERS={' '.join(GRADED)}")
-    others = [name for name in classroom.chapters() if name not in GRADED]
-    subprocess.run([sys.executable, str(ROOT / "tools" / "classroom.py"), "assign", "--no-run-tests",
-                    "--out", str(out), *others], check=True, capture_output=True)
-    return out, first
+    kept = tree_digest(out)
+    resumed = make("classroom", f"CLASSROOM={out}")
+    assert {path: digest for path, digest in tree_digest(out).items() if path in kept} == kept
+    return out, first, resumed
 
 
 def tree_digest(folder: Path) -> dict:
@@ -49,28 +50,54 @@ def tree_digest(folder: Path) -> dict:
 
 
 def test_every_chapter_has_a_master_with_three_to_six_questions(built):
-    out, _ = built
+    out, *_ = built
     assert len(classroom.chapters()) == 7
     for name in classroom.chapters():
         assignment = classroom.load_assignment(out, name)
         assert 3 <= len(assignment.questions) <= 6, (name, assignment.questions)
 
 
-def test_layout_is_otters(built):
-    out, first = built
-    for name in GRADED:
-        assert f"{name}: " in first.stdout
+def test_layout_is_otters_and_every_solution_was_checked(built):
+    out, first, resumed = built
+    for name in classroom.chapters():
+        said = first.stdout if name in GRADED else resumed.stdout
+        assert f"{name}: " in said and "solutions checked" in said
         assert (out / name / "student" / f"{name}.ipynb").is_file()
         assert list((out / name / "autograder").glob(f"{name}-autograder_*.zip"))
 
 
-def test_classroom_refuses_to_overwrite_without_force(built):
-    out, _ = built
+def test_a_second_run_keeps_what_exists_and_builds_the_rest(built):
+    out, first, resumed = built
+    for name in GRADED:
+        assert f"{name}: " not in resumed.stdout
+        assert str(out / name) in resumed.stderr
+    assert "refusing to overwrite" in resumed.stderr and "FORCE=1" in resumed.stderr
+    assert not list(out.glob(".*.partial"))
+
+
+def test_classroom_never_overwrites_without_force(built):
+    out, *_ = built
     before = tree_digest(out / "chains")
-    again = make("classroom", f"CLASSROOM={out}", "CHAPTERS=chains", check=False)
-    assert again.returncode != 0
+    again = make("classroom", f"CLASSROOM={out}", "CHAPTERS=chains")
     assert "refusing to overwrite" in again.stderr and "FORCE=1" in again.stderr
+    assert "chains: " not in again.stdout
     assert tree_digest(out / "chains") == before
+
+
+def test_a_failing_master_does_not_stop_the_other_chapters(tmp_path, monkeypatch):
+    masters = tmp_path / "masters"
+    masters.mkdir()
+    for name in ("chains", "traces"):
+        (masters / f"{name}.ipynb").write_bytes((classroom.MASTERS / f"{name}.ipynb").read_bytes())
+    broken = nbformat.read(masters / "chains.ipynb", as_version=4)
+    for cell in broken.cells:
+        cell.source = cell.source.replace("# BEGIN SOLUTION", "# BEGIN SOLUTION\n    return None  # wrong")
+    nbformat.write(broken, masters / "chains.ipynb")
+    monkeypatch.setattr(classroom, "MASTERS", masters)
+    with pytest.raises(classroom.ClassroomError, match=r"built 1 of 2 chapters; otter assign failed on chains"):
+        classroom.assign(tmp_path / "out")
+    assert (tmp_path / "out" / "traces" / "student" / "traces.ipynb").is_file()
+    assert not (tmp_path / "out" / "chains").exists() and not list((tmp_path / "out").glob(".*.partial"))
 
 
 def solution_lines(source: str) -> list[str]:
@@ -85,7 +112,7 @@ def solution_lines(source: str) -> list[str]:
 
 
 def test_student_copies_hold_no_solution_nor_hidden_test(built):
-    out, _ = built
+    out, *_ = built
     for name in classroom.chapters():
         student = nbformat.read(out / name / "student" / f"{name}.ipynb", as_version=4)
         text = json.dumps(student)
@@ -102,7 +129,7 @@ def test_student_copies_hold_no_solution_nor_hidden_test(built):
 def test_student_copy_runs_top_to_bottom_and_says_not_answered(built, name):
     from nbclient import NotebookClient
 
-    out, _ = built
+    out, *_ = built
     folder = out / name / "student"
     notebook = nbformat.read(folder / f"{name}.ipynb", as_version=4)
     client = NotebookClient(notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(folder)}})
@@ -132,10 +159,11 @@ def write(notebook, path: Path):
 
 @pytest.fixture(scope="module")
 def graded(built, tmp_path_factory):
-    out, _ = built
+    out, *_ = built
     dir_ = tmp_path_factory.mktemp("submissions")
-    for name in GRADED:
+    for name in classroom.chapters():
         write(classroom.filled_copy(out, name), dir_ / "solution" / f"{name}.ipynb")
+    for name in GRADED:
         student = nbformat.read(out / name / "student" / f"{name}.ipynb", as_version=4)
         write(student, dir_ / "untouched" / f"{name}.ipynb")
         question, source = WRONG[name]
@@ -181,8 +209,8 @@ def scores(rows, learner, chapter=None):
 def test_grades_csv_has_the_columns_and_one_row_per_learner_and_question(graded, built):
     _, rows, _, _ = graded
     assert list(rows[0]) == ["submission", "question", "score", "max_score", "message"]
-    out, _ = built
-    for learner, names in [("solution", GRADED), ("untouched", GRADED), ("one_wrong", GRADED),
+    out, *_ = built
+    for learner, names in [("solution", classroom.chapters()), ("untouched", GRADED), ("one_wrong", GRADED),
                            ("crash", ["chains"]), ("raises", ["chains"]), ("loop", ["chains"]),
                            ("broken", ["checkpointing"]),
                            ("tampered", ["checkpointing"]), ("misnamed", ["checkpointing"])]:
@@ -190,8 +218,9 @@ def test_grades_csv_has_the_columns_and_one_row_per_learner_and_question(graded,
         assert set(scores(rows, learner)) == expected, learner
 
 
-def test_the_solution_gets_full_marks(graded):
+def test_the_solution_of_every_chapter_gets_full_marks(graded):
     _, rows, _, _ = graded
+    assert {question.split("/")[0] for question in scores(rows, "solution")} == set(classroom.chapters())
     for question, (score, possible, message) in scores(rows, "solution").items():
         assert score == possible > 0 and message == "passed", (question, message)
 

@@ -5,8 +5,9 @@
 
 ``assign`` runs otter assign on every master notebook ``notebooks/exercises/<chapter>.ipynb``
 into ``<out>/<chapter>/student/<chapter>.ipynb`` and ``<out>/<chapter>/autograder/`` (otter's
-layout). It refuses to touch an output folder that exists unless ``--force``: an instructor's
-edited copies must never be lost.
+layout). It never touches an output folder that exists unless ``--force`` (an instructor's
+edited copies must never be lost) and builds the chapters that are missing, so a second run
+resumes where a failed one stopped.
 
 ``grade`` grades every learner folder of SUBMISSIONS (each holds the handed-out notebooks, by
 their names) with the hidden tests of the autograder zip, through otter run (never otter grade,
@@ -60,8 +61,11 @@ def chapters() -> list[str]:
 def assign(out: Path = DEFAULT_OUT, names=None, force: bool = False, run_tests: bool = True) -> list[Path]:
     """Build the student copy and the autograder of each chapter in ``names`` (default: all).
 
-    Refuses, before building anything, if an output folder exists and ``force`` is false.
-    Each chapter is built in a scratch folder and moved into place only once otter succeeded.
+    Resumes: a chapter whose output folder exists is kept as it is (it may hold an instructor's
+    edited copies) unless ``force``, and every missing chapter is built. Each chapter is built in
+    a scratch folder and moved into place only once otter succeeded, so a failure leaves nothing
+    half-built; the other chapters are still built, and the failures are reported together at
+    the end. Returns the folders built.
     """
     import otter.assign
 
@@ -70,12 +74,14 @@ def assign(out: Path = DEFAULT_OUT, names=None, force: bool = False, run_tests: 
     if unknown:
         raise ClassroomError(f"no master notebook for {unknown} in {MASTERS} (known: {chapters()})")
     out = Path(out).resolve()
-    existing = [str(out / name) for name in names if (out / name).exists()]
-    if existing and not force:
-        raise ClassroomError(f"refusing to overwrite {', '.join(existing)}: it may hold edited copies. "
-                             "Move it away, or run again with FORCE=1 to rebuild it.")
-    built = []
+    kept = [name for name in names if (out / name).exists() and not force]
+    if kept:
+        print(f"kept {', '.join(str(out / name) for name in kept)}: refusing to overwrite what exists, since it "
+              "may hold edited copies. Move it away, or run again with FORCE=1 to rebuild it.", file=sys.stderr)
+    built, failed = [], []
     for name in names:
+        if name in kept:
+            continue
         scratch = out / f".{name}.partial"
         shutil.rmtree(scratch, ignore_errors=True)
         scratch.parent.mkdir(parents=True, exist_ok=True)
@@ -86,11 +92,17 @@ def assign(out: Path = DEFAULT_OUT, names=None, force: bool = False, run_tests: 
                                   no_run_tests=not run_tests)
         except Exception as error:  # otter reports a failing solution or a malformed master this way
             shutil.rmtree(scratch, ignore_errors=True)
-            raise ClassroomError(f"otter assign failed on {name}.ipynb (nothing of it was written):\n{error}") from None
+            failed.append(f"otter assign failed on {name}.ipynb (nothing of it was written):\n{error}")
+            continue
         shutil.rmtree(out / name, ignore_errors=True)
         scratch.rename(out / name)
         built.append(out / name)
-        print(f"{name}: {out / name}/student/{name}.ipynb and autograder/ ({time.perf_counter() - start:.1f} s)")
+        checked = "solutions checked" if run_tests else "solutions not checked"
+        print(f"{name}: {out / name}/student/{name}.ipynb and autograder/ ({checked}, "
+              f"{time.perf_counter() - start:.1f} s)")
+    if failed:
+        done = f"built {len(built)} of {len(names)} chapters; " if built else ""
+        raise ClassroomError(done + "\n".join(failed))
     return built
 
 
