@@ -2,19 +2,21 @@
 # installed by the targets below into a local virtual environment (.venv) and assets/node_modules.
 SHELL := /bin/bash
 PYTHON ?= python3
-VENV := .venv
+# One environment per Python: `make test PYTHON=python3.13` builds and uses .venv-python3.13.
+VENV ?= $(if $(filter python3,$(PYTHON)),.venv,.venv-$(notdir $(PYTHON)))
 PY := $(VENV)/bin/python
 JB_FLAGS := -W -n --keep-going
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: book test checks env assets chromium notebooks pytest nbval lint browser benchmarks experiments clean classroom grade book-student training-data
+.PHONY: book test checks env assets chromium notebooks pytest nbval lint browser benchmarks experiments clean classroom \
+	grade book-student training-data levels levels-data commands lab
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@echo "== Creating $(VENV) and installing fgcourse with the book and test tools (pinned by constraints.txt)."
 	@echo "   The first run downloads about 150 packages and takes 1-3 minutes; later runs skip this step."
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[book,test,classroom]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[book,test,classroom,lab]'
 	touch $@
 
 env: $(VENV)/.installed
@@ -51,7 +53,7 @@ chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 pytest: env
-	$(PY) -m pytest tests -m "not browser"
+	$(PY) -m pytest tests -m "not browser and not commands"
 
 nbval: env
 	$(PY) -m pytest --nbval $(NOTEBOOKS) --nbval-sanitize-with tests/nbval_sanitize.cfg
@@ -62,29 +64,46 @@ lint: env
 browser: book book-student chromium
 	$(PY) -m pytest tests -m browser
 
-# Every check, JOBS at a time (CI has 2 cores): pytest, nbval and the two books side by side,
-# then the browser check. Each check's output is printed whole when it ends. One BLAS thread per
-# process: two checks at once already fill the cores, and threaded BLAS would fight over them.
+# The checks that compare floats with stored numbers, again at each x86-64 SIMD level below this
+# machine's own (tools/simd_levels.py: AVX2 and SSE4.2 on an AVX-512 machine, SSE4.2 on an AVX2 one).
+levels: env
+	$(PY) tools/simd_levels.py
+
+# Every command the README and CONTRIBUTING.md show, run as they are written, on small configurations
+# where the real run takes long (tests/test_commands.py).
+commands: env
+	$(PY) -m pytest tests/test_commands.py -m commands -q -p no:cacheprovider
+
+# Every check, JOBS at a time (CI has 2 cores). Each check's output is printed whole when it ends.
+# One BLAS thread per process: two checks at once already fill the cores, and threaded BLAS would
+# fight over them.
 JOBS ?= 2
 test: env
-	@echo "== make test: lint, pytest, nbval, both books and the browser check, $(JOBS) at a time (about 10 minutes"
-	@echo "   on 2 cores from scratch); each check's output is printed when it ends."
+	@echo "== make test: lint, pytest, nbval, both books and the browser check, the checks at lower SIMD levels and"
+	@echo "   the README's commands, $(JOBS) at a time (about 12 minutes on 2 cores from scratch); each check's"
+	@echo "   output is printed when it ends."
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(MAKE) --no-print-directory -j$(JOBS) --output-sync=target checks
 
 # nbval, the longest, starts first; the books, the browser check and pytest share the other core.
-checks: lint nbval browser pytest
+checks: lint nbval browser pytest levels commands
 
 # Re-execute every notebook and store outputs and widget state (run after editing a notebook).
 notebooks: env
 	$(PY) tools/execute_notebooks.py $(NOTEBOOKS)
 
+# QUICK=1: every script on small sizes, in seconds, to check that it runs (its numbers mean nothing).
 benchmarks: env
-	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b $(if $(filter 1,$(QUICK)),--quick) || exit 1; done
 
-# The paper grid of fgcourse.experiments (belouze2022paper section 5), resumed from its cache, stored in data/.
+# A grid of fgcourse.experiments (default: the paper grid of belouze2022paper section 5), resumed from
+# its cache, stored in data/. GRID=smoke runs the small grid; EXPERIMENTS_OUT and EXPERIMENTS_CACHE move
+# the table and the cache.
+GRID ?= paper
+EXPERIMENTS_OUT ?= data/$(GRID).csv.gz
+EXPERIMENTS_CACHE ?= _build/experiments-cache
 experiments: env
-	mkdir -p data
-	$(PY) -m fgcourse.experiments run --grid paper --cache _build/experiments-cache --jobs 2 --out data/paper.csv.gz
+	mkdir -p $(dir $(EXPERIMENTS_OUT))
+	$(PY) -m fgcourse.experiments run --grid $(GRID) --cache $(EXPERIMENTS_CACHE) --jobs $(JOBS) --out $(EXPERIMENTS_OUT)
 
 # The classroom kit (book/teaching.md): student copies and autograders of notebooks/exercises,
 # offline grading of a class, and the book without solutions.
@@ -103,8 +122,24 @@ book-student: env assets
 	@echo "Student edition built: open _build/student-html/index.html"
 
 # The stored runs and costs of the chapter "Training with forward gradients" (about 6 minutes of CPU).
+# QUICK=1: a small slice in seconds; TRAINING_DATA: another folder; PARTS=runs or PARTS=costs: one file.
+TRAINING_DATA ?= data/training
 training-data: env
-	$(PY) tools/make_training_data.py
+	$(PY) tools/make_training_data.py --out $(TRAINING_DATA) $(if $(filter 1,$(QUICK)),--quick) $(PARTS)
+
+# The same runs recomputed at the SSE4.2 level (numpy's dispatch and OpenBLAS's kernel limited to it):
+# the chapters compare them with data/ to show how far two machines' roundings drift apart. About an
+# hour of CPU; with GRID=smoke QUICK=1, seconds. x86-64 only.
+LEVELS_DATA ?= data/levels
+levels-data: env
+	$(PY) tools/simd_levels.py --at sse4.2 $(MAKE) --no-print-directory experiments \
+		EXPERIMENTS_OUT=$(LEVELS_DATA)/$(GRID)-sse4.2.csv.gz EXPERIMENTS_CACHE=$(EXPERIMENTS_CACHE)-sse4.2
+	$(PY) tools/simd_levels.py --at sse4.2 $(MAKE) --no-print-directory training-data PARTS=runs \
+		TRAINING_DATA=$(LEVELS_DATA)/training-sse4.2
+
+# JupyterLab on the notebooks (installed by make env); LAB_OPTIONS go to jupyter lab (e.g. --no-browser).
+lab: env
+	$(VENV)/bin/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_OPTIONS)
 
 clean:
 	rm -rf _build

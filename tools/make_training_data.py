@@ -1,12 +1,16 @@
 """Regenerate the stored data of the chapter *Training with forward gradients* (data/training/).
 
-    PYTHONPATH=. .venv/bin/python tools/make_training_data.py [runs] [costs]   (or: make training-data)
+    .venv/bin/python tools/make_training_data.py [runs] [costs] [--out DIR] [--quick]
+    (or: make training-data)
 
 ``runs``: every seeded training run of the chapter (runs.npz). ``costs``: time and memory of one
-step of each mode (costs.npz). Without arguments, both. Budget: about 5 minutes of CPU for the
-runs (260 runs of at most 1,000 steps; 1.3 to 2 ms of CPU per MLP step on this machine) and
-half a minute for the costs. Times are CPU times (``time.process_time``), with one BLAS thread:
-on a shared machine they are far steadier than wall times.
+step of each mode (costs.npz). Without arguments, both, into ``data/training`` (``--out``: another
+folder). Budget: about 5 minutes of CPU for the runs (260 runs of at most 1,000 steps; 1.3 to 2
+ms of CPU per MLP step on this machine) and half a minute for the costs. Times are CPU times
+(``time.process_time``), with one BLAS thread: on a shared machine they are far steadier than
+wall times. ``--quick`` runs the same code on a small slice in seconds (two settings of the MLP,
+one seed, 100 oracle calls; two depths of each cost): a check that the command works, whose
+files are not the chapter's.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import sys
 for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(variable, "1")
 
+import argparse  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -35,6 +40,8 @@ from fgcourse.training import (  # noqa: E402
 )
 
 OUT = Path(__file__).resolve().parent.parent / "data" / "training"
+QUICK = {"max_jvps": 100, "seeds": range(1), "tanh_depths": (2, 4), "nested_depths": (1, 2)}
+"""The slice of ``--quick``: the first two settings of :func:`settings` at this budget, one seed."""
 OPTIMIZERS = ("sgd", "adam")
 LRS = (0.003, 0.03)
 """Two learning rates for each optimizer, shared so that one slider serves both."""
@@ -47,7 +54,7 @@ TANH_DEPTHS = (4, 8, 16, 32, 64)
 NESTED_DEPTHS = (1, 2, 3, 4, 5)
 
 
-def settings():
+def settings(max_jvps: int = MAX_JVPS):
     """The chapter's grid: both models, both optimizers, both learning rates, every oracle; B > 1
     (at the same JVP budget) for the MLP's perturbation oracles."""
     out = []
@@ -58,50 +65,58 @@ def settings():
                     if model == "softmax" and oracle == "weights, rademacher":
                         continue
                     for B in (BS if model == "mlp" and gradient != "true" else (1,)):
-                        out.append(Setting(model, optimizer, lr, gradient, law, B, MAX_JVPS // B))
+                        out.append(Setting(model, optimizer, lr, gradient, law, B, max_jvps // B))
     return out
 
 
-def make_runs():
+def make_runs(out: Path, quick: bool = False):
     split = digits_split()
     start = time.process_time()
+    chosen = settings(QUICK["max_jvps"])[:2] if quick else settings()
+    seeds = QUICK["seeds"] if quick else SEEDS
     tables = []
-    for setting in settings():
-        tables.append(run_settings([setting], split, SEEDS, eval_every=max(1, EVAL_JVPS // setting.B),
+    for setting in chosen:
+        tables.append(run_settings([setting], split, seeds, eval_every=max(1, EVAL_JVPS // setting.B),
                                    clock=time.process_time))
     table = concatenate_tables(tables)
-    save_runs(OUT / "runs.npz", table)
+    save_runs(out / "runs.npz", table)
     print(f"{table.num_runs} runs, {table.step.size} rows, {time.process_time() - start:.0f} s of CPU -> "
-          f"{OUT / 'runs.npz'}")
+          f"{out / 'runs.npz'}")
 
 
-def make_costs():
+def make_costs(out: Path, quick: bool = False):
     import numpy as np
 
     from fgcourse.training import true_gradient
 
     start = time.process_time()
-    tanh = step_costs([(f"depth {depth}", *deep_tanh_loss(depth)) for depth in TANH_DEPTHS])
+    tanh = step_costs([(f"depth {depth}", *deep_tanh_loss(depth))
+                       for depth in (QUICK["tanh_depths"] if quick else TANH_DEPTHS)])
     split = digits_split()
     model = MODELS["mlp"]
     theta = model.init(np.random.default_rng(0))
     X, y = split.X_train[:64], split.y_train[:64]
     true_gradient(model, theta, X, y)
     digits = step_costs([("digits mlp", lambda t: model.loss(t, X, y), theta)])
-    nested = nested_costs(3, NESTED_DEPTHS)
-    save_costs(OUT / "costs.npz", tanh=tanh, digits=digits, nested=nested)
-    print(f"costs in {time.process_time() - start:.0f} s of CPU -> {OUT / 'costs.npz'}")
+    nested = nested_costs(3, QUICK["nested_depths"] if quick else NESTED_DEPTHS)
+    save_costs(out / "costs.npz", tanh=tanh, digits=digits, nested=nested)
+    print(f"costs in {time.process_time() - start:.0f} s of CPU -> {out / 'costs.npz'}")
 
 
 def main(argv):
-    unknown = set(argv) - {"runs", "costs"}
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("parts", nargs="*", help="runs, costs (default: both)")
+    parser.add_argument("--out", type=Path, default=OUT, help=f"the folder to write (default {OUT})")
+    parser.add_argument("--quick", action="store_true", help="a small slice, to check that the command works")
+    args = parser.parse_args(argv)
+    unknown = sorted(set(args.parts) - {"runs", "costs"})
     if unknown:
-        raise SystemExit(f"usage: make_training_data.py [runs] [costs]; unknown: {sorted(unknown)}")
-    OUT.mkdir(parents=True, exist_ok=True)
-    if not argv or "costs" in argv:
-        make_costs()
-    if not argv or "runs" in argv:
-        make_runs()
+        parser.error(f"parts must be runs and/or costs, got {unknown}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    if not args.parts or "costs" in args.parts:
+        make_costs(args.out, args.quick)
+    if not args.parts or "runs" in args.parts:
+        make_runs(args.out, args.quick)
 
 
 if __name__ == "__main__":

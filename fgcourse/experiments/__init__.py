@@ -4,6 +4,8 @@
   × starts × repeats), cut into batches; the named grids ``smoke`` and ``paper``;
 - :mod:`~fgcourse.experiments.runner` -- :func:`run_grid`: joblib or dask.distributed, a
   progress bar, an on-disk cache keyed by the configuration and the library version;
+- :mod:`~fgcourse.experiments.stored` -- the stored table: :func:`load_table`, and
+  :func:`check_rerun`, which recomputes some batches and compares them with it;
 - :mod:`~fgcourse.experiments.profiles` -- performance and accuracy profiles of its table;
 - :mod:`~fgcourse.experiments.plots` -- the figures of the chapter "Experiments".
 
@@ -29,7 +31,6 @@ from fgcourse.experiments.plots import (
     draw_profile_page,
     profile_summary,
     profile_times,
-    rerun_batches,
 )
 from fgcourse.experiments.profiles import (
     SOLVER_ORDER,
@@ -39,11 +40,19 @@ from fgcourse.experiments.profiles import (
     solver_table,
 )
 from fgcourse.experiments.runner import BACKENDS, COLUMNS, RUN_STATUSES, compute_batch, run_grid
+from fgcourse.experiments.stored import (
+    RERUN_TOLERANCES,
+    RUN_KEYS,
+    check_rerun,
+    load_table,
+    quick_batches,
+    rerun_batches,
+)
 
 __all__ = [
     "GRADIENTS", "GRIDS", "OPTIMIZER_NAMES", "PAPER_DIMS", "PAPER_MAX_ITER", "Batch", "Grid", "get_grid", "make_grid",
     "starts", "SOLVER_ORDER", "accuracy_inputs", "accuracy_profile", "performance_profile", "solver_table",
     "BACKENDS", "COLUMNS", "RUN_STATUSES", "compute_batch", "run_grid",
     "SOLVER_SETS", "draw_accuracy_profiles", "draw_performance_profiles", "draw_profile_page", "profile_summary",
-    "profile_times", "rerun_batches",
+    "profile_times", "RERUN_TOLERANCES", "RUN_KEYS", "check_rerun", "load_table", "quick_batches", "rerun_batches",
 ]

@@ -13,7 +13,6 @@
   :func:`draw_profile_page` (the explorer's page);
 - batch mode (belouze2022report §6.3): :func:`batch_variance`, :func:`equal_budget_runs`,
   :func:`draw_batch_mode`;
-- :func:`rerun_batches`: a slice of a grid recomputed, to check a stored table.
 """
 
 from __future__ import annotations
@@ -31,7 +30,7 @@ from fgcourse._checks import (
     check_sequence,
     check_vector,
 )
-from fgcourse.experiments.grid import PAPER_DIMS, Grid
+from fgcourse.experiments.grid import PAPER_DIMS
 from fgcourse.experiments.profiles import (
     SOLVER_ORDER,
     accuracy_inputs,
@@ -39,7 +38,7 @@ from fgcourse.experiments.profiles import (
     performance_profile,
     solver_table,
 )
-from fgcourse.experiments.runner import COLUMNS, compute_batch
+from fgcourse.experiments.stored import rerun_batches  # noqa: F401  (its home is .stored)
 from fgcourse.optim import OptimizeResult, minimize
 from fgcourse.testfunctions import TEST_FUNCTIONS, TestFunction
 
@@ -507,22 +506,3 @@ def draw_batch_mode(variance, runs: dict, f_star: float = 0.0):
 
 
 # ------------------------------------------------------------------------------ reproducibility
-
-def rerun_batches(grid, indices):
-    """The rows of the batches ``indices`` of ``grid`` (:meth:`Grid.batches` order), recomputed now.
-
-    Columns :data:`~fgcourse.experiments.COLUMNS`, as :func:`~fgcourse.experiments.run_grid`
-    returns them (wall_time measured anew).
-    """
-    import pandas as pd
-
-    grid = check_instance("grid", grid, Grid, "a Grid from make_grid() or get_grid()")
-    batches = grid.batches()
-    indices = check_sequence("indices", indices,
-                             lambda name, i: check_int(name, i, minimum=0, maximum=len(batches) - 1),
-                             what="batch indices")
-    rows = []
-    for index in indices:
-        entry = compute_batch(batches[index])
-        rows += [{**row, "wall_time": entry["wall_time"]} for row in entry["rows"]]
-    return pd.DataFrame(rows, columns=list(COLUMNS))

@@ -20,10 +20,12 @@ from .loop import SUCCESS_STATUSES, TRAIN_STATUSES, Setting, TrainResult, miniba
 from .models import MODELS, Model, get_model, mlp, softmax_regression
 from .plots import AXES, METRICS, ORACLES, draw_budget, draw_cost_ratios, draw_curves, draw_training_explorer, runs_of
 from .runs import (
+                   RERUN_TOLERANCES,
                    ROW_COLUMNS,
                    RUN_COLUMNS,
                    RunTable,
                    TimeToReach,
+                   check_rerun,
                    concatenate_tables,
     describe_ratio,
                    load_runs,
@@ -47,5 +49,6 @@ __all__ = [
     "step_costs", "AXES", "METRICS", "ORACLES", "draw_cost_ratios", "draw_budget", "describe_ratio", "draw_curves",
     "draw_training_explorer", "runs_of", "ROW_COLUMNS", "RUN_COLUMNS", "RunTable", "TimeToReach",
     "concatenate_tables", "load_runs", "run_settings", "run_table", "save_runs", "time_to_reach",
+    "RERUN_TOLERANCES", "check_rerun",
     "VarianceComparison", "activity_mean_squared_deviation", "activity_squared_deviations", "compare_variances",
 ]

@@ -38,8 +38,10 @@ from fgcourse._checks import (
 )
 from fgcourse.checkpointing import nested_forward, nested_reverse
 from fgcourse.measure import median_seconds, peak_bytes
+from fgcourse.stored import StoredDataError, check_format, read_stored
 
-__all__ = ["StepCosts", "deep_tanh_loss", "step_costs", "NestedCosts", "nested_costs", "save_costs", "load_costs"]
+__all__ = ["StepCosts", "deep_tanh_loss", "step_costs", "NestedCosts", "nested_costs", "save_costs", "load_costs",
+           "COSTS_FORMAT"]
 
 
 def deep_tanh_loss(depth: int, width: int = 128, batch: int = 64, rng=0):
@@ -178,11 +180,17 @@ def _nested_row(sizes, repeat, clock):
 _COST_KINDS = {"StepCosts": StepCosts, "NestedCosts": NestedCosts}
 
 
+COSTS_FORMAT = "fgcourse costs 1"
+"""The format stamp of :func:`save_costs`; :func:`load_costs` reads only files that carry it."""
+
+
 def save_costs(path, **parts) -> None:
     """Write :class:`StepCosts` / :class:`NestedCosts` objects to one compressed ``.npz``, by name."""
     check_instance("path", path, (str, os.PathLike), "a file path")
-    arrays = {}
+    arrays = {"format": np.array(COSTS_FORMAT)}
     for name, part in parts.items():
+        if name == "format" or "." in name:
+            raise ValueError(f"the names of the costs must not be 'format' nor hold a dot, got {name!r}")
         check_instance(name, part, tuple(_COST_KINDS.values()), "a StepCosts or a NestedCosts")
         arrays[f"{name}.kind"] = np.array(type(part).__name__)
         for field in fields(part):
@@ -190,14 +198,15 @@ def save_costs(path, **parts) -> None:
     np.savez_compressed(path, **arrays)
 
 
-def load_costs(path) -> dict:
-    """The costs saved by :func:`save_costs`, as a dict of name -> StepCosts / NestedCosts."""
-    check_instance("path", path, (str, os.PathLike), "a file path")
+def _read_costs(path) -> dict:
     with np.load(path, allow_pickle=False) as stored:
-        names = sorted({key.split(".")[0] for key in stored.files})
+        check_format(stored, COSTS_FORMAT)
+        names = sorted({key.split(".")[0] for key in stored.files if key != "format"})
         out = {}
         for name in names:
-            kind = _COST_KINDS[str(stored[f"{name}.kind"])]
+            kind = _COST_KINDS.get(str(stored[f"{name}.kind"]))
+            if kind is None:
+                raise StoredDataError(f"holds costs of an unknown kind {str(stored[f'{name}.kind'])!r}")
             values = {field.name: stored[f"{name}.{field.name}"] for field in fields(kind)}
             if kind is StepCosts:
                 values["labels"] = tuple(str(label) for label in values["labels"])
@@ -205,3 +214,12 @@ def load_costs(path) -> dict:
                 values["S"] = int(values["S"])
             out[name] = kind(**values)
         return out
+
+
+def load_costs(path, *, regenerate: str = "make training-data") -> dict:
+    """The costs saved by :func:`save_costs`, as a dict of name -> StepCosts / NestedCosts.
+
+    A missing, damaged or outdated file is explained as by :func:`~fgcourse.training.load_runs`.
+    """
+    check_instance("path", path, (str, os.PathLike), "a file path")
+    return read_stored(path, _read_costs, regenerate)

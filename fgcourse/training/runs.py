@@ -15,13 +15,14 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from fgcourse._checks import check_instance, check_int, check_option, check_sequence
+from fgcourse.stored import Comparison, StoredDataError, Tolerance, check_format, compare_rerun, read_stored
 
 from .data import Split
 from .loop import Setting, TrainResult, train
 
 __all__ = ["RUN_COLUMNS", "ROW_COLUMNS", "RunTable", "run_table", "run_settings", "save_runs", "load_runs",
            "TimeToReach", "time_to_reach", "concatenate_tables",
-           "describe_ratio"]
+           "describe_ratio", "RUNS_FORMAT", "RERUN_TOLERANCES", "check_rerun"]
 
 RUN_COLUMNS = ("model", "optimizer", "lr", "gradient", "law", "B", "max_iter", "seed", "status", "nit")
 ROW_COLUMNS = ("run", "step", "train_loss", "val_loss", "val_accuracy", "seconds", "ngev", "njvp")
@@ -116,21 +117,36 @@ def run_settings(settings, data: Split, seeds=range(5), *, progress: bool = True
     return run_table(results)
 
 
+RUNS_FORMAT = "fgcourse runs 1"
+"""The format stamp of :func:`save_runs`; :func:`load_runs` reads only files that carry it."""
+
+
 def save_runs(path, table: RunTable) -> None:
     """Write ``table`` to ``path`` as a compressed ``.npz`` (strings stored as unicode arrays)."""
     check_instance("path", path, (str, os.PathLike), "a file path")
     check_instance("table", table, RunTable, "a RunTable")
-    np.savez_compressed(path, **{field.name: getattr(table, field.name) for field in fields(RunTable)})
+    np.savez_compressed(path, format=np.array(RUNS_FORMAT),
+                        **{field.name: getattr(table, field.name) for field in fields(RunTable)})
 
 
-def load_runs(path) -> RunTable:
-    """The :class:`RunTable` saved at ``path`` by :func:`save_runs`."""
-    check_instance("path", path, (str, os.PathLike), "a file path")
+def _read_runs(path) -> RunTable:
     with np.load(path, allow_pickle=False) as stored:
+        check_format(stored, RUNS_FORMAT)
         missing = [field.name for field in fields(RunTable) if field.name not in stored]
         if missing:
-            raise ValueError(f"path must be a file written by save_runs; {os.fspath(path)!r} lacks {missing}")
+            raise StoredDataError(f"lacks the columns {missing}")
         return RunTable(**{field.name: stored[field.name] for field in fields(RunTable)})
+
+
+def load_runs(path, *, regenerate: str = "make training-data") -> RunTable:
+    """The :class:`RunTable` saved at ``path`` by :func:`save_runs`.
+
+    A missing file raises ``FileNotFoundError``; a damaged one, or one written by another
+    version of the library, :class:`~fgcourse.stored.StoredDataError`. Both messages name the
+    file and the command ``regenerate`` that writes it anew.
+    """
+    check_instance("path", path, (str, os.PathLike), "a file path")
+    return read_stored(path, _read_runs, regenerate)
 
 
 @dataclass(frozen=True)
@@ -198,3 +214,48 @@ def describe_ratio(reach: TimeToReach) -> str:
 
     spread = f"{show(np.median(ratio))} [{show(ratio.min())}, {show(ratio.max())}]"
     return f"{spread} ({reached}/{ratio.size} reached)"
+
+
+RERUN_TOLERANCES = {
+    "train_loss": Tolerance(rtol=1e-6),
+    "val_loss": Tolerance(rtol=1e-6),
+}
+"""How far the losses of a rerun may be from the stored ones over its first steps (see the
+chapter "Training with forward gradients"). Steps and oracle calls must be identical, and so
+must the validation accuracy (a count of right answers); the seconds are not compared."""
+
+
+def check_rerun(table: RunTable, data: Split, run: int, *, max_iter: int = 200, tolerances=None) -> Comparison:
+    """Train the stored run ``run`` of ``table`` again for its first ``max_iter`` steps, and compare.
+
+    The run is retrained with its setting and seed (same θ_0, minibatches and tangents) and the
+    same evaluation interval; its evaluation rows up to step ``max_iter`` are compared with the
+    stored ones through :func:`fgcourse.stored.compare_rerun`: ``step``, ``ngev``, ``njvp``
+    and ``val_accuracy`` exactly, the losses within ``tolerances`` (default
+    :data:`RERUN_TOLERANCES`). Returns the :class:`~fgcourse.stored.Comparison` after its check:
+    a rerun beyond a bound raises :class:`~fgcourse.stored.RerunMismatch`.
+    """
+    check_instance("table", table, RunTable, "a RunTable from load_runs()")
+    check_instance("data", data, Split, "a Split (e.g. digits_split())")
+    run = check_int("run", run, minimum=0, maximum=table.num_runs - 1)
+    stored = table.history(run)
+    if stored["step"].size < 2:
+        raise ValueError(f"run must be a stored run with at least two evaluations, got run {run} with "
+                         f"{stored['step'].size}")
+    eval_every = int(stored["step"][1] - stored["step"][0])
+    last = int(table.nit[run])
+    max_iter = check_int("max_iter", max_iter, minimum=eval_every, maximum=last)
+    if max_iter % eval_every:
+        raise ValueError(f"max_iter must be a multiple of the run's evaluation interval {eval_every}, got {max_iter}")
+    setting = table.setting(run)
+    live = train(setting.model, data, setting.optimizer, setting.lr, gradient=setting.gradient,
+                 law=setting.law or "gaussian", B=setting.B, rng=int(table.seed[run]), max_iter=max_iter,
+                 eval_every=eval_every)
+    rows = stored["step"] <= max_iter
+    fresh = {"step": live.steps, "train_loss": live.train_loss, "val_loss": live.val_loss,
+             "val_accuracy": live.val_accuracy, "ngev": live.ngev_path, "njvp": live.njvp_path}
+    close = dict(RERUN_TOLERANCES if tolerances is None else tolerances)
+    label = (f"{setting.optimizer} lr={setting.lr:g} {setting.label}, seed {int(table.seed[run])}: "
+             f"{max_iter} steps, {int(rows.sum())} evaluations")
+    return compare_rerun(fresh, {key: value[rows] for key, value in stored.items()}, close=close,
+                         ignore=("seconds",), what=label).check()

@@ -1,0 +1,142 @@
+"""The stored table of a grid (``data/paper.csv.gz``): read it, rerun a slice of it, compare.
+
+:func:`load_table` reads a table written by ``python -m fgcourse.experiments run --out`` and
+checks that it is the table of the grid asked for: the columns of :data:`COLUMNS`, one row per
+run of the grid, nothing more. :func:`check_rerun` recomputes some batches and compares their
+rows with the stored ones through :func:`fgcourse.stored.compare_rerun`: the configuration,
+the statuses, the step counts ``nit`` and the costs ``t`` exactly, the values of f to
+:data:`RERUN_TOLERANCES`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from fgcourse._checks import check_instance, check_int, check_positive, check_sequence
+from fgcourse.experiments.grid import Grid, get_grid
+from fgcourse.experiments.runner import COLUMNS, compute_batch
+from fgcourse.stored import Comparison, StoredDataError, Tolerance, compare_rerun, read_stored
+
+__all__ = ["RUN_KEYS", "RERUN_TOLERANCES", "load_table", "rerun_batches", "quick_batches", "check_rerun"]
+
+RUN_KEYS = ("function", "n", "optimizer", "gradient", "start", "repeat")
+"""The columns that name one run of a grid."""
+
+_BATCH_KEYS = RUN_KEYS[:4]
+
+RERUN_TOLERANCES = {
+    "f_start": Tolerance(rtol=1e-12, atol=1e-300),
+    "f_final": Tolerance(rtol=1e-6, atol=1e-12),
+    "f_best": Tolerance(rtol=1e-6, atol=1e-12),
+}
+"""How far a rerun's values of f may be from the stored ones (see the chapter "Experiments").
+
+f at the start is one evaluation of the test function, rounded differently by each SIMD
+level; f at the end and its best value come after up to 2,000 steps, along which rounding
+differences grow. Every other column is compared exactly."""
+
+
+def _read_table(path) -> pd.DataFrame:
+    table = pd.read_csv(path)
+    if tuple(table.columns) != COLUMNS:
+        missing = [c for c in COLUMNS if c not in table.columns]
+        extra = [c for c in table.columns if c not in COLUMNS]
+        raise StoredDataError(f"was written by another version of fgcourse: it lacks the columns {missing} and has "
+                              f"the columns {extra} that this version does not write")
+    return table
+
+
+def load_table(path, grid="paper", *, regenerate: str = "make experiments") -> pd.DataFrame:
+    """The stored table of ``grid`` (a :class:`Grid` or a grid name) at ``path``.
+
+    Raises ``FileNotFoundError`` for a missing file and
+    :class:`~fgcourse.stored.StoredDataError` for a damaged one, one with other columns, or one
+    whose runs are not exactly those of ``grid`` (a table of an older grid); each message names
+    the file and the command ``regenerate`` that writes it anew.
+    """
+    name = repr(grid) if isinstance(grid, str) else "given"
+    grid = _grid(grid)
+    regenerate = check_instance("regenerate", regenerate, str, "a command, e.g. 'make experiments'")
+    table = read_stored(path, _read_table, regenerate)
+    expected = {(b.function, b.n, b.optimizer, b.gradient, start, repeat) for b in grid.batches()
+                for start in range(b.num_starts)
+                for repeat in range(b.num_repeats if b.gradient == "forward" else 1)}
+    found = list(table[list(RUN_KEYS)].itertuples(index=False, name=None))
+    missing, extra = expected - set(found), set(found) - expected
+    repeated = len(found) - len(set(found))
+    if missing or extra or repeated:
+        example = sorted(missing or extra, key=str)[:1]
+        raise StoredDataError(
+            f"the stored data file {path} does not hold the runs of the {name} grid of this version of fgcourse: "
+            f"{len(missing)} runs missing, {len(extra)} not in the grid, {repeated} repeated"
+            + (f" (e.g. {example[0]})" if example else "") + f"; regenerate it with `{regenerate}`")
+    return table
+
+
+def _grid(grid) -> Grid:
+    if isinstance(grid, str):
+        return get_grid(grid)
+    return check_instance("grid", grid, Grid, "a Grid from make_grid() or get_grid(), or a grid name")
+
+
+def rerun_batches(grid, indices) -> pd.DataFrame:
+    """The rows of the batches ``indices`` of ``grid`` (:meth:`Grid.batches` order), recomputed now.
+
+    Columns :data:`~fgcourse.experiments.COLUMNS`, as :func:`~fgcourse.experiments.run_grid`
+    returns them (wall_time measured anew).
+    """
+    grid = check_instance("grid", grid, Grid, "a Grid from make_grid() or get_grid()")
+    batches = grid.batches()
+    indices = check_sequence("indices", indices,
+                             lambda name, i: check_int(name, i, minimum=0, maximum=len(batches) - 1),
+                             what="batch indices")
+    rows = []
+    for index in indices:
+        entry = compute_batch(batches[index])
+        rows += [{**row, "wall_time": entry["wall_time"]} for row in entry["rows"]]
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def quick_batches(table: pd.DataFrame, grid, max_seconds: float = 2.0) -> list[int]:
+    """Indices of the batches of ``grid`` whose stored wall time is below ``max_seconds``."""
+    table = _check_table(table)
+    grid = _grid(grid)
+    max_seconds = check_positive("max_seconds", max_seconds)
+    wall = table.groupby(list(_BATCH_KEYS)).wall_time.first()
+    return [index for index, b in enumerate(grid.batches())
+            if wall.get((b.function, b.n, b.optimizer, b.gradient), np.inf) < max_seconds]
+
+
+def _check_table(table) -> pd.DataFrame:
+    table = check_instance("table", table, pd.DataFrame, "a DataFrame from load_table()")
+    if tuple(table.columns) != COLUMNS:
+        raise ValueError(f"table must have the columns {list(COLUMNS)}, got {list(table.columns)}")
+    return table
+
+
+def check_rerun(table: pd.DataFrame, grid, indices, *, tolerances=None) -> Comparison:
+    """Rerun the batches ``indices`` of ``grid`` and compare their rows with the stored ``table``.
+
+    Discrete columns must be identical, the values of f within ``tolerances`` (default
+    :data:`RERUN_TOLERANCES`); ``wall_time`` is not compared. Returns the
+    :class:`~fgcourse.stored.Comparison` after its check: a rerun beyond a bound raises
+    :class:`~fgcourse.stored.RerunMismatch` naming the column, the largest deviation and the bound.
+    """
+    table = _check_table(table)
+    grid = _grid(grid)
+    fresh = rerun_batches(grid, indices)
+    batches = grid.batches()
+    picked = {tuple(getattr(batches[i], key) for key in _BATCH_KEYS) for i in indices}
+    stored = table[[key in picked for key in table[list(_BATCH_KEYS)].itertuples(index=False, name=None)]]
+
+    def ordered(frame):
+        return frame.sort_values(list(RUN_KEYS)).reset_index(drop=True)
+
+    fresh, stored = ordered(fresh), ordered(stored)
+    if len(fresh) != len(stored):
+        raise ValueError(f"table must hold every run of the batches {list(indices)}: it holds {len(stored)} of "
+                         f"their {len(fresh)} runs")
+    close = dict(RERUN_TOLERANCES if tolerances is None else tolerances)
+    label = f"{len(indices)} batches, {len(fresh)} runs"
+    return compare_rerun(fresh, stored, close=close, ignore=("wall_time",), what=label).check()

@@ -1,0 +1,183 @@
+"""Every command the README and CONTRIBUTING.md show, run as it is written (``make commands``).
+
+A command whose real run takes long runs here on a small configuration of the same code path:
+the smoke grid for ``make experiments``, ``QUICK=1`` for the training data, the data at another
+SIMD level and the benchmarks. ``make book``, ``make book-student`` and the browser check run in
+``make browser``; ``make classroom`` and ``make grade`` in tests/test_classroom.py; ``make
+levels`` and ``make test`` are part of ``make test`` itself.
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from fgcourse import training as tr
+from fgcourse.experiments import RERUN_TOLERANCES, RUN_KEYS, load_table
+from fgcourse.stored import compare_rerun
+
+pytestmark = pytest.mark.commands
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+import simd_levels  # noqa: E402
+
+
+def clean_env() -> dict:
+    """The environment without the calling make's jobserver, so that each make runs on its own."""
+    return {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES"}}
+
+
+def make(*args, timeout=600) -> subprocess.CompletedProcess:
+    done = subprocess.run(["make", "--no-print-directory", *args], cwd=ROOT, capture_output=True, text=True,
+                          env=clean_env(), timeout=timeout)
+    assert done.returncode == 0, f"make {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return done
+
+
+def readme_commands() -> list[str]:
+    """The command lines of the README's code blocks."""
+    text = (ROOT / "README.md").read_text()
+    lines = []
+    for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S):
+        lines += [line.split("#")[0].strip() for line in block.splitlines() if line.split("#")[0].strip()]
+    return lines
+
+
+def test_the_readme_starts_with_the_two_commands_and_shows_only_tested_ones():
+    commands = readme_commands()
+    assert commands[:2] == ["make book", "make test"]
+    tested = {"make book", "make test", "make env", "make lab", "make classroom", "make book-student",
+              "make grade SUBMISSIONS=DIR", "make experiments", "make training-data", "make benchmarks",
+              "make notebooks", ".venv/bin/python tools/execute_notebooks.py notebooks/NAME.ipynb"}
+    assert set(commands) <= tested, sorted(set(commands) - tested)
+
+
+def test_make_experiments_writes_a_table_that_load_table_reads_and_resumes(tmp_path):
+    out, cache = tmp_path / "smoke.csv.gz", tmp_path / "cache"
+    make("experiments", "GRID=smoke", f"EXPERIMENTS_OUT={out}", f"EXPERIMENTS_CACHE={cache}", "JOBS=1")
+    table = load_table(out, "smoke")
+    assert len(table) > 0 and set(table.status) <= {"max_iter", "diverged", "non_finite", "converged"}
+    again = make("experiments", "GRID=smoke", f"EXPERIMENTS_OUT={out}", f"EXPERIMENTS_CACHE={cache}", "JOBS=1")
+    assert "computed 0, cached" in again.stdout
+
+
+def test_make_training_data_quick_writes_runs_and_costs_that_reload_and_rerun(tmp_path):
+    make("training-data", "QUICK=1", f"TRAINING_DATA={tmp_path}")
+    runs, costs = tr.load_runs(tmp_path / "runs.npz"), tr.load_costs(tmp_path / "costs.npz")
+    assert runs.num_runs == 2 and set(costs) == {"tanh", "digits", "nested"}
+    # On the machine that made them, a rerun is identical.
+    comparison = tr.check_rerun(runs, tr.digits_split(), 1, max_iter=50)
+    assert comparison.max_rel == 0.0 and comparison.success
+
+
+@pytest.mark.skipif(not simd_levels.levels_below(simd_levels.native_level()),
+                    reason="no x86-64 SIMD level below this machine's own to emulate")
+def test_make_levels_data_recomputes_at_sse42_within_the_rerun_tolerances(tmp_path):
+    native, cache = tmp_path / "native", tmp_path / "cache"
+    make("experiments", "GRID=smoke", f"EXPERIMENTS_OUT={native}/smoke.csv.gz", f"EXPERIMENTS_CACHE={cache}", "JOBS=1")
+    make("training-data", "QUICK=1", "PARTS=runs", f"TRAINING_DATA={native}")
+    levels = tmp_path / "levels"
+    done = make("levels-data", "GRID=smoke", "QUICK=1", f"LEVELS_DATA={levels}", f"EXPERIMENTS_CACHE={cache}",
+                "JOBS=1")
+    assert "== at sse4.2" in done.stdout
+    # A separate cache: the native one must not be reused for another level.
+    assert (tmp_path / "cache-sse4.2").is_dir()
+    here, there = (load_table(path, "smoke").sort_values(list(RUN_KEYS)).reset_index(drop=True)
+                   for path in (native / "smoke.csv.gz", levels / "smoke-sse4.2.csv.gz"))
+    compare_rerun(there, here, close=RERUN_TOLERANCES, ignore=("wall_time",)).check()
+    a, b = tr.load_runs(native / "runs.npz"), tr.load_runs(levels / "training-sse4.2" / "runs.npz")
+    rows = {key: getattr(a, key) for key in ("step", "train_loss", "val_loss", "val_accuracy", "ngev", "njvp")}
+    compare_rerun({key: getattr(b, key) for key in rows}, rows, close=tr.RERUN_TOLERANCES).check()
+
+
+def test_make_benchmarks_quick_runs_every_script():
+    done = make("benchmarks", "QUICK=1", timeout=900)
+    for script in sorted((ROOT / "benchmarks").glob("bench_*.py")):
+        assert f"== benchmarks/{script.name}" in done.stdout
+
+
+def test_make_notebooks_executes_and_stores_a_notebook(tmp_path):
+    copy = tmp_path / "notebooks" / "traces.ipynb"
+    copy.parent.mkdir()
+    shutil.copy(ROOT / "notebooks" / "traces.ipynb", copy)
+    stripped = nbformat.read(copy, as_version=4)
+    for cell in stripped.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    nbformat.write(stripped, copy)
+    done = make("notebooks", f"NOTEBOOKS={copy}")
+    assert "executed in" in done.stdout
+    executed = nbformat.read(copy, as_version=4)
+    code = [cell for cell in executed.cells if cell.cell_type == "code"]
+    assert all(cell.execution_count for cell in code)
+    assert not [o for cell in code for o in cell.outputs if o.output_type == "error"]
+    assert sum(len(cell.outputs) for cell in code) > 0
+
+
+def test_check_chapter_builds_one_chapter_alone():
+    done = subprocess.run([sys.executable, "tools/check_chapter.py", "book/traces.md", "notebooks/traces.ipynb"],
+                          cwd=ROOT, capture_output=True, text=True, env=clean_env(), timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_make_lab_serves_jupyterlab_on_the_notebooks():
+    port, token = free_port(), "fgcourse-test"
+    options = f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token}"
+    lab = subprocess.Popen(["make", "--no-print-directory", "lab", f"LAB_OPTIONS={options}"], cwd=ROOT,
+                           env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           start_new_session=True)
+    try:
+        deadline, status = time.monotonic() + 120, None
+        while time.monotonic() < deadline and lab.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token={token}", timeout=5) as r:
+                    status = r.status
+                    break
+            except OSError:
+                time.sleep(0.5)
+        assert status == 200, "jupyter lab did not answer within 120 s"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents?token={token}", timeout=10) as r:
+            listing = r.read().decode()
+        assert '"chains.ipynb"' in listing and '"training.ipynb"' in listing
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab?token={token}", timeout=30) as r:
+            assert r.status == 200 and "JupyterLab" in r.read().decode()
+    finally:
+        os.killpg(lab.pid, signal.SIGTERM)
+        try:
+            output = lab.communicate(timeout=30)[0]
+        except subprocess.TimeoutExpired:
+            os.killpg(lab.pid, signal.SIGKILL)
+            output = lab.communicate()[0]
+    assert "Traceback" not in output, output[-3000:]
+
+
+def test_simd_levels_lists_and_refuses_what_this_machine_cannot_emulate():
+    listed = subprocess.run([sys.executable, "tools/simd_levels.py", "--list"], cwd=ROOT, capture_output=True,
+                            text=True, check=True)
+    assert listed.stdout.startswith("this machine: ")
+    refused = subprocess.run([sys.executable, "tools/simd_levels.py", "--at", "avx512", "true"], cwd=ROOT,
+                             capture_output=True, text=True)
+    assert refused.returncode == 2 and "avx512" in refused.stderr
+
+
+def test_the_stored_data_reload_as_the_notebooks_read_them():
+    assert len(load_table(ROOT / "data" / "paper.csv.gz", "paper")) == 11640
+    assert tr.load_runs(ROOT / "data" / "training" / "runs.npz").num_runs == 260
+    assert np.all(tr.load_costs(ROOT / "data" / "training" / "costs.npz")["tanh"].n > 0)
