@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	@echo "   The first run downloads about 150 packages and takes 1-3 minutes; later runs skip this step."
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[book,test,classroom,lab]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[book,test,classroom]'
 	touch $@
 
 env: $(VENV)/.installed
@@ -137,9 +137,21 @@ levels-data: env
 	$(PY) tools/simd_levels.py --at sse4.2 $(MAKE) --no-print-directory training-data PARTS=runs \
 		TRAINING_DATA=$(LEVELS_DATA)/training-sse4.2
 
-# JupyterLab on the notebooks (installed by make env); LAB_OPTIONS go to jupyter lab (e.g. --no-browser).
-lab: env
-	$(VENV)/bin/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_OPTIONS)
+# JupyterLab on the notebooks. It lives in its own environment (.venv-lab, pinned by constraints.txt,
+# about a minute the first time): in .venv it would slow every process that imports nbformat by 2 s
+# (see constraints.txt). Its "Python 3" kernel is .venv's Python, with fgcourse.
+# LAB_OPTIONS go to jupyter lab (e.g. --no-browser --port=8899).
+LAB_VENV := $(VENV)-lab
+$(LAB_VENV)/.installed: constraints.txt $(VENV)/.installed
+	@echo "== Creating $(LAB_VENV) with JupyterLab (pinned by constraints.txt); its kernel is $(VENV)'s Python."
+	$(PYTHON) -m venv $(LAB_VENV)
+	$(LAB_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LAB_VENV)/bin/python -m pip install --quiet -c constraints.txt jupyterlab
+	$(PY) -m ipykernel install --prefix $(LAB_VENV) --name python3 --display-name "Python 3 (fgcourse)" > /dev/null
+	touch $@
+
+lab: $(LAB_VENV)/.installed
+	$(LAB_VENV)/bin/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_OPTIONS)
 
 clean:
 	rm -rf _build

@@ -8,10 +8,13 @@
 3. Where the "which mode?" crossover of the Jacobian of x -> A x, n = 100, lies here.
 4. The notebook explorer's median update time (target < 0.3 s).
 
-Run: .venv/bin/python benchmarks/bench_chains.py
+Run: .venv/bin/python benchmarks/bench_chains.py [--quick]
+(``--quick``: every part at toy sizes and 3 repeats, in seconds, to check that the script runs;
+its numbers are not meaningful.)
 """
 
 import statistics
+import sys
 import time
 
 import matplotlib
@@ -24,8 +27,13 @@ from fgcourse.measure import peak_bytes
 
 matplotlib.use("Agg")
 
-WIDTH = 256
-REPEAT = 41
+QUICK = "--quick" in sys.argv[1:]
+WIDTH = 32 if QUICK else 256
+REPEAT = 3 if QUICK else 41
+DEPTHS = (2, 4) if QUICK else (4, 16, 64)
+MODE_N, MODE_MS, MODE_REPEAT = (10, (5, 10, 20), 1) if QUICK else (100, (25, 50, 100, 150, 200, 300, 400), 5)
+EXPLORER_WIDTHS = (16,) if QUICK else (16, 64, 256)
+EXPLORER_DEPTHS = [2, 4] if QUICK else [2, 4, 8, 16, 32, 64]
 
 
 def chain_vjp(fs, s0, u):
@@ -49,10 +57,12 @@ def median_ratio(ours, reference, repeat=REPEAT):
 
 
 def main():
+    if QUICK:
+        print("QUICK RUN (--quick): toy sizes, few repeats; the numbers below are NOT meaningful, do not quote them\n")
     rng = np.random.default_rng(0)
     print(f"1. Overhead, chains of width {WIDTH} (median of {REPEAT} alternated runs)")
     print(f"{'depth':>6} {'jvp ms':>8} {'make_jvp ms':>12} {'ratio':>6} {'vjp ms':>8} {'make_vjp ms':>12} {'ratio':>6}")
-    for depth in (4, 16, 64):
+    for depth in DEPTHS:
         fs, s0 = random_chain(rng, [WIDTH] * (depth + 1))
         v, u = rng.standard_normal(WIDTH), rng.standard_normal(WIDTH)
         composed = compose(fs)
@@ -63,7 +73,7 @@ def main():
 
     print(f"\n2. Peak traced memory of one JVP / one VJP, width {WIDTH} (KiB)")
     print(f"{'depth':>6} {'forward':>9} {'reverse':>9} {'autograd make_jvp':>18} {'autograd make_vjp':>18}")
-    for depth in (4, 16, 64):
+    for depth in DEPTHS:
         fs, s0 = random_chain(rng, [WIDTH] * (depth + 1))
         v, u = rng.standard_normal(WIDTH), rng.standard_normal(WIDTH)
         forward = peak_bytes(lambda: jvp(fs, s0, v))
@@ -74,17 +84,17 @@ def main():
         print(f"{depth:>6} {forward / 1024:9.1f} {reverse / 1024:9.1f} "
               f"{reference_forward / 1024:18.1f} {reference_reverse / 1024:18.1f}")
 
-    print("\n3. Which mode? Jacobian of x -> A x, n = 100 inputs (median of 5, ms)")
-    timings = jacobian_mode_timings(n=100, ms=(25, 50, 100, 150, 200, 300, 400), repeat=5, rng=0)
+    print(f"\n3. Which mode? Jacobian of x -> A x, n = {MODE_N} inputs (median of {MODE_REPEAT}, ms)")
+    timings = jacobian_mode_timings(n=MODE_N, ms=MODE_MS, repeat=MODE_REPEAT, rng=0)
     print(f"{'m':>6} {'forward':>9} {'reverse':>9}")
     for m, tf, tr in zip(timings.ms, timings.forward_seconds, timings.reverse_seconds):
         print(f"{m:>6} {1e3 * tf:9.2f} {1e3 * tr:9.2f}")
     crossover = timings.crossover
     print("reverse mode slower from m =", crossover, "on" if crossover else "(never, up to the largest m)")
 
-    print("\n4. Explorer update (draw_memory_timelines, depth 2..64)")
-    for width in (16, 64, 256):
-        seconds = median_update_time(draw_memory_timelines, [2, 4, 8, 16, 32, 64], width=width)
+    print(f"\n4. Explorer update (draw_memory_timelines, depth {EXPLORER_DEPTHS[0]}..{EXPLORER_DEPTHS[-1]})")
+    for width in EXPLORER_WIDTHS:
+        seconds = median_update_time(draw_memory_timelines, EXPLORER_DEPTHS, width=width)
         print(f"width {width:>3}: median update {seconds:.3f} s (target < 0.3 s)")
 
 

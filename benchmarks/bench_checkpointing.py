@@ -10,7 +10,9 @@
 3. Online schedule against the offline optimum for lengths that turn out to be K.
 4. The notebook explorer's median update time (target <= 0.1 s).
 
-Run: .venv/bin/python benchmarks/bench_checkpointing.py [--quick]   (--quick: smaller sizes, seconds)
+Run: .venv/bin/python benchmarks/bench_checkpointing.py [--quick]
+(``--quick``: every part at toy sizes, in seconds, to check that the script runs; its numbers
+are not meaningful.)
 """
 
 import os
@@ -45,12 +47,12 @@ def seconds(run, repeat=1):
     return best, value
 
 
-def bench_counting(Ks=(10**3, 10**4)):
-    print("1. closed form vs dynamic programme (seconds; best of 3 for the closed form)")
+def bench_counting(Ks=(10**3, 10**4), repeat=3):
+    print(f"1. closed form vs dynamic programme (seconds; best of {repeat} for the closed form)")
     print(f"{'K':>7} {'s':>4} {'calls':>10} {'closed form':>12} {'DP':>10} {'DP / closed':>12}")
     for K in Ks:
         for s in (10, 20):
-            closed_time, closed = seconds(lambda: min_step_calls(K, s), repeat=3)
+            closed_time, closed = seconds(lambda: min_step_calls(K, s), repeat=repeat)
             dp_time, table = seconds(lambda: min_step_calls_table(K, s))
             assert table[K, s] == closed
             print(f"{K:>7} {s:>4} {closed:>10} {closed_time:>12.2e} {dp_time:>10.2f} {dp_time / closed_time:>12.0f}")
@@ -78,8 +80,9 @@ def bench_memory(width=10**4, depth=256, s=8):
     rng = np.random.default_rng(0)
     fs = diagonal_chain(rng, width, depth)
     s0, u = rng.standard_normal(width), rng.standard_normal(width)
+    store_all = f"store_all (s = {depth})"
     runs = {
-        "store_all (s = 256)": lambda: checkpointed_vjp(fs, s0, u, schedule(depth, depth, "store_all")),
+        store_all: lambda: checkpointed_vjp(fs, s0, u, schedule(depth, depth, "store_all")),
         f"optimal (s = {s})": lambda: checkpointed_vjp(fs, s0, u, schedule(depth, s, "optimal")),
         f"online (s = {s})": lambda: checkpointed_vjp(fs, s0, u, schedule(depth, s, "online")),
         "chains.vjp (plain reverse)": lambda: (chains.vjp(fs, s0)[1](u), None),
@@ -92,7 +95,7 @@ def bench_memory(width=10**4, depth=256, s=8):
         calls = stats.step_calls if stats else depth
         states = stats.peak_states if stats else depth
         print(f"{name:>28} {calls:>10} {states:>11} {peak / 2**20:>9.2f} {elapsed:>8.3f}")
-    reference = results["store_all (s = 256)"]
+    reference = results[store_all]
     for r_0, _, _ in results.values():
         assert np.allclose(r_0, reference[0], rtol=1e-12, atol=1e-12)
     optimal = results[f"optimal (s = {s})"]
@@ -101,17 +104,17 @@ def bench_memory(width=10**4, depth=256, s=8):
           f"(step calls + reverse steps: {(min_step_calls(depth, s) + depth) / (2 * depth - 1):.2f})")
 
 
-def bench_online():
+def bench_online(Ks=(16, 64, 256, 1024)):
     print("\n3. online (loop length unknown) vs offline optimum, step calls")
     for s in (4, 8):
-        costs = online_costs(s, [16, 64, 256, 1024])
+        costs = online_costs(s, list(Ks))
         row = ", ".join(f"K={K}: {on} vs {op} ({on / op:.2f}x)"
                         for K, on, op in zip(costs.K, costs.online, costs.optimal))
         print(f"s = {s}: {row}")
 
 
-def bench_explorer():
-    values = [4, 6, 8, 12, 16, 24, 32, 48, 64]
+def bench_explorer(values=(4, 6, 8, 12, 16, 24, 32, 48, 64)):
+    values = list(values)
     print(f"\n4. explorer median update time (draw + PNG), target <= 0.1 s; load average {os.getloadavg()[0]:.1f}")
     for strategy, s in (("optimal", 3), ("recompute_all", 1), ("online", 4), ("store_all", 3)):
         wall = median_update_time(explore_schedule, values, s=s, strategy=strategy)
@@ -120,7 +123,14 @@ def bench_explorer():
 
 
 if __name__ == "__main__":
-    bench_counting((10**3,) if "--quick" in sys.argv else (10**3, 10**4))
-    bench_memory()
-    bench_online()
-    bench_explorer()
+    if "--quick" in sys.argv[1:]:
+        print("QUICK RUN (--quick): toy sizes, one repeat; the numbers below are NOT meaningful, do not quote them\n")
+        bench_counting((100,), repeat=1)
+        bench_memory(width=100, depth=16, s=4)
+        bench_online((16, 64))
+        bench_explorer((4, 8))
+    else:
+        bench_counting()
+        bench_memory()
+        bench_online()
+        bench_explorer()

@@ -1,6 +1,9 @@
 """Speed of fgcourse.experiments: vectorized batches, parallel throughput, resume, the paper grid's time.
 
-Run:  .venv/bin/python benchmarks/bench_experiments.py [--sample K]
+Run:  .venv/bin/python benchmarks/bench_experiments.py [--sample K] [--quick]
+(``--quick``: every part at toy sizes, on the ``smoke`` grid instead of the ``paper`` grid and
+1 batch drawn unless --sample is given, in seconds, to check that the script runs; its numbers
+are not meaningful.)
 
 Prints, in one run:
 - one batch of the grid (25 forward runs of Adam on Rosenbrock in n = 10) as one vectorized
@@ -29,6 +32,7 @@ from fgcourse.optim import minimize
 from fgcourse.testfunctions import TEST_FUNCTIONS
 
 SLICE_ITER = 500
+QUICK_ITER = 20
 
 
 def seconds(run) -> tuple[float, float]:
@@ -38,18 +42,18 @@ def seconds(run) -> tuple[float, float]:
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def vectorized_against_loop() -> None:
-    function, n, num_runs = TEST_FUNCTIONS["rosenbrock"], 10, 25
-    X0 = np.repeat(starts("rosenbrock", n, 5, seed=0), 5, axis=0)
-    options = dict(optimizer="adam", lr=0.01, gradient="forward", max_iter=SLICE_ITER)
+def vectorized_against_loop(num_starts: int = 5, num_repeats: int = 5, iterations: int = SLICE_ITER) -> None:
+    function, n, num_runs = TEST_FUNCTIONS["rosenbrock"], 10, num_starts * num_repeats
+    X0 = np.repeat(starts("rosenbrock", n, num_starts, seed=0), num_repeats, axis=0)
+    options = dict(optimizer="adam", lr=0.01, gradient="forward", max_iter=iterations)
     batched, _ = seconds(lambda: minimize(function, X0, rng=0, **options))
     looped, _ = seconds(lambda: [minimize(function, x0, rng=run, **options) for run, x0 in enumerate(X0)])
-    print(f"one batch of {num_runs} runs, {SLICE_ITER} iterations: vectorized {batched:.2f} s, "
+    print(f"one batch of {num_runs} runs, {iterations} iterations: vectorized {batched:.2f} s, "
           f"loop of single runs {looped:.2f} s, ratio loop/vectorized {looped / batched:.1f}")
 
 
-def throughput() -> None:
-    grid = make_grid(["rosenbrock", "ackley"], dims=(10,), max_iter=SLICE_ITER)
+def throughput(iterations: int = SLICE_ITER, dims=(10,)) -> None:
+    grid = make_grid(["rosenbrock", "ackley"], dims=dims, max_iter=iterations)
     warm_up = make_grid(["sphere"], dims=(2,), optimizers=["sgd"], max_iter=10)
     rates = {}
     for n_jobs in (1, 2):
@@ -64,8 +68,8 @@ def throughput() -> None:
           f"2 on an idle 2-core machine at best)")
 
 
-def resume_with_nothing_to_do() -> None:
-    grid = get_grid("paper")
+def resume_with_nothing_to_do(name: str = "paper") -> None:
+    grid = get_grid(name)
     with tempfile.TemporaryDirectory() as cache:
         directory = open_cache(cache)
         for batch in grid.batches():
@@ -73,12 +77,12 @@ def resume_with_nothing_to_do() -> None:
             store_entry(directory, batch, {"rows": [row] * batch.num_runs, "wall_time": 0.0, "version": ""})
         wall, _ = seconds(lambda: run_grid(grid, cache, progress=False))
         table = run_grid(grid, cache, progress=False)
-    print(f"resume of the paper grid with nothing to do ({len(grid.batches())} entries, {len(table)} rows): "
+    print(f"resume of the {name} grid with nothing to do ({len(grid.batches())} entries, {len(table)} rows): "
           f"{wall:.2f} s (target < 10 s); computed {table.attrs['computed']}")
 
 
-def paper_estimate(sample: int) -> None:
-    grid = get_grid("paper")
+def paper_estimate(sample: int, name: str = "paper") -> None:
+    grid = get_grid(name)
     batches = grid.batches()
     chosen = random.Random(0).sample(batches, sample)
     walls, cpus = [], []
@@ -88,7 +92,8 @@ def paper_estimate(sample: int) -> None:
         cpus.append(cpu)
         print(f"  {batch.function:>24s} n={batch.n:<3d} {batch.optimizer:>11s}/{batch.gradient:<7s} "
               f"{batch.num_runs:2d} runs: {wall:5.2f} s wall, {cpu:5.2f} s CPU")
-    print(f"paper grid: {len(batches)} batches, {grid.num_runs} runs, max_iter {grid.max_iter}; {sample} batches drawn")
+    print(f"{name} grid: {len(batches)} batches, {grid.num_runs} runs, max_iter {grid.max_iter}; "
+          f"{sample} batches drawn")
     for label, times in (("wall", walls), ("CPU", cpus)):
         total = float(np.mean(times)) * len(batches)
         print(f"  from {label} time: mean batch {np.mean(times):.2f} s, serial {total / 60:.1f} min, "
@@ -97,13 +102,26 @@ def paper_estimate(sample: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sample", type=int, default=12, help="batches of the paper grid to time (default 12)")
+    parser.add_argument("--sample", type=int, help="batches of the paper grid to time (default 12, 1 with --quick)")
+    parser.add_argument("--quick", action="store_true",
+                        help="every part at toy sizes, on the smoke grid: checks the script, numbers not meaningful")
     args = parser.parse_args()
+    if args.sample is None:
+        args.sample = 1 if args.quick else 12
+    if args.quick:
+        print(f"QUICK RUN (--quick): {QUICK_ITER} iterations, the smoke grid for the paper grid's parts; "
+              "the numbers below are NOT meaningful, do not quote them")
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-    vectorized_against_loop()
-    throughput()
-    resume_with_nothing_to_do()
-    paper_estimate(args.sample)
+    if args.quick:
+        vectorized_against_loop(num_starts=2, num_repeats=2, iterations=QUICK_ITER)
+        throughput(iterations=QUICK_ITER, dims=(2,))
+        resume_with_nothing_to_do("smoke")
+        paper_estimate(args.sample, "smoke")
+    else:
+        vectorized_against_loop()
+        throughput()
+        resume_with_nothing_to_do()
+        paper_estimate(args.sample)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -1,6 +1,9 @@
 """Live-update time of every control of every explorer of the book, side by side.
 
 Run:  .venv/bin/python benchmarks/bench_explorers.py [--quick] [--rounds R] [explorer ...]
+(``--quick``: every explorer and every control, but one round, one value of the main slider and
+one value (not the default) of each control, to check that the script runs; its numbers are
+not meaningful.)
 
 One update is what Jupyter does when a control moves and the figure must be redrawn:
 ``draw(value, **controls)`` plus the page's HTML (a palette PNG in the explorer's common
@@ -173,11 +176,14 @@ class Row:
 
 def rows_of(name: str, quick: bool) -> list[Row]:
     draw, main, values, controls, defaults = EXPLORERS[name]()
-    before = {"beale (cold)": cold_beale, "beale (live)": live_beale(values)}.get(name)
     middle = values[len(values) // 2]
-    if quick:
-        values = values[::3]
-        controls = {key: choices[:2] for key, choices in controls.items()}
+    warmed = values  # Beale's live cache: every value of the main slider, as the notebook's pages
+    if quick:  # every control once, at a value other than its default (a redraw, not the default page)
+        values = values[:1]
+        controls = {key: [next((c for c in choices if c != defaults[key]), choices[0])]
+                    for key, choices in controls.items()}
+        warmed = [*values, middle]  # only the values timed
+    before = {"beale (cold)": cold_beale, "beale (live)": live_beale(warmed)}.get(name)
     figures = [draw(middle, **defaults)] + [draw(value, **defaults) for value in values[:2]]
     frame = common_frame(figures)
     for fig in figures:
@@ -190,11 +196,15 @@ def rows_of(name: str, quick: bool) -> list[Row]:
 
 def main(argv: list[str]) -> None:
     quick = "--quick" in argv
-    rounds = int(argv[argv.index("--rounds") + 1]) if "--rounds" in argv else (2 if quick else 3)
+    rounds = int(argv[argv.index("--rounds") + 1]) if "--rounds" in argv else (1 if quick else 3)
     names = [a for a in argv if not a.startswith("--") and not a.isdigit()] or list(EXPLORERS)
+    if quick:
+        print("QUICK RUN (--quick): one value per control, few rounds; the numbers below are NOT meaningful, "
+              "do not quote them")
     print(f"matplotlib {matplotlib.__version__}, {rounds} rounds round robin, CPU ms per update")
-    rows = [Row("reference", "fixed work", reference, [(None, {})] * 3, None),
-            Row("reference", "10 texts", text_figure, [(None, {})] * 3, None)]
+    references = 1 if quick else 3
+    rows = [Row("reference", "fixed work", reference, [(None, {})] * references, None),
+            Row("reference", "10 texts", text_figure, [(None, {})] * references, None)]
     for name in names:
         try:
             rows += rows_of(name, quick)

@@ -13,8 +13,10 @@ Prints, side by side in one run:
 4. the median update time of the two explorers of the notebooks *Tangent laws* and *Sign
    agreement* (after one warm-up pass, as in a live session where the pages exist already).
 
-Run: .venv/bin/python benchmarks/bench_forward_gradient.py [--quick]
-(``--quick``: only the closed forms, part 3, in a few seconds; ``--steps``: only part 1.)
+Run: .venv/bin/python benchmarks/bench_forward_gradient.py [--quick] [--steps]
+(``--quick``: every part at toy sizes (width 16, batch 8, depths up to 4, n up to 10^4, one value
+per explorer setting), in seconds, to check that the script runs; its numbers are not
+meaningful. ``--steps``: only part 1.)
 """
 
 from __future__ import annotations
@@ -42,7 +44,11 @@ from fgcourse.forward_gradient import (  # noqa: E402
 )
 from fgcourse.measure import median_seconds, peak_bytes  # noqa: E402
 
-WIDTH, BATCH = 128, 64
+QUICK = "--quick" in sys.argv[1:]
+WIDTH, BATCH = (16, 8) if QUICK else (128, 64)
+STEP_DEPTH, ROUNDS, DRAW_REPEAT = (4, 2, 1) if QUICK else (64, 9, 9)
+MEMORY_DEPTHS = [2, 4] if QUICK else [4, 16, 64]
+SIGN_NS, MSD_N, CLOSED_REPEAT = ((10**3, 10**4), 10**4, 1) if QUICK else ((10**3, 10**6, 10**9), 10**6, 5)
 
 
 def mlp_loss(depth: int, inputs: np.ndarray):
@@ -79,35 +85,35 @@ def steps_for(depth: int):
 
 def closed_forms() -> None:
     print("exact expected sign agreement (walk formula), median time of one call")
-    for n in (10**3, 10**6, 10**9):
-        seconds = median_seconds(lambda: expected_sign_agreement(n), repeat=5)
+    for n in SIGN_NS:
+        seconds = median_seconds(lambda: expected_sign_agreement(n), repeat=CLOSED_REPEAT)
         print(f"  n = {n:>13,}  {1e3 * seconds:8.3f} ms   (target: well under 1 s)")
-    n = 10**6
+    n = MSD_N
     g = np.random.default_rng(0).standard_normal(n)
-    seconds = median_seconds(lambda: mean_squared_deviation(rademacher, g), repeat=5)
+    seconds = median_seconds(lambda: mean_squared_deviation(rademacher, g), repeat=CLOSED_REPEAT)
     peak_mb = peak_bytes(lambda: mean_squared_deviation(rademacher, g)) / 1e6
     print(f"exact mean_squared_deviation(rademacher, g), n = {n:,}: {seconds:.4f} s, peak {peak_mb:.1f} MB"
           f"   (target < 1 s, < 100 MB; g itself is {g.nbytes / 1e6:.0f} MB)")
 
 
 def main() -> None:
-    if "--quick" in sys.argv[1:]:
-        closed_forms()
-        return
+    if QUICK:
+        print("QUICK RUN (--quick): toy sizes, few rounds; the numbers below are NOT meaningful, do not quote them\n")
     steps_only = "--steps" in sys.argv[1:]
     print(f"tanh MLP, width {WIDTH}, batch {BATCH}, scalar loss; one tangent per forward-gradient step\n")
-    depth = 64
+    depth = STEP_DEPTH
     steps = steps_for(depth)
     for step in steps.values():  # warm-up
         step()
     # Round robin: the machine's speed drifts (a shared VM), so each round times every step once
     # and the medians compare steps measured side by side, not in blocks minutes apart.
     rounds = {name: [] for name in steps}
-    for _ in range(9):
+    for _ in range(ROUNDS):
         for name, step in steps.items():
             rounds[name].append(median_seconds(step, repeat=1))
     times = {name: statistics.median(seconds) for name, seconds in rounds.items()}
-    print(f"depth {depth} ({depth * WIDTH * WIDTH:,} parameters): median time of one step, 9 rounds of each in turn")
+    print(f"depth {depth} ({depth * WIDTH * WIDTH:,} parameters): median time of one step, "
+          f"{ROUNDS} rounds of each in turn")
     for name, seconds in times.items():
         print(f"  {name:<26} {1e3 * seconds:8.1f} ms")
     ratios = [
@@ -120,8 +126,8 @@ def main() -> None:
     for label, numerator, denominator, note in ratios:
         print(f"  ratio {label:<38} {times[numerator] / times[denominator]:5.2f}{note}")
     n, rng = depth * WIDTH * WIDTH, np.random.default_rng(2)
-    ours = median_seconds(lambda: rademacher.sample(rng, n), repeat=9)
-    reference = median_seconds(lambda: rng.integers(0, 2, size=n, dtype=np.int8) * 2.0 - 1.0, repeat=9)
+    ours = median_seconds(lambda: rademacher.sample(rng, n), repeat=DRAW_REPEAT)
+    reference = median_seconds(lambda: rng.integers(0, 2, size=n, dtype=np.int8) * 2.0 - 1.0, repeat=DRAW_REPEAT)
     print(f"  Rademacher draw of {n:,} signs: {1e3 * ours:.1f} ms, against {1e3 * reference:.1f} ms for the same signs"
           f" from rng.integers(0, 2) * 2 - 1 (ratio {ours / reference:.2f})")
     print()
@@ -134,7 +140,7 @@ def main() -> None:
     print("differentiation adds. Backprop holds the gradient; 'beyond the gradient' is its tape.")
     print(f"  {'depth':>5} {'params MB':>10} {'fwd-grad step':>14} {'its param arrays':>17} {'JVP pass':>9}"
           f" {'backprop':>9} {'beyond the gradient':>20}")
-    for depth in [4, 16, 64]:
+    for depth in MEMORY_DEPTHS:
         steps = steps_for(depth)
         f, theta = problem(depth)
         param_mb = theta.nbytes / 1e6
@@ -156,6 +162,7 @@ def main() -> None:
                            [{"law": law} for law in ["rademacher", "gaussian", "rotated rademacher"]]),
     }
     for name, (draw, values, settings) in explorers.items():
+        values = values[:1] if QUICK else values
         for controls in settings:
             median_update_time(draw, values, **controls)  # warm-up: caches and fonts, as in a live session
             seconds = median_update_time(draw, values, **controls)

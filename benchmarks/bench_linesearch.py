@@ -9,10 +9,13 @@
 2. Exact searches vs scipy.optimize.golden and scipy.optimize.brent: evaluations to a tolerance.
 3. The explorer's median update time (draw + PNG) of fgcourse.linesearch.draw_conditions.
 
-Run: .venv/bin/python benchmarks/bench_linesearch.py
+Run: .venv/bin/python benchmarks/bench_linesearch.py [--quick]
+(``--quick``: every part, but one start per problem and one value of the explorer's slider, in
+seconds, to check that the script runs; its numbers are not meaningful.)
 """
 
 import math
+import sys
 import time
 import warnings
 
@@ -79,14 +82,14 @@ def directions(g, x, rng):
     return {"steepest": steepest, "random": -np.sign(r @ g(x)) * r}
 
 
-def bench_wolfe():
+def bench_wolfe(num_starts=None):
     print("== Wolfe search vs scipy.optimize.line_search: f + ∇f evaluations (success) ==")
     print(f"{'problem':26s} {'start':>10s} {'direction':>9s} {'ours':>10s} {'scipy':>10s} {'jvp (f+JVP)':>12s}")
     totals = {"ours": [0, 0], "scipy": [0, 0], "jvp": [0, 0]}
     cases = 0
     for problem, (f, starts) in PROBLEMS.items():
         g = grad(f)
-        for k, start in enumerate(starts):
+        for k, start in enumerate(starts[:num_starts]):
             x = np.asarray(start, dtype=float)
             for label, d in directions(g, x, np.random.default_rng(k)).items():
                 cases += 1
@@ -134,21 +137,28 @@ def one_line_figure(_value):
     return fig
 
 
-def bench_explorer():
+def bench_explorer(values=(1e-4, 0.01, 0.1, 0.2, 0.3, 0.45), repeat=2):
     print("\n== explorer: median update time of draw_conditions (draw + PNG at 80 dpi) ==")
-    values = [1e-4, 0.01, 0.1, 0.2, 0.3, 0.45]
-    floor = median_update_time(one_line_figure, values, repeat=2)
+    values = list(values)
+    floor = median_update_time(one_line_figure, values, repeat=repeat)
     print(f"{'one-line figure':16s} {1000 * floor:6.1f} ms (matplotlib's floor on this machine now)")
     for problem in LINE_PROBLEMS:
-        median = median_update_time(draw_conditions, values, repeat=2, c2=0.9, problem=problem)
+        median = median_update_time(draw_conditions, values, repeat=repeat, c2=0.9, problem=problem)
         print(f"{problem:16s} {1000 * median:6.1f} ms (target <= 100 ms; {median / floor:.2f} x the floor)")
 
 
 if __name__ == "__main__":
     start = time.perf_counter()
-    totals = bench_wolfe()
-    bench_exact()
-    bench_explorer()
+    if "--quick" in sys.argv[1:]:
+        print("QUICK RUN (--quick): one start per problem, one explorer value; the numbers below are NOT "
+              "meaningful, do not quote them\n")
+        totals = bench_wolfe(num_starts=1)
+        bench_exact()
+        bench_explorer(values=(0.1,), repeat=1)
+    else:
+        totals = bench_wolfe()
+        bench_exact()
+        bench_explorer()
     print(f"\nbenchmark wall time {time.perf_counter() - start:.1f} s")
     better = totals["ours"][0] <= totals["scipy"][0] and totals["ours"][1] >= totals["scipy"][1]
     print("ours <= scipy in evaluations with >= success:", "yes" if better else "NO")

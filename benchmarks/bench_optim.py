@@ -1,6 +1,8 @@
 """Speed of fgcourse.optim: vectorized runs over starts vs one run per start, and the Beale explorer.
 
-Run:  .venv/bin/python benchmarks/bench_optim.py
+Run:  .venv/bin/python benchmarks/bench_optim.py [--quick]
+(``--quick``: 50 steps, one repeat and two learning rates of the explorer, in seconds, to check
+that the script runs; its numbers are not meaningful.)
 
 Prints, side by side in one run:
 - the median time of ``max_iter`` optimizer steps from 5 starts, as one batched ``minimize``
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import os
 import statistics
+import sys
 import time
 
 import matplotlib
@@ -27,9 +30,10 @@ from fgcourse.explorer import median_update_time  # noqa: E402
 from fgcourse.optim import explorer_figure, minimize  # noqa: E402
 from fgcourse.testfunctions import beale, rosenbrock  # noqa: E402
 
-STEPS = 3000
-REPEATS = 3
-EXPLORER_LEARNING_RATES = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1]
+QUICK = "--quick" in sys.argv[1:]
+STEPS = 50 if QUICK else 3000
+REPEATS = 1 if QUICK else 3
+EXPLORER_LEARNING_RATES = [0.001, 0.01] if QUICK else [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1]
 
 
 def median_time(run, repeats: int = REPEATS) -> tuple[float, float]:
@@ -57,6 +61,8 @@ def compare(function, starts, lr, gradient):
 
 
 def main() -> None:
+    if QUICK:
+        print("QUICK RUN (--quick): 50 steps, 1 repeat; the numbers below are NOT meaningful, do not quote them")
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     starts = np.random.default_rng(0).uniform(-1.0, 1.0, size=(5, 2))
     print(f"\n{STEPS} SGD steps from 5 starts, median of {REPEATS}")

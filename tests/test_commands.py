@@ -7,6 +7,7 @@ SIMD level and the benchmarks. ``make book``, ``make book-student`` and the brow
 levels`` and ``make test`` are part of ``make test`` itself.
 """
 
+import json
 import os
 import re
 import shutil
@@ -156,6 +157,11 @@ def test_make_lab_serves_jupyterlab_on_the_notebooks():
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents?token={token}", timeout=10) as r:
             listing = r.read().decode()
         assert '"chains.ipynb"' in listing and '"training.ipynb"' in listing
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/kernelspecs?token={token}", timeout=10) as r:
+            specs = json.loads(r.read())
+        # The notebooks' kernel is .venv's Python, which has fgcourse: not the lab environment's own.
+        argv = specs["kernelspecs"]["python3"]["spec"]["argv"]
+        assert argv[0] == os.path.abspath(sys.executable), argv
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab?token={token}", timeout=30) as r:
             assert r.status == 200 and "JupyterLab" in r.read().decode()
     finally:

@@ -10,6 +10,8 @@ the statuses, the step counts ``nit`` and the costs ``t`` exactly, the values of
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -18,7 +20,8 @@ from fgcourse.experiments.grid import Grid, get_grid
 from fgcourse.experiments.runner import COLUMNS, compute_batch
 from fgcourse.stored import Comparison, StoredDataError, Tolerance, compare_rerun, read_stored
 
-__all__ = ["RUN_KEYS", "RERUN_TOLERANCES", "load_table", "rerun_batches", "quick_batches", "check_rerun"]
+__all__ = ["RUN_KEYS", "RERUN_TOLERANCES", "load_table", "rerun_batches", "quick_batches", "check_rerun",
+           "GridDrift", "level_drift"]
 
 RUN_KEYS = ("function", "n", "optimizer", "gradient", "start", "repeat")
 """The columns that name one run of a grid."""
@@ -140,3 +143,57 @@ def check_rerun(table: pd.DataFrame, grid, indices, *, tolerances=None) -> Compa
     close = dict(RERUN_TOLERANCES if tolerances is None else tolerances)
     label = f"{len(indices)} batches, {len(fresh)} runs"
     return compare_rerun(fresh, stored, close=close, ignore=("wall_time",), what=label).check()
+
+
+_DISCRETE = ("status", "nit", "t")
+_VALUES = ("f_start", "f_final", "f_best")
+
+
+@dataclass(frozen=True)
+class GridDrift:
+    """How far two tables of the same grid, computed on two machines, drift apart.
+
+    ``num_runs`` runs compared; ``num_differ[c]`` the runs whose discrete column c (status,
+    nit, t) differs; ``max_rel[c]`` the largest relative deviation of the value column c over
+    the runs where both values are finite, and ``num_nonzero[c]`` the runs where it is not 0;
+    ``differing`` the runs whose discrete outcome differs, with both values.
+    """
+
+    num_runs: int
+    num_differ: dict
+    max_rel: dict
+    num_nonzero: dict
+    differing: pd.DataFrame
+
+    def __str__(self) -> str:
+        counts = ", ".join(f"{c} in {self.num_differ[c]}" for c in _DISCRETE)
+        lines = [f"{self.num_runs} runs: the discrete outcomes differ ({counts})"]
+        for c in _VALUES:
+            lines.append(f"  {c}: largest relative deviation {self.max_rel[c]:.1e}, "
+                         f"nonzero in {self.num_nonzero[c]} runs")
+        return "\n".join(lines)
+
+
+def level_drift(table: pd.DataFrame, other: pd.DataFrame) -> GridDrift:
+    """Compare two tables of the same runs (e.g. computed at two SIMD levels): see :class:`GridDrift`."""
+    table, other = _check_table(table), _check_table(other).rename(columns=lambda c: f"{c}_other")
+    keys = list(RUN_KEYS)
+    merged = table.merge(other, left_on=keys, right_on=[f"{k}_other" for k in keys], how="inner")
+    if len(merged) != len(table) or len(table) != len(other):
+        raise ValueError(f"other must hold the same runs as table: {len(table)} and {len(other)} runs, "
+                         f"{len(merged)} in common")
+    num_differ, differs = {}, np.zeros(len(merged), dtype=bool)
+    for column in _DISCRETE:
+        a, b = merged[column].to_numpy(), merged[f"{column}_other"].to_numpy()
+        same = (a == b) | (pd.isna(a) & pd.isna(b)) if column == "t" else a == b
+        num_differ[column] = int(np.sum(~same))
+        differs |= ~same
+    max_rel, num_nonzero = {}, {}
+    for column in _VALUES:
+        a, b = merged[column].to_numpy(float), merged[f"{column}_other"].to_numpy(float)
+        finite = np.isfinite(a) & np.isfinite(b) & (a != 0)
+        rel = np.abs(a[finite] - b[finite]) / np.abs(a[finite])
+        max_rel[column] = float(rel.max(initial=0.0))
+        num_nonzero[column] = int(np.sum(rel > 0))
+    shown = keys + [c for column in _DISCRETE + ("f_final",) for c in (column, f"{column}_other")]
+    return GridDrift(len(merged), num_differ, max_rel, num_nonzero, merged.loc[differs, shown].reset_index(drop=True))
