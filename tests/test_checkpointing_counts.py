@@ -26,7 +26,7 @@ K_MAX, S_MAX = 200, 12
 def test_dp_equals_closed_form_exhaustively():
     table = min_step_calls_table(K_MAX, S_MAX)
     closed = np.array([[min_step_calls(K, s) for s in range(1, S_MAX + 1)] for K in range(1, K_MAX + 1)])
-    np.testing.assert_array_equal(table[1:, 1:], closed)
+    np.testing.assert_array_equal(table[1:, 1:], closed)  # exact: integer counts (int64 table, Python ints)
 
 
 def test_the_table_stops_at_column_K_because_further_columns_repeat_it():

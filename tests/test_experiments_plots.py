@@ -62,7 +62,7 @@ def test_plane_starts_are_seeded_and_inside_the_box():
     X = plane_starts(box, 50, 3)
     assert X.shape == (50, 2)
     assert np.all((X >= [-2.0, -1.0]) & (X <= [2.0, 3.0]))
-    np.testing.assert_array_equal(X, plane_starts(box, 50, 3))
+    np.testing.assert_array_equal(X, plane_starts(box, 50, 3))  # exact: the same seed, the same draws
 
 
 def test_lr_stability_sees_true_sgd_blow_up_above_two_over_the_curvature():
@@ -89,7 +89,7 @@ def test_forward_sgd_on_a_linear_objective_is_unbiased_and_its_paths_start_at_ze
     mu = np.array([1.0, -2.0, 0.5, 3.0])
     paths = linear_sgd_paths("rademacher", mu, 0, 20, num_runs=4000, lr=0.1)
     assert paths.shape == (4000, 21, 4)
-    np.testing.assert_array_equal(paths[:, 0], 0.0)
+    np.testing.assert_array_equal(paths[:, 0], 0.0)  # exact: θ_0 = 0 is stored, not computed
     mean = paths[:, -1].mean(axis=0)
     spread = paths[:, -1].std(axis=0) / np.sqrt(4000)
     assert np.all(np.abs(mean - (-20 * 0.1 * mu)) < 5 * spread)  # E[θ_t] = −t lr μ
@@ -108,6 +108,7 @@ def test_profile_times_count_a_cost_above_the_budget_as_a_failure(smoke):
     times = profile_times(smoke, 2)
     capped = profile_times(smoke, 2, budget=50)
     assert list(times.columns) == list(solver_table(smoke, "t", 2).columns)
+    # exact: the same stored costs, selected, none computed
     np.testing.assert_array_equal(capped.to_numpy(), np.where(times.to_numpy() <= 50, times.to_numpy(), np.inf))
     assert list(profile_times(smoke, 2, solvers="true only").columns) == ["sgd/true", "adam/true"]
 

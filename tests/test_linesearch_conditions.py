@@ -11,11 +11,14 @@ from strategies import NOT_REALS, assert_names_argument
 from fgcourse.linesearch import armijo, curvature, goldstein, strong_curvature, wolfe_conditions
 
 
+@pytest.mark.simd
 def test_conditions_on_a_parabola_with_known_regions():
     # φ(α) = (α − 1)², φ(0) = 1, φ'(0) = −2: Armijo holds iff α ≤ 2(1 − c1)
     alphas = np.linspace(0.01, 3, 300)
     phi, slope = (alphas - 1) ** 2, 2 * (alphas - 1)
     c1, c2 = 0.25, 0.5
+    # exact: booleans from +, − and × only, correctly rounded at every SIMD level, so that even the ties
+    # (α = 0.5 and 1.5 are on the grid, where both sides are equal) fall the same way everywhere
     np.testing.assert_array_equal(armijo(phi, alphas, 1.0, -2.0, c1), alphas <= 2 * (1 - c1))
     # Goldstein band: 2c ≤ α ≤ 2(1 − c)
     np.testing.assert_array_equal(goldstein(phi, alphas, 1.0, -2.0, c1), (alphas >= 2 * c1) & (alphas <= 2 * (1 - c1)))
@@ -47,7 +50,7 @@ def test_armijo_needs_a_decrease_that_floating_point_can_represent():
     # with d ≈ 1e-200 the Armijo line φ(0) + c1 α φ'(0) rounds to φ(0), and so does φ(α):
     # "≤" alone would accept a step that decreases nothing
     phi0, slope0 = 24.2, -1e-198
-    assert phi0 + 1e-4 * 1.0 * slope0 == phi0
+    assert phi0 + 1e-4 * 1.0 * slope0 == phi0  # exact: 24.2 − 1e-202 rounds to 24.2
     assert armijo(phi0, 1.0, phi0, slope0) is False
     assert goldstein(phi0, 1.0, phi0, slope0) is False
     assert armijo(np.nextafter(phi0, 0), 1.0, phi0, slope0) is True

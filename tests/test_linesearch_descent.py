@@ -54,8 +54,8 @@ def test_constant_step_gradient_descent_matches_the_closed_form():
     np.testing.assert_array_equal(result.ngev_path, np.arange(21))
     np.testing.assert_array_equal(result.nfev_path, 0)  # the recorded values are not part of the algorithm
     assert result.status == "max_iter" and result.success and result.nit == len(result.alphas) == 20
-    np.testing.assert_array_equal(result.x, result.path[-1])
-    assert result.fun == result.fun_path[-1] == f(result.x)
+    np.testing.assert_array_equal(result.x, result.path[-1])  # exact: the same stored iterate
+    assert result.fun == result.fun_path[-1] == f(result.x)  # exact: the stored value, and f at the same point
     assert (result.nfev, result.ngev, result.njvp) == (0, 20, 0)
 
 
@@ -92,6 +92,7 @@ def test_descent_reuses_the_gradient_at_the_accepted_step_and_nothing_else_chang
     plain = descent(f, x0, without_gradient_reuse(steepest_descent(grad(f))), step,
                     slope=grad(f) if slope_kind == "gradient" else jvp_slope(f), max_iter=max_iter)
     assert reusing.status == plain.status == "max_iter"
+    # exact: the handed-over gradient is grad(f) at the same x_{k+1} = x_k + α d_k that plain computes it at
     np.testing.assert_array_equal(reusing.path, plain.path)
     np.testing.assert_array_equal(reusing.fun_path, plain.fun_path)
     np.testing.assert_array_equal(reusing.nfev_path, plain.nfev_path)
@@ -106,7 +107,7 @@ def test_steepest_descent_uses_a_given_gradient_for_free_and_checks_it():
     x = ROSENBROCK_START
     fresh, given_gradient = steepest_descent(gc)(x), steepest_descent(gc)(x, gradient=grad(rosenbrock.f)(x))
     assert (fresh.ngev, given_gradient.ngev, gc.calls) == (1, 0, 1)
-    np.testing.assert_array_equal(fresh.d, given_gradient.d)
+    np.testing.assert_array_equal(fresh.d, given_gradient.d)  # exact: the same gradient call at the same x
     assert fresh.slope0 == given_gradient.slope0
     with pytest.raises(ValueError) as excinfo:
         steepest_descent(gc)(x, gradient=np.ones(3))
@@ -137,7 +138,7 @@ def test_forward_gradient_direction_is_the_negated_estimator_with_its_exact_slop
     x = np.random.default_rng(seed).standard_normal(n)
     found = forward_gradient_direction(f, "rademacher", np.random.default_rng(seed))(x)
     value, g = forward_gradient(f, x, "rademacher", np.random.default_rng(seed))
-    np.testing.assert_array_equal(found.d, -g)
+    np.testing.assert_array_equal(found.d, -g)  # exact: the same estimator on the same draws
     # φ'(0) = −(∇f·v)² = −‖g‖²/n for one Rademacher tangent: checked against autograd's gradient
     assert found.slope0 == pytest.approx(float(np.dot(grad(f)(x), found.d)), rel=1e-9, abs=1e-12)
     assert found.fun == value and (found.njvp, found.ngev, found.nfev) == (1, 0, 0)
@@ -155,7 +156,7 @@ def test_forward_gradient_direction_with_several_tangents_leaves_the_slope_to_th
 def test_forward_gradient_directions_are_reproducible_from_a_seed():
     first = forward_gradient_direction(rosenbrock.f, "rademacher", 3)
     second = forward_gradient_direction(rosenbrock.f, "rademacher", 3)
-    np.testing.assert_array_equal(first(ROSENBROCK_START).d, second(ROSENBROCK_START).d)
+    np.testing.assert_array_equal(first(ROSENBROCK_START).d, second(ROSENBROCK_START).d)  # exact: the same seed
 
 
 def test_forward_gradient_descent_with_a_jvp_armijo_search_uses_no_gradient():

@@ -34,7 +34,7 @@ def test_exact_searches_find_the_minimiser_within_tol(problem, tol):
         result = search(phi, a, b, tol)
         assert result.success and result.status == "converged", (search.__name__, result.status)
         assert abs(result.x - minimiser) <= tol + resolution(tol), search.__name__
-        assert result.fun == phi(result.x)
+        assert result.fun == phi(result.x)  # exact: φ at the same point
 
 
 @given(unimodal_problems(), tolerances)

@@ -58,7 +58,8 @@ def test_every_wolfe_step_satisfies_the_conditions_it_claims(ray, strong, consta
     value, slope = f(x + result.alpha * d), float(np.dot(grad(f)(x + result.alpha * d), d))
     assert result.fun == value and result.slope == pytest.approx(slope)
     assert wolfe_conditions(value, slope, result.alpha, phi0, slope0, c1, c2, strong)
-    # the gradient behind the accepted slope comes along, bit for bit ∇f(x + α d)
+    # the gradient behind the accepted slope comes along, bit for bit ∇f(x + α d): exact, the search computes
+    # the point as x + α d and the slope as gradient @ d, as here
     np.testing.assert_array_equal(result.gradient, grad(f)(x + result.alpha * d))
     assert result.slope == float(result.gradient @ d)
 
@@ -131,7 +132,7 @@ def test_known_start_values_are_not_evaluated_again():
     fc, gc = counted(f), counted(grad(f))
     result = wolfe(fc, gc, x, -g, phi0=f(x), slope0=-float(g @ g))
     fresh = wolfe(f, grad(f), x, -g)
-    assert result.alpha == fresh.alpha
+    assert result.alpha == fresh.alpha  # exact: φ'(0) = ∇f·(−g) = −(g·g), negation is exact; the same trials
     assert (result.nfev, result.ngev) == (fresh.nfev - 1, fresh.ngev - 1) == (fc.calls, gc.calls)
 
 

@@ -74,12 +74,13 @@ def test_line_problem_returns_copies_that_callers_may_edit():
     x[:] = 99.0
     d[:] = 0.0
     _, x_again, d_again, _ = line_problem("rosenbrock")
-    np.testing.assert_array_equal(x_again, [-1.2, 1.0])
+    np.testing.assert_array_equal(x_again, [-1.2, 1.0])  # exact: a stored start, copied
     np.testing.assert_allclose(d_again, -grad(f)(np.array([-1.2, 1.0])))
 
 
 def test_the_library_quadratic_is_the_shared_test_quadratic():
     X = np.random.default_rng(0).standard_normal((5, 2))
+    # exact: the shared test quadratic is the library's function itself
     np.testing.assert_array_equal(library_quadratic((1.0, 25.0))(X), ill_conditioned_quadratic((1.0, 25.0))(X))
     f, x, _, _ = line_problem("quadratic")
     assert f(x) == ill_conditioned_quadratic((1.0, 25.0))(x)
@@ -114,7 +115,7 @@ def test_draw_descent_draws_one_curve_per_run_against_evaluations():
     fig = draw_descent({"quadratic": runs}, xlabel="evaluations")
     (ax,) = fig.axes
     assert isinstance(fig, Figure) and len(ax.lines) == 2 and ax.get_xlabel() == "evaluations"
-    np.testing.assert_array_equal(ax.lines[0].get_xdata(), runs["constant"].evaluations)
+    np.testing.assert_array_equal(ax.lines[0].get_xdata(), runs["constant"].evaluations)  # exact: counts
     assert np.all(ax.lines[1].get_ydata() >= 1e-30)  # an exact 0 stays on the log scale
 
 

@@ -33,7 +33,7 @@ def test_bracket_widths_read_the_history():
     result = golden_section(lambda t: (t - 0.3) ** 2, 0.0, 1.0, 1e-4)
     nfev, width = bracket_widths(result)
     assert list(nfev) == [step.nfev for step in result.history]
-    np.testing.assert_array_equal(width, [b - a for a, b in result.brackets])
+    np.testing.assert_array_equal(width, [b - a for a, b in result.brackets])  # exact: the same subtractions
     np.testing.assert_allclose(width_ratios(result), 1 / GOLDEN_RATIO, rtol=1e-9)
 
 
@@ -62,7 +62,7 @@ def test_parabolic_converges_superlinearly(phi, bracket, minimiser):
     first, last = np.argmax(errors < 1e-1), np.argmax(errors < 1e-7)
     expected = fitted_order(errors[first:last + 1])
     assert 1.15 < expected < 2.0
-    assert parabolic_order(result, minimiser) == expected
+    assert parabolic_order(result, minimiser) == expected  # exact: the same errors through the same fit
 
 
 def test_parabolic_order_needs_errors_that_reach_the_window():

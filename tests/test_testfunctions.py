@@ -132,6 +132,7 @@ def test_no_point_of_the_domain_is_below_the_minimum(name, n):
     assert np.all(function(domain_points(function, n, count=500, seed=0)) >= f_star - 1e-12 * scale(f_star))
 
 
+@pytest.mark.simd
 @pytest.mark.parametrize("name, n", CASES)
 def test_the_batch_equals_the_rows_with_their_gradients(name, n):
     function = TEST_FUNCTIONS[name]
@@ -163,6 +164,7 @@ def test_metadata_is_consistent(name, n):
 def test_a_test_function_itself_is_traced_by_autograd_with_its_shape_checked():
     # Optimizers differentiate the TestFunction, not only .f: under autograd x is a Box.
     points = np.array([[0.5, -1.0], [2.0, 0.3]])
+    # exact: the TestFunction checks its argument and calls beale.f on it, the same primitives
     np.testing.assert_array_equal(grad(lambda X: anp.sum(beale(X)))(points),
                                   grad(lambda X: anp.sum(beale.f(X)))(points))
     with pytest.raises(ValueError) as excinfo:
@@ -179,6 +181,7 @@ def test_the_functions_other_modules_use_keep_their_plain_numbers():
 
 # ------------------------------------------------------------------------- known closed forms
 
+@pytest.mark.simd
 def test_closed_forms_at_known_points():
     # Beale at the origin: 1.5² + 2.25² + 2.625²; at (1.5, -0.1), 003's Figure 1 point.
     assert beale(np.zeros(2)) == pytest.approx(1.5**2 + 2.25**2 + 2.625**2)
@@ -195,9 +198,10 @@ def test_closed_forms_at_known_points():
     # Σ_i Σ_{j≤i} x_j² = Σ_j (n + 1 − j) x_j²: the "rotated" ellipsoid is axis-parallel.
     x = np.array([0.5, -2.0, 3.0])
     assert rotated_hyperellipsoid(x) == pytest.approx(np.sum([3, 2, 1] * x**2))
-    assert sum_of_squares(x) == hyperellipsoid(x)
+    assert sum_of_squares(x) == hyperellipsoid(x)  # exact: the same formula under two names
 
 
+@pytest.mark.simd
 @pytest.mark.parametrize("function, points", [
     (himmelblau, [(3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)]),
     (branin, [(-np.pi, 12.275), (np.pi, 2.275), (3 * np.pi, 2.475)]),
@@ -225,7 +229,7 @@ def test_minima_that_depend_on_the_dimension():
     assert styblinski_tang.minimum_value(3) == pytest.approx(-39.16616570377141 * 3, rel=1e-15)
     assert str(styblinski_tang.minimum) == "−39.16616570 n"
     assert [trid.minimum_value(n) for n in (2, 6, 10)] == [-2.0, -50.0, -210.0]  # Surjanovic's d = 6, 10
-    np.testing.assert_array_equal(trid.minimizer(4), [4, 6, 6, 4])
+    np.testing.assert_array_equal(trid.minimizer(4), [4, 6, 6, 4])  # exact: integers i (n + 1 − i)
     np.testing.assert_array_equal(trid.bounds(3), [[-9.0, 9.0]] * 3)
     np.testing.assert_allclose(dixon_price.minimizer(3), [1.0, 2**-0.5, 2**-0.75])
     assert np.all(np.isfinite(dixon_price.minimizer(2000)))  # no overflow of 2^i

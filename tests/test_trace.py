@@ -173,6 +173,7 @@ def test_jvp_and_vjp_agree_with_the_columns(program):
     recorded = trace(f, *x)
     out, tangent = jvp(f, x, v)
     value, vjp_fn = vjp(f, x)
+    # exact: jvp and vjp trace f and run the same column code as forward and reverse, in Python floats
     assert out == value == recorded.value
     assert tangent == forward(recorded, v)[recorded.output]
     assert vjp_fn(1.0) == reverse(recorded, 1.0)[:len(x)]

@@ -134,8 +134,9 @@ def forward_gradient_chunks(law, grad, rng, num_samples: int):
 
     Returns an iterator of ``(rows, G)``: ``rows`` a slice of 0..num_samples and ``G`` the
     forward gradients of those draws, at most ``CHUNK_BYTES`` each, in the order of one whole
-    draw: the gaussian, Rademacher and sphere laws give exactly its rows (and leave ``rng``
-    where it leaves it), a rotated law the same up to the rounding of its matrix product. For
+    draw: the same tangents (and ``rng`` left where one whole draw leaves it), and the same
+    forward gradients up to the rounding of the products ∇f·v, which BLAS may sum in another
+    order for a chunk than for the whole matrix (a last chunk of one row, or threaded BLAS). For
     statistics of a large sample in memory O(chunk) instead of O(num_samples · n), and without
     filling the processor's cache. The arguments are checked at the call, before the first
     chunk is drawn.
