@@ -127,15 +127,18 @@ TRAINING_DATA ?= data/training
 training-data: env
 	$(PY) tools/make_training_data.py --out $(TRAINING_DATA) $(if $(filter 1,$(QUICK)),--quick) $(PARTS)
 
-# The same runs recomputed at the SSE4.2 level (numpy's dispatch and OpenBLAS's kernel limited to it):
-# the chapters compare them with data/ to show how far two machines' roundings drift apart. About an
-# hour of CPU; with GRID=smoke QUICK=1, seconds. x86-64 only.
+# The same runs recomputed at the SSE4.2 level (numpy's dispatch and OpenBLAS's kernel limited to it) and
+# with the C library's exp, log, pow, ... moved by one ulp at random (what AVX-512 machines do differently;
+# tools/simd_levels.py, needs cc): the chapters compare them with data/ to show how far two machines'
+# roundings drift apart. About two hours of CPU; with GRID=smoke QUICK=1, seconds. x86-64 Linux only.
 LEVELS_DATA ?= data/levels
 levels-data: env
-	$(PY) tools/simd_levels.py --at sse4.2 $(MAKE) --no-print-directory experiments \
-		EXPERIMENTS_OUT=$(LEVELS_DATA)/$(GRID)-sse4.2.csv.gz EXPERIMENTS_CACHE=$(EXPERIMENTS_CACHE)-sse4.2
-	$(PY) tools/simd_levels.py --at sse4.2 $(MAKE) --no-print-directory training-data PARTS=runs \
-		TRAINING_DATA=$(LEVELS_DATA)/training-sse4.2
+	for level in sse4.2 ulp; do \
+		$(PY) tools/simd_levels.py --at $$level $(MAKE) --no-print-directory experiments \
+			EXPERIMENTS_OUT=$(LEVELS_DATA)/$(GRID)-$$level.csv.gz EXPERIMENTS_CACHE=$(EXPERIMENTS_CACHE)-$$level \
+		&& $(PY) tools/simd_levels.py --at $$level $(MAKE) --no-print-directory training-data PARTS=runs \
+			TRAINING_DATA=$(LEVELS_DATA)/training-$$level || exit 1; \
+	done
 
 # JupyterLab on the notebooks. It lives in its own environment (.venv-lab, pinned by constraints.txt,
 # about a minute the first time): in .venv it would slow every process that imports nbformat by 2 s

@@ -190,5 +190,5 @@ def test_the_version_has_one_source():
     import importlib.metadata
 
     assert importlib.metadata.version("fgcourse") == fgcourse.__version__
-    pyproject = (LIBRARY.parent / "pyproject.toml").read_text()
+    pyproject = (pathlib.Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
     assert 'dynamic = ["version"]' in pyproject and fgcourse.__version__ not in pyproject

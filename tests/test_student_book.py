@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FULL = ROOT / "_build" / "html"
 STUDENT = ROOT / "_build" / "student-html"
 sys.path.insert(0, str(ROOT / "book" / "_ext"))
+pytest.importorskip("docutils", reason="book/_ext needs the book extra: pip install -e '.[book]'")
 from exercise_notebooks import strip_solutions  # noqa: E402
 
 CHAPTERS = sorted(path.stem for path in (ROOT / "notebooks" / "exercises").glob("*.ipynb"))
