@@ -252,3 +252,25 @@ def test_training_check_rerun_names_bad_arguments(call, name, words):
     with pytest.raises((TypeError, ValueError)) as excinfo:
         call(runs, split)
     assert_names_argument(excinfo, name, *words)
+
+
+def test_stable_batches_drop_a_batch_whose_outcome_or_values_moved(smoke):
+    from fgcourse.experiments import STABLE_RTOL, level_drift, stable_batches
+
+    grid = get_grid("smoke")
+    every = list(range(len(grid.batches())))
+    assert stable_batches(smoke, smoke.copy(), grid) == every
+    batches = grid.batches()
+    moved = smoke.copy()
+    first = (moved.function == batches[1].function) & (moved.optimizer == batches[1].optimizer) & (
+        moved.gradient == batches[1].gradient) & (moved.n == batches[1].n)
+    moved.loc[first, "f_final"] = moved.loc[first, "f_final"] * (1 + 100 * STABLE_RTOL)
+    assert stable_batches(smoke, moved, grid) == [i for i in every if i != 1]
+    assert stable_batches(smoke, moved, grid, rtol=1e-6) == every
+    counted = smoke.copy()
+    counted.loc[first, "nit"] = counted.loc[first, "nit"] - 1
+    assert stable_batches(smoke, counted, grid, rtol=1.0) == [i for i in every if i != 1]
+    drift = level_drift(smoke, counted)
+    assert drift.num_differ == {"status": 0, "nit": int(first.sum()), "t": 0} and len(drift.differing) == first.sum()
+    with pytest.raises(ValueError, match="other must hold the same runs"):
+        stable_batches(smoke, smoke.iloc[:-1], grid)

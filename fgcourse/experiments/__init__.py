@@ -43,12 +43,14 @@ from fgcourse.experiments.runner import BACKENDS, COLUMNS, RUN_STATUSES, compute
 from fgcourse.experiments.stored import (
     RERUN_TOLERANCES,
     RUN_KEYS,
+    STABLE_RTOL,
     GridDrift,
     check_rerun,
     level_drift,
     load_table,
     quick_batches,
     rerun_batches,
+    stable_batches,
 )
 
 __all__ = [
@@ -57,5 +59,5 @@ __all__ = [
     "BACKENDS", "COLUMNS", "RUN_STATUSES", "compute_batch", "run_grid",
     "SOLVER_SETS", "draw_accuracy_profiles", "draw_performance_profiles", "draw_profile_page", "profile_summary",
     "profile_times", "RERUN_TOLERANCES", "RUN_KEYS", "check_rerun", "load_table", "quick_batches", "rerun_batches",
-    "GridDrift", "level_drift",
+    "GridDrift", "level_drift", "STABLE_RTOL", "stable_batches",
 ]
