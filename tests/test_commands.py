@@ -58,13 +58,25 @@ def readme_commands() -> list[str]:
     return lines
 
 
+TESTED = {
+    "make book": "make browser", "make test": "CI", "make env": "every make target", "make lab": "here",
+    "make classroom": "tests/test_classroom.py", "make book-student": "make browser",
+    "make grade SUBMISSIONS=DIR": "tests/test_classroom.py", "make experiments": "here",
+    "make training-data": "here", "make benchmarks": "here", "make notebooks": "here", "make levels": "make test",
+    "make commands": "make test", "bash .ci/run": "CI", "make test PYTHON=python3.13": "here (dry run)",
+    "pip install .": "here (--no-deps)",
+    ".venv/bin/python tools/execute_notebooks.py notebooks/NAME.ipynb": "make notebooks",
+    "python -m fgcourse.experiments run --grid NAME --cache DIR --jobs N": "tests/test_experiments.py",
+}
+"""Every command the README shows, and where it is run."""
+
+
 def test_the_readme_starts_with_the_two_commands_and_shows_only_tested_ones():
     commands = readme_commands()
     assert commands[:2] == ["make book", "make test"]
-    tested = {"make book", "make test", "make env", "make lab", "make classroom", "make book-student",
-              "make grade SUBMISSIONS=DIR", "make experiments", "make training-data", "make benchmarks",
-              "make notebooks", ".venv/bin/python tools/execute_notebooks.py notebooks/NAME.ipynb"}
-    assert set(commands) <= tested, sorted(set(commands) - tested)
+    inline = re.findall(r"`((?:make|bash|pip|python|\.venv/bin/\S+) [^`]*|make)`", (ROOT / "README.md").read_text())
+    shown = set(commands) | {" ".join(command.split()) for command in inline}
+    assert shown <= set(TESTED), sorted(shown - set(TESTED))
 
 
 def test_make_experiments_writes_a_table_that_load_table_reads_and_resumes(tmp_path):
@@ -195,3 +207,32 @@ def test_the_stored_data_reload_as_the_notebooks_read_them():
     assert len(load_table(ROOT / "data" / "paper.csv.gz", "paper")) == 11640
     assert tr.load_runs(ROOT / "data" / "training" / "runs.npz").num_runs == 260
     assert np.all(tr.load_costs(ROOT / "data" / "training" / "costs.npz")["tanh"].n > 0)
+
+
+def test_pip_install_dot_builds_a_package_with_every_module(tmp_path):
+    # The library alone, as `pip install .` installs it (its dependencies are .venv's here).
+    # Built from a copy of what the package is made of, so that setuptools' build/ lands there.
+    source = tmp_path / "source"
+    shutil.copytree(ROOT / "fgcourse", source / "fgcourse", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    target = tmp_path / "site"
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                           "--target", str(target), str(source)], capture_output=True, text=True, env=clean_env(),
+                          timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    installed = sorted(str(p.relative_to(target)) for p in (target / "fgcourse").rglob("*.py"))
+    source = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "fgcourse").rglob("*.py"))
+    assert installed == source
+    probe = ("import fgcourse, pkgutil; from fgcourse import experiments, training, optim, stored; "
+             "print(fgcourse.__file__)")
+    shown = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True,
+                           env={**clean_env(), "PYTHONPATH": str(target)}, check=True)
+    assert shown.stdout.strip().startswith(str(target))
+
+
+def test_make_test_with_another_python_uses_its_own_environment():
+    planned = subprocess.run(["make", "--dry-run", "--no-print-directory", "env", "PYTHON=python3.13"], cwd=ROOT,
+                             capture_output=True, text=True, env=clean_env(), check=True).stdout
+    assert "python3.13 -m venv .venv-python3.13" in planned
+    assert ".venv-python3.13/bin/python -m pip install" in planned
