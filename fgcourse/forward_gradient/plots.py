@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import StepPatch
 
 from fgcourse._checks import check_int, check_option, check_rng
-from fgcourse.explorer import fixed_ticks
+from fgcourse._figures import fixed_ticks
 
 from .estimator import (
     coordinate_variances,
