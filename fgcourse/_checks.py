@@ -29,6 +29,7 @@ __all__ = [
     "AUTOGRAD_HINT", "describe", "check_int", "check_real", "check_positive", "check_open_interval",
     "check_bool", "check_option", "check_callable", "check_rng", "check_array", "check_vector",
     "check_sequence", "check_instance", "check_output", "call_user", "user_vjp", "user_jvp", "check_int_array",
+    "check_positive_diagonal", "check_interval", "check_box",
 ]
 
 AUTOGRAD_HINT = "write it with autograd.numpy (import autograd.numpy as np), not plain numpy or math"
@@ -226,6 +227,29 @@ def check_array(name: str, value, *, ndim: int | tuple[int, ...] | None = None, 
 def check_vector(name: str, value, n: int | None = None, *, against: str | None = None) -> np.ndarray:
     """A finite real vector of shape (n,) (any n >= 1 when ``n`` is None)."""
     return check_array(name, value, ndim=1, shape=None if n is None else (n,), min_size=1, against=against)
+
+
+def check_positive_diagonal(name: str, value) -> np.ndarray:
+    """The diagonal a of A = diag(a), A positive definite: a finite real vector of numbers > 0."""
+    a = check_vector(name, value)
+    if not np.all(a > 0):
+        raise ValueError(f"{name} must hold positive numbers (A = diag({name}) positive definite), "
+                         f"got min({name}) = {a.min():g}")
+    return a
+
+
+def check_interval(name: str, value) -> tuple[float, float]:
+    """A pair ``(low, high)`` of finite reals with low < high (a domain, a side of a plotting box)."""
+    low, high = check_sequence(name, value, check_real, min_length=2, max_length=2, what="numbers (low, high)")
+    if not low < high:
+        raise ValueError(f"{name} must be an interval (low, high) with low < high, got ({low:g}, {high:g})")
+    return low, high
+
+
+def check_box(name: str, value) -> tuple[tuple[float, float], tuple[float, float]]:
+    """A box in the plane ``((x_low, x_high), (y_low, y_high))``: two intervals, as a tuple of tuples."""
+    return check_sequence(name, value, check_interval, min_length=2, max_length=2,
+                          what="(low, high) pairs, for x then y")
 
 
 # ------------------------------------------------------------------------- user functions

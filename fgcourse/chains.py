@@ -53,6 +53,7 @@ from fgcourse._checks import (
     user_jvp,
     user_vjp,
 )
+from fgcourse._figures import fixed_ticks
 from fgcourse.measure import median_seconds
 
 __all__ = [
@@ -603,7 +604,6 @@ def draw_memory_timelines(depth: int, width: int = 64, rng=0):
     """Figure: floats held over time by forward and reverse mode (like Figs 8.2 and 8.4)."""
     import matplotlib.pyplot as plt
 
-    from fgcourse.explorer import fixed_ticks
 
     traces = memory_curves(depth, width, rng)
     fig, ax = plt.subplots(figsize=(6.4, 3.4))

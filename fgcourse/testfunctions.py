@@ -50,20 +50,22 @@ from fgcourse._checks import (
     call_user,
     check_array,
     check_bool,
+    check_box,
     check_callable,
     check_int,
+    check_interval,
     check_option,
     check_output,
+    check_positive_diagonal,
     check_real,
     check_sequence,
-    check_vector,
     describe,
 )
 
 __all__ = [
     "TestFunction", "OfDimension", "TEST_FUNCTIONS", "register_test_function", "get_test_function",
     "contour_grid", "registry_rows", "registry_table", "minimum_gaps", "draw_contours", "TAGS",
-    "diagonal_quadratic",
+    "diagonal_quadratic", "check_test_function", "check_plane_function",
 ]  # and every registered function, added at the end of the registrations
 
 
@@ -79,14 +81,6 @@ class OfDimension:
 
     def __str__(self):
         return self.text
-
-
-def _check_pair(name, value):
-    """A ``(low, high)`` pair of finite reals with low < high."""
-    low, high = check_sequence(name, value, check_real, min_length=2, max_length=2, what="numbers (low, high)")
-    if not low < high:
-        raise ValueError(f"{name} must be (low, high) with low < high, got ({low:g}, {high:g})")
-    return low, high
 
 
 @dataclass(frozen=True)
@@ -161,7 +155,7 @@ class TestFunction:
     def bounds(self, n: int | None = None) -> np.ndarray:
         """The search box as an array of shape ``(n, 2)`` of ``(low, high)`` rows."""
         n = self.dimension(n)
-        domain = _check_pair(f"domain({n})", self.domain(n)) if callable(self.domain) else self.domain
+        domain = check_interval(f"domain({n})", self.domain(n)) if callable(self.domain) else self.domain
         box = np.asarray(domain, dtype=float)
         return box.copy() if box.ndim == 2 else np.tile(box, (n, 1))
 
@@ -193,10 +187,10 @@ def _check_domain(domain, dim):
         return domain
     per_coordinate = isinstance(domain, (list, tuple)) and len(domain) > 0 and isinstance(domain[0], (list, tuple))
     if dim is not None and per_coordinate:
-        pairs = check_sequence("domain", domain, _check_pair, min_length=dim, max_length=dim,
+        pairs = check_sequence("domain", domain, check_interval, min_length=dim, max_length=dim,
                                what=f"(low, high) pairs, one per coordinate ({dim})")
         return tuple(pairs)
-    return _check_pair("domain", domain)
+    return check_interval("domain", domain)
 
 
 def register_test_function(*, domain, minimum, minimizer, dim=None, min_dim=1, convex, separable, multimodal,
@@ -236,13 +230,22 @@ def get_test_function(name: str) -> TestFunction:
     return TEST_FUNCTIONS[check_option("name", name, sorted(TEST_FUNCTIONS))]
 
 
-def _test_function(name, value) -> TestFunction:
-    """A :class:`TestFunction` given as itself or by its registered name."""
+def check_test_function(name: str, value) -> TestFunction:
+    """A :class:`TestFunction` given as itself or by its registered name (a near miss is suggested)."""
     if isinstance(value, TestFunction):
         return value
     if isinstance(value, str):
         return TEST_FUNCTIONS[check_option(name, value, sorted(TEST_FUNCTIONS))]
     raise TypeError(f"{name} must be a TestFunction or the name of a registered one, got {describe(value)}")
+
+
+def check_plane_function(name: str, value) -> TestFunction:
+    """A :class:`TestFunction` (or its registered name) defined in dimension 2, for the figures in the plane."""
+    function = check_test_function(name, value)
+    if function.dim not in (None, 2) or function.min_dim > 2:
+        raise ValueError(f"{name} must be a test function defined in dimension 2, got {function.name!r} "
+                         f"(dimension {_dimension_rule(function)})")
+    return function
 
 
 # ------------------------------------------------------------------------------ the functions
@@ -765,9 +768,7 @@ def diagonal_quadratic(a) -> Callable:
     The quadratic of the line-search and step-size chapters: condition number max a / min a,
     largest Hessian eigenvalue max a, trace Σ a_i (a = 2, 4, …, 2n is the hyperellipsoid).
     """
-    a = check_vector("a", a)
-    if not (a > 0).all():
-        raise ValueError(f"a must hold positive numbers (diag(a) positive definite), got min(a) = {a.min():g}")
+    a = check_positive_diagonal("a", a)
 
     def quadratic(theta):
         return 0.5 * np.sum(a * theta**2, axis=-1)
@@ -829,15 +830,6 @@ def minimum_gaps(n: int = 5) -> dict[str, float]:
     return gaps
 
 
-def _two_dimensional(name, value) -> TestFunction:
-    """A :class:`TestFunction` (or its name) defined in dimension 2."""
-    function = _test_function(name, value)
-    if function.dim not in (None, 2) or function.min_dim > 2:
-        raise ValueError(f"{name} must be a test function defined in dimension 2, got {function.name!r} "
-                         f"(dimension {_dimension_rule(function)})")
-    return function
-
-
 def contour_grid(function: TestFunction, box=None, num: int = 200):
     """Values of a two-dimensional test function on a ``num × num`` grid, for contour plots.
 
@@ -845,12 +837,11 @@ def contour_grid(function: TestFunction, box=None, num: int = 200):
     ``((x_low, x_high), (y_low, y_high))``, by default the function's domain. Returns
     ``(X, Y, Z)`` as :func:`matplotlib.pyplot.contour` takes them; one row-wise call.
     """
-    function = _two_dimensional("function", function)
+    function = check_plane_function("function", function)
     num = check_int("num", num, minimum=2, maximum=4000)  # num² points: cap the allocation
     if box is None:
         box = function.bounds(2)
-    (x_low, x_high), (y_low, y_high) = check_sequence("box", box, _check_pair, min_length=2, max_length=2,
-                                                      what="(low, high) pairs, for x then y")
+    (x_low, x_high), (y_low, y_high) = check_box("box", box)
     X, Y = np.meshgrid(np.linspace(x_low, x_high, num), np.linspace(y_low, y_high, num))
     Z = function.f(np.stack([X.ravel(), Y.ravel()], axis=-1)).reshape(X.shape)
     return X, Y, Z
@@ -865,7 +856,7 @@ def draw_contours(names, num: int = 150, ncols: int = 3):
     import matplotlib.pyplot as plt
     from matplotlib.colors import BoundaryNorm
 
-    functions = check_sequence("names", names, _two_dimensional, what="names of two-dimensional test functions")
+    functions = check_sequence("names", names, check_plane_function, what="names of two-dimensional test functions")
     num = check_int("num", num, minimum=2, maximum=1000)
     ncols = check_int("ncols", ncols, minimum=1)
     ncols = min(ncols, len(functions))

@@ -55,6 +55,12 @@ BAD_CALLS = [
     (lambda: checks.check_sequence("widths", [1, 0], lambda n, x: checks.check_int(n, x, minimum=1)),
      "widths[1]", ">= 1"),
     (lambda: checks.check_instance("schedule", 3, tuple, "a Schedule"), "schedule", "a Schedule"),
+    (lambda: checks.check_positive_diagonal("a", [1.0, 0.0]), "a", "positive"),
+    (lambda: checks.check_positive_diagonal("a", [[1.0]]), "a", "1-d"),
+    (lambda: checks.check_interval("domain", (1.0, 1.0)), "domain", "low < high"),
+    (lambda: checks.check_interval("domain", (0.0, 1.0, 2.0)), "domain", "at most 2"),
+    (lambda: checks.check_box("box", ((0.0, 1.0),)), "box", "at least 2"),
+    (lambda: checks.check_box("box", ((0.0, 1.0), (2.0, "3"))), "box[1][1]", "real number"),
     (lambda: checks.check_output("f", "x", ()), "f", "real numbers"),
     (lambda: checks.check_output("f", np.ones(2), ()), "f", "scalar"),
     (lambda: checks.check_output("f", np.nan, ()), "f", "inf or NaN"),
@@ -98,6 +104,8 @@ def test_accepted_forms_come_back_canonical():
     assert checks.check_rng("rng", generator) is generator
     assert checks.check_bool("strong", np.bool_(True)) is True
     assert checks.check_sequence("Ks", range(3)) == (0, 1, 2)
+    assert checks.check_box("box", np.array([[0, 1], [-2, 2]])) == ((0.0, 1.0), (-2.0, 2.0))  # hashable: a cache key
+    assert checks.check_positive_diagonal("a", [1, 2]).dtype == float
 
 
 def test_check_array_copies_so_callers_and_library_never_share_memory():

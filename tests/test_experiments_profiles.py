@@ -8,7 +8,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import assert_names_argument
 
-from fgcourse.experiments import accuracy_profile, performance_profile
+from fgcourse.experiments import (
+    SOLVER_SETS,
+    accuracy_inputs,
+    accuracy_profile,
+    performance_profile,
+    run_grid,
+    solver_table,
+)
+from fgcourse.experiments.profiles import accuracy_summary, forward_against_true, profile_summary, profile_times
 
 INF = np.inf
 
@@ -174,3 +182,65 @@ def test_profiles_refuse_bad_tables(call, name, word):
     with pytest.raises((TypeError, ValueError)) as excinfo:
         call()
     assert_names_argument(excinfo, name, word)
+
+
+# ------------------------------------------------------------------ readings of a grid's table
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory):
+    return run_grid("smoke", tmp_path_factory.mktemp("cache"), progress=False)
+
+
+def test_profile_times_count_a_cost_above_the_budget_as_a_failure(smoke):
+    times = profile_times(smoke, 2)
+    capped = profile_times(smoke, 2, budget=50)
+    assert list(times.columns) == list(solver_table(smoke, "t", 2).columns)
+    # exact: the same stored costs, selected, none computed
+    np.testing.assert_array_equal(capped.to_numpy(), np.where(times.to_numpy() <= 50, times.to_numpy(), np.inf))
+    assert list(profile_times(smoke, 2, solvers="true only").columns) == ["sgd/true", "adam/true"]
+
+
+def test_profile_summary_reads_rho_at_one_and_the_share_solved(smoke):
+    summary = profile_summary(smoke, (2,))
+    times = profile_times(smoke, 2).to_numpy()
+    np.testing.assert_allclose(summary[2, "rho(1)"], performance_profile(times, [1.0])[:, 0])
+    np.testing.assert_allclose(summary[2, "solved"], np.isfinite(times).mean(axis=0))
+
+
+def test_accuracy_summary_reads_the_accuracy_profile_at_a_few_digits(smoke):
+    from fgcourse.experiments import accuracy_profile
+
+    summary = accuracy_summary(smoke, (2,), (1.0, 10.0))
+    final, start, best = accuracy_inputs(smoke, 2)
+    expected = accuracy_profile(final.to_numpy(), start, best, [1.0, 10.0])
+    np.testing.assert_allclose(summary.to_numpy(), expected)
+    assert list(summary.index) == list(final.columns)
+
+
+def test_forward_against_true_compares_each_forward_solver_with_the_best_true_one(smoke):
+    frame = forward_against_true(smoke, 2, factor=2.0)
+    times = profile_times(smoke, 2)
+    best = times[["sgd/true", "adam/true"]].min(axis=1)
+    solved = np.isfinite(best)
+    assert frame.attrs["problems"] == solved.sum()
+    expected = (times.loc[solved, "sgd/forward"] >= 2.0 * best[solved]).mean()
+    assert frame.loc["sgd/forward", "slower"] == pytest.approx(expected)
+    assert frame.loc[["sgd/true", "adam/true"], "best_true"].sum() >= 1.0  # someone is best on every problem
+    assert np.isnan(frame.loc["sgd/true", "slower"])
+
+
+def test_every_solver_set_holds_solvers_of_the_grid():
+    assert SOLVER_SETS["all"] == tuple(SOLVER_SETS["true only"] + SOLVER_SETS["forward only"])
+    assert set(SOLVER_SETS["SGD family"]) | set(SOLVER_SETS["Adam family"]) == set(SOLVER_SETS["all"])
+
+
+def test_profiles_refuse_unknown_solver_sets_and_solvers(smoke):
+    with pytest.raises(ValueError) as excinfo:
+        profile_times(smoke, 2, solvers="true onyl")
+    assert_names_argument(excinfo, "solvers", "did you mean 'true only'")
+    with pytest.raises(ValueError) as excinfo:
+        profile_times(smoke, 2, solvers=["adabelief/true"])
+    assert_names_argument(excinfo, "solvers", "adabelief/true")
+    with pytest.raises(ValueError) as excinfo:
+        profile_times(smoke, 2, budget=0)
+    assert_names_argument(excinfo, "budget", "> 0")

@@ -27,7 +27,6 @@ from fgcourse import forward_gradient as fg
 from fgcourse.forward_gradient import (
     SIGN_EXCESS_CONSTANT,
     adam_long_memory_progress,
-    adam_progress_table,
     coordinate_variances,
     expected_sign_agreement,
     expected_sign_agreement_isotropic,
@@ -39,7 +38,6 @@ from fgcourse.forward_gradient import (
     forward_gradient_samples,
     gaussian,
     is_unbiased,
-    linear_objective_runs,
     linear_sgd_expected_gain,
     linear_sgd_expected_squared_step,
     mean_squared_deviation,
@@ -526,29 +524,6 @@ def test_sign_agreement_distribution_is_exact():
     assert counts @ probabilities == pytest.approx(expected_sign_agreement(5000))
 
 
-@pytest.mark.parametrize("law", ["rademacher", "gaussian"])
-def test_linear_objective_runs_match_the_expected_gains(law):
-    rng = np.random.default_rng(10)
-    n, num_steps, runs = 50, 20, 400
-    mu = np.ones(n)
-    sgd = linear_objective_runs(law, mu, rng, num_steps, rule="sgd", num_runs=runs, lr=0.1)
-    final = monte_carlo(sgd[:, -1])
-    assert abs(final.mean - num_steps * linear_sgd_expected_gain(mu, 0.1)) <= 4 * final.standard_error
-    sign_steps = linear_objective_runs("rademacher", mu, rng, num_steps, rule="sign_descent", num_runs=runs)
-    final = monte_carlo(sign_steps[:, -1])
-    assert abs(final.mean + num_steps * sign_descent_progress(mu)) <= 4 * final.standard_error
-    assert -final.mean < num_steps * n / 4  # far less than the true gradient's steps * n
-
-
-@pytest.mark.parametrize("law", ["rademacher", "gaussian"])
-def test_adam_long_memory_progress_is_the_limit_of_simulated_runs(law):
-    rng = np.random.default_rng(12)
-    mu = np.where(rng.random(30) < 0.5, -2.0, 1.0)
-    runs = linear_objective_runs(law, mu, rng, 400, rule="adam_long_memory", num_runs=200)
-    late_progress = -(runs[:, -1] - runs[:, -101]) / 100  # per step, once the running means settled
-    assert late_progress.mean() == pytest.approx(adam_long_memory_progress(law, mu), rel=0.05)
-
-
 def test_adam_long_memory_progress_closed_forms():
     mu = np.array([1.0, -2.0, 0.5, 3.0])
     assert adam_long_memory_progress("rademacher", mu) == pytest.approx(np.linalg.norm(mu))  # Rademacher: ‖μ‖
@@ -721,20 +696,6 @@ def test_sign_agreement_distribution_of_a_million_coordinates_in_linear_memory()
     assert counts @ probabilities == pytest.approx(expected_sign_agreement(10**6), rel=1e-13)
 
 
-# --------------------------------------------------------------------------- Adam against its predictions
-
-def test_adam_progress_table_lands_on_the_predictions():
-    # Needs fgcourse.optim with the consolidated names (max_iter, fun_path): branch wt-optim.
-    rows = adam_progress_table([10, 100], 0, num_runs=10)
-    assert [row.n for row in rows] == [10, 100]
-    for row in rows:
-        assert row.adam_predicted == pytest.approx(math.sqrt(row.n))
-        assert row.sign_descent_predicted == pytest.approx(expected_walk_distance(row.n))
-        assert row.adam == pytest.approx(row.adam_predicted, rel=0.15)
-        assert row.sign_descent == pytest.approx(row.sign_descent_predicted, rel=0.15)
-        assert row.sign_descent < row.adam < row.n  # far below the true gradient's n per step
-
-
 # --------------------------------------------------------------------------- bad input
 
 RNG = np.random.default_rng(0)
@@ -822,12 +783,6 @@ BAD_INPUTS = [
     (lambda: squared_deviations(rademacher, np.ones(2), 0, True), TypeError, "num_samples", ()),
     (lambda: sign_agreement_counts(rademacher, np.ones(2), 0, 1.5), TypeError, "num_samples", ()),
     (lambda: sample_sign_descent_progress(rademacher, np.ones(2), 0, 0), ValueError, "num_samples", ()),
-    (lambda: linear_objective_runs(rademacher, np.ones(2), 0, 0), ValueError, "num_steps", ()),
-    (lambda: linear_objective_runs(rademacher, np.ones(2), 0, 3, num_runs=True), TypeError, "num_runs", ()),
-    (lambda: adam_progress_table([10], 0, num_runs=0), ValueError, "num_runs", ()),
-    (lambda: adam_progress_table([10], 0, max_iter=10, window=11), ValueError, "window", ("<= 10",)),
-    (lambda: adam_progress_table([10, 0], 0), ValueError, "ns[1]", ()),
-    (lambda: adam_progress_table(10, 0), TypeError, "ns", ("sequence",)),
     # gradients and objectives given as vectors
     (lambda: mean_squared_deviation(rademacher, [1.0, np.nan]), ValueError, "grad", ("finite",)),
     (lambda: coordinate_variances(rademacher, [1j, 1.0]), TypeError, "grad", ("complex",)),
@@ -845,10 +800,6 @@ BAD_INPUTS = [
     (lambda: monte_carlo([1.0, np.nan]), ValueError, "samples", ("finite",)),
     (lambda: monte_carlo(["a", "b"]), TypeError, "samples", ()),
     # options and tuning numbers
-    (lambda: linear_objective_runs(rademacher, np.ones(2), 0, 3, rule="sign-descent"), ValueError, "rule",
-     ("did you mean 'sign_descent'",)),
-    (lambda: linear_objective_runs(rademacher, np.ones(2), 0, 3, rule=None), TypeError, "rule", ()),
-    (lambda: linear_objective_runs(rademacher, np.ones(2), 0, 3, lr=0.0), ValueError, "lr", ()),
     (lambda: linear_sgd_expected_gain(np.ones(2), lr=-1.0), ValueError, "lr", ()),
     (lambda: linear_sgd_expected_squared_step(rademacher, np.ones(2), lr="1"), TypeError, "lr", ()),
     # dimensions of the walk
@@ -884,9 +835,8 @@ def _stable_id(value):
     lambda rng: forward_gradient_oracle(_f_rows, rademacher, rng, 2),
     lambda rng: forward_gradient_samples(rademacher, np.ones(2), rng, 3),
     lambda rng: sign_agreement_counts(rademacher, np.ones(2), rng, 3),
-    lambda rng: linear_objective_runs(rademacher, np.ones(2), rng, 3),
     lambda rng: gaussian.sample(rng, 3),
-], ids=["forward_gradient", "batch", "oracle", "samples", "sign counts", "linear runs", "sample"])
+], ids=["forward_gradient", "batch", "oracle", "samples", "sign counts", "sample"])
 def test_rng_is_a_seed_or_a_generator_only(call, bad):
     with pytest.raises((TypeError, ValueError)) as excinfo:
         call(bad)

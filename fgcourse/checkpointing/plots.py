@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from fgcourse._checks import check_bool, check_instance, check_int, check_option, check_sequence
+from fgcourse._figures import fixed_ticks
 from fgcourse.checkpointing.counts import (
     MAX_TABLE_WORK,
     halving_slots,
@@ -48,7 +49,6 @@ def draw_schedule(schedule: Schedule, title: str | None = None, legend: bool = T
     import matplotlib.pyplot as plt
     from matplotlib.collections import LineCollection
 
-    from fgcourse.explorer import fixed_ticks
 
     schedule = check_instance("schedule", schedule, Schedule, "a Schedule (from fgcourse.checkpointing.schedule)")
     title = _check_title(title)

@@ -6,7 +6,10 @@
   progress bar, an on-disk cache keyed by the configuration and the library version;
 - :mod:`~fgcourse.experiments.stored` -- the stored table: :func:`load_table`, and
   :func:`check_rerun`, which recomputes some batches and compares them with it;
-- :mod:`~fgcourse.experiments.profiles` -- performance and accuracy profiles of its table;
+- :mod:`~fgcourse.experiments.profiles` -- performance and accuracy profiles of its table, and
+  the readings of it the chapter prints;
+- :mod:`~fgcourse.experiments.studies` -- the chapter's other computations: runs from random
+  starts in the plane, the hyperellipsoid across dimensions, batch mode;
 - :mod:`~fgcourse.experiments.plots` -- the figures of the chapter "Experiments".
 
 From a shell: ``python -m fgcourse.experiments run --grid smoke --cache DIR --jobs 2``.
@@ -25,18 +28,18 @@ from fgcourse.experiments.grid import (
     starts,
 )
 from fgcourse.experiments.plots import (
-    SOLVER_SETS,
     draw_accuracy_profiles,
     draw_performance_profiles,
     draw_profile_page,
-    profile_summary,
-    profile_times,
 )
 from fgcourse.experiments.profiles import (
     SOLVER_ORDER,
+    SOLVER_SETS,
     accuracy_inputs,
     accuracy_profile,
     performance_profile,
+    profile_summary,
+    profile_times,
     solver_table,
 )
 from fgcourse.experiments.runner import BACKENDS, COLUMNS, RUN_STATUSES, compute_batch, run_grid

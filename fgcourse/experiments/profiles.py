@@ -18,15 +18,23 @@ solver s ends with, the accuracy is the number of decimal digits gained, capped 
 and R_s(τ) = |{p : γ_{p,s} ≥ τ}| / |P|. The solver that found f_p^best gets γ = M. When
 f_p^0 = f_p^best no solver improved on the start: γ = 0 for a solver that stayed there
 (nothing gained), −inf for one that ended higher.
+
+The readings of a :func:`~fgcourse.experiments.run_grid` table that the chapter prints and
+draws come last: :func:`profile_times` (with a budget and a solver set of
+:data:`SOLVER_SETS`), :func:`profile_summary`, :func:`accuracy_summary` and
+:func:`forward_against_true`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from fgcourse._checks import check_array, check_positive
+from fgcourse._checks import check_array, check_int, check_option, check_positive, check_sequence
+from fgcourse.experiments.grid import PAPER_DIMS
 
-__all__ = ["performance_profile", "accuracy_profile", "accuracy", "solver_table", "accuracy_inputs", "SOLVER_ORDER"]
+__all__ = ["performance_profile", "accuracy_profile", "accuracy", "solver_table", "accuracy_inputs", "SOLVER_ORDER",
+           "SOLVER_SETS", "solver_set", "profile_times", "profile_summary", "accuracy_summary",
+           "forward_against_true"]
 
 
 def _no_nan(name: str, array: np.ndarray) -> None:
@@ -109,8 +117,6 @@ def solver_table(table, column: str = "t", n: int | None = None):
     """
     import pandas as pd
 
-    from fgcourse._checks import check_int, check_option
-
     column = check_option("column", column, [c for c in table.columns if c not in ("solver",)])
     if n is not None:
         n = check_int("n", n, minimum=1)
@@ -138,3 +144,104 @@ def accuracy_inputs(table, n: int | None = None, column: str = "f_best"):
     start = solver_table(table, "f_start", n).min(axis=1).to_numpy()
     best = np.minimum(start, final.to_numpy().min(axis=1))
     return final, start, best
+
+
+# ------------------------------------------------------------------ readings of a grid's table
+
+SOLVER_SETS = {
+    "all": SOLVER_ORDER,
+    "true only": tuple(s for s in SOLVER_ORDER if s.endswith("/true")),
+    "forward only": tuple(s for s in SOLVER_ORDER if s.endswith("/forward")),
+    "SGD family": tuple(s for s in SOLVER_ORDER if s.split("/")[0] in ("sgd", "clipped_sgd")),
+    "Adam family": tuple(s for s in SOLVER_ORDER if s.split("/")[0] in ("adam", "adabelief")),
+}
+"""The explorer's solver sets: name -> solvers (``optimizer/gradient``), a profile's ratios
+are taken to the best solver *of the set*."""
+
+
+def solver_set(solvers) -> tuple:
+    """The solvers of a name of :data:`SOLVER_SETS`, or a sequence of solver names (optimizer/gradient), checked."""
+    if isinstance(solvers, str):
+        return SOLVER_SETS[check_option("solvers", solvers, tuple(SOLVER_SETS))]
+    return check_sequence("solvers", solvers, what="solver names (optimizer/gradient)")
+
+
+def profile_times(table, n: int, *, solvers="all", budget: float | None = None):
+    """The ``(problems, solvers)`` costs t of dimension n, inf where t exceeds ``budget`` (a failure).
+
+    ``solvers`` is a name of :data:`SOLVER_SETS` (the table's solvers of that set) or a
+    sequence of solvers of the table.
+    """
+    named = isinstance(solvers, str)
+    solvers = solver_set(solvers)
+    times = solver_table(table, "t", n)
+    if named:  # a named set keeps the solvers the table has
+        solvers = [s for s in solvers if s in times.columns]
+    missing = [s for s in solvers if s not in times.columns]
+    if missing:
+        raise ValueError(f"solvers must be solvers of the table {tuple(times.columns)}, got {missing}")
+    times = times[list(solvers)]
+    if budget is not None:
+        budget = check_positive("budget", budget)
+        times = times.where(times <= budget, np.inf)
+    return times
+
+
+def profile_summary(table, dims=PAPER_DIMS, *, solvers="all", budget: float | None = None):
+    """ρ_s(1) (share of problems where s is the best) and ρ_s(∞) (share solved), per solver and n.
+
+    A DataFrame indexed by solver with columns ``(n, "rho(1)")`` and ``(n, "solved")``.
+    """
+    import pandas as pd
+
+    dims = check_sequence("dims", dims, lambda name, n: check_int(name, n, minimum=1), what="dimensions")
+    columns = {}
+    for n in dims:
+        times = profile_times(table, n, solvers=solvers, budget=budget)
+        rho = performance_profile(times.to_numpy(), [1.0, np.inf])
+        columns[n, "rho(1)"] = pd.Series(rho[:, 0], index=times.columns)
+        columns[n, "solved"] = pd.Series(rho[:, 1], index=times.columns)
+    return pd.DataFrame(columns)
+
+
+def accuracy_summary(table, dims=PAPER_DIMS, taus=(1.0, 3.0, 10.0), *, M: float = 10.0):
+    """R_s(τ) at the grid's budget for each τ of ``taus``, per solver and n: columns ``(n, τ)``."""
+    import pandas as pd
+
+    dims = check_sequence("dims", dims, lambda name, n: check_int(name, n, minimum=1), what="dimensions")
+    taus = check_sequence("taus", taus, check_positive, what="numbers of digits")
+    M = check_positive("M", M)
+    columns = {}
+    for n in dims:
+        final, start, best = accuracy_inputs(table, n)
+        profile = accuracy_profile(final.to_numpy(), start, best, taus, M=M)
+        for j, tau in enumerate(taus):
+            columns[n, tau] = pd.Series(profile[:, j], index=final.columns)
+    return pd.DataFrame(columns)
+
+
+def forward_against_true(table, n: int, *, factor: float = 10.0):
+    """belouze2022paper's two readings of a profile of dimension n, per solver, as a DataFrame.
+
+    On the problems some true-gradient solver solves (their number is ``.attrs["problems"]``):
+    ``slower`` is the share where a forward solver's cost is at least ``factor`` times the best
+    true solver's (a failure counts as slower); ``best_true`` the share where a true solver is
+    the best of the true solvers (ties count for each).
+    """
+    import pandas as pd
+
+    factor = check_positive("factor", factor)
+    times = profile_times(table, n)
+    true = [s for s in times.columns if s.endswith("/true")]
+    forward = [s for s in times.columns if s.endswith("/forward")]
+    if not true:
+        raise ValueError(f"table must hold true-gradient solvers in n = {n}, got {tuple(times.columns)}")
+    best_true = times[true].min(axis=1)
+    solved = np.isfinite(best_true)
+    times, best_true = times[solved], best_true[solved]
+    slower = {s: float((times[s] >= factor * best_true).mean()) for s in forward}
+    best = {s: float((times[s] == best_true).mean()) for s in true}
+    frame = pd.DataFrame({"slower": pd.Series(slower, dtype=float), "best_true": pd.Series(best, dtype=float)})
+    frame = frame.reindex([s for s in SOLVER_ORDER if s in frame.index])
+    frame.attrs["problems"] = int(solved.sum())
+    return frame

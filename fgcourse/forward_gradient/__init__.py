@@ -10,7 +10,8 @@ Notation of the book (chapters *Forward gradients* and *Sign agreement*):
 
 Modules: :mod:`.laws` (tangent laws and their exact moments), :mod:`.estimator` (the
 estimator by forward mode, its mean and mean squared deviation), :mod:`.signs` (sign
-agreement, linear objectives with SGD and Adam), :mod:`.plots` (figures of the notebooks).
+agreement, and the progress per step it predicts on linear objectives; the runs that measure
+it are :mod:`fgcourse.optim.linear`'s), :mod:`.plots` (figures of the notebooks).
 """
 
 from .estimator import (
@@ -40,15 +41,11 @@ from .laws import (
     tangent_law,
 )
 from .signs import (
-    LINEAR_RULES,
     SIGN_EXCESS_CONSTANT,
-    AdamProgress,
     adam_long_memory_progress,
-    adam_progress_table,
     expected_sign_agreement,
     expected_sign_agreement_isotropic,
     expected_walk_distance,
-    linear_objective_runs,
     linear_sgd_expected_gain,
     linear_sgd_expected_squared_step,
     sample_sign_descent_progress,
@@ -67,6 +64,5 @@ __all__ = [
     "expected_sign_agreement", "sign_bound", "SIGN_EXCESS_CONSTANT", "sign_agreement_counts",
     "linear_sgd_expected_gain", "linear_sgd_expected_squared_step", "sign_descent_progress",
     "sample_sign_descent_progress", "adam_long_memory_progress", "expected_sign_agreement_isotropic",
-    "random_rotation", "sign_agreement_distribution", "LINEAR_RULES",
-    "linear_objective_runs", "AdamProgress", "adam_progress_table",
+    "random_rotation", "sign_agreement_distribution",
 ]

@@ -15,7 +15,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import StepPatch
 
 from fgcourse._checks import check_int, check_option, check_rng
-from fgcourse.explorer import fixed_ticks
+from fgcourse._figures import fixed_ticks
+from fgcourse.optim.linear import linear_objective_runs
 
 from .estimator import (
     coordinate_variances,
@@ -29,7 +30,6 @@ from .signs import (
     SIGN_EXCESS_CONSTANT,
     adam_long_memory_progress,
     expected_sign_agreement,
-    linear_objective_runs,
     sample_sign_descent_progress,
     sign_agreement_counts,
     sign_agreement_distribution,

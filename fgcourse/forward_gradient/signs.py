@@ -1,31 +1,28 @@
-"""Sign agreement of forward gradients with the true gradient, and linear objectives under SGD and Adam.
+"""Sign agreement of forward gradients with the true gradient, and what it predicts on linear objectives.
 
 For the Rademacher law and a gradient whose coordinates all have the same magnitude, the
 forward gradient is g = c S v with S = Σ_i sign(∂_i f) v_i a Rademacher walk of n steps:
-everything below reduces to the law of |S_n|.
+everything below reduces to the law of |S_n|. On f(θ) = μᵀθ it predicts the progress per step
+of SGD, sign descent and Adam; the runs that measure it are :mod:`fgcourse.optim.linear`'s, a
+chapter above this one.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
 from fgcourse._checks import (
     check_int,
     check_int_array,
-    check_option,
     check_positive,
-    check_rng,
-    check_sequence,
     check_vector,
 )
 
 from .estimator import (
     MonteCarloEstimate,
-    forward_gradient_batch,
     forward_gradient_chunks,
     forward_gradient_samples,
     monte_carlo,
@@ -209,86 +206,3 @@ def expected_sign_agreement_isotropic(grad) -> float:
     if norm == 0:
         raise ValueError("grad must not be zero: no coordinate has a sign to agree with, got grad = 0")
     return float(np.sum(0.5 + np.arcsin(np.abs(grad) / norm) / np.pi))
-
-
-LINEAR_RULES = ("sgd", "sign_descent", "adam_long_memory")
-
-
-def linear_objective_runs(law, mu, rng, num_steps: int, rule: str = "sgd", num_runs: int = 1,
-                          lr: float = 1.0) -> np.ndarray:
-    """f(θ_t) − f(θ_0) for t = 0..num_steps on f(θ) = μᵀθ, forward gradients from θ_0 = 0.
-
-    ``rule``: ``"sgd"`` (θ ← θ − lr g), ``"sign_descent"`` (θ ← θ − lr sign(g), Adam with
-    β1 = β2 = 0) or ``"adam_long_memory"`` (θ ← θ − lr ḡ/√(mean of g²), Adam with β1 = β2 → 1).
-    Each step calls :func:`forward_gradient_batch` once for all runs. Returns an array of shape
-    (num_runs, num_steps + 1). The true gradient gives −t lr ‖μ‖² (SGD) and −t lr ‖μ‖₁ (the others).
-    """
-    law = tangent_law(law)
-    mu = check_vector("mu", mu)
-    law.check_dimension(mu.size)
-    rng = check_rng("rng", rng)
-    num_steps = check_int("num_steps", num_steps, minimum=1)
-    rule = check_option("rule", rule, LINEAR_RULES)
-    num_runs = check_int("num_runs", num_runs, minimum=1)
-    lr = check_positive("lr", lr)
-    thetas = np.zeros((num_runs, mu.size))
-    sum_g, sum_g2 = np.zeros_like(thetas), np.zeros_like(thetas)
-    history = np.zeros((num_runs, num_steps + 1))
-    for t in range(1, num_steps + 1):
-        _, G = forward_gradient_batch(lambda X: X @ mu, thetas, law, rng)
-        if rule == "sgd":
-            step = G
-        elif rule == "sign_descent":
-            step = np.sign(G)
-        else:
-            sum_g, sum_g2 = sum_g + G, sum_g2 + G**2
-            # mean(g)/√mean(g²) = Σg / √(t Σg²); a coordinate never moved yet (Σg² = 0) stays put.
-            step = np.divide(sum_g, np.sqrt(t * sum_g2), out=np.zeros_like(G), where=sum_g2 > 0)
-        thetas = thetas - lr * step
-        history[:, t] = thetas @ mu
-    return history
-
-
-@dataclass(frozen=True)
-class AdamProgress:
-    """Measured and predicted progress per step of Adam on f(θ) = μᵀθ, μ = (1, ..., 1) ∈ R^n.
-
-    ``adam`` is Adam(β1 = 0.9, β2 = 0.999), predicted by :func:`adam_long_memory_progress`;
-    ``sign_descent`` is Adam(β1 = β2 = 0), predicted by :func:`sign_descent_progress`.
-    """
-
-    n: int
-    adam: float
-    adam_predicted: float
-    sign_descent: float
-    sign_descent_predicted: float
-
-
-def adam_progress_table(ns, rng, num_runs: int = 20, max_iter: int = 300,
-                        window: int = 100) -> tuple[AdamProgress, ...]:
-    """Run :func:`fgcourse.optim.minimize` with Adam on f(θ) = μᵀθ, μ = 1 ∈ R^n, for each n of ``ns``.
-
-    Forward gradients (Rademacher, one tangent), learning rate 1, ``num_runs`` runs from θ_0 = 0
-    for ``max_iter`` steps each; the measured progress per step is the mean decrease of f over the
-    last ``window`` steps, divided by ``window``, once the running moments have settled. One row
-    per n, with the predictions ‖μ‖ = √n (Adam with long memory) and E|S_n| (sign descent).
-    """
-    from fgcourse.optim import Adam, minimize  # optim imports this package: import at call time
-
-    ns = check_sequence("ns", ns, lambda name, n: check_int(name, n, minimum=1), what="dimensions")
-    rng = check_rng("rng", rng)
-    num_runs = check_int("num_runs", num_runs, minimum=1)
-    max_iter = check_int("max_iter", max_iter, minimum=1)
-    window = check_int("window", window, minimum=1, maximum=max_iter)
-    rows = []
-    for n in ns:
-        mu = np.ones(n)
-        progress = []
-        for optimizer in (Adam(), Adam(beta1=0.0, beta2=0.0)):
-            result = minimize(lambda X, mu=mu: X @ mu, np.zeros((num_runs, n)), optimizer, lr=1.0,
-                              gradient="forward", law="rademacher", rng=rng, max_iter=max_iter)
-            fun_path = np.asarray(result.fun_path)
-            progress.append(float(np.mean(fun_path[-window - 1] - fun_path[-1]) / window))
-        rows.append(AdamProgress(n, progress[0], adam_long_memory_progress("rademacher", mu),
-                                 progress[1], sign_descent_progress(mu)))
-    return tuple(rows)

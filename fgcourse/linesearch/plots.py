@@ -24,6 +24,7 @@ from fgcourse._checks import (
     describe,
     user_vjp,
 )
+from fgcourse._figures import fixed_ticks
 
 from .conditions import armijo, check_wolfe_constants, curvature, goldstein, strong_curvature, wolfe_conditions
 from .descent import DescentResult
@@ -134,7 +135,6 @@ def draw_conditions(c1=1e-4, c2=0.9, problem="rosenbrock", num=300):
     """
     import matplotlib.pyplot as plt
 
-    from fgcourse.explorer import fixed_ticks
 
     c1, c2 = check_wolfe_constants(c1, c2)
     f, x, d, alpha_max = line_problem(problem)

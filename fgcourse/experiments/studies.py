@@ -1,0 +1,152 @@
+"""The computations of the chapter "Experiments": the runs and measurements its figures draw.
+
+- trajectories from random starts on a plane test function (belouze2022paper Fig. 4):
+  :func:`plane_starts`, :func:`lr_stability` and :func:`largest_hessian_eigenvalue`;
+- the hyperellipsoid in several dimensions, SGD and Adam (belouze2022paper Fig. 5):
+  :func:`hyperellipsoid_runs`;
+- batch mode (belouze2022report §6.3): :func:`batch_variance`, :func:`equal_budget_runs`.
+
+The figures are :mod:`fgcourse.experiments.plots`'; SGD on a linear objective (Fig. 3) runs
+in :mod:`fgcourse.optim.linear` (:func:`~fgcourse.optim.linear_sgd_paths`), and the readings
+of the stored grid in :mod:`fgcourse.experiments.profiles`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import fgcourse.forward_gradient as fg
+from fgcourse._checks import (
+    check_array,
+    check_int,
+    check_positive,
+    check_rng,
+    check_sequence,
+    check_vector,
+)
+from fgcourse.experiments.grid import PAPER_DIMS, starts
+from fgcourse.optim import minimize
+from fgcourse.testfunctions import TEST_FUNCTIONS, check_test_function
+
+__all__ = ["largest_hessian_eigenvalue", "plane_starts", "lr_stability", "hyperellipsoid_runs", "batch_variance",
+           "equal_budget_runs"]
+
+
+# ------------------------------------------------------------------ trajectories in the plane
+
+def largest_hessian_eigenvalue(function, x) -> float:
+    """λ_max(∇²f(x)), by autograd's Hessian: 2/λ_max is the step limit of true SGD near x."""
+    from autograd import hessian
+
+    function = check_test_function("function", function)
+    x = check_vector("x", x)
+    H = hessian(lambda point: function(point))(x)
+    return float(np.linalg.eigvalsh(H).max())
+
+
+def plane_starts(box, num_starts: int, rng) -> np.ndarray:
+    """``(num_starts, 2)`` starts uniform in ``box = ((x_low, x_high), (y_low, y_high))``, seeded."""
+    box = check_array("box", box, shape=(2, 2))
+    if not np.all(box[:, 0] < box[:, 1]):
+        raise ValueError(f"box must hold (low, high) pairs with low < high, got {box.tolist()}")
+    num_starts = check_int("num_starts", num_starts, minimum=1)
+    rng = check_rng("rng", rng)
+    return rng.uniform(box[:, 0], box[:, 1], size=(num_starts, 2))
+
+
+def lr_stability(function, x0, lrs, rng, *, optimizer="sgd", max_iter: int = 2000, eps: float = 0.1):
+    """One row per (lr, gradient): how many runs from the rows of ``x0`` diverge and reach f* + ``eps``.
+
+    The true runs start once from each row, the forward runs once each with tangents from
+    ``rng``; ``blown_up`` counts the runs that ended "diverged" or "non_finite". A pandas DataFrame
+    with columns lr, gradient, runs, blown_up, reached, median_t (steps to the target, NaN if none).
+    """
+    import pandas as pd
+
+    function = check_test_function("function", function)
+    x0 = check_array("x0", x0, ndim=2)
+    lrs = check_sequence("lrs", lrs, check_positive, what="learning rates")
+    rng = check_rng("rng", rng)
+    eps = check_positive("eps", eps)
+    target = function.minimum_value(x0.shape[1]) + eps
+    rows = []
+    for lr in lrs:
+        for gradient in ("true", "forward"):
+            result = minimize(function, x0, optimizer, lr, gradient=gradient, max_iter=max_iter,
+                              rng=rng if gradient == "forward" else None)
+            reached = result.fun_path <= target
+            steps = np.where(reached.any(axis=0), reached.argmax(axis=0), -1)
+            rows.append(dict(lr=lr, gradient=gradient, runs=x0.shape[0],
+                             blown_up=int(np.isin(result.status, ("diverged", "non_finite")).sum()),
+                             reached=int((steps >= 0).sum()),
+                             median_t=float(np.median(steps[steps >= 0])) if (steps >= 0).any() else np.nan))
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- the hyperellipsoid
+
+def hyperellipsoid_runs(dims=PAPER_DIMS, optimizers=("sgd", "adam"), lr: float = 0.01, rng=0, *,
+                        max_iter: int = 2000, num_runs: int = 5, seed: int = 0) -> dict:
+    """``{(n, optimizer): (true run, forward runs)}`` on the hyperellipsoid Σ i x_i².
+
+    Every run of dimension n starts at the grid's first start of the problem
+    (:func:`fgcourse.experiments.starts` with ``seed``); ``num_runs`` forward runs draw their
+    tangents from ``rng``.
+    """
+    dims = check_sequence("dims", dims, lambda name, n: check_int(name, n, minimum=1), what="dimensions")
+    optimizers = check_sequence("optimizers", optimizers, what="optimizer names")
+    rng = check_rng("rng", rng)
+    num_runs = check_int("num_runs", num_runs, minimum=1)
+    function = TEST_FUNCTIONS["hyperellipsoid"]
+    runs = {}
+    for n in dims:
+        x0 = starts("hyperellipsoid", n, 1, seed)
+        for optimizer in optimizers:
+            true_run = minimize(function, x0, optimizer, lr, max_iter=max_iter)
+            forward_runs = minimize(function, np.repeat(x0, num_runs, axis=0), optimizer, lr, gradient="forward",
+                                    max_iter=max_iter, rng=rng)
+            runs[n, optimizer] = (true_run, forward_runs)
+    return runs
+
+
+# ---------------------------------------------------------------------------------- batch mode
+
+def batch_variance(f, theta, law, Bs, rng, *, num_samples: int = 2000):
+    """For each B: the mean of ‖ḡ_B − ∇f‖² over ``num_samples`` means ḡ_B of B forward gradients, and MSD/B.
+
+    Returns a DataFrame with columns B, measured, predicted (the exact MSD of one tangent,
+    :func:`fgcourse.forward_gradient.mean_squared_deviation`, divided by B).
+    """
+    import pandas as pd
+    from autograd import grad
+
+    theta = check_vector("theta", theta)
+    law = fg.tangent_law(law)
+    Bs = check_sequence("Bs", Bs, lambda name, B: check_int(name, B, minimum=1), what="numbers of tangents")
+    rng = check_rng("rng", rng)
+    num_samples = check_int("num_samples", num_samples, minimum=1)
+    gradient = grad(lambda point: f(point))(theta)
+    msd = fg.mean_squared_deviation(law, gradient)
+    rows = []
+    for B in Bs:
+        thetas = np.tile(theta, (num_samples, 1))
+        _, G = fg.forward_gradient_batch(f, thetas, law, rng, B=B)
+        rows.append(dict(B=B, measured=float(np.mean(np.sum((G - gradient) ** 2, axis=1))), predicted=msd / B))
+    return pd.DataFrame(rows)
+
+
+def equal_budget_runs(function, x0, Bs, budget: int, rng, *, optimizer="sgd", lr: float = 0.01,
+                      num_runs: int = 5) -> dict:
+    """``{B: forward runs}`` at one budget of JVPs: B tangents per step for budget // B steps.
+
+    Every run starts at ``x0`` (n,); the ``num_runs`` runs of each B draw their tangents from ``rng``.
+    """
+    function = check_test_function("function", function)
+    x0 = check_vector("x0", x0)
+    Bs = check_sequence("Bs", Bs, lambda name, B: check_int(name, B, minimum=1), what="numbers of tangents")
+    budget = check_int("budget", budget, minimum=max(Bs))
+    rng = check_rng("rng", rng)
+    num_runs = check_int("num_runs", num_runs, minimum=1)
+    X0 = np.tile(x0, (num_runs, 1))
+    return {B: minimize(function, X0, optimizer, lr, gradient="forward", B=B, max_iter=budget // B, rng=rng)
+            for B in Bs}

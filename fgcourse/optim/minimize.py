@@ -1,0 +1,340 @@
+"""Runs of an optimizer fed by true or forward gradients: :func:`minimize` and its result.
+
+Everything is vectorized over a batch of R starts: θ has shape ``(R, n)``, one row per
+*run*, and a single call of the gradient oracle serves all rows (B always counts tangents):
+
+- the *true* gradient: reverse mode, one autograd ``make_vjp`` call on the row-wise
+  objective, pulled back with a vector of ones (row r of the result is ∇f(θ_r) because
+  rows do not interact);
+- a *forward* gradient g = (1/B) Σ_b (∇f(θ)·v_b) v_b under any tangent law, computed as
+  :func:`fgcourse.forward_gradient.forward_gradient_batch` computes it (forward mode only),
+  through :func:`~fgcourse.forward_gradient.forward_gradient_oracle`, checked once per run.
+
+:func:`minimize` runs any optimizer of :mod:`.optimizers` with either oracle, records the path
+and the values along it, and stops each run cleanly with a status (:data:`OPTIMIZE_STATUSES`)
+instead of raising from deep inside numpy. :func:`true_and_forward_runs` pairs a true run with
+forward runs from the same start, :func:`iterations_to_reach` reads a result's fixed-target
+cost, and :func:`forward_gradient_means` gives the means of B forward gradients at a point.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import autograd.numpy as anp
+import numpy as np
+
+from fgcourse import forward_gradient as fg
+from fgcourse._checks import (
+    check_array,
+    check_callable,
+    check_instance,
+    check_int,
+    check_option,
+    check_output,
+    check_positive,
+    check_real,
+    check_rng,
+    check_sequence,
+    check_vector,
+    user_vjp,
+)
+
+from .optimizers import get_optimizer
+
+__all__ = [
+    "GRADIENTS", "true_gradient_batch", "OPTIMIZE_STATUSES", "SUCCESS_STATUSES", "OptimizeResult", "minimize",
+    "check_optimize_result", "iterations_to_reach", "true_and_forward_runs", "forward_gradient_means",
+]
+
+
+# ------------------------------------------------------------------------ gradient oracles
+
+GRADIENTS = ("true", "forward")
+"""The two gradient oracles of :func:`minimize`."""
+
+
+def _start(name: str, thetas, ndim=(1, 2)) -> np.ndarray:
+    """One start (n,) or a batch of starts (R, n), as ``ndim`` allows: real, finite, non-empty."""
+    return check_array(name, thetas, ndim=ndim, min_size=1)
+
+
+def _values_and_gradients(f, thetas):
+    """One reverse pass of the row-wise f over all rows: ``(values, G)``, values unchecked."""
+    pullback, values = user_vjp("f", f, thetas)
+    return values, pullback(anp.ones_like(values))
+
+
+def true_gradient_batch(f: Callable, thetas) -> tuple[np.ndarray, np.ndarray]:
+    """``(values, G)``: f on each row of ``thetas`` (R, n) and each row's gradient, by reverse mode.
+
+    One ``make_vjp`` call: since row r of f's output depends on row r of the input only,
+    the pullback of the all-ones cotangent is the stack of the rows' gradients. f must be
+    written with ``autograd.numpy`` (plain numpy would give a silent zero gradient: refused)
+    and return a finite real array of shape (R,).
+    """
+    check_callable("f", f, "row-wise objective, array (R, n) -> array (R,)")
+    thetas = _start("thetas", thetas, ndim=2)
+    values, G = _values_and_gradients(f, thetas)
+    values = check_output("f", values, (thetas.shape[0],), at="thetas")
+    return values, check_output("the gradient of f", G, thetas.shape, at="thetas")
+
+
+def _oracle(f, gradient, law, B, rng, n):
+    """``thetas -> (values, G)``, its arguments checked once: minimize calls it at every step."""
+    if gradient == "true":
+        return lambda thetas: _values_and_gradients(f, thetas)
+    return fg.forward_gradient_oracle(f, law, rng, n, B=B)
+
+
+# -------------------------------------------------------------------------------- minimize
+
+OPTIMIZE_STATUSES = ("converged", "max_iter", "diverged", "non_finite")
+"""The status words of :func:`minimize`'s runs (meanings in :mod:`fgcourse._vocabulary`)."""
+
+SUCCESS_STATUSES = ("converged",)
+"""A run succeeds when it reaches its target; without a target no run can succeed."""
+
+
+@dataclass(frozen=True)
+class OptimizeResult:
+    """The outcome of :func:`minimize`.
+
+    For a batch of ``R`` starts (x0 of shape ``(R, n)``), with ``T = max(nit) + 1``:
+
+    - ``x`` (R, n): the last recorded iterate of each run; ``fun`` (R,): f there;
+    - ``path`` (T, R, n) and ``fun_path`` (T, R): the iterates θ_0, θ_1, … and f(θ_k);
+      a run that stopped after ``nit[r] < T − 1`` steps is padded with NaN afterwards;
+    - ``nit`` (R,): steps taken; ``status`` (R,): one of :data:`OPTIMIZE_STATUSES`,
+      "converged" (f ≤ target), "max_iter", "diverged" (|θ| or f above the threshold; that
+      iterate is recorded), "non_finite" (a step produced inf/NaN; that iterate is *not*
+      recorded); ``success`` (R,): status == "converged". A run without a target cannot
+      converge, so it ends "max_iter" with ``success`` False: read its status and values;
+    - ``ngev`` (R,): gradients computed for the run, ``njvp`` (R,): JVPs computed for it.
+      Each evaluated point costs one gradient (true) or B JVPs (forward): θ_0, then one per
+      step, the rejected point of a "non_finite" run included, so a true run has
+      ``ngev = nit + 1`` (+ 1 if non_finite) and ``njvp = 0``, a forward one ``ngev = 0``
+      and ``njvp = B (nit + 1)`` (+ B). The rows of stopped runs still ride along in the
+      batched passes; that work is not counted, since one run alone would not do it;
+    - ``message``: a one-line summary; ``optimizer``, ``gradient``: what ran.
+
+    For a single start (x0 of shape ``(n,)``) the batch axis is dropped: ``x`` (n,),
+    ``fun`` float, ``path`` (T, n), ``fun_path`` (T,), ``nit`` int, ``status`` str, ...
+    """
+
+    x: np.ndarray
+    fun: np.ndarray | float
+    path: np.ndarray
+    fun_path: np.ndarray
+    nit: np.ndarray | int
+    success: np.ndarray | bool
+    status: np.ndarray | str
+    message: str
+    optimizer: str
+    gradient: str
+    ngev: np.ndarray | int
+    njvp: np.ndarray | int
+
+    def row(self, r: int) -> OptimizeResult:
+        """Run ``r`` of a batched result, as :func:`minimize` returns a single start's run."""
+        if np.ndim(self.nit) == 0:
+            raise ValueError("r must index a run of a batch, got a single start's result (it has no batch axis)")
+        r = check_int("r", r, minimum=0, maximum=np.size(self.nit) - 1)
+        nit, status = int(self.nit[r]), str(self.status[r])
+        return OptimizeResult(self.x[r], float(self.fun[r]), self.path[:nit + 1, r], self.fun_path[:nit + 1, r], nit,
+                              bool(self.success[r]), status, _summary(np.array([status]), np.array([nit])),
+                              self.optimizer, self.gradient, int(self.ngev[r]), int(self.njvp[r]))
+
+
+def _summary(status: np.ndarray, nit: np.ndarray) -> str:
+    if status.size == 1:
+        return f"{status[0]} after {nit[0]} iterations"
+    counts = ", ".join(f"{np.sum(status == s)} {s}" for s in OPTIMIZE_STATUSES if np.any(status == s))
+    return f"{status.size} runs: {counts}"
+
+
+def minimize(
+    f: Callable,
+    x0,
+    optimizer="sgd",
+    lr: float = 0.01,
+    *,
+    gradient: str = "true",
+    law="rademacher",
+    B: int = 1,
+    max_iter: int = 1000,
+    rng=None,
+    target: float | None = None,
+    divergence_threshold: float = 1e8,
+) -> OptimizeResult:
+    """Run at most ``max_iter`` iterations θ_k = θ_{k−1} − α d_k from every row of ``x0`` at once.
+
+    Parameters
+    ----------
+    f:
+        Row-wise objective, ``(R, n) -> (R,)`` (every :mod:`fgcourse.testfunctions` entry is),
+        written with ``autograd.numpy``; f(x0) must be real and finite.
+    x0:
+        One start ``(n,)`` or a batch of R starts ``(R, n)``, one run each.
+    optimizer:
+        ``"sgd"``, ``"clipped_sgd"``, ``"adam"``, ``"adabelief"`` or an :class:`Optimizer`.
+    lr:
+        The learning rate α > 0.
+    gradient:
+        ``"true"`` (reverse mode) or ``"forward"`` (forward gradient, forward mode only).
+    law, B, rng:
+        For forward gradients: the tangent law (name or object), the number B of tangents
+        averaged per step, and an int seed or a ``numpy.random.Generator``. ``rng=None``
+        is accepted only with ``gradient="true"``, which draws nothing.
+    max_iter:
+        The budget: at most this many steps per run (≥ 1). The record grows with the steps
+        actually done, so a large budget with an early ``target`` costs nothing.
+    target:
+        A run converges (and stops) once f ≤ ``target``; ``None``: never (every run that
+        neither diverges nor fails ends "max_iter", with ``success`` False).
+    divergence_threshold:
+        A run diverges (and stops) once max|θ_i| or f exceeds this.
+    """
+    check_callable("f", f, "row-wise objective, array (R, n) -> array (R,)")
+    X0 = _start("x0", x0)
+    single = X0.ndim == 1
+    X = X0[None, :] if single else X0
+    optimizer = get_optimizer(optimizer)
+    lr = check_positive("lr", lr)
+    gradient = check_option("gradient", gradient, GRADIENTS)
+    law = fg.tangent_law(law)  # checked even when unused: an unknown law is an error either way
+    B = check_int("B", B, minimum=1)
+    max_iter = check_int("max_iter", max_iter, minimum=1)
+    if rng is not None or gradient == "forward":
+        if rng is None:
+            raise TypeError("rng must be an int seed or a numpy.random.Generator when gradient='forward', got None")
+        rng = check_rng("rng", rng)
+    target_value = -np.inf if target is None else check_real("target", target)
+    divergence_threshold = check_positive("divergence_threshold", divergence_threshold)
+    R = X.shape[0]
+    # f at x0 must make sense; the check also refuses an untraceable f before any step.
+    oracle = _oracle(f, gradient, law, B, rng, X.shape[1])
+    values, G = oracle(X)
+    values = check_output("f", values, (R,), at="x0")
+
+    path, fun_path = [X], [values]  # grown per step: memory follows the steps actually done
+    nit = np.zeros(R, dtype=int)
+    status = np.full(R, "max_iter", dtype=object)
+    evaluations = np.ones(R, dtype=int)
+    active = values > target_value
+    status[~active] = "converged"
+    all_active = bool(active.all())
+
+    # Overflow in a diverging run is an expected outcome, reported through its status.
+    with np.errstate(all="ignore"):
+        state = optimizer.init(X)
+        for k in range(1, max_iter + 1):
+            if not (all_active or active.any()):
+                break
+            direction, new_state = optimizer.direction(G, state, k)
+            X_new = X - lr * direction
+            values_new, G_new = oracle(X_new)
+            values_new = np.asarray(values_new, dtype=float)
+            if all_active and np.isfinite(values_new).all() and np.isfinite(X_new).all() and not (
+                    values_new.max() > divergence_threshold or values_new.min() <= target_value
+                    or np.abs(X_new).max() > divergence_threshold):
+                # The common step: every run active, finite, neither diverging nor converging.
+                # Whole-array tests instead of the row masks below: a step of a short run costs
+                # little more than its gradient call.
+                X, G, state = X_new, G_new, new_state
+                path.append(X_new)
+                fun_path.append(values_new)
+                evaluations += 1
+                nit[:] = k
+                continue
+            evaluations[active] += 1
+
+            moving = active & np.isfinite(values_new) & np.all(np.isfinite(X_new), axis=1)
+            if moving.all():
+                X, G, state = X_new, G_new, new_state
+                path.append(X_new)
+                fun_path.append(values_new)
+            else:
+                status[active & ~moving] = "non_finite"
+                keep = moving[:, None]
+                path.append(np.where(keep, X_new, np.nan))
+                fun_path.append(np.where(moving, values_new, np.nan))
+                X, G = np.where(keep, X_new, X), np.where(keep, G_new, G)
+                state = tuple(np.where(keep, new, old) for new, old in zip(new_state, state))
+            nit[moving] = k
+
+            diverged = moving & (
+                (np.max(np.abs(X_new), axis=1) > divergence_threshold) | (values_new > divergence_threshold)
+            )
+            converged = moving & ~diverged & (values_new <= target_value)
+            status[diverged], status[converged] = "diverged", "converged"
+            active = moving & ~diverged & ~converged
+            all_active = bool(active.all())
+
+    last = nit.max() + 1  # a step where every active run failed leaves an all-NaN last row
+    path, fun_path = np.stack(path[:last]), np.stack(fun_path[:last])
+    fun = fun_path[nit, np.arange(R)]
+    status = status.astype(str)
+    success = np.isin(status, SUCCESS_STATUSES)
+    ngev = evaluations if gradient == "true" else np.zeros(R, dtype=int)
+    njvp = B * evaluations if gradient == "forward" else np.zeros(R, dtype=int)
+    message = _summary(status, nit)
+    if single:
+        return OptimizeResult(X[0], float(fun[0]), path[:, 0], fun_path[:, 0], int(nit[0]), bool(success[0]),
+                              str(status[0]), message, optimizer.name, gradient, int(ngev[0]), int(njvp[0]))
+    return OptimizeResult(X, fun, path, fun_path, nit, success, status, message, optimizer.name, gradient,
+                          ngev, njvp)
+
+
+def check_optimize_result(name: str, result) -> OptimizeResult:
+    """``result`` itself if it is an :class:`OptimizeResult`, else a TypeError naming ``name``."""
+    return check_instance(name, result, OptimizeResult, "an OptimizeResult from minimize()")
+
+
+def iterations_to_reach(result: OptimizeResult, level: float) -> np.ndarray | int:
+    """The first k with f(θ_k) ≤ ``level`` for each run of ``result``, −1 for runs that never get there.
+
+    With ``level = f* + 0.1`` this is the fixed-target cost used in belouze2022paper's
+    performance profiles.
+    """
+    result = check_optimize_result("result", result)
+    level = check_real("level", level)
+    reached = result.fun_path <= level  # NaN padding compares False
+    first = np.where(reached.any(axis=0), reached.argmax(axis=0), -1)
+    return int(first) if first.ndim == 0 else first
+
+
+def true_and_forward_runs(
+    f: Callable, x0, optimizer="sgd", lr: float = 0.01, *, law="rademacher", rng=0,
+    max_iter: int = 2000, num_runs: int = 5, B: int = 1, target: float | None = None,
+) -> tuple[OptimizeResult, OptimizeResult]:
+    """The true-gradient run from ``x0`` (n,) and ``num_runs`` forward-gradient runs from it.
+
+    The forward runs form one batch (rows are independent tangent draws from ``rng``, an
+    int seed or a Generator), so the pair costs two vectorized :func:`minimize` calls.
+    """
+    x0 = _start("x0", x0, ndim=1)
+    num_runs = check_int("num_runs", num_runs, minimum=1)
+    rng = check_rng("rng", rng)
+    common = dict(optimizer=optimizer, lr=lr, max_iter=max_iter, target=target, law=law, B=B)
+    true_run = minimize(f, x0, gradient="true", **common)
+    forward_runs = minimize(f, np.tile(x0, (num_runs, 1)), gradient="forward", rng=rng, **common)
+    return true_run, forward_runs
+
+
+def forward_gradient_means(f: Callable, theta, laws, Bs, rng) -> dict[str, dict[int, np.ndarray]]:
+    """``{law name: {B: the mean of B forward gradients of f at θ}}`` for each law and each B.
+
+    Every mean starts from the same state of ``rng`` (an int seed or a Generator, which is
+    left untouched), as if each were drawn with a fresh ``default_rng(seed)``: the tangents
+    of a smaller B are the first ones of a larger B, so the means show the average growing.
+    """
+    check_callable("f", f, "objective, array (n,) -> scalar")
+    theta = check_vector("theta", theta)
+    laws = check_sequence("laws", laws, lambda name, law: fg.tangent_law(law), what="tangent laws")
+    Bs = check_sequence("Bs", Bs, lambda name, B: check_int(name, B, minimum=1), what="numbers of tangents")
+    rng = check_rng("rng", rng)
+    return {law.name: {B: fg.forward_gradient(f, theta, law, copy.deepcopy(rng), B=B)[1] for B in Bs}
+            for law in laws}

@@ -1,0 +1,244 @@
+"""The figures of the chapter *Optimizers* and the Beale explorer's pages.
+
+- :func:`plot_runs`: paths of :class:`~fgcourse.optim.OptimizeResult` runs on the log-spaced
+  contours of a test function in the plane, and f(θ_k) − f* against k;
+- :func:`draw_mean_estimates`: the true gradient and means of forward gradients at a point;
+- :func:`explorer_figure`: one page of the Beale explorer (:data:`EXPLORER_STARTS`), whose
+  true runs are kept in :data:`EXPLORER_TRUE_RUNS`.
+
+The contours are computed once per (function, box, resolution) and kept: every explorer page
+draws the same ones.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+
+import numpy as np
+
+from fgcourse import forward_gradient as fg
+from fgcourse._checks import (
+    check_box,
+    check_instance,
+    check_int,
+    check_sequence,
+    check_vector,
+)
+from fgcourse._figures import fixed_ticks
+from fgcourse.testfunctions import beale, check_plane_function, contour_grid
+
+from .minimize import check_optimize_result, minimize
+
+__all__ = ["RUN_COLORS", "RUN_ZORDERS", "plot_runs", "draw_mean_estimates", "EXPLORER_STARTS", "EXPLORER_TRUE_RUNS",
+           "MAX_EXPLORER_TRUE_RUNS", "explorer_figure"]
+
+RUN_COLORS = {"true": "C0", "forward": "C3"}
+RUN_ZORDERS = {"true": 3, "forward": 2}
+"""The true runs are drawn above the forward ones, which would otherwise hide them."""
+
+
+
+def _title(title):
+    return None if title is None else check_instance("title", title, str, "a string or None")
+
+
+@functools.lru_cache(maxsize=16)
+def _contour_lines(function, box, num):
+    """The log-spaced contour lines of f − f* on ``function``'s ``box`` (a tuple or None):
+    ``(limits, paths, colors)``, computed once per (function, box, num) and kept, since every
+    explorer page draws the same contours."""
+    from matplotlib.colors import LogNorm
+    from matplotlib.figure import Figure
+
+    X, Y, Z = contour_grid(function, box, num=num)
+    gap = Z - function.minimum
+    levels = np.logspace(np.log10(max(gap.min(), 1e-3)), np.log10(gap.max()), 20)
+    lines = Figure().add_subplot().contour(X, Y, gap, levels=levels, norm=LogNorm(), cmap="Greys")
+    limits = ((X.min(), X.max()), (Y.min(), Y.max()))
+    return limits, tuple(lines.get_paths()), lines.get_edgecolor()
+
+
+def _contours(ax, function, box, num):
+    """Log-spaced contours of f − f* (computed once per function and box) and the minimizer's star."""
+    from matplotlib.collections import PathCollection
+
+    (x_limits, y_limits), paths, colors = _contour_lines(function, box, num)
+    # Drawn as the ContourSet drew them: one path per level, unfilled, at the line contours' zorder.
+    ax.add_collection(PathCollection(paths, edgecolors=colors, facecolors="none", linewidths=0.7, zorder=2),
+                      autolim=False)
+    ax.plot(*function.minimizer(2), marker="*", color="gold", markeredgecolor="k", markersize=15, zorder=5)
+    ax.set_xlim(*x_limits)
+    ax.set_ylim(*y_limits)
+
+
+def _thinned_steps(num_points: int, budget: int = 400) -> np.ndarray:
+    """Indices of at most ~``budget`` points to draw: every early step, then evenly spaced.
+
+    Rendering thousands of points per line dominates an explorer update; the early steps,
+    where iterates move most, are kept in full.
+    """
+    if num_points <= budget:
+        return np.arange(num_points)
+    early = budget // 4
+    return np.unique(np.concatenate([np.arange(early), np.linspace(early, num_points - 1, budget - early).astype(int)]))
+
+
+def plot_runs(function, runs, box=None, axes=None, title=None):
+    """Paths on log-spaced contours (left) and f(θ_k) − f* against k (right).
+
+    ``function`` is a two-dimensional :class:`~fgcourse.testfunctions.TestFunction`,
+    ``runs`` a sequence of :class:`OptimizeResult` in the plane (every row of each is drawn,
+    colored by its gradient kind: true in blue, above the forward ones in red), ``box`` the
+    contour window ``((x_low, x_high), (y_low, y_high))``, ``axes`` two matplotlib axes to
+    draw on. Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.axes import Axes
+    from matplotlib.collections import LineCollection
+
+    function = check_plane_function("function", function)
+    runs = check_sequence("runs", runs, check_optimize_result, what="OptimizeResults from minimize()")
+    for index, run in enumerate(runs):
+        if run.path.shape[-1] != 2:
+            raise ValueError(f"runs[{index}] must be a run in the plane (n = 2), got paths of shape {run.path.shape}")
+    box = None if box is None else check_box("box", box)
+    title = _title(title)
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+        fig.subplots_adjust(wspace=0.25)
+    contour_ax, loss_ax = check_sequence(
+        "axes", axes, lambda name, ax: check_instance(name, ax, Axes, "matplotlib Axes"), min_length=2, max_length=2,
+        what="matplotlib Axes (contours, values)")
+    _contours(contour_ax, function, box, num=100)
+    loss_ax.set_yscale("log")
+    for run in runs:
+        color, zorder = RUN_COLORS[run.gradient], RUN_ZORDERS[run.gradient]
+        paths = run.path if run.path.ndim == 3 else run.path[:, None, :]
+        gaps = (run.fun_path if run.fun_path.ndim == 2 else run.fun_path[:, None]) - function.minimum
+        steps = _thinned_steps(paths.shape[0])
+        paths, gaps = paths[steps], np.maximum(gaps[steps], 1e-16)
+        # One artist per run and panel (the rows' lines, the rows' starts): a Line2D per row
+        # costs more to build and draw than its 400 points.
+        style = dict(colors=color, linewidths=1, alpha=0.8, zorder=zorder, label=f"{run.gradient} gradient")
+        contour_ax.add_collection(LineCollection(paths.transpose(1, 0, 2), **style), autolim=False)
+        contour_ax.plot(paths[0, :, 0], paths[0, :, 1], "o", color=color, markersize=4, zorder=zorder)
+        loss_ax.add_collection(LineCollection([np.column_stack([steps, gaps[:, r]]) for r in range(gaps.shape[1])],
+                                              **style))
+    loss_ax.autoscale_view()
+    # Plain-text labels: mathtext parsing (tick labels like 10^-5 included) would cost
+    # a third of an explorer update; a few fixed ticks save most of the rest of the axes' time.
+    contour_ax.set_xlabel("x")
+    contour_ax.set_ylabel("y")
+    contour_ax.legend(loc="upper left", fontsize=9)
+    loss_ax.set_xlabel("iteration k")
+    loss_ax.set_ylabel("f(θ_k) − f*")
+    loss_ax.legend(fontsize=9)
+    for axis in (contour_ax.xaxis, contour_ax.yaxis, loss_ax.xaxis, loss_ax.yaxis):
+        fixed_ticks(axis)
+    if title:
+        contour_ax.figure.suptitle(title)
+    return contour_ax.figure
+
+
+def _means(means) -> dict:
+    """``{law name: {B: mean (2,)}}``, as :func:`forward_gradient_means` returns it."""
+    def by_count(name, value):
+        check_instance(name, value, Mapping, "a mapping {B: mean forward gradient (2,)}")
+        if not value:
+            raise ValueError(f"{name} must hold at least one mean, got an empty mapping")
+        return {check_int(f"{name} key", B, minimum=1): check_vector(f"{name}[{B}]", mean, 2)
+                for B, mean in value.items()}
+
+    check_instance("means", means, Mapping, "a mapping {law name: {B: mean}} from forward_gradient_means()")
+    if not means:
+        raise ValueError("means must hold at least one law, got an empty mapping")
+    return {check_instance("means key", name, str, "a law name"): by_count(f"means[{name!r}]", value)
+            for name, value in means.items()}
+
+
+def draw_mean_estimates(function, theta, means, true_gradient, box=None):
+    """Arrows at θ on f's contours: the true gradient (wide, blue) and means of forward gradients.
+
+    One panel per law of ``means`` (``{law name: {B: mean}}``, e.g. from
+    :func:`forward_gradient_means`), the means in red, darker for larger B; the arrows share
+    one scale, the true one 1.5 units long. Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+
+    function = check_plane_function("function", function)
+    theta = check_vector("theta", theta, 2)
+    means = _means(means)
+    true_gradient = check_vector("true_gradient", true_gradient, 2)
+    if not np.any(true_gradient):
+        raise ValueError("true_gradient must be nonzero (it sets the arrows' scale), got [0, 0]")
+    box = None if box is None else check_box("box", box)
+    scale = 1.5 / np.linalg.norm(true_gradient)
+    fig, axes = plt.subplots(1, len(means), figsize=(5.5 * len(means), 4.2), sharey=True, squeeze=False)
+    arrow = dict(angles="xy", scale_units="xy", scale=1)
+    for ax, (name, by_count) in zip(axes[0], means.items()):
+        _contours(ax, function, box, num=200)
+        ax.quiver(*theta, *(scale * true_gradient), color="C0", width=0.014, alpha=0.6, label="true gradient",
+                  **arrow)
+        for shade, (B, mean) in zip(np.linspace(0.45, 1.0, len(by_count)), sorted(by_count.items())):
+            ax.quiver(*theta, *(scale * mean), color=plt.cm.Reds(shade), width=0.005, label=f"mean of {B}", **arrow)
+        ax.set_title(f"{name} tangents")
+        ax.set_xlabel("x")
+        ax.legend(loc="lower right", fontsize=8)
+    axes[0, 0].set_ylabel("y")
+    return fig
+
+
+EXPLORER_STARTS = ((0.0, 0.5), (-1.0, -1.0), (1.0, 2.0), (2.0, -2.0), (-2.0, 2.0))
+"""The start menu of the Beale explorer."""
+
+EXPLORER_TRUE_RUNS: dict = {}
+"""The explorer's true-gradient runs, by (function, start, optimizer, lr, max_iter): they do not
+depend on the tangent law or the seed, so changing those reruns only the forward runs."""
+
+MAX_EXPLORER_TRUE_RUNS = 256
+"""Runs kept in ``EXPLORER_TRUE_RUNS`` (a few kB each): every start of the menu for each page of the grid."""
+
+
+def explorer_figure(lr, start=(0.0, 0.5), law="rademacher", optimizer="sgd", rng=0, *, function=None,
+                    max_iter=300, num_runs=5, box=None, starts=EXPLORER_STARTS):
+    """The Beale explorer's page: the runs of :func:`true_and_forward_runs` from ``start``, drawn by :func:`plot_runs`.
+
+    300 steps by default, not more: one live update of the explorer reruns the optimizations
+    (the ``num_runs`` forward runs in one batched :func:`minimize` call, and the true run when
+    it is not kept), and each step is an autograd pass over the batch, so the step count sets
+    the update time (0.3-0.6 ms per step here; ``benchmarks/bench_explorers.py``). The
+    true runs are kept (``EXPLORER_TRUE_RUNS``) for the other laws and seeds, and computed for
+    every start of ``starts`` (the explorer's start menu) at once: rows of one batched
+    :func:`minimize` cost about what one run costs, and each row is the run from its start,
+    bit for bit. Precomputing the pages of the other controls then leaves the true run of
+    every start cached, so a live update that changes the start reruns only the forward runs.
+    The title names every argument the explorer controls.
+    """
+    from matplotlib.figure import Figure
+
+    function = check_plane_function("function", beale if function is None else function)
+    start = check_vector("start", start, 2)
+    starts = check_sequence("starts", starts, lambda name, point: tuple(check_vector(name, point, 2)),
+                            what="starts (x, y)")
+    num_runs = check_int("num_runs", num_runs, minimum=1)
+    common = dict(optimizer=optimizer, lr=lr, max_iter=max_iter, law=law)
+
+    def key(point):
+        return function.name, tuple(point), repr(optimizer), repr(lr), repr(max_iter)
+
+    if key(start) not in EXPLORER_TRUE_RUNS:
+        if len(EXPLORER_TRUE_RUNS) >= MAX_EXPLORER_TRUE_RUNS:
+            EXPLORER_TRUE_RUNS.clear()
+        batch = list(dict.fromkeys([tuple(start), *starts]))
+        runs = minimize(function, np.array(batch), gradient="true", **common)
+        EXPLORER_TRUE_RUNS.update({key(point): runs.row(r) for r, point in enumerate(batch)})
+    true_run = EXPLORER_TRUE_RUNS[key(start)]
+    # As true_and_forward_runs draws them: one batch of num_runs rows from the start.
+    forward_runs = minimize(function, np.tile(start, (num_runs, 1)), gradient="forward", rng=rng, **common)
+    status = ", ".join(sorted(set(forward_runs.status)))
+    title = (f"{forward_runs.optimizer}, lr = {lr:g}, {fg.tangent_law(law).name} tangents, "
+             f"from ({start[0]:g}, {start[1]:g}), seed {rng}: true {true_run.status}, forward {status}")
+    fig = Figure(figsize=(10, 4))  # not a pyplot figure: an explorer renders its pages itself
+    fig.subplots_adjust(wspace=0.25)
+    return plot_runs(function, [true_run, forward_runs], box=box, axes=fig.subplots(1, 2), title=title)

@@ -1,0 +1,148 @@
+"""Tests of fgcourse.optim.plots: the runs' figures, the Beale explorer's pages and its caches, bad input."""
+
+import matplotlib
+import numpy as np
+import pytest
+from autograd import grad
+from matplotlib.colors import to_rgba
+from strategies import assert_names_argument
+
+from fgcourse.optim import (
+    EXPLORER_STARTS,
+    EXPLORER_TRUE_RUNS,
+    draw_mean_estimates,
+    explorer_figure,
+    forward_gradient_means,
+    minimize,
+    plot_runs,
+)
+from fgcourse.testfunctions import beale, rosenbrock, spiral
+
+matplotlib.use("Agg")
+
+
+# --------------------------------------------------------------------------------- figures
+
+
+def test_explorer_figure_draws_both_panels_with_the_true_run_on_top():
+    figure = explorer_figure(0.01, start=(1.0, 2.0), law="gaussian", optimizer="adabelief", rng=3, max_iter=20)
+    contour_ax, loss_ax = figure.axes
+    assert len(contour_ax.lines) == 1 + 2  # the star, then the start markers of each run
+    assert len(contour_ax.collections) == 1 + 2  # the contours, then the paths of each run
+    assert "adabelief, lr = 0.01, gaussian" in figure.get_suptitle()
+    for runs in (contour_ax.collections[1:], loss_ax.collections):
+        true_runs, forward_runs = sorted(runs, key=lambda run: -run.get_zorder())
+        assert to_rgba(true_runs.get_color()[0], 0.8) == to_rgba("C0", 0.8) and len(true_runs.get_paths()) == 1
+        assert to_rgba(forward_runs.get_color()[0], 0.8) == to_rgba("C3", 0.8) and len(forward_runs.get_paths()) == 5
+        assert true_runs.get_zorder() > forward_runs.get_zorder()
+
+
+@pytest.mark.simd
+def test_explorer_true_runs_are_the_single_runs_from_every_start_bit_for_bit():
+    EXPLORER_TRUE_RUNS.clear()
+    explorer_figure(0.05, start=(1.0, 2.0), optimizer="adam", max_iter=100, num_runs=1)
+    assert len(EXPLORER_TRUE_RUNS) == len(EXPLORER_STARTS)  # (1, 2) is on the menu
+    for start in EXPLORER_STARTS:
+        cached = EXPLORER_TRUE_RUNS[("beale", start, "'adam'", "0.05", "100")]
+        single = minimize(beale, start, "adam", 0.05, max_iter=100)
+        for field in ("x", "path", "fun_path"):
+            # exact, as explorer_figure documents: every operation of Beale and Adam is row by row, so a row of
+            # the batch is computed as the single run is (checked at the SSE4.2 and AVX2 levels, pytest -m simd)
+            np.testing.assert_array_equal(getattr(cached, field), getattr(single, field))
+        assert (cached.fun, cached.nit, cached.status, cached.message, cached.ngev, cached.njvp) == (
+            single.fun, single.nit, single.status, single.message, single.ngev, single.njvp)
+    explorer_figure(0.05, start=(0.5, 0.5), optimizer="adam", max_iter=100, num_runs=1)  # off the menu: added
+    assert ("beale", (0.5, 0.5), "'adam'", "0.05", "100") in EXPLORER_TRUE_RUNS
+
+
+def test_contours_are_computed_once_and_are_matplotlib_s_contours():
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
+
+    from fgcourse.testfunctions import contour_grid
+
+    run = minimize(beale, [0.0, 0.5], "sgd", 0.01, max_iter=5)
+    first, second = (plot_runs(beale, [run]).axes[0].collections[0] for _ in range(2))
+    assert all(a is b for a, b in zip(first.get_paths(), second.get_paths()))  # the cache's own paths
+    X, Y, Z = contour_grid(beale, None, num=100)
+    levels = np.logspace(np.log10(max(Z.min(), 1e-3)), np.log10(Z.max()), 20)
+    fresh = plt.figure().add_subplot().contour(X, Y, Z, levels=levels, norm=LogNorm(), cmap="Greys")
+    assert len(first.get_paths()) == len(fresh.get_paths()) == 20
+    for cached, drawn in zip(first.get_paths(), fresh.get_paths()):
+        # exact: the same grid and levels (Beale's f* = 0, so f − f* is Z itself) through the same contouring
+        np.testing.assert_array_equal(cached.vertices, drawn.vertices)
+    np.testing.assert_array_equal(first.get_edgecolor(), fresh.get_edgecolor())
+    plt.close("all")
+
+
+def test_plot_runs_on_given_axes():
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2)
+    run = minimize(rosenbrock, [-1.0, 0.0], "sgd", 5e-4, max_iter=5)
+    assert plot_runs(rosenbrock, [run], box=((-2, 2), (-1, 3)), axes=axes, title="t") is fig
+    assert fig.get_suptitle() == "t"
+
+
+def test_draw_mean_estimates_draws_one_panel_per_law():
+    theta = np.array([1.5, -0.1])
+    means = forward_gradient_means(beale, theta, ["gaussian", "rademacher"], (5, 10), 0)
+    figure = draw_mean_estimates(beale, theta, means, grad(beale.f)(theta), ((-0.5, 4.5), (-1.5, 1.5)))
+    assert isinstance(figure, matplotlib.figure.Figure) and len(figure.axes) == 2
+    assert [ax.get_title() for ax in figure.axes] == ["gaussian tangents", "rademacher tangents"]
+    assert all(len(ax.collections) >= 3 for ax in figure.axes)  # contours, true arrow, two means
+
+
+# ------------------------------------------------------------------------------ bad inputs
+
+THETA = np.array([1.5, -0.1])
+GRADIENT = np.array([-3.4, -0.8])
+MEANS = {"rademacher": {5: np.array([-3.0, -1.0])}}
+RUN = minimize(beale, np.zeros(2), max_iter=2)
+RUN_3D = minimize(spiral, np.zeros(3), max_iter=2)
+
+BAD_INPUTS = [
+    # plot_runs
+    (lambda: plot_runs(spiral, [RUN]), "function", "dimension 2"),
+    (lambda: plot_runs(beale.f, [RUN]), "function", "TestFunction"),
+    (lambda: plot_runs(beale, RUN), "runs", "sequence"),
+    (lambda: plot_runs(beale, [RUN.path]), "runs[0]", "OptimizeResult"),
+    (lambda: plot_runs(beale, [RUN_3D]), "runs[0]", "plane"),
+    (lambda: plot_runs(beale, [RUN], box=(0, 1)), "box[0]", "sequence"),
+    (lambda: plot_runs(beale, [RUN], box=((0, 1),)), "box", "at least 2"),
+    (lambda: plot_runs(beale, [RUN], box=((1, 0), (0, 1))), "box[0]", "low < high"),
+    (lambda: plot_runs(beale, [RUN], box=((0, "1"), (0, 1))), "box[0][1]", "real number"),
+    (lambda: plot_runs(beale, [RUN], title=3), "title", "string"),
+    (lambda: plot_runs(beale, [RUN], axes="ax"), "axes", "sequence"),
+    # draw_mean_estimates
+    (lambda: draw_mean_estimates(spiral, THETA, MEANS, GRADIENT), "function", "dimension 2"),
+    (lambda: draw_mean_estimates(beale, np.zeros(3), MEANS, GRADIENT), "theta", "(2,)"),
+    (lambda: draw_mean_estimates(beale, THETA, [1.0, 2.0], GRADIENT), "means", "mapping"),
+    (lambda: draw_mean_estimates(beale, THETA, {}, GRADIENT), "means", "at least one"),
+    (lambda: draw_mean_estimates(beale, THETA, {"rademacher": {}}, GRADIENT), "means['rademacher']", "at least"),
+    (lambda: draw_mean_estimates(beale, THETA, {"rademacher": {0: GRADIENT}}, GRADIENT), "key", ">= 1"),
+    (lambda: draw_mean_estimates(beale, THETA, {"rademacher": {5: np.zeros(3)}}, GRADIENT), "[5]", "(2,)"),
+    (lambda: draw_mean_estimates(beale, THETA, {3: {5: GRADIENT}}, GRADIENT), "means key", "law name"),
+    (lambda: draw_mean_estimates(beale, THETA, MEANS, np.zeros(2)), "true_gradient", "nonzero"),
+    (lambda: draw_mean_estimates(beale, THETA, MEANS, [np.nan, 1.0]), "true_gradient", "finite"),
+    (lambda: draw_mean_estimates(beale, THETA, MEANS, GRADIENT, box="box"), "box", "sequence"),
+    # explorer_figure
+    (lambda: explorer_figure(0.0), "lr", "> 0"),
+    (lambda: explorer_figure(0.01, start=(0.0, 0.5, 1.0)), "start", "(2,)"),
+    (lambda: explorer_figure(0.01, start="origin"), "start", "real numbers"),
+    (lambda: explorer_figure(0.01, law="uniform"), "law", "rademacher"),
+    (lambda: explorer_figure(0.01, optimizer="sdg"), "optimizer", "did you mean 'sgd'"),
+    (lambda: explorer_figure(0.01, rng="0"), "rng", "Generator"),
+    (lambda: explorer_figure(0.01, function=rosenbrock.f), "function", "TestFunction"),
+    (lambda: explorer_figure(0.01, num_runs=0), "num_runs", ">= 1"),
+    (lambda: explorer_figure(0.01, max_iter=0), "max_iter", ">= 1"),
+    (lambda: explorer_figure(0.01, starts=[(0.0, 0.5, 1.0)]), "starts[0]", "(2,)"),
+    (lambda: explorer_figure(0.01, starts=3), "starts", "sequence"),
+]
+
+
+@pytest.mark.parametrize("call, name, word", BAD_INPUTS)
+def test_bad_input_is_refused_with_a_message_naming_the_argument(call, name, word):
+    with pytest.raises((TypeError, ValueError)) as excinfo:
+        call()
+    assert_names_argument(excinfo, name, word)
