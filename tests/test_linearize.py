@@ -3,6 +3,7 @@
 import functools
 import math
 import operator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,7 +21,7 @@ from fgcourse.linearize import (
     transpose,
     vjp_via_linearize,
 )
-from fgcourse.trace import OperationCount, count_operations, forward, reverse, tangent_program, trace, vjp
+from fgcourse.trace import OperationCount, count_operations, forward, reverse, sin, tangent_program, trace, vjp
 
 STIRLING = trace(stirling, 5.0)
 LOSS = trace(merkulov_loss, 2.0, 3.0)
@@ -340,4 +341,12 @@ def test_an_accumulation_may_follow_reads_and_programs_built_by_hand_transpose()
         ASSIGN, LinearStatement("v1", ((3.0, "x1"),), accumulate=True)))
     assert run_linear(program, [1.5]) == (1.5, 7.5)
     assert run_linear(transpose(program), [2.0]) == (10.0, 2.0)  # exact: small integers
+
+
+
+def test_the_book_chapter_shows_the_programs_this_library_prints():
+    chapter = (Path(__file__).resolve().parents[1] / "book" / "traces.md").read_text()
+    assert STIRLING_LINEAR in chapter
+    assert format_linear(transpose(linearize(STIRLING)), [1.0]) in chapter
+    assert str(linearize(trace(lambda x1, x2: x1 * x2 + sin(x1), 1.0, 2.0))) in chapter  # tr-ex-linearize-by-hand
 
