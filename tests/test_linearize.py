@@ -74,7 +74,7 @@ def test_the_worked_examples_linearize_to_forward_and_transpose_to_reverse(f, x)
     for u in (1.0, -2.5):
         assert_close(run_linear(transpose(linear), [u]), reverse(recorded, u), rtol=1e-12)
         value, vjp_fn = vjp_via_linearize(f, x)
-        assert value == recorded.value  # exact: both trace f at x and read the same primal column
+        assert value == pytest.approx(recorded.value, rel=1e-14)  # two traces of f: libm may differ by an ulp
         assert_close(vjp_fn(u), vjp(f, x)[1](u), rtol=1e-12)
     for k in range(len(x)):
         e = [float(j == k) for j in range(len(x))]
