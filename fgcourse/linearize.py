@@ -87,8 +87,8 @@ def _statement(name, value):
     return check_instance(name, value, LinearStatement, "a LinearStatement")
 
 
-def _unique_names(name, values, known=None, min_length=1):
-    names = check_sequence(name, values, _name, min_length=min_length, what="variable names")
+def _unique_names(name, values, known=None):
+    names = check_sequence(name, values, _name, what="variable names")
     if len(set(names)) < len(names):
         raise ValueError(f"{name} must not repeat a name, got {names}")
     unknown = [x for x in names if known is not None and x not in known]
