@@ -4,6 +4,7 @@ One module per chapter of the book:
 
 - :mod:`fgcourse.chains` -- forward and reverse mode along computation chains;
 - :mod:`fgcourse.trace` -- evaluation traces (Wengert lists) of small scalar programs;
+- :mod:`fgcourse.linearize` -- reverse mode from forward mode: a trace linearized, then transposed;
 - :mod:`fgcourse.checkpointing` -- schedules that trade recomputation for memory;
 - :mod:`fgcourse.linesearch` -- exact and inexact line searches;
 - :mod:`fgcourse.forward_gradient` -- tangent laws, the forward-gradient estimator, its theory;

@@ -108,6 +108,12 @@ EXERCISES: dict[str, _Exercise] = {
     "tr-ex-known-zero": _Exercise(
         "(multiplications of the simplified tangent program, of the naive one)", (1.0, 3.0),
         "with x1 inactive only v1' = x1 * x2' remains; the naive program also multiplies by x1' = 0"),
+    "tr-ex-linearize-by-hand": _Exercise(
+        "(x1_bar, x2_bar): the outputs of the transposed program for u = 1 (two numbers)", (2.0 + math.cos(1.0), 1.0),
+        "read the linear program backwards: x1_bar collects cos(1) * v2_bar and 2 * v1_bar"),
+    "tr-ex-product-cost": _Exercise(
+        "(operations of the linear program, of the transposed program) for n = 4", (9.0, 12.0),
+        "each of the n - 1 entries has two terms: 2 multiplications + 1 addition, then 2 accumulations of a product"),
 }
 
 

@@ -16,6 +16,8 @@ On a :class:`Trace` three columns can be computed, one number per variable:
 ``tangent_program`` writes the tangent program a compiler would emit, either naively (every
 value, constants included, gets a tangent) or with known-zero tangents dropped
 (``belouze2022report``, Program 2), and ``count_operations`` counts its arithmetic.
+``local_partials`` gives the numbers both columns are made of, the local partial derivatives
+at the primal point; :mod:`fgcourse.linearize` builds reverse mode from them.
 
 Every public function checks its arguments with :mod:`fgcourse._checks`, and ``f`` is called
 through :func:`fgcourse._checks.call_user`, so that its failures come back naming it.
@@ -42,7 +44,7 @@ from fgcourse._checks import (
 
 __all__ = [
     "Trace", "Entry", "Constant", "Statement", "OperationCount", "trace", "forward", "reverse",
-    "jvp", "vjp", "tangent_program", "count_operations", "format_program",
+    "jvp", "vjp", "local_partials", "tangent_program", "count_operations", "format_program",
     "exp", "log", "sqrt", "sin", "cos", "tanh",
 ]
 
@@ -331,6 +333,13 @@ def _local_partials(trace, i):
                 for k, x in enumerate(entry.operands) if not isinstance(x, Constant)]
     except (ZeroDivisionError, OverflowError) as error:
         raise ValueError(f"{what} could not be computed ({error}): f is not differentiable at this point") from None
+
+
+def local_partials(trace: Trace) -> tuple[tuple[tuple[int, float], ...], ...]:
+    """For each entry v_i, the pairs ``(j, dphi_i/da_k)`` over its operands a_k = v_j that are
+    variables (j indexes the trace's variables, inputs first), evaluated at the primal point."""
+    trace = _trace("trace", trace)
+    return tuple(tuple(_local_partials(trace, i)) for i in range(len(trace.entries)))
 
 
 def _trace(name, value) -> Trace:

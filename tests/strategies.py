@@ -7,12 +7,14 @@ Every test module imports what it needs from here instead of writing its own cop
 from __future__ import annotations
 
 import functools
+import math
 
 import autograd.numpy as anp
 import numpy as np
 import pytest
 from hypothesis import strategies as st
 
+import fgcourse.trace as tr
 from fgcourse.testfunctions import diagonal_quadratic
 
 seeds = st.integers(0, 2**32 - 1)
@@ -39,6 +41,12 @@ def central_differences(f, x, v, h=1e-6):
     """(f(x + h v) − f(x − h v)) / 2h: the directional derivative, for a function of one array."""
     x, v = np.asarray(x, dtype=float), np.asarray(v, dtype=float)
     return (np.asarray(f(x + h * v)) - np.asarray(f(x - h * v))) / (2 * h)
+
+
+def assert_close(actual, expected, rtol=1e-9):
+    """``actual`` equals ``expected`` within ``rtol`` relative to the largest entry of ``expected``
+    (plus 1), so that an entry that cancels to nearly zero is held to the scale of the others."""
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=rtol * (1 + np.max(np.abs(expected))))
 
 
 def central_gradient(f, x, h=1e-6):
@@ -95,6 +103,81 @@ def composed(fs):
         return s
 
     return function
+
+
+# ------------------------------------------------------------------- scalar programs (traces)
+# Written once against a namespace ns of elementary functions: the same source runs on traced
+# values (fgcourse.trace, the default) and on autograd's boxes (ns=autograd.numpy).
+
+def stirling(n, ns=tr):
+    """Stirling's formula sqrt(2 pi n) (n/e)^n, the Wengert list of Belouze's paper (Fig. 1)."""
+    return ns.sqrt(2 * math.pi * n) * (n / math.e) ** n
+
+
+def merkulov_loss(w1, w2, ns=tr):
+    """L(w1, w2) = w2 log w1 + sqrt(w2 log w1), the product w2 log w1 computed once (Merkulov's slides)."""
+    product = w2 * ns.log(w1)
+    return product + ns.sqrt(product)
+
+
+UNARY = {
+    "neg": lambda a, ns: -a,
+    "sin": lambda a, ns: ns.sin(a),
+    "cos": lambda a, ns: ns.cos(a),
+    "tanh": lambda a, ns: ns.tanh(a),
+    "exp_sin": lambda a, ns: ns.exp(ns.sin(a)),
+    "log_square": lambda a, ns: ns.log(1 + a * a),
+    "sqrt_square": lambda a, ns: ns.sqrt(1 + a * a),
+    "reciprocal": lambda a, ns: 1 / (1 + a * a),
+    "cube": lambda a, ns: (2 + ns.sin(a)) ** 3,
+    "scale": lambda a, ns: 0.75 * a - 0.5,
+}
+BINARY = {
+    "add": lambda a, b, ns: a + b,
+    "sub": lambda a, b, ns: a - b,
+    "mul": lambda a, b, ns: a * b,
+    "div": lambda a, b, ns: a / (2 + ns.cos(b)),
+    "pow": lambda a, b, ns: (1 + a * a) ** ns.sin(b),
+}
+POLYNOMIAL = ("neg", "scale", "add", "sub", "mul")
+"""The operations of an arithmetic circuit: +, - and x (with constants)."""
+
+
+def evaluate_tree(tree, xs, ns):
+    kind, *children = tree
+    if kind == "input":
+        return xs[children[0]]
+    values = [evaluate_tree(child, xs, ns) for child in children]
+    return (UNARY.get(kind) or BINARY[kind])(*values, ns)
+
+
+@st.composite
+def scalar_programs(draw, max_leaves=8, polynomial=False, dead_tail=False):
+    """``(f, x, v)``: a random expression of n <= 3 inputs (every leaf is an input, on a safe
+    domain), a point and a direction. ``polynomial=True`` uses only +, - and x; with
+    ``dead_tail=True`` f may go on computing after its result (entries the output does not use)."""
+    n = draw(st.integers(1, 3))
+    unary = sorted(name for name in UNARY if not polynomial or name in POLYNOMIAL)
+    binary = sorted(name for name in BINARY if not polynomial or name in POLYNOMIAL)
+
+    def expressions(n_leaves):
+        leaves = st.tuples(st.just("input"), st.integers(0, n_leaves - 1))
+        return st.recursive(leaves, lambda inner: st.one_of(
+            st.tuples(st.sampled_from(unary), inner),
+            st.tuples(st.sampled_from(binary), inner, inner)), max_leaves=max_leaves)
+
+    tree = draw(expressions(n))
+    tail = draw(expressions(n + 1)) if dead_tail else None  # its leaf n is f's result
+    coordinates = st.floats(-2, 2, allow_nan=False, allow_infinity=False)
+    x = draw(st.lists(coordinates, min_size=n, max_size=n))
+    v = draw(st.lists(st.floats(-1, 1, allow_nan=False), min_size=n, max_size=n))
+
+    def f(*xs, ns=tr):
+        out = evaluate_tree(tree, xs, ns)
+        if tail is not None:
+            evaluate_tree(tail, xs + (out,), ns)  # recorded after the result, which it may read
+        return out
+    return f, x, v
 
 
 # ----------------------------------------------------------------------- the message contract

@@ -27,7 +27,7 @@ LAYERS = ("checks and vocabulary", "figures", "chapters' cores", "plots and expl
 
 CHECKS = ("fgcourse", "fgcourse._checks", "fgcourse._vocabulary", "fgcourse.measure", "fgcourse.stored")
 FIGURES = ("fgcourse._figures",)
-CHAPTERS = ("chains", "trace", "checkpointing", "testfunctions", "forward_gradient", "linesearch", "optim",
+CHAPTERS = ("chains", "trace", "linearize", "checkpointing", "testfunctions", "forward_gradient", "linesearch", "optim",
             "exercises")
 """The chapters' cores from the bottom: a chapter's core imports its own modules and the chapters before it."""
 EXPLORERS = ("fgcourse.explorer",)

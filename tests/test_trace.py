@@ -9,24 +9,23 @@ import pytest
 from autograd import grad, make_jvp
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import NOT_REALS, assert_names_argument, central_differences
+from strategies import (
+    NOT_REALS,
+    assert_close,
+    assert_names_argument,
+    central_differences,
+    merkulov_loss,
+    scalar_programs,
+    stirling,
+)
 
 import fgcourse.trace as tr
 from fgcourse.trace import count_operations, format_program, forward, jvp, reverse, tangent_program, trace, vjp
 
-# The test programs are written once against a namespace of elementary functions, so the same
-# source runs on traced values (fgcourse.trace) and on autograd's boxes (autograd.numpy).
-TRACED, AUTOGRAD = tr, anp
-
-
-def stirling(n, ns=TRACED):
-    return ns.sqrt(2 * math.pi * n) * (n / math.e) ** n
-
-
-def merkulov_loss(w1, w2, ns=TRACED):
-    """L(w1, w2) = w2 log w1 + sqrt(w2 log w1), the product w2 log w1 computed once."""
-    product = w2 * ns.log(w1)
-    return product + ns.sqrt(product)
+# The test programs (tests/strategies.py) are written once against a namespace of elementary
+# functions, ns, so that the same source runs on traced values (fgcourse.trace, the default) and
+# on autograd's boxes (autograd.numpy).
+AUTOGRAD = anp
 
 
 def autograd_reference(f, n_inputs):
@@ -37,58 +36,6 @@ def autograd_reference(f, n_inputs):
 def differences(f, x, v):
     """Central differences of a function of n scalars, through the shared helper for one array."""
     return central_differences(lambda point: f(*point), x, v)
-
-
-# --- random expression programs on safe domains --------------------------------------------
-
-UNARY = {
-    "neg": lambda a, ns: -a,
-    "sin": lambda a, ns: ns.sin(a),
-    "cos": lambda a, ns: ns.cos(a),
-    "tanh": lambda a, ns: ns.tanh(a),
-    "exp_sin": lambda a, ns: ns.exp(ns.sin(a)),
-    "log_square": lambda a, ns: ns.log(1 + a * a),
-    "sqrt_square": lambda a, ns: ns.sqrt(1 + a * a),
-    "reciprocal": lambda a, ns: 1 / (1 + a * a),
-    "cube": lambda a, ns: (2 + ns.sin(a)) ** 3,
-    "scale": lambda a, ns: 0.75 * a - 0.5,
-}
-BINARY = {
-    "add": lambda a, b, ns: a + b,
-    "sub": lambda a, b, ns: a - b,
-    "mul": lambda a, b, ns: a * b,
-    "div": lambda a, b, ns: a / (2 + ns.cos(b)),
-    "pow": lambda a, b, ns: (1 + a * a) ** ns.sin(b),
-}
-
-
-def evaluate_tree(tree, xs, ns):
-    kind, *children = tree
-    if kind == "input":
-        return xs[children[0]]
-    values = [evaluate_tree(child, xs, ns) for child in children]
-    return (UNARY.get(kind) or BINARY[kind])(*values, ns)
-
-
-@st.composite
-def programs(draw, max_leaves=8):
-    """(f, x, v): a random expression of n <= 3 inputs (every leaf is an input), a point, a direction."""
-    n = draw(st.integers(1, 3))
-    leaves = st.tuples(st.just("input"), st.integers(0, n - 1))
-    tree = draw(st.recursive(leaves, lambda inner: st.one_of(
-        st.tuples(st.sampled_from(sorted(UNARY)), inner),
-        st.tuples(st.sampled_from(sorted(BINARY)), inner, inner)), max_leaves=max_leaves))
-    coordinates = st.floats(-2, 2, allow_nan=False, allow_infinity=False)
-    x = draw(st.lists(coordinates, min_size=n, max_size=n))
-    v = draw(st.lists(st.floats(-1, 1, allow_nan=False), min_size=n, max_size=n))
-
-    def f(*xs, ns=TRACED):
-        return evaluate_tree(tree, xs, ns)
-    return f, x, v
-
-
-def assert_close(actual, expected, rtol=1e-9):
-    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=rtol * (1 + np.max(np.abs(expected))))
 
 
 # --- the worked examples -------------------------------------------------------------------
@@ -110,6 +57,15 @@ def test_stirling_columns_match_autograd_and_the_exact_derivative(n):
     assert tangent == pytest.approx(autograd_tangent, rel=1e-12)
     assert reverse(recorded)[0] == pytest.approx(grad(autograd_reference(stirling, 1))(np.array([n]))[0], rel=1e-12)
     assert tangent == pytest.approx(differences(stirling, [n], [1.0]), rel=1e-6)
+
+
+def test_local_partials_are_the_numbers_both_columns_are_made_of():
+    recorded = trace(stirling, 5.0)
+    partials = tr.local_partials(recorded)
+    # v1 = 2 pi x1, v2 = sqrt(v1), v3 = x1 / e, v4 = v3 ** x1, v5 = v2 * v4 (x1 is variable 0, v_i variable i)
+    assert [[j for j, _ in entry] for entry in partials] == [[0], [1], [0], [3, 0], [2, 4]]
+    assert partials[1][0][1] == pytest.approx(1 / (2 * math.sqrt(10 * math.pi)), rel=1e-14)
+    assert partials[4] == ((2, recorded.primal[4]), (4, recorded.primal[2]))  # exact: d(ab)/da = b
 
 
 @pytest.mark.parametrize("w", [(2.0, 3.0), (1.5, 0.25), (7.0, 10.0)])
@@ -142,7 +98,7 @@ def test_jvp_and_vjp_follow_the_jax_conventions():
 
 # --- random programs -------------------------------------------------------------------------
 
-@given(programs())
+@given(scalar_programs())
 def test_tangent_column_matches_autograd_make_jvp(program):
     f, x, v = program
     recorded = trace(f, *x)
@@ -151,14 +107,14 @@ def test_tangent_column_matches_autograd_make_jvp(program):
     assert_close(forward(recorded, v)[recorded.output], tangent)
 
 
-@given(programs())
+@given(scalar_programs())
 def test_input_adjoints_match_autograd_grad(program):
     f, x, _ = program
     recorded = trace(f, *x)
     assert_close(reverse(recorded)[:len(x)], grad(autograd_reference(f, len(x)))(np.array(x)))
 
 
-@given(programs(), st.floats(-3, 3, allow_nan=False))
+@given(scalar_programs(), st.floats(-3, 3, allow_nan=False))
 def test_tangent_and_adjoint_columns_are_dual(program, u):
     """u * (J v) = (J^T u) . v: a forward and a reverse pass agree on every direction."""
     f, x, v = program
@@ -167,7 +123,7 @@ def test_tangent_and_adjoint_columns_are_dual(program, u):
     assert_close(u * tangent_output, np.dot(reverse(recorded, u)[:len(x)], v))
 
 
-@given(programs())
+@given(scalar_programs())
 def test_jvp_and_vjp_agree_with_the_columns(program):
     f, x, v = program
     recorded = trace(f, *x)
@@ -179,7 +135,7 @@ def test_jvp_and_vjp_agree_with_the_columns(program):
     assert vjp_fn(1.0) == reverse(recorded, 1.0)[:len(x)]
 
 
-@given(programs(max_leaves=5))
+@given(scalar_programs(max_leaves=5))
 def test_tangent_column_matches_central_differences(program):
     f, x, v = program
     recorded = trace(f, *x)
@@ -235,7 +191,7 @@ def run_program(program, x, v):
     return namespace["output_t"]
 
 
-@given(programs(max_leaves=6), st.data())
+@given(scalar_programs(max_leaves=6), st.data())
 def test_naive_and_simplified_programs_compute_the_tangent_column(program, data):
     f, x, v = program
     active = data.draw(st.lists(st.booleans(), min_size=len(x), max_size=len(x)))
@@ -247,7 +203,7 @@ def test_naive_and_simplified_programs_compute_the_tangent_column(program, data)
         assert_close(run_program(program_text, x, direction), expected)
 
 
-@given(programs(), st.data())
+@given(scalar_programs(), st.data())
 def test_simplifying_never_adds_operations(program, data):
     f, x, _ = program
     active = data.draw(st.lists(st.booleans(), min_size=len(x), max_size=len(x)))
@@ -376,6 +332,8 @@ BAD_CALLS = [
     (lambda: LOSS.table(digits=-1), ValueError, "digits", ">= 0"),
     (lambda: LOSS.table(digits=2.5), TypeError, "digits", "float"),
     (lambda: LOSS.table(digits=True), TypeError, "digits", "bool"),
+    (lambda: tr.local_partials(PROGRAM), TypeError, "trace", "a Trace"),
+    (lambda: tr.local_partials(trace(lambda x: x ** 0.5, 0.0)), ValueError, "derivative of pow", "not differentiable"),
     # tangent_program, format_program, count_operations
     (lambda: tangent_program("v1 <- x1"), TypeError, "trace", "a Trace"),
     (lambda: tangent_program(LOSS, simplify=1), TypeError, "simplify", "True or False"),
