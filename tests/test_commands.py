@@ -117,9 +117,25 @@ def test_make_levels_data_recomputes_at_sse42_and_with_ulp_noise_within_the_reru
         compare_rerun(there.reset_index(drop=True), here, close=RERUN_TOLERANCES, ignore=("wall_time",)).check()
         b = tr.load_runs(levels / f"training-{level}" / "runs.npz")
         compare_rerun({key: getattr(b, key) for key in rows}, rows, close=tr.RERUN_TOLERANCES).check()
-    # The emulation does move the values (the losses go through exp and log): a run at "ulp" that
-    # matched to the last bit would test nothing.
-    assert np.any(tr.load_runs(levels / "training-ulp" / "runs.npz").train_loss != a.train_loss)
+
+
+def test_the_ulp_emulation_moves_inexact_results_by_one_ulp_and_keeps_exact_ones():
+    if "ulp" not in simd_levels.available():
+        pytest.skip("the ulp emulation needs Linux and a C compiler")
+    probe = ("import numpy as np, math; x = np.linspace(-5, 5, 1001); "
+             "print(repr(np.exp(x).tolist()), repr([float(np.log2(64.0)), math.pow(2.0, 10.0), float(np.exp(0.0))]))")
+    native = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    moved = subprocess.run([sys.executable, "tools/simd_levels.py", "--at", "ulp", sys.executable, "-c", probe],
+                           cwd=ROOT, capture_output=True, text=True, check=True).stdout.splitlines()[-1]
+    again = subprocess.run([sys.executable, "tools/simd_levels.py", "--at", "ulp", sys.executable, "-c", probe],
+                           cwd=ROOT, capture_output=True, text=True, check=True).stdout.splitlines()[-1]
+    assert moved == again  # deterministic, as a C library is
+    ours, theirs = (eval(line.split("] [")[0] + "]") for line in (native, moved))
+    steps = [abs(np.spacing(a)) for a in ours]
+    differ = [abs(a - b) for a, b in zip(ours, theirs)]
+    assert all(d <= s for d, s in zip(differ, steps))  # at most one ulp
+    assert 0.5 < np.mean([d > 0 for d in differ]) < 0.8  # two thirds move
+    assert moved.endswith("[6.0, 1024.0, 1.0]")  # exact results stay exact
 
 
 def test_make_benchmarks_quick_runs_every_script():
