@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 
-from fgcourse.experiments import compute_batch, get_grid, make_grid, run_grid, starts
+from fgcourse.experiments import COLUMNS, compute_batch, get_grid, make_grid, run_grid, starts
 from fgcourse.experiments.cache import open_cache, store_entry
 from fgcourse.optim import minimize
 from fgcourse.testfunctions import TEST_FUNCTIONS
@@ -72,8 +72,9 @@ def resume_with_nothing_to_do(name: str = "paper") -> None:
     grid = get_grid(name)
     with tempfile.TemporaryDirectory() as cache:
         directory = open_cache(cache)
-        for batch in grid.batches():
-            row = dict(function=batch.function, n=batch.n, optimizer=batch.optimizer, gradient=batch.gradient)
+        for batch in grid.batches():  # complete entries (every column), so that nothing is recomputed
+            row = {column: 0 for column in COLUMNS if column != "wall_time"}
+            row.update(function=batch.function, n=batch.n, optimizer=batch.optimizer, gradient=batch.gradient)
             store_entry(directory, batch, {"rows": [row] * batch.num_runs, "wall_time": 0.0, "version": ""})
         wall, _ = seconds(lambda: run_grid(grid, cache, progress=False))
         table = run_grid(grid, cache, progress=False)

@@ -78,7 +78,7 @@ def test_the_smoke_table_has_one_row_per_run_and_the_documented_columns(smoke):
     grid = get_grid("smoke")
     assert list(table.columns) == list(COLUMNS)
     assert len(table) == grid.num_runs == 2 * 2 * (2 + 2 * 2) * 1
-    assert table.attrs == {"computed": len(grid.batches()), "cached": 0}
+    assert table.attrs == {"computed": len(grid.batches()), "cached": 0, "recomputed": 0}
     assert len(entries(cache)) == len(grid.batches())
     assert set(table["status"]) <= set(RUN_STATUSES)
     assert not table.drop(columns="t").isna().any().any()
@@ -163,7 +163,7 @@ def test_a_second_run_computes_nothing_and_returns_the_same_table(smoke):
     began = time.perf_counter()
     again = run_grid("smoke", cache, progress=False)
     assert time.perf_counter() - began < 5
-    assert again.attrs == {"computed": 0, "cached": len(get_grid("smoke").batches())}
+    assert again.attrs == {"computed": 0, "cached": len(get_grid("smoke").batches()), "recomputed": 0}
     pd.testing.assert_frame_equal(again, table, check_exact=True)  # exact: JSON stores floats by their repr
 
 
@@ -178,7 +178,7 @@ def test_a_resume_after_lost_and_corrupt_entries_recomputes_only_those_and_repro
     stored[3].write_bytes(b"\x00\xff")  # garbage
     (tmp_path / ".tmp-leftover.json").write_text("{")  # a temporary file left by a SIGKILL
     resumed = run_grid("smoke", tmp_path, progress=False)
-    assert resumed.attrs == {"computed": 4, "cached": 4}
+    assert resumed.attrs == {"computed": 4, "cached": 4, "recomputed": 2}
     # exact: the lost batches are recomputed by the same code on the same CPU, the others read back
     pd.testing.assert_frame_equal(without_wall_time(resumed), without_wall_time(table), check_exact=True)
     assert run_grid("smoke", tmp_path, progress=False).attrs["computed"] == 0
@@ -199,7 +199,7 @@ def test_an_interrupted_run_keeps_what_it_finished_and_resumes_with_the_rest(tmp
     assert len(entries(tmp_path)) == 3
     assert not list(tmp_path.glob(".tmp-*")), "no temporary file is left behind"
     monkeypatch.undo()
-    assert run_grid("smoke", tmp_path, progress=False).attrs == {"computed": 5, "cached": 3}
+    assert run_grid("smoke", tmp_path, progress=False).attrs == {"computed": 5, "cached": 3, "recomputed": 0}
 
 
 KILLED_AFTER_THREE = """
@@ -227,7 +227,82 @@ def test_a_run_killed_by_sigkill_resumes_with_only_the_missing_batches(tmp_path)
         process.kill()  # SIGKILL: no handler, no cleanup
         process.wait()
     assert len(entries(tmp_path)) == 3
-    assert run_grid("smoke", tmp_path, progress=False).attrs == {"computed": 5, "cached": 3}
+    assert run_grid("smoke", tmp_path, progress=False).attrs == {"computed": 5, "cached": 3, "recomputed": 0}
+
+
+DAMAGES = {
+    "no rows": lambda e: {**e, "rows": []},
+    "one row short": lambda e: {**e, "rows": e["rows"][:-1]},
+    "one row too many": lambda e: {**e, "rows": e["rows"] + e["rows"][:1]},
+    "a column missing": lambda e: {**e, "rows": [{k: v for k, v in r.items() if k != "f_final"} for r in e["rows"]]},
+    "a row that is not a dict": lambda e: {**e, "rows": e["rows"][:-1] + [[1, 2]]},
+    "no wall time": lambda e: {k: v for k, v in e.items() if k != "wall_time"},
+    "a wall time that is text": lambda e: {**e, "wall_time": "3 s"},
+    "a negative wall time": lambda e: {**e, "wall_time": -1.0},
+    "no key": lambda e: {k: v for k, v in e.items() if k != "key"},
+    "rows that are not a list": lambda e: {**e, "rows": {"0": 1}},
+    "a JSON list": lambda e: [e],
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGES))
+def test_a_damaged_entry_is_recomputed_counted_and_never_loses_a_run(smoke, tmp_path, damage):
+    cache, table = smoke
+    for path in entries(cache):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    victim = entries(tmp_path)[2]
+    victim.write_text(json.dumps(DAMAGES[damage](json.loads(victim.read_text()))))
+    resumed = run_grid("smoke", tmp_path, progress=False)
+    assert resumed.attrs == {"computed": 1, "cached": 7, "recomputed": 1}
+    assert len(resumed) == len(table)
+    # exact: the damaged batch is recomputed by the same code on the same CPU, the others read back
+    pd.testing.assert_frame_equal(without_wall_time(resumed), without_wall_time(table), check_exact=True)
+    assert run_grid("smoke", tmp_path, progress=False).attrs == {"computed": 0, "cached": 8, "recomputed": 0}
+
+
+def test_the_command_says_how_many_damaged_entries_it_recomputed(smoke, tmp_path, capsys):
+    cache, _ = smoke
+    for path in entries(cache):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    entries(tmp_path)[0].write_text("{}")
+    assert command.main(["run", "--grid", "smoke", "--cache", str(tmp_path), "--no-progress"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "computed 1, cached 7, recomputed 1 damaged entry"
+
+
+def test_an_entry_that_is_a_directory_or_an_empty_cache_path_is_a_clear_error(smoke, tmp_path):
+    batch = get_grid("smoke").batches()[0]
+    (tmp_path / f"{batch.digest()}.json").mkdir()
+    with pytest.raises(ValueError) as excinfo:
+        run_grid("smoke", tmp_path, progress=False)
+    assert_names_argument(excinfo, "cache", "one file per batch", "is a directory")
+    for empty in ("", "  "):
+        with pytest.raises(ValueError) as excinfo:
+            run_grid("smoke", empty, progress=False)
+        assert_names_argument(excinfo, "cache", "directory path", "empty")
+
+
+TWO_WRITERS = """
+import sys
+from fgcourse.experiments import run_grid
+table = run_grid("smoke", sys.argv[1], progress=False)
+table.drop(columns="wall_time").to_csv(sys.argv[2], index=False)
+"""
+
+
+def test_two_processes_running_one_grid_into_one_cache_lose_and_duplicate_nothing(smoke, tmp_path):
+    _, table = smoke
+    cache = tmp_path / "shared"
+    outputs = [tmp_path / f"table{i}.csv" for i in range(2)]
+    processes = [subprocess.Popen([sys.executable, "-c", TWO_WRITERS, str(cache), str(out)],
+                                  env={**os.environ, "PYTHONPATH": ROOT}) for out in outputs]
+    assert [process.wait(timeout=300) for process in processes] == [0, 0]
+    clean = without_wall_time(table)
+    for out in outputs:  # exact: the same code on the same CPU, or the entry the other process wrote
+        pd.testing.assert_frame_equal(pd.read_csv(out), clean, check_exact=True, check_dtype=False)
+    assert len(entries(cache)) == len(get_grid("smoke").batches())
+    assert not list(cache.glob(".tmp-*"))
+    again = run_grid("smoke", cache, progress=False)
+    assert again.attrs == {"computed": 0, "cached": 8, "recomputed": 0}
 
 
 def test_an_entry_of_another_library_version_is_recomputed_never_reused(smoke, tmp_path, monkeypatch):

@@ -1,5 +1,6 @@
 """``python -m fgcourse.experiments run --grid NAME --cache DIR --jobs N [--backend dask [--scheduler ADDRESS]]
-[--out FILE.csv]``: run a named grid through its cache; the last line is ``computed N, cached M``."""
+[--out FILE.csv]``: run a named grid through its cache; the last line is ``computed N, cached M``,
+followed by ``, recomputed K damaged entries`` when some entries were incomplete or unreadable."""
 
 from __future__ import annotations
 
@@ -36,7 +37,9 @@ def main(argv=None) -> int:
     if args.out:
         table.to_csv(args.out, index=False)
         print(f"wrote {len(table)} runs to {args.out}")
-    print(f"computed {table.attrs['computed']}, cached {table.attrs['cached']}")
+    damaged = table.attrs["recomputed"]
+    note = f", recomputed {damaged} damaged {'entry' if damaged == 1 else 'entries'}" if damaged else ""
+    print(f"computed {table.attrs['computed']}, cached {table.attrs['cached']}{note}")
     return 0
 
 

@@ -23,7 +23,7 @@ import pandas as pd
 
 import fgcourse
 from fgcourse._checks import check_bool, check_instance, check_int, check_option, check_positive, describe
-from fgcourse.experiments.cache import load_entry, open_cache, store_entry
+from fgcourse.experiments.cache import DAMAGED, USABLE, load_entry, open_cache, store_entry
 from fgcourse.experiments.grid import (
     DIVERGENCE_FACTOR,
     DIVERGENCE_THRESHOLD,
@@ -137,7 +137,8 @@ def run_grid(grid, cache, n_jobs: int = 1, backend: str = "joblib", scheduler: s
     ``scheduler`` (a LocalCluster of ``n_jobs`` workers when None); an unreachable scheduler
     is an error after ``timeout`` seconds (it is contacted only when some batch is missing).
     ``df.attrs`` holds ``computed`` and ``cached``, the numbers of batches computed and read
-    from the cache.
+    from the cache, and ``recomputed``, how many of the computed ones replaced a damaged entry
+    (incomplete, unreadable, of another key: see :mod:`fgcourse.experiments.cache`).
     """
     if isinstance(grid, str):
         grid = get_grid(grid)
@@ -153,7 +154,10 @@ def run_grid(grid, cache, n_jobs: int = 1, backend: str = "joblib", scheduler: s
     directory = open_cache(cache)
 
     batches = grid.batches()
-    entries = [load_entry(directory, batch) for batch in batches]
+    row_columns = [column for column in COLUMNS if column != "wall_time"]
+    found = [load_entry(directory, batch, row_columns) for batch in batches]
+    entries = [entry if what == USABLE else None for what, entry in found]
+    damaged = sum(what == DAMAGED for what, _ in found)
     todo = [(index, batch) for index, batch in enumerate(batches) if entries[index] is None]
     if todo:
         from tqdm.auto import tqdm
@@ -177,5 +181,5 @@ def run_grid(grid, cache, n_jobs: int = 1, backend: str = "joblib", scheduler: s
 
     rows = [{**row, "wall_time": entry["wall_time"]} for entry in entries for row in entry["rows"]]
     table = pd.DataFrame(rows, columns=list(COLUMNS))
-    table.attrs.update(computed=len(todo), cached=len(batches) - len(todo))
+    table.attrs.update(computed=len(todo), cached=len(batches) - len(todo), recomputed=damaged)
     return table
