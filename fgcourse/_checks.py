@@ -32,7 +32,8 @@ __all__ = [
     "check_positive_diagonal", "check_interval", "check_box",
 ]
 
-AUTOGRAD_HINT = "write it with autograd.numpy (import autograd.numpy as np), not plain numpy or math"
+AUTOGRAD_HINT = ("write it with autograd.numpy (import autograd.numpy as np): autograd follows its own functions "
+                 "only, not numpy's or math's, nor float() or item() on its values")
 
 
 def describe(value) -> str:
@@ -300,6 +301,11 @@ def check_output(name: str, value, shape: tuple | None = None, *, finite: bool =
     return array.astype(float)
 
 
+def _first_line(error: Exception, limit: int = 160) -> str:
+    text = str(error).split("\n")[0]
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _traced(name: str, trace: Callable, function: Callable, x, mode: str):
     """Run autograd's ``trace()``; on failure, tell a function autograd cannot follow (it runs
     on plain arrays but not on autograd's boxes: plain numpy, ``math``, ``float(x)``) from a
@@ -308,11 +314,13 @@ def _traced(name: str, trace: Callable, function: Callable, x, mode: str):
         result = trace()
     except _USER_ERRORS as error:
         try:
-            function(x)
+            plain = function(x)
         except _USER_ERRORS:
             raise _wrap_user_error(name, error, "when called") from error
+        # It runs on plain arrays: either what it returns is no number at all, or autograd cannot follow it.
+        check_output(name, plain, finite=False)
         raise TypeError(f"{name} could not be differentiated by autograd's {mode} mode "
-                        f"({type(error).__name__}: {error}); {AUTOGRAD_HINT}") from error
+                        f"({type(error).__name__}: {_first_line(error)}); {AUTOGRAD_HINT}") from None
     value = result[1] if mode == "reverse" else result[0]
     if isinstance(value, np.ndarray) and value.dtype == object:
         raise TypeError(f"{name} could not be differentiated: it returned an object array under autograd; "

@@ -18,6 +18,7 @@ failure into one short message: the input that failed, what was expected, what c
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 
@@ -117,17 +118,39 @@ EXERCISES: dict[str, _Exercise] = {
 }
 
 
+def _is_number(value) -> bool:
+    """A real number: int, float or numpy real scalar; never a bool, a complex or a string."""
+    if isinstance(value, (bool, np.bool_, str, bytes)):
+        return False
+    return isinstance(value, (int, float, np.integer, np.floating))
+
+
 def _as_numbers(value) -> tuple:
-    """A number or a sequence of numbers as a tuple of floats, or None if it is neither."""
-    if isinstance(value, (str, bytes, bool)) or any(isinstance(x, (str, bytes, bool)) for x in np.ravel(value)):
+    """A number or a flat sequence/array of numbers as a tuple of floats, or None if it is neither.
+
+    Strings, bools and complex numbers are never numbers here (``"1"``, ``True`` and ``100+5j``
+    are refused, not read as 1, 1 and 100); neither are NaN and inf.
+    """
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "iuf" or value.ndim > 1:
+            return None
+        items = value.ravel().tolist()
+    elif isinstance(value, (list, tuple)):
+        if not all(_is_number(x) or (isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "iuf")
+                   for x in value):
+            return None
+        items = [float(x) for x in value]
+    elif _is_number(value):
+        items = [value]
+    else:
         return None
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        return None
-    if array.ndim > 1 or not np.all(np.isfinite(array)):
-        return None
-    return tuple(array.ravel().tolist())
+    numbers = tuple(float(x) for x in items)
+    return numbers if all(math.isfinite(x) for x in numbers) else None
+
+
+def _copies(point) -> tuple:
+    """Fresh copies of a formula's arguments: a learner's function may change its inputs in place."""
+    return tuple(np.array(x, copy=True) if isinstance(x, np.ndarray) else x for x in point)
 
 
 def _close(got, expected, rtol: float = 1e-3, atol: float = 1e-9) -> bool:
@@ -142,12 +165,15 @@ def _verdict(label: str, answer) -> tuple[bool, str]:
         for point in exercise.points:
             where = ", ".join(f"{s}={np.round(x, 4).tolist() if isinstance(x, np.ndarray) else x}"
                               for s, x in zip(exercise.symbols, point))
+            want = _as_numbers(exercise.expected(*_copies(point)))  # before the learner's code runs
             try:
-                got = _as_numbers(answer(*point))
+                returned = answer(*_copies(point))
             except Exception as error:  # a learner's formula may fail in any way: report it
                 return False, f"your formula raised {type(error).__name__} at {where}: {error}"
-            want = _as_numbers(exercise.expected(*point))
-            if got is None or not _close(got, want):
+            got = _as_numbers(returned)
+            if got is None:
+                return False, f"at {where} your formula returns {describe(returned)}, not a real number"
+            if not _close(got, want):
                 return False, f"at {where} your formula gives {got}, the book's gives {want}"
         return True, ""
     want = _as_numbers(exercise.expected)
@@ -179,7 +205,9 @@ def _short(value) -> str:
     """A value in a few characters: arrays rounded to 6 digits, at most 6 entries shown."""
     if isinstance(value, tuple):
         return "(" + ", ".join(_short(x) for x in value) + ")"
-    if isinstance(value, (np.ndarray, list)) and np.asarray(value).dtype != object:
+    if isinstance(value, list) and _real_array(value) is None:
+        return "[" + ", ".join(_short(x) for x in value) + "]"
+    if isinstance(value, (np.ndarray, list)) and _real_array(value) is not None:
         return np.array2string(np.asarray(value), precision=6, threshold=6, edgeitems=2, separator=", ")
     if isinstance(value, (float, np.floating)):
         return f"{value:.10g}"
@@ -189,6 +217,9 @@ def _short(value) -> str:
 def answer(name: str, function, *args):
     """``function(*args)``, the learner's answer; any failure becomes one short AssertionError.
 
+    The function gets deep copies of ``args``, so an answer that changes its inputs in place
+    changes neither the reference computed from them afterwards nor the next test case.
+
     A function still raising ``NotImplementedError`` (the handed-out placeholder) is reported as
     not answered yet, a name that was never defined (``None``) as such.
     """
@@ -196,7 +227,7 @@ def answer(name: str, function, *args):
         raise AssertionError(f"{name} is not defined: run the cell that defines it")
     check_callable(name, function)
     try:
-        return function(*args)
+        return function(*copy.deepcopy(args))  # a copy: changing its inputs cannot change the reference
     except NotImplementedError:
         raise AssertionError(f"{name}: {NOT_ANSWERED} (replace the `raise NotImplementedError` line)") from None
     except Exception as error:  # the learner's code may fail in any way: say how, briefly
@@ -204,28 +235,43 @@ def answer(name: str, function, *args):
                              f"{type(error).__name__}: {error}") from None
 
 
-def _flatten(value) -> list:
-    if isinstance(value, (tuple, list)) and not (value and isinstance(value[0], (int, float))):
-        return [x for item in value for x in _flatten(item)]
-    return [value]
+def _leaves(value, path: str = "") -> list:
+    """``[(where, item)]``: a tuple or list of answers split into its items, recursively, so that
+    ``(1.0, array([2., 3.]))`` is two items; a (nested) list that makes one real array stays one."""
+    if isinstance(value, (tuple, list)) and _real_array(value) is None:
+        return [leaf for index, item in enumerate(value) for leaf in _leaves(item, f"{path}[{index}]")]
+    return [(path, value)]
+
+
+def _real_array(value):
+    """``value`` as a float array, or None if it is not made of real numbers (str, bool, complex, None...)."""
+    if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
+        return None
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError):
+        return None
+    if array.dtype.kind not in "iuf":
+        return None
+    return array.astype(float)
 
 
 def expect_close(what: str, got, expected, rtol: float = 1e-7, atol: float = 1e-9) -> None:
     """Fail with "<what>: expected <expected>, got <got>" unless the two agree to the tolerances.
 
-    ``got`` and ``expected`` are numbers, arrays or tuples of them (compared item by item).
+    ``got`` and ``expected`` are numbers, arrays or (nested) tuples of them, compared item by
+    item. A string, a bool or a complex number is never close to a number.
     """
     rtol = check_real("rtol", rtol, minimum=0.0)
     atol = check_real("atol", atol, minimum=0.0)
-    wanted, received = _flatten(expected), _flatten(got)
+    wanted, received = _leaves(expected), _leaves(got)
     ok = len(wanted) == len(received)
-    for w, g in zip(wanted, received) if ok else ():
-        try:
-            g_array, w_array = np.asarray(g, dtype=float), np.asarray(w, dtype=float)
-        except (TypeError, ValueError):
+    for (_, w), (_, g) in zip(wanted, received) if ok else ():
+        g_array, w_array = _real_array(g), _real_array(w)
+        if g_array is None or w_array is None or g_array.shape != w_array.shape:
             ok = False
             break
-        if g_array.shape != w_array.shape or not np.allclose(g_array, w_array, rtol=rtol, atol=atol):
+        if not np.allclose(g_array, w_array, rtol=rtol, atol=atol):
             ok = False
             break
     if not ok:

@@ -154,3 +154,20 @@ def test_every_strategy_refuses_non_counts(value, strategy):
     with pytest.raises(TypeError) as excinfo:
         schedule(5, value, strategy)
     assert_names_argument(excinfo, "s")
+
+
+def test_an_online_sweep_never_runs_forever():
+    from fgcourse.checkpointing.schedules import online_sweep
+
+    actions = []
+    _, K = online_sweep(3, actions.append, lambda k: k <= 7)
+    assert K == 7 and sum(a.kind == "advance" for a in actions) == 7
+    with pytest.raises(ValueError) as excinfo:
+        online_sweep(3, actions.append, lambda k: True, max_iter=50)
+    assert_names_argument(excinfo, "step_runs", "max_iter = 50", "step 51")
+    with pytest.raises(TypeError) as excinfo:
+        online_sweep(3, actions.append, lambda k: "yes")
+    assert_names_argument(excinfo, "step_runs", "a bool", "'yes'")
+    with pytest.raises(ValueError) as excinfo:
+        online_sweep(3, actions.append, lambda k: False, max_iter=0)
+    assert_names_argument(excinfo, "max_iter", ">= 1")

@@ -135,6 +135,31 @@ def test_a_function_using_math_is_named_and_told_to_use_autograd_numpy():
     assert_names_argument(excinfo, "f", "autograd.numpy")
 
 
+@pytest.mark.parametrize("returned, words", [
+    ("abc", ("must return real numbers", "'abc' (str)")),
+    (None, ("must return real numbers", "None")),
+    (1 + 2j, ("must return real numbers", "complex")),
+])
+def test_a_function_returning_no_number_is_told_so_not_told_about_autograd(returned, words):
+    # Where autograd cannot trace the value (forward mode, not a number), the trace is refused with
+    # what f returned; where it can (reverse mode, a complex), check_output refuses the value.
+    for trace, index in ((lambda f: checks.user_jvp("f", f, np.ones(2), np.ones(2)), 0),
+                         (lambda f: checks.user_vjp("f", f, np.ones(2)), 1)):
+        with pytest.raises(TypeError) as excinfo:
+            checks.check_output("f", trace(lambda x: returned)[index], ())
+        assert_names_argument(excinfo, "f", *words)
+        assert "autograd" not in str(excinfo.value)
+
+
+def test_an_autograd_failure_is_one_line_without_autograds_traceback():
+    import math
+
+    with pytest.raises(TypeError) as excinfo:
+        checks.user_vjp("f", lambda x: math.sin(x[0]), np.ones(2))
+    assert "\n" not in str(excinfo.value)
+    assert excinfo.value.__cause__ is None and excinfo.value.__suppress_context__
+
+
 def test_a_failing_user_function_keeps_its_error_kind_and_is_named():
     def broken(x):
         raise ValueError("outside my domain")

@@ -52,7 +52,13 @@ def test_numbers_are_compared_to_three_digits(capsys):
     ("ch-ex-choose", float("nan"), "give a number"),
     ("fg-ex-coordinate", 3.0, "give a formula"),
     ("fg-ex-coordinate", lambda n: n, "raised TypeError"),
-    ("fg-ex-n2", lambda grad: "x", "your formula gives None"),
+    ("fg-ex-n2", lambda grad: "x", "your formula returns 'x' (str), not a real number"),
+    ("fg-ex-n2", lambda grad: None, "your formula returns None"),
+    ("fg-ex-n2", lambda grad: complex(grad @ grad), "not a real number"),
+    ("ch-ex-choose", np.array(100 + 5j), "give a number"),
+    ("ch-ex-choose", 100 + 0j, "give a number"),
+    ("ck-ex-halving", ["20", "18"], "give 2 numbers"),
+    ("ck-ex-halving", (True, 18), "give 2 numbers"),
 ])
 def test_answers_of_the_wrong_kind_say_what_to_give(label, given, says, capsys):
     assert check(label, given) is False
@@ -132,3 +138,55 @@ def test_the_answers_agree_with_the_library():
     assert EXERCISES["fg-ex-sign-small"].expected == expected_sign_agreement(3)  # exact: 9/4 from halves and quarters
     grad = np.array([3.0, -1.0])
     assert EXERCISES["fg-ex-n2"].expected(grad) == pytest.approx(mean_squared_deviation(rademacher, grad))  # n = 2
+
+
+@pytest.mark.parametrize("label", sorted(label for label, e in EXERCISES.items() if callable(e.expected)))
+def test_a_formula_that_changes_its_inputs_is_judged_by_what_it_returns(label, capsys):
+    expected = EXERCISES[label].expected
+
+    def right_then_squares(*args):  # the right value, then it scribbles over its arrays
+        value = expected(*args)
+        for arg in args:
+            if isinstance(arg, np.ndarray):
+                arg **= 2
+        return value
+
+    def wrong_after_zeroing(*args):  # zeroes its arrays first, then computes the book's formula on them
+        for arg in args:
+            if isinstance(arg, np.ndarray):
+                arg[:] = 0.0
+        return expected(*args)
+
+    assert check(label, right_then_squares) is True
+    assert check(label, wrong_after_zeroing) is False
+    assert [p for point in EXERCISES[label].points for p in point if isinstance(p, np.ndarray)
+            and not np.any(p)] == [], "the stored points are never changed"
+
+
+def test_answer_hands_the_learners_function_copies_of_its_inputs():
+    inputs = [np.array([1.0, 2.0]), [np.array([3.0])]]
+
+    def scribbles(a, nested):
+        a[:] = -1.0
+        nested[0][:] = -1.0
+        nested.append(None)
+        return 0.0
+
+    answer("scribbles", scribbles, *inputs)
+    np.testing.assert_array_equal(inputs[0], [1.0, 2.0])  # exact: untouched values
+    assert len(inputs[1]) == 1 and inputs[1][0][0] == 3.0
+
+
+@pytest.mark.parametrize("got, expected", [
+    ((1.0, np.array([2.0, 3.0])), (1.0, [2.0, 3.0])),
+    ([np.array([1.0]), (2.0, np.array([[3.0]]))], [[1.0], (2.0, [[3.0]])]),
+    (np.float64(2.0), 2),
+])
+def test_expect_close_compares_nested_tuples_of_arrays(got, expected):
+    expect_close("x", got, expected)
+
+
+@pytest.mark.parametrize("got", ["1", True, np.bool_(True), 1 + 0j, np.array(1 + 0j), None, [1.0], (1.0, 2.0)])
+def test_expect_close_never_takes_a_string_a_bool_or_a_complex_for_a_number(got):
+    with pytest.raises(AssertionError, match="x: expected 1"):
+        expect_close("x", got, 1.0)

@@ -12,7 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from fgcourse._checks import check_callable, check_instance, check_int, check_option, check_sequence, describe
+import numpy as np
+
+from fgcourse._checks import (
+    check_callable,
+    check_instance,
+    check_int,
+    check_option,
+    check_sequence,
+    describe,
+)
 from fgcourse.checkpointing.counts import halving_slots, halving_step_calls, min_step_calls, optimal_split_range
 
 __all__ = [
@@ -206,26 +215,43 @@ class LevelCheckpoints:
         return actions
 
 
-def online_sweep(s: int, apply: Callable, step_runs: Callable) -> tuple:
+ONLINE_MAX_ITER = 10**7
+"""The default cap on the steps of an online sweep: far beyond any chain of the course."""
+
+
+def online_sweep(s: int, apply: Callable, step_runs: Callable, max_iter: int = ONLINE_MAX_ITER) -> tuple:
     """The online forward sweep shared by :func:`schedule` and :func:`~fgcourse.checkpointing.while_loop_vjp`.
 
-    ``step_runs(k)`` says, from what has been computed so far, whether step k runs (it must
-    stop the sweep itself, e.g. by raising past a budget); ``apply`` receives each action.
-    Returns the placer (a :class:`LevelCheckpoints` holding the checkpoints) and K.
+    ``step_runs(k)`` says, from what has been computed so far, whether step k runs; ``apply``
+    receives each action. The sweep stops when ``step_runs`` returns False; at most
+    ``max_iter`` steps run, and a ``step_runs`` that still says True then is a ValueError (never
+    a sweep that runs forever). Returns the placer (a :class:`LevelCheckpoints` holding the
+    checkpoints) and K.
     """
     placer = LevelCheckpoints(s)
     check_callable("apply", apply, "Action -> None")
     check_callable("step_runs", step_runs, "int -> bool")
+    max_iter = check_int("max_iter", max_iter, minimum=1)
     for action in placer.start():
         apply(action)
     K = 0
-    while step_runs(K + 1):
+    while _runs(step_runs, K + 1):
+        if K == max_iter:
+            raise ValueError(f"step_runs must return False within max_iter = {max_iter} steps, and returned True "
+                             f"for step {K + 1}: raise max_iter, or make the loop stop")
         if K:
             for action in placer.place(K):
                 apply(action)
         K += 1
         apply(Action("advance", K))
     return placer, K
+
+
+def _runs(step_runs: Callable, k: int) -> bool:
+    going = step_runs(k)  # not wrapped: its own errors (a loop past its budget) keep their message
+    if not isinstance(going, (bool, np.bool_)):
+        raise TypeError(f"step_runs must return a bool, returned {describe(going)} for step {k}")
+    return bool(going)
 
 
 def _online_actions(K: int, s: int) -> list:
