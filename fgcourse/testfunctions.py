@@ -771,6 +771,10 @@ def diagonal_quadratic(a) -> Callable:
     a = check_positive_diagonal("a", a)
 
     def quadratic(theta):
+        shape = theta.shape if hasattr(theta, "shape") else np.shape(theta)
+        if len(shape) not in (1, 2) or shape[-1] != a.size:
+            raise ValueError(f"theta must have {a.size} coordinates (the length of a), as a row (n,) or rows (R, n), "
+                             f"got shape {tuple(shape)}")
         return 0.5 * np.sum(a * theta**2, axis=-1)
 
     return quadratic

@@ -458,3 +458,12 @@ def test_of_dimension_checks_its_n_and_says_its_formula():
     assert rule(np.int64(3)) == 6 and str(rule) == "2n"
     with pytest.raises(TypeError):
         rule(True)
+
+
+@pytest.mark.parametrize("theta", [np.ones(1), np.ones((2, 3)), 1.0, np.ones((1, 1, 2))])
+def test_diagonal_quadratic_refuses_a_theta_of_another_dimension_rather_than_broadcasting(theta):
+    from fgcourse.testfunctions import diagonal_quadratic
+
+    with pytest.raises(ValueError) as excinfo:
+        diagonal_quadratic([1.0, 2.0])(theta)
+    assert_names_argument(excinfo, "theta", "2 coordinates", "got shape")
