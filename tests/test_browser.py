@@ -306,3 +306,12 @@ def test_explorer_reads_on_a_phone(phone_window, path):
         )
         assert font[0] * font[1] >= 9.0, f"figure text is {font[0] * font[1]:.1f} CSS px (scale {font[1]:.2f})"
     assert phone.errors == [], f"console errors or warnings: {phone.errors}"
+
+
+def test_a_markdown_table_that_a_notebook_displays_renders_as_a_table(page):
+    from fgcourse.testfunctions import TEST_FUNCTIONS
+
+    page.goto((HTML / "notebooks" / "test_functions.html").as_uri())
+    rows = page.locator("table tbody tr")
+    assert rows.count() >= len(TEST_FUNCTIONS)
+    assert "| `sphere`" not in page.inner_text("main")
