@@ -17,7 +17,7 @@ import numpy as np
 
 from fgcourse._checks import check_bool, check_instance, check_int
 
-__all__ = ["fixed_ticks"]
+__all__ = ["fixed_ticks", "texts_outside"]
 
 
 def _round_steps(low: float, high: float, num: int, integer: bool = False) -> np.ndarray:
@@ -76,3 +76,26 @@ def fixed_ticks(axis, num: int = 5, integer: bool = False) -> None:
         labels = [label.replace("-", "\N{MINUS SIGN}") for label in labels]
     axis.set_ticks(ticks, labels)
     axis.set_minor_locator(NullLocator())
+
+
+def texts_outside(fig, margin: float = 0.5) -> list[str]:
+    """The texts of ``fig`` (titles, labels, tick labels, legends, annotations) that cross its
+    edge once drawn, each as ``"<text>" (<how far> px past the <edge>)``: a text cut inside the
+    image. Empty when everything fits. ``margin`` pixels of antialiasing are tolerated."""
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    check_instance("fig", fig, Figure, "a matplotlib Figure")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    width, height = fig.bbox.width, fig.bbox.height
+    found = []
+    for text in fig.findobj(Text):
+        if not text.get_visible() or not text.get_text().strip():
+            continue
+        box = text.get_window_extent(renderer)
+        overflow = {"left": -box.x0, "right": box.x1 - width, "bottom": -box.y0, "top": box.y1 - height}
+        edge, amount = max(overflow.items(), key=lambda item: item[1])
+        if amount > margin:
+            found.append(f"{text.get_text()!r} ({amount:.0f} px past the {edge})")
+    return found

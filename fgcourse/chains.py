@@ -606,12 +606,14 @@ def draw_memory_timelines(depth: int, width: int = 64, rng=0):
 
 
     traces = memory_curves(depth, width, rng)
-    fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    fig, ax = plt.subplots(figsize=(6.4, 3.4), layout="constrained")
     for trace, style in zip(traces, ("o-", "s-")):
         ax.step([e.index for e in trace.timeline], [e.floats for e in trace.timeline], style,
                 where="post", markersize=3, label=f"{trace.mode} mode (peak {trace.peak_floats} floats)")
     ax.axvline(depth, color="gray", linestyle=":", linewidth=1)
-    ax.set_xlabel("event (one per step; reverse mode's backward pass starts at the dotted line)")
+    ax.annotate(" reverse mode's backward pass →", (depth, 0.03), xycoords=("data", "axes fraction"), va="bottom",
+                fontsize=9, color="0.3")
+    ax.set_xlabel("event (one per step)")
     ax.set_ylabel("floats held")
     ax.set_title(f"Memory over time, chain of K = {depth} steps of width {width}")
     ax.set_ylim(bottom=0)

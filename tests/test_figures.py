@@ -57,3 +57,28 @@ def test_bad_input_is_refused_naming_the_argument(call, error, name, word):
         call()
     assert_names_argument(excinfo, name, word)
     plt.close("all")
+
+
+def test_texts_outside_finds_a_label_cut_by_the_edge_and_nothing_in_a_figure_that_fits():
+    import matplotlib.pyplot as plt
+
+    from fgcourse._figures import texts_outside
+
+    fig, ax = plt.subplots(figsize=(3, 2), layout="constrained")
+    ax.set_xlabel("short")
+    assert texts_outside(fig) == []
+    ax.set_xlabel("a label far too long for a figure three inches wide, cut at both of its ends")
+    cut = texts_outside(fig)
+    assert len(cut) == 1 and cut[0].startswith("'a label far too long") and "px past the" in cut[0]
+    plt.close(fig)
+    with pytest.raises(TypeError) as excinfo:
+        texts_outside("figure")
+    assert_names_argument(excinfo, "fig", "Figure")
+
+
+def test_the_memory_timelines_fit_their_figure():
+    from fgcourse._figures import texts_outside
+    from fgcourse.chains import draw_memory_timelines
+
+    for depth in (2, 16, 64):
+        assert texts_outside(draw_memory_timelines(depth)) == []
