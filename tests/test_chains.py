@@ -340,7 +340,7 @@ BAD_CALLS = [
     (lambda: jvp([nan_function], ONES, ONES), ValueError, "fs[0] (step f_1)", "inf or NaN"),
     (lambda: vjp([anp.tanh, nan_function], ONES), ValueError, "fs[1] (step f_2)", "inf or NaN"),
     (lambda: vjp([string_function], ONES), TypeError, "fs[0] (step f_1)", "real numbers"),
-    (lambda: jvp([string_function], ONES, ONES), TypeError, "fs[0] (step f_1)", "could not"),
+    (lambda: jvp([string_function], ONES, ONES), TypeError, "fs[0] (step f_1)", "must return real numbers"),
     (lambda: vjp([lambda s: [s, s]], ONES), TypeError, "fs[0] (step f_1)", "must return an array"),
     (lambda: jvp([lambda s: (s, s)], ONES, ONES), TypeError, "fs[0] (step f_1)", "must return an array"),
     (lambda: vjp([lambda s: s * 1j], ONES), TypeError, "fs[0] (step f_1)", "complex"),
