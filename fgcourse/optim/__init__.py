@@ -11,7 +11,8 @@ The subpackage, one module per seam:
   :class:`Adam`, :class:`AdaBelief`, registered in :data:`OPTIMIZERS`; Adam's limits
   :class:`SignDescent` and :class:`AdamLongMemory`) and :func:`get_optimizer`;
 - :mod:`~fgcourse.optim.minimize`: :func:`minimize` with the true or the forward gradient
-  oracle, its :class:`OptimizeResult` and statuses, :func:`true_and_forward_runs`,
+  oracle, its :class:`OptimizeResult` and statuses, :func:`true_and_forward_runs` (from one
+  start), :func:`true_and_forward_batch` (from each row of a batch of starts),
   :func:`iterations_to_reach`, :func:`forward_gradient_means`;
 - :mod:`~fgcourse.optim.step_size`: the step-size limits of true and forward SGD on a
   diagonal quadratic (:func:`sgd_step_limit`, :func:`forward_sgd_step_limit`,
@@ -44,6 +45,7 @@ from .minimize import (
     forward_gradient_means,
     iterations_to_reach,
     minimize,
+    true_and_forward_batch,
     true_and_forward_runs,
     true_gradient_batch,
 )
@@ -88,7 +90,7 @@ from .step_size import (
 __all__ = [
     "Optimizer", "SGD", "ClippedSGD", "Adam", "AdaBelief", "OPTIMIZERS", "get_optimizer", "GRADIENTS",
     "true_gradient_batch", "OPTIMIZE_STATUSES", "SUCCESS_STATUSES", "OptimizeResult", "minimize",
-    "iterations_to_reach", "true_and_forward_runs", "forward_gradient_means", "plot_runs",
+    "iterations_to_reach", "true_and_forward_runs", "true_and_forward_batch", "forward_gradient_means", "plot_runs",
     "draw_mean_estimates", "explorer_figure", "sgd_step_limit", "second_moment_recursion",
     "forward_sgd_step_limit", "mean_square_path", "step_limit_runs",
     "SignDescent", "AdamLongMemory", "check_optimize_result", "minimize_linear", "LINEAR_OPTIMIZERS", "LINEAR_RULES",
