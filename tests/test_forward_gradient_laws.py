@@ -191,3 +191,13 @@ def test_rng_is_a_seed_or_a_generator_only(call, bad):
     with pytest.raises((TypeError, ValueError)) as excinfo:
         call(bad)
     assert_names_argument(excinfo, "rng", "Generator")
+
+
+def test_tangent_law_names_the_argument_it_checks():
+    assert fg.tangent_law("sphere") is sphere and fg.tangent_law(gaussian, "laws[0]") is gaussian
+    with pytest.raises(ValueError) as excinfo:
+        fg.tangent_law("rademachr", "laws[2]")
+    assert_names_argument(excinfo, "laws[2]", "did you mean 'rademacher'")
+    with pytest.raises(TypeError) as excinfo:
+        fg.tangent_law(3)
+    assert_names_argument(excinfo, "law", "TangentLaw")
