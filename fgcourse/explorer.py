@@ -221,6 +221,8 @@ def render_page(fig, dpi: int, frame) -> Page:
 def page_key(value_index: int, settings: Mapping) -> tuple:
     """The key of the page drawn for the main value at ``value_index`` and the controls at ``settings``:
     the one key of the sampled, the precomputed and the live pages."""
+    value_index = check_int("value_index", value_index, minimum=0)
+    check_instance("settings", settings, Mapping, "a mapping of draw's keyword names to values")
     return value_index, repr(sorted(settings.items()))
 
 

@@ -416,6 +416,8 @@ BAD_CALLS = [
     (lambda: widget(draw, plan("k", [1, 2]), None), TypeError, "pages", "Pages"),
     (lambda: render_page(draw(1), 80, None), TypeError, "frame", "Bbox"),
     (lambda: render_page(draw(1), 0, common_frame([draw(1)])), ValueError, "dpi", ">= 1"),
+    (lambda: page_key(-1, {}), ValueError, "value_index", ">= 0"),
+    (lambda: page_key(0, [("scale", 1)]), TypeError, "settings", "mapping"),
 ]
 
 
