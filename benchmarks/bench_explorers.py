@@ -44,7 +44,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from fgcourse.explorer import _img_html, common_frame, render_png, smallest_font_px  # noqa: E402
+from fgcourse.explorer import common_frame, render_page  # noqa: E402
 
 LAWS = ["rademacher", "gaussian", "sphere", "rotated rademacher"]
 STARTS = [(0.0, 0.5), (-1.0, -1.0), (1.0, 2.0), (2.0, -2.0), (-2.0, 2.0)]
@@ -96,10 +96,10 @@ EXPLORERS = explorers()
 
 
 def render(fig, frame) -> str:
-    """The live page's HTML, as the explorer makes it: the smallest font (for the page's
-    data attribute), the palette PNG in the common frame, base64 in an <img>."""
-    font = smallest_font_px(fig, 80)
-    return _img_html(render_png(fig, frame=frame, palette=True), "page", font)
+    """The live page's HTML, as the explorer makes it (:meth:`fgcourse.explorer.Explorer.render`): the
+    palette PNG in the common frame and its smallest font (:func:`~fgcourse.explorer.render_page`),
+    base64 in an <img>."""
+    return render_page(fig, 80, frame).html("page")
 
 
 def warm_beale(values) -> None:

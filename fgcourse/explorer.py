@@ -15,6 +15,18 @@ controls. It works in two worlds:
   Once one of them changes, the stacks are replaced by one figure that Python redraws for
   every change, so no page drawn for other values is ever shown.
 
+It is built in four steps, each a function that returns a small frozen object and can be
+called (and tested) on its own:
+
+1. :func:`plan` decides, before anything is drawn, which controls are precomputed (the grid)
+   and which need a kernel, within the page budget: an :class:`ExplorerPlan`;
+2. :func:`sample` draws the first pages (every main value, every value of each precomputed
+   control), which fix the frame and the resolution of all pages; their largest PNG trims an
+   automatic grid to the size budget (:meth:`ExplorerPlan.fitted`);
+3. :func:`render` draws every page of the grid as a palette PNG (:class:`Page`), reusing the
+   sample's: :class:`Pages`, keyed by :func:`page_key`, the key of the live pages too;
+4. :func:`widget` builds the ipywidgets UI from the plan and the pages: an :class:`Explorer`.
+
 Sliders update on release (``continuous_update=False`` is set on every control that has it),
 so a drag costs one update, not one per pixel. Pages are palette PNGs shown at their natural
 size (a box scrolls sideways on a narrow screen), at a resolution that keeps the smallest
@@ -42,6 +54,8 @@ import statistics
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from types import MappingProxyType
 
 import ipywidgets as widgets
 from matplotlib.figure import Figure
@@ -63,7 +77,8 @@ from fgcourse._figures import fixed_ticks
 from fgcourse.measure import median_seconds
 
 __all__ = [
-    "explorer", "render_png", "common_frame", "median_update_time", "smallest_font_px", "grid_controls",
+    "explorer", "plan", "sample", "render", "widget", "ExplorerPlan", "Pages", "Page", "Explorer", "page_key",
+    "render_page", "render_png", "common_frame", "median_update_time", "smallest_font_px", "grid_controls",
     "fixed_ticks", "NEEDS_KERNEL", "MAX_PAGES", "MAX_BYTES",
 ]
 
@@ -174,14 +189,59 @@ def smallest_font_px(fig, dpi: int) -> float:
     return min(sizes) * dpi / 72 if sizes else math.inf
 
 
-def _img_html(png: bytes, alt: str, min_font_px: float) -> str:
-    data = base64.b64encode(png).decode("ascii")
-    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
-    font = "" if math.isinf(min_font_px) else f' data-min-font-px="{min_font_px:.2f}"'
-    # Natural size (text stays readable) in a box that scrolls sideways when the screen is narrower.
-    return (f'<div class="fgcourse-figure" style="max-width:100%;overflow-x:auto;line-height:0">'
-            f'<img src="data:image/png;base64,{data}" alt="{html_text.escape(alt)}" width="{width}" '
-            f'height="{height}"{font} style="max-width:none"/></div>')
+# ----------------------------------------------------------------------------- pages
+
+@dataclass(frozen=True)
+class Page:
+    """One rendered page: a palette PNG and the size of its smallest text in CSS pixels (``inf`` without text)."""
+
+    png: bytes
+    min_font_px: float
+
+    def html(self, alt: str) -> str:
+        """The page as the explorer shows it: the PNG at its natural size in a box that scrolls sideways."""
+        data = base64.b64encode(self.png).decode("ascii")
+        width, height = int.from_bytes(self.png[16:20], "big"), int.from_bytes(self.png[20:24], "big")
+        font = "" if math.isinf(self.min_font_px) else f' data-min-font-px="{self.min_font_px:.2f}"'
+        return (f'<div class="fgcourse-figure" style="max-width:100%;overflow-x:auto;line-height:0">'
+                f'<img src="data:image/png;base64,{data}" alt="{html_text.escape(alt)}" width="{width}" '
+                f'height="{height}"{font} style="max-width:none"/></div>')
+
+
+def render_page(fig, dpi: int, frame) -> Page:
+    """``fig`` as an explorer page: a palette PNG cut out by ``frame`` (from :func:`common_frame`) at
+    ``dpi``, with the size of its smallest text; the figure is closed. What one live update renders."""
+    fig = _figure("fig", fig)
+    dpi = _dpi(dpi)
+    check_instance("frame", frame, Bbox, "a matplotlib Bbox (from common_frame)")
+    font = smallest_font_px(fig, dpi)
+    return Page(render_png(fig, dpi=dpi, frame=frame, palette=True), font)
+
+
+def page_key(value_index: int, settings: Mapping) -> tuple:
+    """The key of the page drawn for the main value at ``value_index`` and the controls at ``settings``:
+    the one key of the sampled, the precomputed and the live pages."""
+    value_index = check_int("value_index", value_index, minimum=0)
+    check_instance("settings", settings, Mapping, "a mapping of draw's keyword names to values")
+    return value_index, repr(sorted(settings.items()))
+
+
+@dataclass(frozen=True)
+class Pages:
+    """Pages by :func:`page_key`, all cut out by one ``frame`` (inches) at one ``dpi``."""
+
+    frame: Bbox
+    dpi: int
+    pages: Mapping[tuple, Page]
+
+    @property
+    def png_bytes(self) -> int:
+        return sum(len(page.png) for page in self.pages.values())
+
+    @property
+    def largest(self) -> int:
+        """Bytes of the largest PNG."""
+        return max(len(page.png) for page in self.pages.values())
 
 
 # ----------------------------------------------------------------------------- the controls
@@ -225,59 +285,330 @@ def _indexed(control, values: tuple):
     return shown
 
 
+# ----------------------------------------------------------------------------- 1. the plan
+
 def _budget_error(pages: int, sizes: Mapping, max_pages: int) -> ValueError:
     product = " x ".join(f"{size} {key}" for key, size in sizes.items())
     return ValueError(f"offline grid must have at most max_pages = {max_pages} pages (its budget), got {pages} "
                       f"pages ({product}): precompute fewer controls (offline=...) or fewer values, or raise max_pages")
 
 
-def _plan(name, values, controls, offline, max_pages):
-    """The precomputed controls {key: values} and the kernel-only keys.
+@dataclass(frozen=True)
+class ExplorerPlan:
+    """What an explorer shows and precomputes, decided before anything is drawn (:func:`plan`).
+
+    ``grid`` maps each precomputed control to its values, ``needs_kernel`` lists the others. A
+    page is a *point* of the grid: an index of ``values``, then one index per precomputed
+    control; :meth:`points` lists them in the order of the nested stacks, :meth:`settings` gives
+    what ``draw`` gets for one. ``declared`` says whether ``offline=`` named the grid (never
+    trimmed) or the plan chose it (trimmed by :meth:`fitted` to the size budget).
+    """
+
+    name: str
+    values: tuple
+    controls: Mapping[str, widgets.ValueWidget]
+    initial: Mapping[str, object]
+    grid: Mapping[str, tuple]
+    needs_kernel: tuple[str, ...]
+    declared: bool
+    max_pages: int
+    max_bytes: int
+    dpi: int
+    min_font_px: float
+    description: str | None
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The main slider's labels."""
+        return tuple(str(v) for v in self.values)
+
+    @property
+    def num_pages(self) -> int:
+        return len(self.values) * math.prod(len(choices) for choices in self.grid.values())
+
+    @property
+    def start(self) -> tuple:
+        """The point shown first: the first main value, each precomputed control at its initial value."""
+        return (0, *(choices.index(self.initial[key]) if self.initial[key] in choices else 0
+                     for key, choices in self.grid.items()))
+
+    def points(self) -> list[tuple]:
+        """Every page of the grid, main index first, in the order of the nested stacks."""
+        return list(itertools.product(range(len(self.values)), *(range(len(c)) for c in self.grid.values())))
+
+    def settings(self, point: tuple) -> tuple:
+        """``(main value, {control: value})`` of a point: the kernel-only controls at their initial values."""
+        kwargs = dict(self.initial)
+        kwargs.update({key: choices[i] for (key, choices), i in zip(self.grid.items(), point[1:])})
+        return self.values[point[0]], kwargs
+
+    def key(self, point: tuple) -> tuple:
+        """The :func:`page_key` of a point."""
+        return page_key(point[0], self.settings(point)[1])
+
+    def fitted(self, page_bytes: int) -> ExplorerPlan:
+        """A chosen grid without its last controls until its pages, ``page_bytes`` each, fit in ``max_bytes``;
+        a declared grid unchanged (it fails when rendered instead, :func:`render`)."""
+        page_bytes = check_int("page_bytes", page_bytes, minimum=0)
+        grid = dict(self.grid)
+        if not self.declared:
+            while grid and page_bytes * len(self.values) * math.prod(len(c) for c in grid.values()) > self.max_bytes:
+                grid.pop(list(grid)[-1])
+        return replace(self, grid=MappingProxyType(grid),
+                       needs_kernel=tuple(key for key in self.controls if key not in grid))
+
+
+def _grid(name, values, controls, offline, max_pages) -> dict:
+    """The precomputed controls {key: values}.
 
     ``offline=None``: every control that can be precomputed, in order, while the grid stays
     within ``max_pages`` (the others need a kernel); otherwise exactly the controls named, and
     an error when they cannot be precomputed or the grid is over budget.
     """
     options = {key: grid_controls(control) for key, control in controls.items()}
+    grid = {}
     if offline is None:
-        grid, pages = {}, len(values)
+        pages = len(values)
         for key, choices in options.items():
             if choices is not None and pages * len(choices) <= max_pages:
                 grid[key], pages = choices, pages * len(choices)
-    else:
-        names = check_sequence("offline", offline, lambda label, key: check_option(label, key, tuple(controls)),
-                               min_length=0, what="keys of controls")
-        grid = {}
-        for index, key in enumerate(names):
-            if options[key] is None:
-                raise ValueError(f"offline[{index}] must name a control that can be precomputed (an option list "
-                                 f"or an IntSlider), got {key!r}, a {type(controls[key]).__name__}")
-            grid[key] = options[key]
-        pages = len(values) * math.prod(len(choices) for choices in grid.values())
-        if pages > max_pages:
-            raise _budget_error(pages, {name: len(values), **{k: len(v) for k, v in grid.items()}}, max_pages)
-    return grid, tuple(key for key in controls if key not in grid)
+        return grid
+    names = check_sequence("offline", offline, lambda label, key: check_option(label, key, tuple(controls)),
+                           min_length=0, what="keys of controls")
+    for index, key in enumerate(names):
+        if options[key] is None:
+            raise ValueError(f"offline[{index}] must name a control that can be precomputed (an option list "
+                             f"or an IntSlider), got {key!r}, a {type(controls[key]).__name__}")
+        grid[key] = options[key]
+    pages = len(values) * math.prod(len(choices) for choices in grid.values())
+    if pages > max_pages:
+        raise _budget_error(pages, {name: len(values), **{k: len(v) for k, v in grid.items()}}, max_pages)
+    return grid
 
+
+def plan(name: str, values: Sequence, controls: Mapping[str, widgets.ValueWidget] | None = None, *,
+         offline: Sequence[str] | None = None, max_pages: int = MAX_PAGES, max_bytes: int = MAX_BYTES,
+         dpi: int = 80, min_font_px: float = 9.0, description: str | None = None) -> ExplorerPlan:
+    """The :class:`ExplorerPlan` of an :func:`explorer` (same arguments, but ``draw``): which controls
+    are precomputed, within ``max_pages``; nothing is drawn. Fails on a declared grid over budget."""
+    check_instance("name", name, str, "a non-empty string naming the main parameter")
+    if not name:
+        raise ValueError("name must be a non-empty string naming the main parameter, got ''")
+    values = tuple(check_sequence("values", values, min_length=2, what="slider values"))
+    controls = _controls(controls)
+    max_pages = check_int("max_pages", max_pages, minimum=1)
+    max_bytes = check_int("max_bytes", max_bytes, minimum=1)
+    dpi = _dpi(dpi)
+    min_font_px = check_positive("min_font_px", min_font_px)
+    if description is not None:
+        check_instance("description", description, str, "a string or None")
+    if len(values) > max_pages:
+        raise _budget_error(len(values), {name: len(values)}, max_pages)
+    grid = _grid(name, values, controls, offline, max_pages)
+    return ExplorerPlan(
+        name=name, values=values, controls=MappingProxyType(controls),
+        initial=MappingProxyType({key: control.value for key, control in controls.items()}),
+        grid=MappingProxyType(grid), needs_kernel=tuple(key for key in controls if key not in grid),
+        declared=offline is not None, max_pages=max_pages, max_bytes=max_bytes, dpi=dpi, min_font_px=min_font_px,
+        description=description,
+    )
+
+
+def _plan(value) -> ExplorerPlan:
+    return check_instance("plan", value, ExplorerPlan, "an ExplorerPlan from plan()")
+
+
+def _pages(name: str, value) -> Pages:
+    return check_instance(name, value, Pages, "Pages from sample() or render()")
+
+
+# ----------------------------------------------------------------------------- 2. the sample
+
+def sample(draw: Callable[..., Figure], plan: ExplorerPlan) -> Pages:
+    """The first pages, which fix the frame and the resolution of every page: every main value, and
+    each value of each precomputed control with the others at their initial values.
+
+    The frame is :func:`common_frame` of their figures; the resolution is the plan's ``dpi``,
+    raised until their smallest text is at least ``min_font_px`` CSS pixels. :func:`render`
+    reuses them, and the largest of them estimates a page's bytes (:meth:`ExplorerPlan.fitted`).
+    """
+    draw = check_callable("draw", draw, "(value, **controls) -> Figure")
+    plan = _plan(plan)
+    start = plan.start
+    points = [(i, *start[1:]) for i in range(len(plan.values))]
+    for level, choices in enumerate(plan.grid.values(), start=1):
+        points += [start[:level] + (j,) + start[level + 1:] for j in range(len(choices)) if j != start[level]]
+    figures = {}
+    for point in points:
+        value, kwargs = plan.settings(point)
+        figures[page_key(point[0], kwargs)] = _draw(draw, value, kwargs)
+    frame = common_frame(list(figures.values()))
+    smallest = min(smallest_font_px(fig, 72) for fig in figures.values())  # in points
+    dpi = plan.dpi
+    if smallest < math.inf:
+        dpi = max(dpi, min(MAX_DPI, math.ceil(plan.min_font_px * 72 / smallest)))
+    return Pages(frame, dpi, MappingProxyType({key: render_page(fig, dpi, frame) for key, fig in figures.items()}))
+
+
+# ----------------------------------------------------------------------------- 3. the pages
+
+def render(draw: Callable[..., Figure], plan: ExplorerPlan, sample: Pages) -> Pages:
+    """Every page of the plan's grid, in the frame and at the resolution of ``sample``, whose pages are
+    reused; fails as soon as the PNGs exceed the plan's ``max_bytes`` (pages are never dropped)."""
+    draw = check_callable("draw", draw, "(value, **controls) -> Figure")
+    plan = _plan(plan)
+    sample = _pages("sample", sample)
+    points = plan.points()
+    pages, total = {}, 0
+    for count, point in enumerate(points, start=1):
+        value, kwargs = plan.settings(point)
+        key = page_key(point[0], kwargs)
+        page = sample.pages.get(key)
+        if page is None:
+            page = render_page(_draw(draw, value, kwargs), sample.dpi, sample.frame)
+        pages[key] = page
+        total += len(page.png)
+        if total > plan.max_bytes:
+            raise ValueError(f"offline grid's pages must take at most max_bytes = {plan.max_bytes} bytes of PNG (its "
+                             f"budget), got more after {count} of its {len(points)} pages: precompute fewer "
+                             "controls (offline=...) or raise max_bytes")
+    return Pages(sample.frame, sample.dpi, MappingProxyType(pages))
+
+
+# ----------------------------------------------------------------------------- 4. the widget
 
 def _listed(names: Sequence[str]) -> str:
     names = [f"<i>{html_text.escape(name)}</i>" for name in names]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _footer(name: str, controls: Mapping, grid: Mapping, kernel_only: Sequence, pages: int) -> str:
+def _footer(plan: ExplorerPlan) -> str:
     """One line true in the book and in Jupyter: what is precomputed, and what needs a kernel."""
     def label(key):
-        return getattr(controls[key], "description", "") or key
+        return getattr(plan.controls[key], "description", "") or key
 
-    precomputed = _listed([name] + [label(key) for key in grid])
-    if not kernel_only:
-        return (f"<small>The figure is precomputed for all {pages} settings of {precomputed}: every control "
-                "works with or without a running kernel.</small>")
-    one = len(kernel_only) == 1
-    return (f"<small>The figure is precomputed for all {pages} settings of {precomputed}; "
-            f"{_listed([label(key) for key in kernel_only])} need{'s' if one else ''} a running kernel "
+    precomputed = _listed([plan.name] + [label(key) for key in plan.grid])
+    if not plan.needs_kernel:
+        return (f"<small>The figure is precomputed for all {plan.num_pages} settings of {precomputed}: every "
+                "control works with or without a running kernel.</small>")
+    one = len(plan.needs_kernel) == 1
+    return (f"<small>The figure is precomputed for all {plan.num_pages} settings of {precomputed}; "
+            f"{_listed([label(key) for key in plan.needs_kernel])} need{'s' if one else ''} a running kernel "
             f"(greyed out in the HTML book): run the notebook in Jupyter to change {'it' if one else 'them'} "
             "too.</small>")
+
+
+class Explorer(widgets.VBox):
+    """An explorer's widget (:func:`widget`): a VBox of the description, the main slider, the other
+    controls, the figure and a footer, saved and shown as a VBox.
+
+    The figure is the nested stacks of precomputed pages while the kernel-only controls keep their
+    initial values; otherwise one live page that Python redraws on every change (the last
+    ``LIVE_CACHE`` kept). ``grid`` (precomputed keys, main first), ``needs_kernel``, ``num_pages``,
+    ``png_bytes`` and ``dpi`` describe it; ``links`` are its jslinks.
+    """
+
+    def __init__(self, draw, plan: ExplorerPlan, pages: Pages, slider, stack, links, children, slot: int):
+        super().__init__(children, layout=widgets.Layout(max_width="100%"))
+        self.draw, self.plan, self.pages = draw, plan, pages
+        self.slider, self.stack, self.links, self.slot = slider, stack, tuple(links), slot
+        self.live = widgets.HTML()
+        self.cache: OrderedDict = OrderedDict()
+        self.add_class("fgcourse-explorer")
+        for control in plan.controls.values():
+            control.observe(self._update, names="value")
+        slider.observe(self._update, names="index")
+
+    def __repr__(self) -> str:
+        # A notebook's text output of the widget: the VBox it is.
+        return "VBox" + super().__repr__().removeprefix(type(self).__name__)
+
+    @property
+    def grid(self) -> tuple[str, ...]:
+        return (self.plan.name, *self.plan.grid)
+
+    @property
+    def needs_kernel(self) -> tuple[str, ...]:
+        return self.plan.needs_kernel
+
+    @property
+    def num_pages(self) -> int:
+        return self.plan.num_pages
+
+    @property
+    def png_bytes(self) -> int:
+        return self.pages.png_bytes
+
+    @property
+    def dpi(self) -> int:
+        return self.pages.dpi
+
+    def current(self) -> dict:
+        """The controls' values now."""
+        return {key: control.value for key, control in self.plan.controls.items()}
+
+    def render(self, index: int) -> str:
+        """The HTML of a live page: the main value at ``index``, the controls at their current values."""
+        fig = _draw(self.draw, self.plan.values[index], self.current())
+        return render_page(fig, self.pages.dpi, self.pages.frame).html(f"{self.plan.name} = {self.plan.labels[index]}")
+
+    def figure(self):
+        """The figure widget shown now: the stacks, or the live page."""
+        return self.children[self.slot]
+
+    def _update(self, _change=None) -> None:
+        kwargs = self.current()
+        precomputed = all(kwargs[key] == self.plan.initial[key] for key in self.plan.needs_kernel)
+        if not precomputed:
+            key = page_key(self.slider.index, kwargs)
+            if key not in self.cache:
+                self.cache[key] = self.render(self.slider.index)
+                if len(self.cache) > LIVE_CACHE:
+                    self.cache.popitem(last=False)
+            self.cache.move_to_end(key)
+            self.live.value = self.cache[key]
+        figure = self.stack if precomputed else self.live
+        if self.children[self.slot] is not figure:
+            self.children = self.children[:self.slot] + (figure,) + self.children[self.slot + 1:]
+
+
+def widget(draw: Callable[..., Figure], plan: ExplorerPlan, pages: Pages) -> Explorer:
+    """The :class:`Explorer` of a plan and its rendered pages: the main slider and the controls, each
+    precomputed one linked on the client (``jslink``) to its level of nested stacks of pages, the
+    kernel-only ones marked ``NEEDS_KERNEL``; every slider updates on release."""
+    draw = check_callable("draw", draw, "(value, **controls) -> Figure")
+    plan = _plan(plan)
+    pages = _pages("pages", pages)
+    for control in plan.controls.values():
+        if hasattr(control, "continuous_update"):
+            control.continuous_update = False
+    slider = widgets.SelectionSlider(
+        options=plan.labels, index=0, description=plan.name, continuous_update=False,
+        layout=widgets.Layout(width="100%", max_width="480px"), style={"description_width": "initial"},
+    )
+    shown = {key: _indexed(plan.controls[key], choices) for key, choices in plan.grid.items()}
+    index_widgets = [slider, *shown.values()]
+    sizes, start, links = [len(plan.values), *map(len, plan.grid.values())], plan.start, []
+
+    def nest(level: int, prefix: tuple):
+        if level == len(sizes):
+            return widgets.HTML(pages.pages[plan.key(prefix)].html(f"{plan.name} = {plan.labels[prefix[0]]}"))
+        stack = widgets.Stack([nest(level + 1, prefix + (i,)) for i in range(sizes[level])],
+                              selected_index=start[level] if level else 0)
+        links.append(widgets.jslink((index_widgets[level], "index"), (stack, "selected_index")))
+        return stack
+
+    stack = nest(0, ())
+    for key in plan.needs_kernel:
+        plan.controls[key].add_class(NEEDS_KERNEL)
+    header = [widgets.HTML(f"<b>{plan.description}</b>")] if plan.description else []
+    rows = [slider]
+    if plan.controls:
+        row = [shown.get(key, control) for key, control in plan.controls.items()]
+        rows.append(widgets.HBox(row, layout=widgets.Layout(flex_flow="row wrap", max_width="100%")))
+    footer = [widgets.HTML(_footer(plan))] if plan.controls else []
+    return Explorer(draw, plan, pages, slider, stack, links, header + rows + [stack] + footer,
+                    slot=len(header) + len(rows))
 
 
 # ----------------------------------------------------------------------------- the explorer
@@ -294,8 +625,9 @@ def explorer(
     dpi: int = 80,
     min_font_px: float = 9.0,
     description: str | None = None,
-) -> widgets.VBox:
-    """Build an explorer widget over ``draw(value, **controls)``.
+) -> Explorer:
+    """Build an explorer widget over ``draw(value, **controls)``: :func:`plan`, :func:`sample`,
+    :func:`render`, :func:`widget`.
 
     Parameters
     ----------
@@ -319,167 +651,25 @@ def explorer(
         ``offline`` over ``max_pages``, or any grid whose pages exceed ``max_bytes``, is an
         error (pages are never dropped silently).
     dpi, min_font_px:
-        Resolution of the pages; it is raised so that the smallest text of the first page is
+        Resolution of the pages; it is raised so that the smallest text of the first pages is
         at least ``min_font_px`` CSS pixels at natural size (readable on a phone).
     description:
         An optional line of text above the controls.
 
     Returns
     -------
-    ipywidgets.VBox
-        The widget, with attributes ``grid`` (precomputed keys, main first), ``needs_kernel``
+    Explorer
+        The widget (a VBox), with ``grid`` (precomputed keys, main first), ``needs_kernel``
         (kernel-only keys), ``num_pages``, ``png_bytes``, ``dpi``, ``links`` (its jslinks),
         ``render(index)`` (one live page's HTML for the current controls) and ``figure()`` (the
         figure widget shown now: the stacks, or the live figure).
     """
     draw = check_callable("draw", draw, "(value, **controls) -> Figure")
-    check_instance("name", name, str, "a non-empty string naming the main parameter")
-    if not name:
-        raise ValueError("name must be a non-empty string naming the main parameter, got ''")
-    values = list(check_sequence("values", values, min_length=2, what="slider values"))
-    controls = _controls(controls)
-    max_pages = check_int("max_pages", max_pages, minimum=1)
-    max_bytes = check_int("max_bytes", max_bytes, minimum=1)
-    dpi = _dpi(dpi)
-    min_font_px = check_positive("min_font_px", min_font_px)
-    if description is not None:
-        check_instance("description", description, str, "a string or None")
-    if len(values) > max_pages:
-        raise _budget_error(len(values), {name: len(values)}, max_pages)
-    grid, kernel_only = _plan(name, values, controls, offline, max_pages)
-    for control in controls.values():
-        if hasattr(control, "continuous_update"):
-            control.continuous_update = False
-    labels = [str(v) for v in values]
-    initial = {key: control.value for key, control in controls.items()}
-
-    def layout(grid):
-        """The axes of the grid (the main slider, then each offline control) and the initial point."""
-        axes = [(None, tuple(values))] + list(grid.items())
-        start = tuple([0] + [choices.index(initial[key]) if initial[key] in choices else 0
-                             for key, choices in grid.items()])
-        return axes, start
-
-    def settings(axes, point) -> tuple:
-        kwargs = dict(initial)
-        kwargs.update({key: choices[i] for (key, choices), i in zip(axes[1:], point[1:])})
-        return values[point[0]], kwargs
-
-    # The frame and the resolution, from a sample: every main value, and each option of each
-    # offline control with the others at their initial values.
-    axes, start = layout(grid)
-    sample = [(i, *start[1:]) for i in range(len(values))]
-    for level in range(1, len(axes)):
-        sample += [start[:level] + (j,) + start[level + 1:] for j in range(len(axes[level][1])) if j != start[level]]
-    def key(value_index: int, kwargs: Mapping) -> tuple:
-        return value_index, repr(sorted(kwargs.items()))
-
-    drawn = {}  # the sample's figures, reused as pages of the grid
-    for point in sample:
-        value, kwargs = settings(axes, point)
-        drawn[key(point[0], kwargs)] = _draw(draw, value, kwargs)
-    first = list(drawn.values())
-    frame = common_frame(first)
-    smallest = min(smallest_font_px(fig, 72) for fig in first)  # in points
-    if smallest < math.inf:
-        dpi = max(dpi, min(MAX_DPI, math.ceil(min_font_px * 72 / smallest)))
-    # An automatic grid also keeps to the size budget, estimated from the sample's largest page:
-    # the last controls are left to the kernel until it fits (a declared grid is never trimmed).
-    largest = max(len(render_png(fig, dpi=dpi, frame=frame, palette=True)) for fig in first)
-    if offline is None:
-        while grid and largest * len(values) * math.prod(len(c) for c in grid.values()) > max_bytes:
-            grid.pop(list(grid)[-1])
-        kernel_only = tuple(key for key in controls if key not in grid)
-    axes, start = layout(grid)
-    points = list(itertools.product(*(range(len(choices)) for _, choices in axes)))
-
-    def html(fig, value) -> str:
-        font = smallest_font_px(fig, dpi)
-        return _img_html(render_png(fig, dpi=dpi, frame=frame, palette=True), f"{name} = {value}", font)
-
-    pages, total = {}, 0
-    for point in points:
-        value, kwargs = settings(axes, point)
-        fig = drawn.pop(key(point[0], kwargs), None)
-        if fig is None:
-            fig = _draw(draw, value, kwargs)
-        pages[point] = widgets.HTML(html(fig, labels[point[0]]))
-        total += len(pages[point].value)
-        if total * 3 // 4 > max_bytes:
-            raise ValueError(f"offline grid's pages must take at most max_bytes = {max_bytes} bytes of PNG (its "
-                             f"budget), got more after {len(pages)} of its {len(points)} pages: precompute fewer "
-                             "controls (offline=...) or raise max_bytes")
-    png_bytes = sum(len(base64.b64decode(p.value.split("base64,")[1].split('"')[0])) for p in pages.values())
-
-    slider = widgets.SelectionSlider(
-        options=labels, index=0, description=name, continuous_update=False,
-        layout=widgets.Layout(width="100%", max_width="480px"), style={"description_width": "initial"},
-    )
-    shown = {key: _indexed(controls[key], choices) for key, choices in grid.items()}
-    index_widgets = [slider] + list(shown.values())
-
-    links = []
-
-    def nest(level: int, prefix: tuple):
-        if level == len(axes):
-            return pages[prefix]
-        stack = widgets.Stack([nest(level + 1, prefix + (i,)) for i in range(len(axes[level][1]))],
-                              selected_index=start[level] if level else 0)
-        links.append(widgets.jslink((index_widgets[level], "index"), (stack, "selected_index")))
-        return stack
-
-    stack = nest(0, ())
-    for key in kernel_only:
-        controls[key].add_class(NEEDS_KERNEL)
-
-    # With a kernel: the stacks are right while the kernel-only controls keep their initial
-    # values; otherwise one live figure, redrawn by Python on every change, replaces them.
-    live = widgets.HTML()
-    cache: OrderedDict = OrderedDict()
-
-    def current() -> dict:
-        return {key: control.value for key, control in controls.items()}
-
-    def render(index: int) -> str:
-        return html(_draw(draw, values[index], current()), labels[index])
-
-    def update(_change=None) -> None:
-        kwargs = current()
-        precomputed = all(kwargs[key] == initial[key] for key in kernel_only)
-        if not precomputed:
-            key = (slider.index, repr(sorted(kwargs.items())))
-            if key not in cache:
-                cache[key] = render(slider.index)
-                if len(cache) > LIVE_CACHE:
-                    cache.popitem(last=False)
-            cache.move_to_end(key)
-            live.value = cache[key]
-        figure = stack if precomputed else live
-        if box.children[slot] is not figure:
-            box.children = box.children[:slot] + (figure,) + box.children[slot + 1:]
-
-    for control in controls.values():
-        control.observe(update, names="value")
-    slider.observe(update, names="index")
-
-    header = [widgets.HTML(f"<b>{description}</b>")] if description else []
-    rows = [slider]
-    if controls:
-        row = [shown.get(key, control) for key, control in controls.items()]
-        rows.append(widgets.HBox(row, layout=widgets.Layout(flex_flow="row wrap", max_width="100%")))
-    footer = [widgets.HTML(_footer(name, controls, grid, kernel_only, len(points)))] if controls else []
-    slot = len(header) + len(rows)
-    box = widgets.VBox(header + rows + [stack] + footer, layout=widgets.Layout(max_width="100%"))
-    box.add_class("fgcourse-explorer")
-    box.grid = (name, *grid)
-    box.needs_kernel = kernel_only
-    box.num_pages = len(points)
-    box.png_bytes = png_bytes
-    box.dpi = dpi
-    box.render = render
-    box.links = tuple(links)
-    box.figure = lambda: box.children[slot]
-    return box
+    chosen = plan(name, values, controls, offline=offline, max_pages=max_pages, max_bytes=max_bytes, dpi=dpi,
+                  min_font_px=min_font_px, description=description)
+    first = sample(draw, chosen)
+    chosen = chosen.fitted(first.largest)
+    return widget(draw, chosen, render(draw, chosen, first))
 
 
 def median_update_time(draw: Callable, values: Sequence, repeat: int = 1, dpi: int = 80,

@@ -65,7 +65,7 @@ from fgcourse._checks import (
 __all__ = [
     "TestFunction", "OfDimension", "TEST_FUNCTIONS", "register_test_function", "get_test_function",
     "contour_grid", "registry_rows", "registry_table", "minimum_gaps", "draw_contours", "TAGS",
-    "diagonal_quadratic", "check_test_function", "check_plane_function",
+    "diagonal_quadratic", "hyperellipsoid_diagonal", "check_test_function", "check_plane_function",
 ]  # and every registered function, added at the end of the registrations
 
 
@@ -282,6 +282,13 @@ def sphere(x):
 def hyperellipsoid(x):
     """Axis-parallel hyperellipsoid: Σ_i i·x_i² (i = 1…n), minimum 0 at the origin."""
     return np.sum(_indices(x) * x**2, axis=-1)
+
+
+def hyperellipsoid_diagonal(n: int):
+    """a = (2, 4, …, 2n): the hyperellipsoid Σ_i i·x_i² is ½ xᵀ diag(a) x (:func:`diagonal_quadratic`),
+    with λ_max = 2n and tr A = n(n + 1)."""
+    n = check_int("n", n, minimum=1)
+    return 2.0 * _indices(np.zeros(n))  # the i of hyperellipsoid's Σ_i i·x_i²
 
 
 @register_test_function(domain=(-10.0, 10.0), minimum=0.0, minimizer=_zeros, separable=True, **_CONVEX_UNIMODAL)

@@ -1,4 +1,5 @@
-"""Shared test helpers: hypothesis strategies, counted calls, central differences, test problems.
+"""Shared test helpers: hypothesis strategies, counted calls, central differences, test problems,
+tangent laws, memory peaks.
 
 Every test module imports what it needs from here instead of writing its own copy
 (``from strategies import counted, central_differences, ...``; ``tests/`` is on the path).
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+import tracemalloc
 
 import autograd.numpy as anp
 import numpy as np
@@ -15,6 +17,7 @@ import pytest
 from hypothesis import strategies as st
 
 import fgcourse.trace as tr
+from fgcourse import forward_gradient as fg
 from fgcourse.testfunctions import diagonal_quadratic
 
 seeds = st.integers(0, 2**32 - 1)
@@ -222,6 +225,47 @@ def object_array_function(x):
     """A row-wise user function written with plain numpy's dot on an object array: on a batch
     (R, n) autograd follows nothing through it and would silently call its gradient zero."""
     return np.dot(np.asarray(x, dtype=object), np.ones(np.shape(x)[-1]))
+
+
+def stable_id(value):
+    """A test id that is the same in every process (a RandomState's repr holds its address)."""
+    return repr(value) if isinstance(value, (int, float, str, type(None))) else type(value).__name__
+
+
+def traced_peak(function, argument):
+    """``function(argument)`` and the peak of the memory it allocated (tracemalloc), in bytes."""
+    tracemalloc.start()
+    try:
+        value = function(argument)
+        return value, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+# ------------------------------------------------------------------------------- tangent laws
+
+def random_orthogonal(n, seed):
+    return fg.random_rotation(n, np.random.default_rng(seed))
+
+
+def all_laws(n, seed=0):
+    """Every kind of tangent law in dimension n: the three of ``LAWS`` and two rotated ones."""
+    return [fg.gaussian, fg.rademacher, fg.sphere, fg.rotated(fg.rademacher, random_orthogonal(n, seed)),
+            fg.rotated(fg.gaussian, random_orthogonal(n, seed + 1))]
+
+
+dimensions = st.integers(min_value=1, max_value=8)
+law_names = st.sampled_from(["gaussian", "rademacher", "sphere", "rotated rademacher"])
+
+
+def make_law(name, n, seed):
+    return fg.rotated(fg.rademacher, random_orthogonal(n, seed)) if name == "rotated rademacher" else fg.LAWS[name]
+
+
+@st.composite
+def gradients(draw, n):
+    values = draw(st.lists(st.floats(-10, 10, allow_nan=False), min_size=n, max_size=n))
+    return np.array(values)
 
 
 # ------------------------------------------------------------------ line searches (1-d and rays)

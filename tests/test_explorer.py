@@ -1,5 +1,6 @@
 """Tests of fgcourse.explorer: the precomputed grid in nested stacks, budgets, kernel-only
-controls, never a stale figure in Jupyter, readable pages, bad input."""
+controls, never a stale figure in Jupyter, readable pages, each step (plan, sample, render,
+widget) on its own, bad input."""
 
 import base64
 import re
@@ -15,13 +16,21 @@ from strategies import assert_names_argument, counted  # noqa: E402
 
 from fgcourse.explorer import (  # noqa: E402
     NEEDS_KERNEL,
+    Explorer,
+    Page,
     common_frame,
     explorer,
     fixed_ticks,
     grid_controls,
     median_update_time,
+    page_key,
+    plan,
+    render,
+    render_page,
     render_png,
+    sample,
     smallest_font_px,
+    widget,
 )
 
 
@@ -264,6 +273,64 @@ def test_median_update_time_calls_draw_for_every_value_and_repeat():
     assert counted_draw.calls == 3 + 3 * 2  # the common frame, then the timed updates
 
 
+# ----------------------------------------------------------------------------- the steps, one by one
+
+def test_the_plan_chooses_the_grid_before_anything_is_drawn():
+    scale = widgets.Dropdown(options=[1, 2, 3], value=2)
+    chosen = plan("k", [1, 2], {"scale": scale, "shift": widgets.FloatSlider(0.5)})
+    assert dict(chosen.grid) == {"scale": (1, 2, 3)} and chosen.needs_kernel == ("shift",)
+    assert chosen.num_pages == 6 and chosen.start == (0, 1) and chosen.labels == ("1", "2")
+    assert chosen.points() == [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2)]
+    assert chosen.settings((1, 2)) == (2, {"scale": 3, "shift": 0.5})
+    assert chosen.key((1, 2)) == page_key(1, {"shift": 0.5, "scale": 3}), "one key, whatever the order"
+    assert not chosen.declared and plan("k", [1, 2], {"scale": scale}, offline=()).grid == {}
+
+
+def test_fitted_trims_a_chosen_grid_from_its_last_control_and_keeps_a_declared_one():
+    controls = {"scale": widgets.Dropdown(options=[1, 2]), "w": widgets.Dropdown(options=[0, 1, 2])}
+    chosen = plan("k", [1, 2], controls, max_bytes=1000)
+    assert chosen.fitted(1000 // 12).grid == chosen.grid, "12 pages fit"
+    assert tuple(chosen.fitted(1000 // 4).grid) == ("scale",) and chosen.fitted(1000 // 4).needs_kernel == ("w",)
+    assert chosen.fitted(1000).grid == {} and chosen.fitted(1000).needs_kernel == ("scale", "w")
+    declared = plan("k", [1, 2], controls, offline=("w", "scale"), max_bytes=1000)
+    assert declared.fitted(1000).grid == declared.grid
+
+
+def test_the_sample_fixes_frame_and_resolution_and_render_draws_each_page_once():
+    calls = counted(draw)
+    chosen = plan("k", [1, 2], {"scale": widgets.Dropdown(options=[1, 2, 3], value=2)})
+    first = sample(calls, chosen)
+    assert calls.calls == 2 + 2, "every main value, and the other options of scale"
+    assert set(first.pages) == {chosen.key(p) for p in [(0, 1), (1, 1), (0, 0), (0, 2)]}
+    assert all(isinstance(page, Page) and page.png[:8] == b"\x89PNG\r\n\x1a\n" for page in first.pages.values())
+    pages = render(calls, chosen, first)
+    assert calls.calls == chosen.num_pages, "the sample's pages are reused"
+    assert set(pages.pages) == {chosen.key(p) for p in chosen.points()}
+    assert (pages.frame, pages.dpi) == (first.frame, first.dpi)
+    assert all(pages.pages[key] is page for key, page in first.pages.items())
+    assert pages.png_bytes == sum(len(page.png) for page in pages.pages.values()) >= pages.largest
+
+
+def test_a_page_is_the_live_render_of_its_figure():
+    fig = draw(2)
+    frame = common_frame([fig])
+    page = render_page(fig, 90, frame)
+    assert page.png == render_png(draw(2), dpi=90, frame=frame, palette=True)
+    assert page.min_font_px == pytest.approx(9 * 90 / 72)
+    html = page.html("k = 2")
+    assert png_of(html) == page.png and 'alt="k = 2"' in html and 'data-min-font-px="11.25"' in html
+
+
+def test_the_widget_is_built_from_a_plan_and_its_pages():
+    chosen = plan("k", [1, 2], {"scale": widgets.Dropdown(options=[1, 2])}, description="A line")
+    pages = render(draw, chosen, sample(draw, chosen))
+    box = widget(draw, chosen, pages)
+    assert isinstance(box, Explorer) and isinstance(box, widgets.VBox) and repr(box).startswith("VBox(children=")
+    assert (box.grid, box.num_pages, box.png_bytes, box.dpi) == (("k", "scale"), 4, pages.png_bytes, pages.dpi)
+    leaves = [leaf.value for level in root_stack(box).children for leaf in level.children]
+    assert leaves == [pages.pages[chosen.key(p)].html(f"k = {p[0] + 1}") for p in chosen.points()]
+
+
 def test_description_and_controls_are_shown():
     box = explorer(draw, "k", [1, 2], controls={"scale": widgets.IntSlider(1, 1, 3)}, description="A line")
     assert box.children[0].value == "<b>A line</b>"
@@ -340,6 +407,17 @@ BAD_CALLS = [
     (lambda: median_update_time(draw, [1, 2], repeat=0), ValueError, "repeat", ">= 1"),
     (lambda: median_update_time(draw, [1, 2], dpi=-5), ValueError, "dpi", ">= 1"),
     (lambda: median_update_time(draw, [1, 2], clock=3), TypeError, "clock", "callable"),
+    (lambda: plan("", [1, 2]), ValueError, "name", "non-empty"),
+    (lambda: plan("k", [1, 2], offline=("scale",)), ValueError, "offline[0]", "one of ()"),
+    (lambda: plan("k", [1, 2]).fitted(-1), ValueError, "page_bytes", ">= 0"),
+    (lambda: sample(draw, "plan"), TypeError, "plan", "ExplorerPlan"),
+    (lambda: sample(3, plan("k", [1, 2])), TypeError, "draw", "callable"),
+    (lambda: render(draw, plan("k", [1, 2]), {}), TypeError, "sample", "Pages"),
+    (lambda: widget(draw, plan("k", [1, 2]), None), TypeError, "pages", "Pages"),
+    (lambda: render_page(draw(1), 80, None), TypeError, "frame", "Bbox"),
+    (lambda: render_page(draw(1), 0, common_frame([draw(1)])), ValueError, "dpi", ">= 1"),
+    (lambda: page_key(-1, {}), ValueError, "value_index", ">= 0"),
+    (lambda: page_key(0, [("scale", 1)]), TypeError, "settings", "mapping"),
 ]
 
 

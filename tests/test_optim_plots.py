@@ -1,4 +1,5 @@
-"""Tests of fgcourse.optim.plots: the runs' figures, the Beale explorer's pages and its caches, bad input."""
+"""Tests of fgcourse.optim.plots: the runs' figures, the Beale explorer's pages and its caches, the
+step-size figures, bad input."""
 
 import matplotlib
 import numpy as np
@@ -10,13 +11,21 @@ from strategies import assert_names_argument
 from fgcourse.optim import (
     EXPLORER_STARTS,
     EXPLORER_TRUE_RUNS,
+    LIMIT_COLORS,
     draw_mean_estimates,
+    draw_mean_square_runs,
+    draw_spectral_radii,
+    draw_step_limits,
     explorer_figure,
     forward_gradient_means,
+    forward_sgd_step_limit,
+    hyperellipsoid_step_limits,
+    mean_square_runs,
     minimize,
     plot_runs,
+    spectral_radii,
 )
-from fgcourse.testfunctions import beale, rosenbrock, spiral
+from fgcourse.testfunctions import beale, hyperellipsoid_diagonal, rosenbrock, spiral
 
 matplotlib.use("Agg")
 
@@ -93,6 +102,46 @@ def test_draw_mean_estimates_draws_one_panel_per_law():
     assert all(len(ax.collections) >= 3 for ax in figure.axes)  # contours, true arrow, two means
 
 
+# ------------------------------------------------------------------------ the step-size limit
+
+A10 = hyperellipsoid_diagonal(10)
+
+
+def test_draw_spectral_radii_draws_each_law_and_its_limit():
+    lrs = np.linspace(1e-3, 0.025, 20)
+    figure = draw_spectral_radii(A10, ["rademacher", "gaussian"], lrs, title="n = 10")
+    (ax,) = figure.axes
+    assert ax.get_title() == "n = 10" and ax.get_ylabel() == "spectral radius of M"
+    radius, limit = ax.lines[0], ax.lines[1]
+    np.testing.assert_array_equal(radius.get_ydata(), spectral_radii(A10, "rademacher", lrs))  # exact: same call
+    assert limit.get_xdata()[0] == forward_sgd_step_limit(A10, "rademacher")
+    assert [line.get_color() for line in ax.lines[:4:2]] == [LIMIT_COLORS["rademacher"], LIMIT_COLORS["gaussian"]]
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == ["rademacher tangents", "gaussian tangents"]
+
+
+def test_draw_step_limits_draws_every_series_and_the_reference():
+    dims = [1, 10, 100]
+    limits = hyperellipsoid_step_limits(dims, ("rademacher", "gaussian"))
+    (ax,) = draw_step_limits(dims, limits, reference=0.01).axes
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == [
+        "true SGD", "forward, rademacher", "forward, gaussian", "lr = 0.01 (the sources)"]
+    np.testing.assert_array_equal(ax.lines[1].get_ydata(), limits["rademacher"])  # exact: the values given
+    assert ax.get_xscale() == ax.get_yscale() == "log"
+    (ax,) = draw_step_limits(dims, {"true": limits["true"]}, reference=None).axes
+    assert len(ax.lines) == 1
+
+
+def test_draw_mean_square_runs_draws_one_panel_per_result():
+    results = [mean_square_runs(A10, law, 1.05, 0, num_runs=30, num_steps=10) for law in ("rademacher", "gaussian")]
+    figure = draw_mean_square_runs(results)
+    assert [ax.get_title() for ax in figure.axes] == ["rademacher tangents, lr = 1.05 x limit",
+                                                      "gaussian tangents, lr = 1.05 x limit"]
+    predicted, mean, median = figure.axes[1].lines
+    np.testing.assert_array_equal(predicted.get_ydata(), results[1].predicted)  # exact: the values given
+    np.testing.assert_array_equal(median.get_ydata(), np.median(results[1].squares, axis=1))
+    assert mean.get_label() == "mean over 30 runs" and figure.axes[0].get_ylabel() == "‖θ_k‖²"
+
+
 # ------------------------------------------------------------------------------ bad inputs
 
 THETA = np.array([1.5, -0.1])
@@ -138,6 +187,19 @@ BAD_INPUTS = [
     (lambda: explorer_figure(0.01, max_iter=0), "max_iter", ">= 1"),
     (lambda: explorer_figure(0.01, starts=[(0.0, 0.5, 1.0)]), "starts[0]", "(2,)"),
     (lambda: explorer_figure(0.01, starts=3), "starts", "sequence"),
+    # the step-size figures
+    (lambda: draw_spectral_radii(A10, [], [0.01]), "laws", "at least 1"),
+    (lambda: draw_spectral_radii(A10, ["rademacher", "normal"], [0.01]), "laws[1]", "one of"),
+    (lambda: draw_spectral_radii(A10, ["rademacher"], [-0.01]), "lrs[0]", "> 0"),
+    (lambda: draw_spectral_radii(-A10, ["rademacher"], [0.01]), "a", "positive"),
+    (lambda: draw_spectral_radii(A10, ["rademacher"], [0.01], title=1), "title", "string"),
+    (lambda: draw_step_limits([1, 2], {"true": [1.0]}), "limits['true']", "(2,)"),
+    (lambda: draw_step_limits([1, 2], {}), "limits", "at least one"),
+    (lambda: draw_step_limits([1, 2], [1.0, 0.5]), "limits", "mapping"),
+    (lambda: draw_step_limits([1, 0], {"true": [1.0, 0.5]}), "dims[1]", ">= 1"),
+    (lambda: draw_step_limits([1, 2], {"true": [1.0, 0.5]}, reference=0), "reference", "> 0"),
+    (lambda: draw_mean_square_runs([]), "results", "at least 1"),
+    (lambda: draw_mean_square_runs([RUN]), "results[0]", "MeanSquareRuns"),
 ]
 
 

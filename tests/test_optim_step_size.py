@@ -11,21 +11,22 @@ from strategies import assert_names_argument
 
 from fgcourse.forward_gradient import SymmetricLaw, gaussian, random_rotation, rotated
 from fgcourse.optim import (
+    MAX_DENSE_DIM,
+    MeanSquareRuns,
     forward_sgd_step_limit,
+    hyperellipsoid_step_limits,
     mean_square_path,
+    mean_square_runs,
     minimize,
     second_moment_recursion,
     sgd_step_limit,
+    spectral_radii,
     step_limit_runs,
 )
-from fgcourse.testfunctions import diagonal_quadratic, hyperellipsoid
+from fgcourse.testfunctions import diagonal_quadratic, hyperellipsoid, hyperellipsoid_diagonal
 
-HYPERELLIPSOID_10 = 2.0 * np.arange(1, 11)  # hyperellipsoid Σ i x_i² = ½ θᵀ diag(2i) θ
+HYPERELLIPSOID_10 = hyperellipsoid_diagonal(10)  # hyperellipsoid Σ i x_i² = ½ θᵀ diag(2i) θ
 positive_diagonals = arrays(float, st.integers(1, 6), elements=st.floats(0.1, 50.0))
-
-
-def spectral_radius(M):
-    return float(np.max(np.abs(np.linalg.eigvals(M))))
 
 
 def test_second_moment_recursion_is_the_books_matrix():
@@ -54,8 +55,8 @@ def test_second_moment_recursion_predicts_a_simulated_step_of_minimize(law, B):
 @given(positive_diagonals, st.sampled_from(["rademacher", "gaussian", "sphere"]), st.integers(1, 5))
 def test_step_limit_is_where_the_spectral_radius_of_the_recursion_crosses_one(a, law, B):
     limit = forward_sgd_step_limit(a, law, B=B)
-    assert spectral_radius(second_moment_recursion(a, law, 0.99 * limit, B=B)) < 1
-    assert spectral_radius(second_moment_recursion(a, law, 1.01 * limit, B=B)) > 1
+    below, above = spectral_radii(a, law, [0.99 * limit, 1.01 * limit], B=B)
+    assert below < 1 < above
 
 
 @given(positive_diagonals)
@@ -87,14 +88,14 @@ def test_step_limits_on_the_hyperellipsoid():
 
 
 def test_true_sgd_converges_below_its_limit_and_not_above():
-    a = 2.0 * np.arange(1, 6)
+    a = hyperellipsoid_diagonal(5)
     f, limit = diagonal_quadratic(a), sgd_step_limit(a)
     assert minimize(f, np.ones(5), "sgd", 0.99 * limit, max_iter=3000, target=1e-8).status == "converged"
     assert minimize(f, np.ones(5), "sgd", 1.01 * limit, max_iter=3000, target=1e-8).status == "diverged"
 
 
 def test_rademacher_runs_converge_below_the_limit_and_diverge_above():
-    runs = step_limit_runs(2.0 * np.arange(1, 6), "rademacher", (0.95, 1.05), rng=0, max_iter=3000)
+    runs = step_limit_runs(hyperellipsoid_diagonal(5), "rademacher", (0.95, 1.05), rng=0, max_iter=3000)
     assert list(runs[0.95].status) == ["converged"] * 20
     assert list(runs[1.05].status) == ["diverged"] * 20
 
@@ -102,11 +103,11 @@ def test_rademacher_runs_converge_below_the_limit_and_diverge_above():
 def test_gaussian_runs_converge_below_the_limit():
     # Above it only the mean square must diverge: heavy-tailed Gaussian steps let most runs
     # survive slightly above α* (the chapter and the notebook show it), so no claim is tested there.
-    runs = step_limit_runs(2.0 * np.arange(1, 6), "gaussian", (0.95,), rng=0, max_iter=3000)
+    runs = step_limit_runs(hyperellipsoid_diagonal(5), "gaussian", (0.95,), rng=0, max_iter=3000)
     assert list(runs[0.95].status) == ["converged"] * 20
 
 
-A5 = 2.0 * np.arange(1, 6)
+A5 = hyperellipsoid_diagonal(5)
 STEP_LIMIT_BAD_INPUTS = [
     (lambda: forward_sgd_step_limit([1.0, 0.0], "rademacher"), "a", "positive"),
     (lambda: forward_sgd_step_limit([1.0, -2.0], "rademacher"), "a", "positive"),
@@ -138,6 +139,23 @@ STEP_LIMIT_BAD_INPUTS = [
     (lambda: step_limit_runs(A5, "rademacher", (0.9,), 0, num_runs=0), "num_runs", ">= 1"),
     (lambda: step_limit_runs(A5, "rademacher", (0.9,), 0, max_iter=0), "max_iter", ">= 1"),
     (lambda: step_limit_runs(A5, "rademacher", (0.9,), 0, target="low"), "target", "real number"),
+    (lambda: spectral_radii(A5, "gaussian", []), "lrs", "at least 1"),
+    (lambda: spectral_radii(A5, "gaussian", [0.1, 0.0]), "lrs[1]", "> 0"),
+    (lambda: spectral_radii(A5, "gaussian", 0.1), "lrs", "sequence"),
+    (lambda: spectral_radii(A5, "gausian", [0.1]), "law", "did you mean 'gaussian'"),
+    (lambda: spectral_radii([1.0, -1.0], "gaussian", [0.1]), "a", "positive"),
+    (lambda: spectral_radii(A5, "gaussian", [0.1], B=0), "B", ">= 1"),
+    (lambda: spectral_radii(np.ones(MAX_DENSE_DIM + 1), "rademacher", [0.1]), "a", "forward_sgd_step_limit"),
+    (lambda: hyperellipsoid_step_limits([2, 0]), "dims[1]", ">= 1"),
+    (lambda: hyperellipsoid_step_limits([2.5]), "dims[0]", "float"),
+    (lambda: hyperellipsoid_step_limits([2], ["rademacher", "cauchy"]), "laws[1]", "one of"),
+    (lambda: hyperellipsoid_step_limits([2], [rotated("rademacher", random_rotation(2, 0))]), "laws[0]", "rotation"),
+    (lambda: hyperellipsoid_step_limits([2], B=0), "B", ">= 1"),
+    (lambda: mean_square_runs(A5, "gaussian", 0.0, 0), "factor", "> 0"),
+    (lambda: mean_square_runs(A5, "gaussian", 1.05, None), "rng", "Generator"),
+    (lambda: mean_square_runs(A5, rotated("rademacher", random_rotation(5, 0)), 1.05, 0), "law", "rotation"),
+    (lambda: mean_square_runs(A5, "gaussian", 1.05, 0, num_runs=0), "num_runs", ">= 1"),
+    (lambda: mean_square_runs(A5, "gaussian", 1.05, 0, num_steps=0), "num_steps", ">= 1"),
 ]
 
 
@@ -159,3 +177,58 @@ def test_mean_square_path_is_the_sum_of_the_recursions_powers():
     with pytest.raises(ValueError) as excinfo:
         mean_square_path(a, "gaussian", 0.1, x0, -1)
     assert_names_argument(excinfo, "num_steps", ">= 0")
+
+
+# ------------------------------------------------------------------- the notebook's checks
+
+@pytest.mark.simd
+def test_spectral_radii_around_the_limits_of_the_hyperellipsoid_are_the_notebooks():
+    # step_size.ipynb: ρ(M) at 0.99 and 1.01 times each law's limit, n = 10, to the 5 digits printed.
+    printed = {"rademacher": (0.99606, 1.00406), "gaussian": (0.99656, 1.00355), "sphere": (0.99587, 1.00426)}
+    for law, radii in printed.items():
+        limit = forward_sgd_step_limit(HYPERELLIPSOID_10, law)
+        np.testing.assert_allclose(spectral_radii(HYPERELLIPSOID_10, law, [0.99 * limit, 1.01 * limit]), radii,
+                                   atol=5e-6)
+
+
+@given(st.floats(0.1, 50.0), st.floats(1e-3, 0.5))
+def test_spectral_radius_in_one_dimension_is_the_rademacher_contraction(a, x):
+    # n = 1, one Rademacher tangent: the forward gradient is the gradient, M = (1 − αa)².
+    lr = x / a
+    np.testing.assert_allclose(spectral_radii([a], "rademacher", [lr]), [(1 - lr * a) ** 2], rtol=1e-12)
+
+
+@pytest.mark.simd
+def test_hyperellipsoid_step_limits_are_the_closed_forms_and_the_notebooks():
+    dims = np.unique(np.logspace(0, 3, 40).astype(int))
+    limits = hyperellipsoid_step_limits(dims, ("rademacher", "gaussian"))
+    assert list(limits) == ["true", "rademacher", "gaussian"]
+    np.testing.assert_allclose(limits["true"], 1 / dims, rtol=1e-15)
+    np.testing.assert_allclose(limits["rademacher"], 2 / (dims * (dims + 1)), rtol=1e-15)
+    trace, largest = dims * (dims + 1), 2 * dims
+    assert np.all(2 / (trace + 2 * largest) * (1 - 1e-12) <= limits["gaussian"])
+    assert np.all(limits["gaussian"] <= 2 / trace)
+    # step_size.ipynb prints the Gaussian limits of n = 2, 10 and 100 to 4 digits.
+    gaussian = hyperellipsoid_step_limits([2, 10, 100], ("gaussian",))["gaussian"]
+    np.testing.assert_allclose(gaussian, [0.1524, 0.01441, 0.0001929], rtol=5e-4)
+
+
+def test_mean_square_runs_are_seeded_runs_of_minimize_beside_the_prediction():
+    a, factor = hyperellipsoid_diagonal(4), 1.05
+    result = mean_square_runs(a, "gaussian", factor, 3, num_runs=50, num_steps=20)
+    assert isinstance(result, MeanSquareRuns) and result.law == "gaussian" and result.factor == factor
+    assert result.lr == factor * forward_sgd_step_limit(a, "gaussian")  # exact: the same product
+    assert result.squares.shape == (21, 50) and np.all(result.squares[0] == 4.0)  # exact: ‖(1, 1, 1, 1)‖²
+    runs = minimize(diagonal_quadratic(a), np.ones((50, 4)), "sgd", result.lr, gradient="forward", law="gaussian",
+                    rng=np.random.default_rng(3), max_iter=20, divergence_threshold=1e150)
+    # exact: the same calls with the same seed
+    np.testing.assert_array_equal(result.squares, np.sum(runs.path**2, axis=-1))
+    np.testing.assert_array_equal(result.predicted, mean_square_path(a, "gaussian", result.lr, np.ones(4), 20))
+
+
+def test_mean_square_runs_follow_the_prediction_with_rademacher_tangents():
+    # Rademacher steps are light-tailed: the mean of many runs follows E‖θ_k‖² within its standard error.
+    result = mean_square_runs(hyperellipsoid_diagonal(10), "rademacher", 0.9, 0, num_runs=4000, num_steps=30)
+    standard_error = result.squares.std(axis=1) / math.sqrt(4000)
+    assert np.all(np.abs(result.squares.mean(axis=1) - result.predicted) <= 5 * standard_error + 1e-12)
+    assert result.predicted[-1] < result.predicted[0], "below the limit the mean shrinks"

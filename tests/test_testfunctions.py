@@ -22,12 +22,14 @@ from fgcourse.testfunctions import (
     branin,
     contour_grid,
     cross_in_tray,
+    diagonal_quadratic,
     dixon_price,
     draw_contours,
     get_test_function,
     himmelblau,
     holder_table,
     hyperellipsoid,
+    hyperellipsoid_diagonal,
     minimum_gaps,
     qing,
     rastrigin,
@@ -199,6 +201,18 @@ def test_closed_forms_at_known_points():
     x = np.array([0.5, -2.0, 3.0])
     assert rotated_hyperellipsoid(x) == pytest.approx(np.sum([3, 2, 1] * x**2))
     assert sum_of_squares(x) == hyperellipsoid(x)  # exact: the same formula under two names
+
+
+@pytest.mark.parametrize("n", [1, 2, 10, 100])
+def test_the_hyperellipsoid_is_the_diagonal_quadratic_of_its_diagonal(n):
+    a = hyperellipsoid_diagonal(n)
+    np.testing.assert_array_equal(a, 2.0 * np.arange(1, n + 1))  # exact: small integers
+    x = np.random.default_rng(n).uniform(-5.12, 5.12, (3, n))
+    np.testing.assert_allclose(diagonal_quadratic(a)(x), hyperellipsoid(x), rtol=1e-14)
+    from autograd import hessian
+
+    np.testing.assert_allclose(hessian(lambda point: hyperellipsoid(point))(x[0]), np.diag(a), atol=1e-12)
+    assert a.max() == 2 * n and a.sum() == n * (n + 1)
 
 
 @pytest.mark.simd
@@ -401,6 +415,8 @@ BAD_CALLS = [
     (lambda: draw_contours(["beale"], ncols=0), "ncols", ">= 1"),
     (lambda: draw_contours(["beale"], num=2.5), "num", "float"),
     (lambda: minimum_gaps(0), "n", ">= 1"),
+    (lambda: hyperellipsoid_diagonal(0), "n", ">= 1"),
+    (lambda: hyperellipsoid_diagonal(2.0), "n", "float"),
     (_register(domain=(1, 0)), "domain", "low < high"),
     (_register(domain=(0, 1, 2)), "domain", "at most 2"),
     (_register(domain=(0, np.inf)), "domain[1]", "finite"),

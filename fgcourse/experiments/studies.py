@@ -25,7 +25,7 @@ from fgcourse._checks import (
     check_vector,
 )
 from fgcourse.experiments.grid import PAPER_DIMS, starts
-from fgcourse.optim import minimize
+from fgcourse.optim import minimize, true_and_forward_batch
 from fgcourse.testfunctions import TEST_FUNCTIONS, check_test_function
 
 __all__ = ["largest_hessian_eigenvalue", "plane_starts", "lr_stability", "hyperellipsoid_runs", "batch_variance",
@@ -58,8 +58,9 @@ def lr_stability(function, x0, lrs, rng, *, optimizer="sgd", max_iter: int = 200
     """One row per (lr, gradient): how many runs from the rows of ``x0`` diverge and reach f* + ``eps``.
 
     The true runs start once from each row, the forward runs once each with tangents from
-    ``rng``; ``blown_up`` counts the runs that ended "diverged" or "non_finite". A pandas DataFrame
-    with columns lr, gradient, runs, blown_up, reached, median_t (steps to the target, NaN if none).
+    ``rng`` (:func:`~fgcourse.optim.true_and_forward_batch`); ``blown_up`` counts the runs that
+    ended "diverged" or "non_finite". A pandas DataFrame with columns lr, gradient, runs,
+    blown_up, reached, median_t (steps to the target, NaN if none).
     """
     import pandas as pd
 
@@ -71,9 +72,8 @@ def lr_stability(function, x0, lrs, rng, *, optimizer="sgd", max_iter: int = 200
     target = function.minimum_value(x0.shape[1]) + eps
     rows = []
     for lr in lrs:
-        for gradient in ("true", "forward"):
-            result = minimize(function, x0, optimizer, lr, gradient=gradient, max_iter=max_iter,
-                              rng=rng if gradient == "forward" else None)
+        runs = true_and_forward_batch(function, x0, rng, optimizer, lr, max_iter=max_iter)
+        for gradient, result in zip(("true", "forward"), runs):
             reached = result.fun_path <= target
             steps = np.where(reached.any(axis=0), reached.argmax(axis=0), -1)
             rows.append(dict(lr=lr, gradient=gradient, runs=x0.shape[0],

@@ -264,13 +264,14 @@ def rotated(law: TangentLaw | str, Q) -> RotatedLaw:
     return RotatedLaw(base=law, Q=Q)
 
 
-def tangent_law(law: TangentLaw | str) -> TangentLaw:
-    """Return ``law`` itself, or the law named ``law`` among ``LAWS``."""
+def tangent_law(law: TangentLaw | str, name: str = "law") -> TangentLaw:
+    """Return ``law`` itself, or the law named ``law`` among ``LAWS``; ``name`` is the argument's, for
+    the message (``"laws[1]"`` in a sequence of laws)."""
     if isinstance(law, TangentLaw):
         return law
     if isinstance(law, str):
-        return LAWS[check_option("law", law, LAWS)]
-    raise TypeError(f"law must be a TangentLaw or one of {tuple(LAWS)}, got {describe(law)}")
+        return LAWS[check_option(name, law, LAWS)]
+    raise TypeError(f"{name} must be a TangentLaw or one of {tuple(LAWS)}, got {describe(law)}")
 
 
 def random_rotation(n: int, rng) -> np.ndarray:

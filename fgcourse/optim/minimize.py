@@ -46,7 +46,8 @@ from .optimizers import get_optimizer
 
 __all__ = [
     "GRADIENTS", "true_gradient_batch", "OPTIMIZE_STATUSES", "SUCCESS_STATUSES", "OptimizeResult", "minimize",
-    "check_optimize_result", "iterations_to_reach", "true_and_forward_runs", "forward_gradient_means",
+    "check_optimize_result", "iterations_to_reach", "true_and_forward_runs", "true_and_forward_batch",
+    "forward_gradient_means",
 ]
 
 
@@ -322,6 +323,22 @@ def true_and_forward_runs(
     true_run = minimize(f, x0, gradient="true", **common)
     forward_runs = minimize(f, np.tile(x0, (num_runs, 1)), gradient="forward", rng=rng, **common)
     return true_run, forward_runs
+
+
+def true_and_forward_batch(
+    f: Callable, x0, rng, optimizer="sgd", lr: float = 0.01, *, law="rademacher", max_iter: int = 2000,
+    B: int = 1, target: float | None = None,
+) -> tuple[OptimizeResult, OptimizeResult]:
+    """One true-gradient run and one forward-gradient run from each row of ``x0`` (R, n): two batches.
+
+    The forward runs draw their tangents from ``rng`` (an int seed or a Generator); row r of
+    each result is the run from row r of ``x0``, so the pair compares the two gradients start by
+    start (the sources' trajectories from random starts in the plane).
+    """
+    x0 = _start("x0", x0, ndim=2)
+    rng = check_rng("rng", rng)
+    common = dict(optimizer=optimizer, lr=lr, max_iter=max_iter, target=target, law=law, B=B)
+    return minimize(f, x0, gradient="true", **common), minimize(f, x0, gradient="forward", rng=rng, **common)
 
 
 def forward_gradient_means(f: Callable, theta, laws, Bs, rng) -> dict[str, dict[int, np.ndarray]]:

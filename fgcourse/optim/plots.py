@@ -4,7 +4,9 @@
   contours of a test function in the plane, and f(θ_k) − f* against k;
 - :func:`draw_mean_estimates`: the true gradient and means of forward gradients at a point;
 - :func:`explorer_figure`: one page of the Beale explorer (:data:`EXPLORER_STARTS`), whose
-  true runs are kept in :data:`EXPLORER_TRUE_RUNS`.
+  true runs are kept in :data:`EXPLORER_TRUE_RUNS`;
+- the step-size limit of forward SGD (:mod:`fgcourse.optim.step_size`): :func:`draw_spectral_radii`,
+  :func:`draw_step_limits`, :func:`draw_mean_square_runs`.
 
 The contours are computed once per (function, box, resolution) and kept: every explorer page
 draws the same ones.
@@ -22,6 +24,7 @@ from fgcourse._checks import (
     check_box,
     check_instance,
     check_int,
+    check_positive,
     check_sequence,
     check_vector,
 )
@@ -29,9 +32,11 @@ from fgcourse._figures import fixed_ticks
 from fgcourse.testfunctions import beale, check_plane_function, contour_grid
 
 from .minimize import check_optimize_result, minimize
+from .step_size import MeanSquareRuns, forward_sgd_step_limit, spectral_radii
 
 __all__ = ["RUN_COLORS", "RUN_ZORDERS", "plot_runs", "draw_mean_estimates", "EXPLORER_STARTS", "EXPLORER_TRUE_RUNS",
-           "MAX_EXPLORER_TRUE_RUNS", "explorer_figure"]
+           "MAX_EXPLORER_TRUE_RUNS", "explorer_figure", "LIMIT_COLORS", "draw_spectral_radii", "draw_step_limits",
+           "draw_mean_square_runs"]
 
 RUN_COLORS = {"true": "C0", "forward": "C3"}
 RUN_ZORDERS = {"true": 3, "forward": 2}
@@ -242,3 +247,82 @@ def explorer_figure(lr, start=(0.0, 0.5), law="rademacher", optimizer="sgd", rng
     fig = Figure(figsize=(10, 4))  # not a pyplot figure: an explorer renders its pages itself
     fig.subplots_adjust(wspace=0.25)
     return plot_runs(function, [true_run, forward_runs], box=box, axes=fig.subplots(1, 2), title=title)
+
+
+# ------------------------------------------------------------------------ the step-size limit
+
+LIMIT_COLORS = {"true": "C0", "rademacher": "C3", "gaussian": "C1", "sphere": "C2"}
+"""The colours of the step-size figures: true SGD, then forward SGD by tangent law."""
+
+
+def draw_spectral_radii(a, laws, lrs, title=None):
+    """ρ(M) against the learning rate (:func:`~fgcourse.optim.step_size.spectral_radii`), one line per
+    law of ``laws``, its limit :func:`~fgcourse.optim.step_size.forward_sgd_step_limit` dashed: ρ(M)
+    dips below 1 on an interval that starts at 0 and ends at the limit. Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    laws = check_sequence("laws", laws, lambda name, law: fg.tangent_law(law, name), what="tangent laws")
+    radii = {law.name: spectral_radii(a, law, lrs) for law in laws}  # checks a and lrs
+    lrs = np.asarray(lrs, dtype=float)
+    title = _title(title)
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    for law in laws:
+        color = LIMIT_COLORS.get(law.name, "C4")
+        ax.plot(lrs, radii[law.name], color=color, label=f"{law.name} tangents")
+        ax.axvline(forward_sgd_step_limit(a, law), color=color, ls="--", lw=1)
+    ax.axhline(1, color="k", lw=0.8)
+    ax.set_xlabel("learning rate α")
+    ax.set_ylabel("spectral radius of M")
+    if title:
+        ax.set_title(title)
+    ax.legend()
+    return fig
+
+
+def draw_step_limits(dims, limits, reference: float | None = 0.01):
+    """The largest stable learning rate against the dimension, log-log, from
+    :func:`~fgcourse.optim.step_size.hyperellipsoid_step_limits` (``{"true": ..., law name: ...}``),
+    with the sources' learning rate ``reference`` dotted (``None``: none). Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    dims = check_sequence("dims", dims, lambda name, n: check_int(name, n, minimum=1), what="dimensions")
+    check_instance("limits", limits, Mapping, "a mapping {\"true\" or law name: limits} from "
+                   "hyperellipsoid_step_limits()")
+    if not limits:
+        raise ValueError("limits must hold at least one series, got an empty mapping")
+    limits = {check_instance("limits key", key, str, "\"true\" or a law name"):
+              check_vector(f"limits[{key!r}]", values, len(dims), against="dims") for key, values in limits.items()}
+    if reference is not None:
+        reference = check_positive("reference", reference)
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    for key, values in limits.items():
+        label = "true SGD" if key == "true" else f"forward, {key}"
+        ax.loglog(dims, values, color=LIMIT_COLORS.get(key, "C4"), label=label)
+    if reference is not None:
+        ax.loglog(dims, reference * np.ones(len(dims)), "k:", lw=1, label=f"lr = {reference:g} (the sources)")
+    ax.set_xlabel("dimension n")
+    ax.set_ylabel("largest stable learning rate")
+    ax.set_title("hyperellipsoid Σ i x_i²")
+    ax.legend()
+    return fig
+
+
+def draw_mean_square_runs(results):
+    """One panel per :class:`~fgcourse.optim.step_size.MeanSquareRuns` of ``results``: the predicted
+    E‖θ_k‖² (dashed), and the mean and the median of ‖θ_k‖² over the runs, against the step k.
+    Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    results = check_sequence("results", results, lambda name, result: check_instance(
+        name, result, MeanSquareRuns, "MeanSquareRuns from mean_square_runs()"), what="MeanSquareRuns")
+    fig, axes = plt.subplots(1, len(results), figsize=(5.5 * len(results), 3.8), sharey=True, squeeze=False)
+    for ax, result in zip(axes[0], results):
+        num_runs = result.squares.shape[1]
+        ax.semilogy(result.predicted, "k--", label="predicted mean, Σ (M^k d_0)_i")
+        ax.semilogy(result.squares.mean(axis=1), color="C3", label=f"mean over {num_runs} runs")
+        ax.semilogy(np.median(result.squares, axis=1), color="C0", label=f"median over {num_runs} runs")
+        ax.set_title(f"{result.law} tangents, lr = {result.factor:g} x limit")
+        ax.set_xlabel("step k")
+    axes[0, 0].set_ylabel("‖θ_k‖²")
+    axes[0, 0].legend(fontsize=8)
+    return fig

@@ -4,7 +4,10 @@ The notebook ``notebooks/step_size.ipynb`` and the chapter *Optimizers* use thes
 f(θ) = ½ θᵀ diag(a) θ (:func:`fgcourse.testfunctions.diagonal_quadratic`): the limit
 :func:`sgd_step_limit` of true SGD, the second-moment recursion of forward SGD
 (:func:`second_moment_recursion`, :func:`mean_square_path`) and its mean-square limit
-:func:`forward_sgd_step_limit`, checked by simulated runs (:func:`step_limit_runs`).
+:func:`forward_sgd_step_limit`, checked by the spectral radius of the recursion
+(:func:`spectral_radii`) and by simulated runs (:func:`step_limit_runs`, :func:`mean_square_runs`);
+the limits of the hyperellipsoid across dimensions (:func:`hyperellipsoid_step_limits`). Their
+figures are :mod:`fgcourse.optim.plots`'.
 
 On f(θ) = ½ θᵀAθ with A = diag(a), forward SGD θ⁺ = θ − α ḡ, with ḡ the mean of B forward
 gradients under a law symmetric under sign flips and permutations of coordinates, moves
@@ -23,6 +26,8 @@ tangent), a root of φ = 1 otherwise.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from fgcourse import forward_gradient as fg
@@ -34,22 +39,28 @@ from fgcourse._checks import (
     check_sequence,
     check_vector,
 )
-from fgcourse.testfunctions import diagonal_quadratic
+from fgcourse.testfunctions import diagonal_quadratic, hyperellipsoid_diagonal
 
 from .minimize import OptimizeResult, minimize
 
 __all__ = ["sgd_step_limit", "second_moment_recursion", "forward_sgd_step_limit", "mean_square_path",
-           "step_limit_runs"]
+           "step_limit_runs", "spectral_radii", "MAX_DENSE_DIM", "hyperellipsoid_step_limits", "MeanSquareRuns",
+           "mean_square_runs"]
+
+MAX_DENSE_DIM = 2000
+"""Largest dimension of :func:`spectral_radii`, which solves a dense n × n eigenvalue problem."""
 
 
-def _symmetric_law(law, n: int):
-    """A tangent law whose fourth moments are two numbers (gaussian, rademacher, sphere)."""
-    law = fg.tangent_law(law)
+def _symmetric_law(law, n: int | None, name: str = "law"):
+    """A tangent law whose fourth moments are two numbers (gaussian, rademacher, sphere), in dimension n
+    (any, if None)."""
+    law = fg.tangent_law(law, name)
     if not isinstance(law, fg.SymmetricLaw):
-        raise ValueError(f"law must be symmetric under sign flips and permutations of coordinates "
+        raise ValueError(f"{name} must be symmetric under sign flips and permutations of coordinates "
                          f"(one of {tuple(fg.LAWS)}), got {law.name}: a rotation couples the coordinates of "
                          f"a diagonal quadratic, and the second moments E[θ_i²] no longer follow a closed recursion")
-    law.check_dimension(n)
+    if n is not None:
+        law.check_dimension(n)
     return law
 
 
@@ -149,3 +160,75 @@ def mean_square_path(a, law, lr: float, x0, num_steps: int, *, B: int = 1) -> np
             d = M @ d
             path[k] = d.sum()
     return path
+
+
+def spectral_radii(a, law, lrs, *, B: int = 1) -> np.ndarray:
+    """ρ(M) at each learning rate of ``lrs``, M from :func:`second_moment_recursion`: below 1 exactly
+    where forward SGD on ½ θᵀ diag(a) θ is mean-square stable.
+
+    The largest modulus of M's eigenvalues, from the dense matrix: a check of the closed-form
+    limit :func:`forward_sgd_step_limit`, which finds where ρ(M) crosses 1 in O(n) without it
+    (``a`` of at most :data:`MAX_DENSE_DIM` entries).
+    """
+    a = check_positive_diagonal("a", a)
+    if a.size > MAX_DENSE_DIM:
+        raise ValueError(f"a must have at most MAX_DENSE_DIM = {MAX_DENSE_DIM} entries (an n x n eigenvalue "
+                         f"problem), got {a.size}: forward_sgd_step_limit(a, law) gives where the spectral radius "
+                         "crosses 1 in O(n)")
+    law = _symmetric_law(law, a.size)
+    lrs = check_sequence("lrs", lrs, check_positive, what="learning rates")
+    B = check_int("B", B, minimum=1)
+    return np.array([np.max(np.abs(np.linalg.eigvals(second_moment_recursion(a, law, lr, B=B)))) for lr in lrs])
+
+
+def hyperellipsoid_step_limits(dims, laws=("rademacher", "gaussian"), *, B: int = 1) -> dict[str, np.ndarray]:
+    """``{"true": 2/λ_max, law name: α*, ...}``: the limits of true and forward SGD on the hyperellipsoid
+    Σ i x_i² (a = :func:`~fgcourse.testfunctions.hyperellipsoid_diagonal`) in each dimension of ``dims``.
+
+    True SGD needs α < 1/n; one Rademacher tangent α < 2/(n(n + 1)); a Gaussian one a little less.
+    """
+    dims = check_sequence("dims", dims, lambda name, n: check_int(name, n, minimum=1), what="dimensions")
+    laws = check_sequence("laws", laws, lambda name, law: _symmetric_law(law, None, name), what="tangent laws")
+    B = check_int("B", B, minimum=1)
+    diagonals = [hyperellipsoid_diagonal(n) for n in dims]
+    limits = {"true": np.array([sgd_step_limit(a) for a in diagonals])}
+    for law in laws:
+        limits[law.name] = np.array([forward_sgd_step_limit(a, law, B=B) for a in diagonals])
+    return limits
+
+
+@dataclass(frozen=True)
+class MeanSquareRuns:
+    """Forward-SGD runs on ½ θᵀ diag(a) θ at ``lr = factor`` × the limit, from θ_0 = (1, …, 1)
+    (:func:`mean_square_runs`): ``predicted`` is E‖θ_k‖² (:func:`mean_square_path`), ``squares``
+    the ‖θ_k‖² of each run, shape (num_steps + 1, num_runs)."""
+
+    law: str
+    factor: float
+    lr: float
+    predicted: np.ndarray
+    squares: np.ndarray
+
+
+def mean_square_runs(a, law, factor: float, rng, *, num_runs: int = 2000, num_steps: int = 300,
+                     B: int = 1) -> MeanSquareRuns:
+    """``num_runs`` forward-SGD runs of ``num_steps`` steps at ``factor`` times :func:`forward_sgd_step_limit`,
+    beside the mean E‖θ_k‖² the recursion predicts.
+
+    The runs start at θ_0 = (1, …, 1), draw their tangents from ``rng`` (an int seed or a
+    Generator) and are never stopped as diverged (threshold 1e150), so that every step of the
+    sample mean can be set against the prediction: above the limit the predicted mean grows, while
+    with heavy-tailed steps (Gaussian tangents) the typical run may still shrink.
+    """
+    a = check_positive_diagonal("a", a)
+    law = _symmetric_law(law, a.size)
+    factor = check_positive("factor", factor)
+    rng = check_rng("rng", rng)
+    num_runs = check_int("num_runs", num_runs, minimum=1)
+    num_steps = check_int("num_steps", num_steps, minimum=1)
+    B = check_int("B", B, minimum=1)
+    lr = factor * forward_sgd_step_limit(a, law, B=B)
+    runs = minimize(diagonal_quadratic(a), np.ones((num_runs, a.size)), "sgd", lr, gradient="forward", law=law,
+                    B=B, rng=rng, max_iter=num_steps, divergence_threshold=1e150)
+    predicted = mean_square_path(a, law, lr, np.ones(a.size), num_steps, B=B)
+    return MeanSquareRuns(law.name, factor, lr, predicted, np.sum(runs.path**2, axis=-1))
