@@ -92,7 +92,7 @@ def layer_of(module: str, graph: Mapping[str, set[str]]) -> tuple[int, str | Non
         return 0, None
     if module in FIGURES:
         return 1, None
-    if module in EXPLORERS:
+    if any(_within(module, name) for name in EXPLORERS):
         return 3, None
     if any(_within(module, f"fgcourse.{name}") for name in TOP):
         return 4, None

@@ -1,0 +1,212 @@
+"""An explorer's plan: which controls are precomputed for the offline book, which need a kernel.
+
+:func:`plan` decides it before anything is drawn, within the page budget, as an :class:`ExplorerPlan`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from types import MappingProxyType
+
+import ipywidgets as widgets
+
+from fgcourse._checks import (
+    check_instance,
+    check_int,
+    check_option,
+    check_positive,
+    check_sequence,
+)
+from fgcourse.explorer.pages import (
+    Pages,
+    check_dpi,
+    page_key,
+)
+
+MAX_PAGES = 150
+"""Default page budget of an explorer: precomputed figures, one per point of its grid."""
+MAX_BYTES = 1_000_000
+"""Default size budget of an explorer: bytes of PNG of all its pages (the page's HTML holds
+them base64-encoded, 4/3 as many bytes)."""
+
+
+INDEXED = (widgets.Dropdown, widgets.Select, widgets.RadioButtons, widgets.ToggleButtons, widgets.SelectionSlider)
+"""Controls with an ``index`` trait, which ``jslink`` can tie to a stack's ``selected_index``."""
+
+
+def _controls(controls) -> dict:
+    """The other controls: a mapping of draw's keyword names to ipywidgets value widgets."""
+    if controls is None:
+        return {}
+    check_instance("controls", controls, Mapping, "a mapping of draw's keyword names to ipywidgets value widgets")
+    for key, control in controls.items():
+        check_instance(f"controls key {key!r}", key, str, "a string, a keyword name of draw")
+        check_instance(f"controls[{key!r}]", control, widgets.ValueWidget,
+                       "an ipywidgets value widget (Dropdown, IntSlider, ...)")
+    return dict(controls)
+
+
+def grid_controls(control) -> tuple | None:
+    """The values a control can take, if it can be precomputed (an option list or an IntSlider's range); else None."""
+    check_instance("control", control, widgets.ValueWidget, "an ipywidgets value widget")
+    if isinstance(control, INDEXED):
+        return tuple(control._options_values)
+    if isinstance(control, widgets.IntSlider):
+        return tuple(range(control.min, control.max + 1, control.step))
+    return None
+
+
+def indexed_control(control, values: tuple):
+    """The widget shown for a precomputed control: itself, or an IntSlider as a SelectionSlider
+    (same values, same look, but with an ``index`` to link), kept in sync with the original."""
+    if isinstance(control, INDEXED):
+        return control
+    shown = widgets.SelectionSlider(
+        options=[(str(v), v) for v in values], value=control.value, description=control.description,
+        continuous_update=False, style={"description_width": "initial"},
+    )
+    widgets.link((shown, "value"), (control, "value"))
+    return shown
+
+
+# ----------------------------------------------------------------------------- 1. the plan
+
+def _budget_error(pages: int, sizes: Mapping, max_pages: int) -> ValueError:
+    product = " x ".join(f"{size} {key}" for key, size in sizes.items())
+    return ValueError(f"offline grid must have at most max_pages = {max_pages} pages (its budget), got {pages} "
+                      f"pages ({product}): precompute fewer controls (offline=...) or fewer values, or raise max_pages")
+
+
+@dataclass(frozen=True)
+class ExplorerPlan:
+    """What an explorer shows and precomputes, decided before anything is drawn (:func:`plan`).
+
+    ``grid`` maps each precomputed control to its values, ``needs_kernel`` lists the others. A
+    page is a *point* of the grid: an index of ``values``, then one index per precomputed
+    control; :meth:`points` lists them in the order of the nested stacks, :meth:`settings` gives
+    what ``draw`` gets for one. ``declared`` says whether ``offline=`` named the grid (never
+    trimmed) or the plan chose it (trimmed by :meth:`fitted` to the size budget).
+    """
+
+    name: str
+    values: tuple
+    controls: Mapping[str, widgets.ValueWidget]
+    initial: Mapping[str, object]
+    grid: Mapping[str, tuple]
+    needs_kernel: tuple[str, ...]
+    declared: bool
+    max_pages: int
+    max_bytes: int
+    dpi: int
+    min_font_px: float
+    description: str | None
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The main slider's labels."""
+        return tuple(str(v) for v in self.values)
+
+    @property
+    def num_pages(self) -> int:
+        return len(self.values) * math.prod(len(choices) for choices in self.grid.values())
+
+    @property
+    def start(self) -> tuple:
+        """The point shown first: the first main value, each precomputed control at its initial value."""
+        return (0, *(choices.index(self.initial[key]) if self.initial[key] in choices else 0
+                     for key, choices in self.grid.items()))
+
+    def points(self) -> list[tuple]:
+        """Every page of the grid, main index first, in the order of the nested stacks."""
+        return list(itertools.product(range(len(self.values)), *(range(len(c)) for c in self.grid.values())))
+
+    def settings(self, point: tuple) -> tuple:
+        """``(main value, {control: value})`` of a point: the kernel-only controls at their initial values."""
+        kwargs = dict(self.initial)
+        kwargs.update({key: choices[i] for (key, choices), i in zip(self.grid.items(), point[1:])})
+        return self.values[point[0]], kwargs
+
+    def key(self, point: tuple) -> tuple:
+        """The :func:`page_key` of a point."""
+        return page_key(point[0], self.settings(point)[1])
+
+    def fitted(self, page_bytes: int) -> ExplorerPlan:
+        """A chosen grid without its last controls until its pages, ``page_bytes`` each, fit in ``max_bytes``;
+        a declared grid unchanged (it fails when rendered instead, :func:`render`)."""
+        page_bytes = check_int("page_bytes", page_bytes, minimum=0)
+        grid = dict(self.grid)
+        if not self.declared:
+            while grid and page_bytes * len(self.values) * math.prod(len(c) for c in grid.values()) > self.max_bytes:
+                grid.pop(list(grid)[-1])
+        return replace(self, grid=MappingProxyType(grid),
+                       needs_kernel=tuple(key for key in self.controls if key not in grid))
+
+
+def _grid(name, values, controls, offline, max_pages) -> dict:
+    """The precomputed controls {key: values}.
+
+    ``offline=None``: every control that can be precomputed, in order, while the grid stays
+    within ``max_pages`` (the others need a kernel); otherwise exactly the controls named, and
+    an error when they cannot be precomputed or the grid is over budget.
+    """
+    options = {key: grid_controls(control) for key, control in controls.items()}
+    grid = {}
+    if offline is None:
+        pages = len(values)
+        for key, choices in options.items():
+            if choices is not None and pages * len(choices) <= max_pages:
+                grid[key], pages = choices, pages * len(choices)
+        return grid
+    names = check_sequence("offline", offline, lambda label, key: check_option(label, key, tuple(controls)),
+                           min_length=0, what="keys of controls")
+    for index, key in enumerate(names):
+        if options[key] is None:
+            raise ValueError(f"offline[{index}] must name a control that can be precomputed (an option list "
+                             f"or an IntSlider), got {key!r}, a {type(controls[key]).__name__}")
+        grid[key] = options[key]
+    pages = len(values) * math.prod(len(choices) for choices in grid.values())
+    if pages > max_pages:
+        raise _budget_error(pages, {name: len(values), **{k: len(v) for k, v in grid.items()}}, max_pages)
+    return grid
+
+
+def plan(name: str, values: Sequence, controls: Mapping[str, widgets.ValueWidget] | None = None, *,
+         offline: Sequence[str] | None = None, max_pages: int = MAX_PAGES, max_bytes: int = MAX_BYTES,
+         dpi: int = 80, min_font_px: float = 9.0, description: str | None = None) -> ExplorerPlan:
+    """The :class:`ExplorerPlan` of an :func:`explorer` (same arguments, but ``draw``): which controls
+    are precomputed, within ``max_pages``; nothing is drawn. Fails on a declared grid over budget."""
+    check_instance("name", name, str, "a non-empty string naming the main parameter")
+    if not name:
+        raise ValueError("name must be a non-empty string naming the main parameter, got ''")
+    values = tuple(check_sequence("values", values, min_length=2, what="slider values"))
+    controls = _controls(controls)
+    max_pages = check_int("max_pages", max_pages, minimum=1)
+    max_bytes = check_int("max_bytes", max_bytes, minimum=1)
+    dpi = check_dpi(dpi)
+    min_font_px = check_positive("min_font_px", min_font_px)
+    if description is not None:
+        check_instance("description", description, str, "a string or None")
+    if len(values) > max_pages:
+        raise _budget_error(len(values), {name: len(values)}, max_pages)
+    grid = _grid(name, values, controls, offline, max_pages)
+    return ExplorerPlan(
+        name=name, values=values, controls=MappingProxyType(controls),
+        initial=MappingProxyType({key: control.value for key, control in controls.items()}),
+        grid=MappingProxyType(grid), needs_kernel=tuple(key for key in controls if key not in grid),
+        declared=offline is not None, max_pages=max_pages, max_bytes=max_bytes, dpi=dpi, min_font_px=min_font_px,
+        description=description,
+    )
+
+
+def check_plan(value) -> ExplorerPlan:
+    return check_instance("plan", value, ExplorerPlan, "an ExplorerPlan from plan()")
+
+
+def check_pages(name: str, value) -> Pages:
+    return check_instance(name, value, Pages, "Pages from sample() or render()")
+
+
+# ----------------------------------------------------------------------------- 2. the sample
