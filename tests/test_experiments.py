@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -23,12 +24,17 @@ from fgcourse.experiments import (
     compute_batch,
     get_grid,
     make_grid,
+    optimizer_names,
     run_grid,
     runner,
+    solver_order,
     solver_table,
     starts,
 )
 from fgcourse.experiments import __main__ as command
+from fgcourse.experiments.plots import solver_color
+from fgcourse.experiments.profiles import profile_times, solver_set
+from fgcourse.optim import OPTIMIZERS, Optimizer
 from fgcourse.testfunctions import TEST_FUNCTIONS
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -63,6 +69,44 @@ def test_the_paper_grid_is_the_protocol_of_the_sources():
     assert grid.max_iter == PAPER_MAX_ITER and not grid.stop_at_target
     assert len(grid.batches()) == len(grid.problems) * 8
     assert grid.num_runs == len(grid.problems) * 4 * (5 + 25)
+
+
+@dataclass(frozen=True)
+class HalfStep(Optimizer):
+    """A toy optimizer for the registry's test: half the SGD step, d_k = −g_k / 2."""
+
+    name = "half_step"
+
+    def direction(self, g, state, k):
+        return -0.5 * g, state
+
+
+def test_a_registered_optimizer_joins_the_grid_its_table_profiles_and_figures(monkeypatch, tmp_path):
+    monkeypatch.setitem(OPTIMIZERS, "half_step", HalfStep())  # unregistered again after the test
+    assert optimizer_names()[-1] == "half_step"
+    grid = make_grid([("sphere", 2)], optimizers=("sgd", "half_step"), max_iter=30, num_starts=2, num_repeats=2)
+    batch = next(b for b in grid.batches() if (b.optimizer, b.gradient) == ("half_step", "true"))
+    rows = compute_batch(batch)["rows"]
+    assert [row["solver"] for row in rows] == ["half_step/true"] * 2
+    table = run_grid(grid, tmp_path, progress=False)
+    assert set(table["solver"]) == {"sgd/true", "sgd/forward", "half_step/true", "half_step/forward"}
+    # Half of SGD's step: on the sphere f = Σ x_i², from the same start, every iterate is farther.
+    sgd, half = (table[table.solver == f"{name}/true"].sort_values("start") for name in ("sgd", "half_step"))
+    assert (half["f_final"].to_numpy() > sgd["f_final"].to_numpy()).all()
+    # Tables and figures: after the four of the chapter in each half, with its own color.
+    assert solver_order()[4] == "half_step/true" and solver_order()[-1] == "half_step/forward"
+    assert list(solver_table(table).columns) == ["sgd/true", "half_step/true", "sgd/forward", "half_step/forward"]
+    assert solver_color("half_step/forward") == "C4" and solver_color("adam/true") == "C2"
+    assert set(profile_times(table, 2).columns) == set(table["solver"])
+    # The sets of solvers: "all" and the halves take it; the two families are the chapter's
+    # comparison of SGD's steps with Adam's, and it belongs to neither class.
+    assert "half_step/true" in solver_set("all") and "half_step/forward" in solver_set("forward only")
+    assert not any("half_step" in solver for solver in solver_set("SGD family") + solver_set("Adam family"))
+    # The default grid takes every registered optimizer, and a misspelt name is told about it.
+    assert make_grid(["sphere"], dims=(2,)).optimizers[-1] == "half_step"
+    with pytest.raises(ValueError) as excinfo:
+        make_grid(["sphere"], optimizers=("half_stp",))
+    assert_names_argument(excinfo, "optimizers[0]", "did you mean 'half_step'")
 
 
 def test_a_fixed_dimension_function_runs_in_its_own_dimension_and_problems_are_not_repeated():

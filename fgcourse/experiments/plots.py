@@ -28,7 +28,7 @@ from fgcourse._checks import (
     check_sequence,
     check_vector,
 )
-from fgcourse.experiments.grid import PAPER_DIMS
+from fgcourse.experiments.grid import PAPER_DIMS, optimizer_names
 from fgcourse.experiments.profiles import (
     accuracy_inputs,
     accuracy_profile,
@@ -39,18 +39,23 @@ from fgcourse.experiments.profiles import (
 from fgcourse.optim import OptimizeResult, check_optimize_result
 
 __all__ = [
-    "SOLVER_COLORS", "draw_hyperellipsoid", "draw_linear_objective", "draw_spiral", "draw_performance_profiles",
+    "solver_color", "draw_hyperellipsoid", "draw_linear_objective", "draw_spiral", "draw_performance_profiles",
     "draw_accuracy_profiles", "draw_profile_page", "draw_batch_mode",
 ]
 
-SOLVER_COLORS = {f"{optimizer}/{gradient}": color
-                 for optimizer, color in zip(("sgd", "clipped_sgd", "adam", "adabelief"), ("C0", "C1", "C2", "C3"))
-                 for gradient in ("true", "forward")}
-"""One color per optimizer; true gradients solid, forward gradients dashed."""
+def solver_color(solver: str) -> str:
+    """One color per optimizer, whatever its gradient: the k-th optimizer of
+    :data:`fgcourse.optim.OPTIMIZERS` draws in matplotlib's k-th cycle color ``"Ck"`` (SGD C0,
+    clipped SGD C1, Adam C2, AdaBelief C3; a registered optimizer takes the next); black for a
+    solver whose optimizer is not registered."""
+    names = optimizer_names()
+    optimizer = solver.split("/")[0]
+    return f"C{names.index(optimizer) % 10}" if optimizer in names else "k"
 
 
 def _style(solver: str) -> dict:
-    return dict(color=SOLVER_COLORS.get(solver, "k"), ls="-" if solver.endswith("/true") else "--")
+    """True gradients solid, forward gradients dashed, in the optimizer's color."""
+    return dict(color=solver_color(solver), ls="-" if solver.endswith("/true") else "--")
 
 
 def _draw_gaps(ax, run: OptimizeResult, f_star: float, color: str, label: str) -> None:

@@ -24,7 +24,7 @@ from fgcourse._checks import (
     check_sequence,
     check_vector,
 )
-from fgcourse.experiments.grid import PAPER_DIMS, starts
+from fgcourse.experiments.grid import PAPER_DIMS, PAPER_SEED, starts
 from fgcourse.optim import minimize
 from fgcourse.testfunctions import TEST_FUNCTIONS, check_test_function
 
@@ -86,12 +86,13 @@ def lr_stability(function, x0, lrs, rng, *, optimizer="sgd", max_iter: int = 200
 # --------------------------------------------------------------------------- the hyperellipsoid
 
 def hyperellipsoid_runs(dims=PAPER_DIMS, optimizers=("sgd", "adam"), lr: float = 0.01, rng=0, *,
-                        max_iter: int = 2000, num_runs: int = 5, seed: int = 0) -> dict:
+                        max_iter: int = 2000, num_runs: int = 5) -> dict:
     """``{(n, optimizer): (true run, forward runs)}`` on the hyperellipsoid Σ i x_i².
 
-    Every run of dimension n starts at the grid's first start of the problem
-    (:func:`fgcourse.experiments.starts` with ``seed``); ``num_runs`` forward runs draw their
-    tangents from ``rng``.
+    Every run of dimension n starts at the paper grid's first start of the problem
+    (:func:`fgcourse.experiments.starts` with :data:`~fgcourse.experiments.PAPER_SEED`: a point
+    of the problem, not a draw of this function); ``num_runs`` forward runs draw their tangents
+    from ``rng``.
     """
     dims = check_sequence("dims", dims, lambda name, n: check_int(name, n, minimum=1), what="dimensions")
     optimizers = check_sequence("optimizers", optimizers, what="optimizer names")
@@ -100,7 +101,7 @@ def hyperellipsoid_runs(dims=PAPER_DIMS, optimizers=("sgd", "adam"), lr: float =
     function = TEST_FUNCTIONS["hyperellipsoid"]
     runs = {}
     for n in dims:
-        x0 = starts("hyperellipsoid", n, 1, seed)
+        x0 = starts("hyperellipsoid", n, 1, PAPER_SEED)
         for optimizer in optimizers:
             true_run = minimize(function, x0, optimizer, lr, max_iter=max_iter)
             forward_runs = minimize(function, np.repeat(x0, num_runs, axis=0), optimizer, lr, gradient="forward",

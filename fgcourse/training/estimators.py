@@ -22,14 +22,16 @@ import numpy as np
 from autograd.core import make_jvp, make_vjp
 
 from fgcourse import forward_gradient as fg
+from fgcourse.optim.minimize import GRADIENTS as OPTIMIZE_GRADIENTS
 
 from .models import Model
 
 __all__ = ["GRADIENTS", "true_gradient", "activity_gradients", "activity_gradient", "activity_weight_gradient",
            "step_gradient"]
 
-GRADIENTS = ("true", "forward", "activity")
-"""The gradient oracles of a training step."""
+GRADIENTS = (*OPTIMIZE_GRADIENTS, "activity")
+"""The gradient oracles of a training step: :func:`fgcourse.optim.minimize`'s two (true, forward),
+and activity perturbation, which needs the layers of a model."""
 
 
 def true_gradient(model: Model, theta, X, y):
