@@ -72,6 +72,20 @@ def test_adabelief_single_step_by_hand():
     np.testing.assert_allclose(first_step("adabelief", [1.0, -2.0]), expected, rtol=1e-14)
 
 
+@given(arrays(float, (3, 4), elements=st.floats(1e-3, 1e3) | st.floats(-1e3, -1e-3) | st.just(0.0)), learning_rates)
+def test_a_direction_is_added_and_descends(g, lr):
+    # CONTRIBUTING: a direction is added, θ_k = θ_{k−1} + α d_k. Every optimizer's first direction
+    # descends along g (d·g ≤ 0, < 0 unless it is zero), and SGD's step θ + α(−g) is θ − α g to the
+    # last bit: negation is exact, so the sign convention changes no number.
+    theta = np.linspace(-1.0, 1.0, g.size).reshape(g.shape)
+    for optimizer in (*OPTIMIZERS.values(), SignDescent(), AdamLongMemory()):
+        d, _ = optimizer.direction(g, optimizer.init(g), 1)
+        assert np.all(np.sum(d * g, axis=1) <= 0)
+        assert np.all((np.sum(d * g, axis=1) < 0) | ~np.any(d, axis=1))
+    d, _ = SGD().direction(g, (), 1)
+    assert np.array_equal(theta + lr * d, theta - lr * g)  # exact: −(lr·g) is lr·(−g), and x + (−y) is x − y
+
+
 def test_hyperparameters_are_stored_as_floats_and_registered_names_resolve():
     adam = Adam(beta1=np.float32(0.5), beta2=0, eps=np.int64(1))
     assert (type(adam.beta1), adam.beta2, adam.eps) == (float, 0.0, 1.0)
@@ -140,11 +154,11 @@ def test_clipped_forward_rademacher_gradient_is_all_or_nothing():
 def test_sign_descent_steps_by_the_sign_and_keeps_zeros():
     g = np.array([[2.5, -1e-300, 0.0], [-7.0, 3.0, -0.0]])
     direction, state = SignDescent().direction(g, SignDescent().init(g), 1)
-    np.testing.assert_array_equal(direction, [[1.0, -1.0, 0.0], [-1.0, 1.0, 0.0]])  # exact: signs
+    np.testing.assert_array_equal(direction, [[-1.0, 1.0, 0.0], [1.0, -1.0, 0.0]])  # exact: signs
     assert state == ()
-    # Adam with β1 = β2 = 0 is sign descent up to a relative ε: g / (|g| + ε)
+    # Adam with β1 = β2 = 0 is sign descent up to a relative ε: −g / (|g| + ε)
     adam, _ = Adam(beta1=0.0, beta2=0.0).direction(g[:, :2], Adam().init(g[:, :2]), 1)
-    np.testing.assert_allclose(adam[:, 0], [1.0, -1.0], rtol=1e-8)
+    np.testing.assert_allclose(adam[:, 0], [-1.0, 1.0], rtol=1e-8)
 
 
 @pytest.mark.simd
@@ -156,11 +170,11 @@ def test_adam_long_memory_steps_by_the_mean_over_the_root_mean_square():
         direction, state = optimizer.direction(g, state, k)
         seen = gradients[:k, 0]
         mean, mean_square = seen.mean(axis=0), (seen**2).mean(axis=0)
-        expected = np.divide(mean, np.sqrt(mean_square), out=np.zeros(2), where=mean_square > 0)
+        expected = -np.divide(mean, np.sqrt(mean_square), out=np.zeros(2), where=mean_square > 0)
         np.testing.assert_allclose(direction[0], expected, rtol=1e-15)
         if k < 3:
             assert direction[0, 1] == 0.0  # exact: no gradient has moved the second coordinate yet
-    np.testing.assert_allclose(direction[0], [(4 / 3) / math.sqrt(14 / 3), 1 / math.sqrt(3)], rtol=1e-15)
+    np.testing.assert_allclose(direction[0], [-(4 / 3) / math.sqrt(14 / 3), -1 / math.sqrt(3)], rtol=1e-15)
 
 
 def test_adams_limits_are_not_registered():

@@ -1,7 +1,7 @@
 """Optimizers fed by true or forward gradients: SGD, clipped SGD, Adam, AdaBelief, and their runs.
 
 Notation (the book's): θ_k is the iterate after k steps, g_k the gradient estimate used by
-step k (computed at θ_{k−1}), α the learning rate, and every update is θ_k = θ_{k−1} − α d_k,
+step k (computed at θ_{k−1}), α the learning rate, and every update is θ_k = θ_{k−1} + α d_k,
 where the *direction* d_k is what distinguishes the optimizers. Runs are vectorized over a
 batch of R starts (θ of shape ``(R, n)``, one row per *run*; B always counts tangents).
 

@@ -169,7 +169,7 @@ def minimize(
     target: float | None = None,
     divergence_threshold: float = 1e8,
 ) -> OptimizeResult:
-    """Run at most ``max_iter`` iterations θ_k = θ_{k−1} − α d_k from every row of ``x0`` at once.
+    """Run at most ``max_iter`` iterations θ_k = θ_{k−1} + α d_k from every row of ``x0`` at once.
 
     Parameters
     ----------
@@ -234,7 +234,7 @@ def minimize(
             if not (all_active or active.any()):
                 break
             direction, new_state = optimizer.direction(G, state, k)
-            X_new = X - lr * direction
+            X_new = X + lr * direction
             values_new, G_new = oracle(X_new)
             values_new = np.asarray(values_new, dtype=float)
             if all_active and np.isfinite(values_new).all() and np.isfinite(X_new).all() and not (

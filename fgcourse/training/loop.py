@@ -116,7 +116,7 @@ def train(
     progress: bool = False,
     clock: Callable[[], float] = time.perf_counter,
 ) -> TrainResult:
-    """Train ``model`` on ``data.X_train`` for ``max_iter`` minibatch steps θ_k = θ_{k−1} − α d_k.
+    """Train ``model`` on ``data.X_train`` for ``max_iter`` minibatch steps θ_k = θ_{k−1} + α d_k.
 
     Parameters
     ----------
@@ -193,7 +193,7 @@ def train(
             value, g, calls, jvps = step_gradient(model, theta, data.X_train[index], data.y_train[index], gradient,
                                                   law, tangent_rng, B)
             direction, new_state = optimizer.direction(g, state, k)
-            new_theta = theta - lr * direction
+            new_theta = theta + lr * direction
             seconds += clock() - start
             ngev, njvp = ngev + calls, njvp + jvps
             if not (np.isfinite(value) and value <= divergence_threshold and np.all(np.isfinite(new_theta))
