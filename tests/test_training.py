@@ -195,6 +195,15 @@ def test_diverging_run_stops_and_keeps_its_history():
     assert len(result.train_loss) == result.nit + 1 and "diverged" in result.message
 
 
+def test_a_run_that_overflows_is_non_finite_as_in_minimize():
+    # The run above, with a threshold no float exceeds: it stops when its loss or θ is inf or NaN.
+    result = tr.train("mlp", SPLIT, "sgd", 1e4, gradient="forward", law="rademacher", rng=0, max_iter=500,
+                      eval_every=1, divergence_threshold=1e308)
+    assert result.status == "non_finite" and not result.success and np.all(np.isfinite(result.x))
+    assert result.message.startswith(f"non_finite after {result.nit} iterations (minibatch loss ")
+    assert len(result.train_loss) == result.nit + 1
+
+
 def test_progress_bar(capsys):
     tr.train(SMALL, small_split(), max_iter=3, batch_size=8, progress=True)
     err = capsys.readouterr().err

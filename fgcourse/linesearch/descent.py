@@ -29,19 +29,18 @@ from fgcourse._checks import (
     check_vector,
     describe,
 )
-from fgcourse._vocabulary import STATUSES
+from fgcourse._vocabulary import is_success, status_message
 
 from .inexact import StepResult
 from .slopes import SlopeOracle, as_slope_oracle
 
-__all__ = ["DESCENT_STATUSES", "DESCENT_SUCCESSES", "ON_FAILURE", "Direction", "steepest_descent",
+__all__ = ["DESCENT_STATUSES", "ON_FAILURE", "Direction", "steepest_descent",
            "forward_gradient_direction", "DescentResult", "descent"]
 
 DESCENT_STATUSES = ("max_iter", "max_evals", "stationary", "non_finite", "search_failed")
-"""The statuses of a :class:`DescentResult`."""
-
-DESCENT_SUCCESSES = ("max_iter", "max_evals", "stationary")
-"""A run succeeds when it spends its budget or reaches a stationary point, rather than failing."""
+"""The statuses of a :class:`DescentResult`. A descent is asked for no tolerance, so by the one rule
+(:func:`fgcourse._vocabulary.is_success`) it succeeds when it spends its budget ("max_iter",
+"max_evals") or stops at a stationary point, and fails on "non_finite" and "search_failed"."""
 
 ON_FAILURE = ("stop", "skip")
 
@@ -117,7 +116,8 @@ class DescentResult:
     ``x`` is the last iterate, ``fun = f(x)``, ``nit`` the number of steps taken; ``status``
     is one of :data:`DESCENT_STATUSES`: ``"max_iter"``, ``"max_evals"``, ``"stationary"``
     (d = 0 or φ'(0) = 0), ``"non_finite"`` (f(x_k) is inf or NaN) or ``"search_failed"`` (the
-    search's own status is in ``message``); ``success`` is True for :data:`DESCENT_SUCCESSES`.
+    search's own message is in ``message``); ``success`` is True for the first three (see
+    :data:`DESCENT_STATUSES`).
     ``path[k] = x_k``, ``fun_path[k] = f(x_k)``, ``alphas[k]`` the step taken from x_k.
     ``nfev``, ``ngev``, ``njvp`` are the evaluations the algorithm spent (directions and
     searches), and ``nfev_path[k]``, ``ngev_path[k]``, ``njvp_path[k]`` their running totals at
@@ -255,10 +255,9 @@ def descent(f, x0, direction, step, *, slope=None, max_iter=100, max_evals=None,
             status = "max_evals"
             break
     nit = len(alphas)
-    message = f"{status}: {STATUSES[status]} (after {nit} iterations, f = {values[-1]:.3g})"
-    if detail:
-        message += f"; the search said {detail}"
+    searched = f"; the search: {detail}" if detail else ""
+    message = status_message(status, nit, detail=f"f = {values[-1]:.3g}{searched}")
     running = {key: onp.array([h[key] for h in history]) for key in counts}
-    return DescentResult(path[-1], values[-1], nit, status in DESCENT_SUCCESSES, status, message,
+    return DescentResult(path[-1], values[-1], nit, is_success(status, target=False), status, message,
                          onp.array(path), onp.array(values), onp.array(alphas), counts["nfev"], counts["ngev"],
                          counts["njvp"], running["nfev"], running["ngev"], running["njvp"])

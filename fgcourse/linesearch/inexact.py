@@ -22,7 +22,7 @@ from fgcourse._checks import (
     check_positive,
     check_real,
 )
-from fgcourse._vocabulary import STATUSES
+from fgcourse._vocabulary import is_success, status_message
 
 from .conditions import armijo, check_wolfe_constants, curvature, goldstein, strong_curvature
 from .slopes import Ray
@@ -32,7 +32,8 @@ __all__ = ["STEP_STATUSES", "BACKTRACKING_CONDITIONS", "StepResult", "backtracki
 
 STEP_STATUSES = ("satisfied", "not_descent", "stationary", "non_finite", "max_iter", "interval_too_small",
                  "max_step", "no_decrease")
-"""The statuses of a :class:`StepResult`; only ``"satisfied"`` is a success."""
+"""The statuses of a :class:`StepResult`. A search is asked for conditions, so by the one rule
+(:func:`fgcourse._vocabulary.is_success`) only ``"satisfied"`` is a success."""
 
 BACKTRACKING_CONDITIONS = ("armijo", "goldstein")
 
@@ -72,9 +73,10 @@ class StepResult:
 def _result(ray, alpha, status, fun, slope=None):
     alpha = float(alpha)
     counts = ray.counts
-    message = (f"{status}: {STATUSES[status]} (alpha = {alpha:.3g}; {counts['nfev']} f, "
-               f"{counts['ngev']} gradient and {counts['njvp']} JVP evaluations)")
-    return StepResult(alpha, status == "satisfied", status, message, float(fun), slope,
+    message = status_message(status, sum(trial != 0.0 for trial in ray.trials), "trial step",
+                             f"alpha = {alpha:.3g}; {counts['nfev']} f, {counts['ngev']} gradient and "
+                             f"{counts['njvp']} JVP evaluations")
+    return StepResult(alpha, is_success(status, target=True), status, message, float(fun), slope,
                       counts["nfev"], counts["ngev"], counts["njvp"], tuple(ray.trials), ray.gradient_at(alpha))
 
 

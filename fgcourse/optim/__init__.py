@@ -36,7 +36,6 @@ from .linear import (
 from .minimize import (
     GRADIENTS,
     OPTIMIZE_STATUSES,
-    SUCCESS_STATUSES,
     OptimizeResult,
     check_optimize_result,
     forward_gradient_means,
@@ -76,7 +75,7 @@ from .step_size import (
 
 __all__ = [
     "Optimizer", "SGD", "ClippedSGD", "Adam", "AdaBelief", "OPTIMIZERS", "get_optimizer", "GRADIENTS",
-    "true_gradient_batch", "OPTIMIZE_STATUSES", "SUCCESS_STATUSES", "OptimizeResult", "minimize",
+    "true_gradient_batch", "OPTIMIZE_STATUSES", "OptimizeResult", "minimize",
     "iterations_to_reach", "true_and_forward_runs", "forward_gradient_means", "plot_runs",
     "draw_mean_estimates", "explorer_figure", "sgd_step_limit", "second_moment_recursion",
     "forward_sgd_step_limit", "mean_square_path", "step_limit_runs",

@@ -25,19 +25,20 @@ from fgcourse._checks import (
     check_positive,
     check_rng,
 )
+from fgcourse._vocabulary import is_success, status_message
 from fgcourse.optim import get_optimizer
 
 from .data import Split
 from .estimators import GRADIENTS, step_gradient
 from .models import get_model
 
-__all__ = ["TRAIN_STATUSES", "SUCCESS_STATUSES", "Setting", "TrainResult", "train", "minibatches"]
+__all__ = ["TRAIN_STATUSES", "Setting", "TrainResult", "train", "minibatches"]
 
-TRAIN_STATUSES = ("max_iter", "diverged")
-"""A run spends its budget ("max_iter") or stops early because its loss or θ blew up ("diverged")."""
-
-SUCCESS_STATUSES = ("max_iter",)
-"""Training has no target: a run succeeds when it spends its budget without diverging."""
+TRAIN_STATUSES = ("max_iter", "diverged", "non_finite")
+"""A run spends its budget ("max_iter") or stops early because its minibatch loss or θ grew beyond
+the divergence threshold ("diverged") or became inf or NaN ("non_finite"), as :func:`~fgcourse.optim.minimize`'s
+runs do. Training asks for no target, so "max_iter" is a success
+(:func:`fgcourse._vocabulary.is_success`)."""
 
 
 @dataclass(frozen=True)
@@ -137,8 +138,8 @@ def train(
     max_iter, batch_size, eval_every:
         Steps, rows per minibatch (at most the training rows), steps between evaluations.
     divergence_threshold:
-        A run stops as "diverged" when its minibatch loss or θ is non-finite, or the loss
-        or max|θ_i| exceeds this.
+        A run stops as "diverged" when its minibatch loss or max|θ_i| exceeds this, and as
+        "non_finite" when one of them is inf or NaN.
     progress:
         Show a tqdm progress bar.
     clock:
@@ -196,8 +197,10 @@ def train(
             new_theta = theta + lr * direction
             seconds += clock() - start
             ngev, njvp = ngev + calls, njvp + jvps
-            if not (np.isfinite(value) and value <= divergence_threshold and np.all(np.isfinite(new_theta))
-                    and np.max(np.abs(new_theta)) <= divergence_threshold):
+            if not (np.isfinite(value) and np.all(np.isfinite(new_theta))):
+                status, nit = "non_finite", k - 1
+                break
+            if value > divergence_threshold or np.max(np.abs(new_theta)) > divergence_threshold:
                 status, nit = "diverged", k - 1
                 break
             theta, state = new_theta, new_state
@@ -206,9 +209,10 @@ def train(
                 evaluate(k)
     bar.close()
     arrays = {key: np.asarray(values) for key, values in history.items()}
-    message = (f"diverged at step {nit + 1} (minibatch loss {value:.3g})" if status == "diverged"
-               else f"{max_iter} steps, validation accuracy {arrays['val_accuracy'][-1]:.3f}")
-    return TrainResult(setting, theta, float(arrays["train_loss"][-1]), nit, status, status in SUCCESS_STATUSES,
+    detail = (f"validation accuracy {arrays['val_accuracy'][-1]:.3f}" if status == "max_iter"
+              else f"minibatch loss {value:.3g} at step {nit + 1}")
+    message = status_message(status, nit, detail=detail)
+    return TrainResult(setting, theta, float(arrays["train_loss"][-1]), nit, status, is_success(status, target=False),
                        message, ngev, njvp, arrays["steps"], arrays["train_loss"], arrays["val_loss"],
                        arrays["val_accuracy"], arrays["seconds"], arrays["ngev"], arrays["njvp"])
 

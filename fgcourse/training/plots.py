@@ -35,7 +35,7 @@ def runs_of(table: RunTable, model: str, optimizer: str, lr: float, oracle: str,
 
 
 def _band(ax, table, runs, x, metric, color, label):
-    """Median over seeds with the min-max band; a diverged run's curve stops where it diverged."""
+    """Median over seeds with the min-max band; a run that blew up stops where it did ("diverged" or "non_finite")."""
     histories = [table.history(run) for run in runs]
     length = max(h[metric].size for h in histories)
     values = np.full((len(histories), length), np.nan)
@@ -44,8 +44,9 @@ def _band(ax, table, runs, x, metric, color, label):
     longest = histories[int(np.argmax([h[x].size for h in histories]))]
     xs = longest[x] if x != "seconds" else np.nanmedian(
         np.array([np.pad(h[x], (0, length - h[x].size), constant_values=np.nan) for h in histories]), axis=0)
-    diverged = int(np.sum(table.status[runs] == "diverged"))
-    suffix = f" ({diverged}/{len(runs)} diverged)" if diverged else ""
+    failed = [f"{count}/{len(runs)} {word}" for word in ("diverged", "non_finite")
+              if (count := int(np.sum(table.status[runs] == word)))]
+    suffix = f" ({', '.join(failed)})" if failed else ""
     with np.errstate(all="ignore"), _quiet():
         ax.plot(xs, np.nanmedian(values, axis=0), color=color, label=label + suffix)
         ax.fill_between(xs, np.nanmin(values, axis=0), np.nanmax(values, axis=0), color=color, alpha=0.2, lw=0)
