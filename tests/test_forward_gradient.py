@@ -890,7 +890,7 @@ def test_figures_draw_and_reject_unknown_gradient_shapes():
                        (lambda: plots.draw_tangent_laws(3, num_samples=0), "num_samples"),
                        (lambda: plots.draw_minimal_laws_3d(rng=None), "rng"),
                        (lambda: plots.draw_linear_objectives(num_steps=True), "num_steps"),
-                       (lambda: plots.draw_sign_excess(1), "n_max")]:
+                       (lambda: plots.draw_sign_excess(1), "max_n")]:
         with pytest.raises((TypeError, ValueError)) as excinfo:
             call()
         assert_names_argument(excinfo, name)

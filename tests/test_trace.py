@@ -28,9 +28,9 @@ from fgcourse.trace import count_operations, format_program, forward, jvp, rever
 AUTOGRAD = anp
 
 
-def autograd_reference(f, n_inputs):
+def autograd_reference(f, num_inputs):
     """f as a function of one array, for autograd.grad and make_jvp."""
-    return lambda x: f(*(x[k] for k in range(n_inputs)), ns=AUTOGRAD)
+    return lambda x: f(*(x[k] for k in range(num_inputs)), ns=AUTOGRAD)
 
 
 def differences(f, x, v):

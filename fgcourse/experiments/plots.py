@@ -173,14 +173,14 @@ def _axes(axes, count: int, width: float = 4.2, height: float = 3.4):
 
 
 def draw_performance_profiles(table, dims=PAPER_DIMS, *, solvers="all", budget: float | None = None,
-                              tau_max: float = 1e3, axes=None):
-    """ρ_s(τ) against τ (log scale, 1 to ``tau_max``), one panel per dimension of ``dims``."""
+                              max_tau: float = 1e3, axes=None):
+    """ρ_s(τ) against τ (log scale, 1 to ``max_tau``), one panel per dimension of ``dims``."""
     dims = check_sequence("dims", dims, lambda name, n: check_int(name, n, minimum=1), what="dimensions")
-    tau_max = check_positive("tau_max", tau_max)
-    if tau_max <= 1:
-        raise ValueError(f"tau_max must be > 1, got {tau_max:g}")
+    max_tau = check_positive("max_tau", max_tau)
+    if max_tau <= 1:
+        raise ValueError(f"max_tau must be > 1, got {max_tau:g}")
     fig, axes = _axes(axes, len(dims))
-    taus = np.geomspace(1.0, tau_max, 200)
+    taus = np.geomspace(1.0, max_tau, 200)
     for ax, n in zip(axes, dims):
         times = profile_times(table, n, solvers=solvers, budget=budget)
         rho = performance_profile(times.to_numpy(), taus)

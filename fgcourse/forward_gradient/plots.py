@@ -222,10 +222,10 @@ def draw_sign_agreement(n: int, law: str = "rademacher", num_samples: int = 20_0
     return fig
 
 
-def draw_sign_excess(n_max: int = 10**6) -> Figure:
-    """(agreement − n/2)/n against n up to ``n_max`` on log axes, and √n (exact − asymptotic)."""
-    n_max = check_int("n_max", n_max, minimum=2)
-    n = np.unique(np.logspace(0, np.log10(n_max), 300).astype(int))
+def draw_sign_excess(max_n: int = 10**6) -> Figure:
+    """(agreement − n/2)/n against n up to ``max_n`` on log axes, and √n (exact − asymptotic)."""
+    max_n = check_int("max_n", max_n, minimum=2)
+    n = np.unique(np.logspace(0, np.log10(max_n), 300).astype(int))
     odd, even = n[n % 2 == 1], n[n % 2 == 0]
     fig, axes = _figure(10, 3.4, 2)
     for subset, marker, label in [(odd, "o", "exact, odd n"), (even, "s", "exact, even n")]:

@@ -51,7 +51,7 @@ class StepResult:
     decreasing at ``alpha_max``) or ``"no_decrease"`` (an exact search found no point below
     φ(0)). ``fun = φ(alpha)`` and ``slope = φ'(alpha)`` (``None`` when it was not needed).
     ``nfev``, ``ngev``, ``njvp`` count evaluations of f, gradients and JVPs, including those at
-    α = 0; ``trials`` lists the α where φ was evaluated. ``gradient`` is ``∇f(x + alpha·d)``
+    α = 0; ``trials`` lists the α where φ was evaluated. ``g`` is ``∇f(x + alpha·d)``
     when the search computed it for the last slope it needed (a Wolfe search with a gradient
     oracle that accepts a step), else ``None``; it is already counted in ``ngev``, so whoever
     reuses it for the next direction pays nothing for it.
@@ -67,7 +67,7 @@ class StepResult:
     ngev: int
     njvp: int
     trials: tuple[float, ...] = field(default=())
-    gradient: onp.ndarray | None = field(default=None, compare=False, repr=False)
+    g: onp.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 def _result(ray, alpha, status, fun, slope=None):
