@@ -158,7 +158,7 @@ def test_train_records_history_and_calls(gradient, B):
     result = tr.train(SMALL, small_split(), "adam", 0.01, gradient=gradient, B=B, rng=0, max_iter=25,
                       batch_size=8, eval_every=10)
     assert result.status == "max_iter" and result.success and result.nit == 25
-    assert list(result.steps) == [0, 10, 20, 25]
+    assert list(result.nit_path) == [0, 10, 20, 25]
     assert result.ngev == (25 if gradient == "true" else 0) and result.njvp == (0 if gradient == "true" else 25 * B)
     assert list(result.ngev_path + result.njvp_path) == [0, 10 * B, 20 * B, 25 * B]
     assert np.all(np.diff(result.seconds) >= 0)
@@ -191,7 +191,7 @@ def test_diverging_run_stops_and_keeps_its_history():
     result = tr.train("mlp", SPLIT, "sgd", 1e4, gradient="forward", law="rademacher", rng=0, max_iter=500,
                       eval_every=1)
     assert result.status == "diverged" and not result.success
-    assert result.nit < 500 and result.steps[-1] == result.nit and np.all(np.isfinite(result.x))
+    assert result.nit < 500 and result.nit_path[-1] == result.nit and np.all(np.isfinite(result.x))
     assert len(result.train_loss) == result.nit + 1 and "diverged" in result.message
 
 
@@ -299,9 +299,25 @@ def test_run_table_roundtrip(tmp_path):
         assert np.array_equal(getattr(again, key), getattr(table, key))  # exact: stored and read back
     assert list(again.select(gradient="forward")) == [2, 3]
     assert again.setting(0) == tr.Setting("small", "sgd", 0.1, "true", "", 1, 20)
-    assert list(again.history(3)["step"]) == [0, 5, 10, 15, 20]
+    assert list(again.history(3)["nit_path"]) == [0, 5, 10, 15, 20]
     both = tr.concatenate_tables([table, table])
     assert both.num_runs == 8 and list(both.history(7)["val_loss"]) == list(table.history(3)["val_loss"])
+
+
+def test_a_run_table_has_the_names_of_a_train_result_and_refuses_the_old_format(tmp_path):
+    from fgcourse.stored import StoredDataError
+
+    table, result = small_table(), tr.train(SMALL, small_split(), "sgd", 0.1, rng=0, max_iter=20, batch_size=8,
+                                             eval_every=5)
+    assert all(hasattr(result, key) for key in tr.ROW_COLUMNS[1:])  # no hand-made mapping between the two
+    assert tr.RUNS_FORMAT == "fgcourse runs 2"
+    old = {key: getattr(table, key) for key in tr.RUN_COLUMNS + tr.ROW_COLUMNS}
+    for name, renamed in (("step", "nit_path"), ("ngev", "ngev_path"), ("njvp", "njvp_path")):
+        old[name] = old.pop(renamed)
+    np.savez_compressed(tmp_path / "runs.npz", format=np.array("fgcourse runs 1"), **old)
+    with pytest.raises(StoredDataError, match=r"'fgcourse runs 1', this version reads 'fgcourse runs 2'.*"
+                                              r"regenerate it with `make training-data`"):
+        tr.load_runs(tmp_path / "runs.npz")
 
 
 def test_time_to_reach_is_infinite_when_never_reached():
@@ -375,10 +391,10 @@ def test_stored_runs_are_what_the_library_computes():
         stored = table.history(run)
         live = tr.train("mlp", SPLIT, "sgd", 0.003, gradient=gradient, law=law, B=B, rng=1, max_iter=2 * (50 // B),
                         eval_every=50 // B)
-        rows = live.steps.size
+        rows = live.nit_path.size
         # At most 100 SGD steps of 64-wide matrix products, each rounding ~1e-16: measured 1.8e-16 between the
         # SSE4.2 and AVX2 levels, 3.5e-16 after a 1e-15 relative change of θ_0 (rounding does not grow over the
         # steps). rtol 1e-12 leaves a margin of thousands for other kernels; a change of the algorithm shows far
         # above it (the losses move by ~1e-2 between two stored rows).
         np.testing.assert_allclose(live.val_loss, stored["val_loss"][:rows], rtol=1e-12, atol=0)
-        np.testing.assert_array_equal(live.njvp_path, stored["njvp"][:rows])  # exact: integer counts
+        np.testing.assert_array_equal(live.njvp_path, stored["njvp_path"][:rows])  # exact: integer counts

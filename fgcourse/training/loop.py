@@ -65,12 +65,13 @@ class Setting:
 class TrainResult:
     """One training run.
 
-    ``x`` is the last θ (the one before a diverging step), ``nit`` the steps done, ``status`` one of
-    :data:`TRAIN_STATUSES`, ``ngev`` / ``njvp`` the oracle calls of all steps. The history has
-    one entry per evaluation: ``steps`` (the step after which it was taken), ``train_loss``
-    (whole training set), ``val_loss``, ``val_accuracy``, ``seconds`` (time in steps so far),
-    ``ngev_path`` and ``njvp_path`` (oracle calls so far). A diverged run keeps the evaluations
-    made before it diverged. ``fun`` is the last recorded training loss.
+    ``x`` is the last θ (the one before a step that blew up), ``nit`` the steps done, ``status`` one
+    of :data:`TRAIN_STATUSES`, ``ngev`` / ``njvp`` the oracle calls of all steps. The history has
+    one entry per evaluation: the running counts ``nit_path`` (steps done when it was taken),
+    ``ngev_path`` and ``njvp_path`` (oracle calls so far), then ``train_loss`` (whole training
+    set), ``val_loss``, ``val_accuracy`` and ``seconds`` (time in steps so far): the columns of a
+    :class:`~fgcourse.training.RunTable`'s rows, under the same names. A run that blew up keeps
+    the evaluations made before. ``fun`` is the last recorded training loss.
     """
 
     setting: Setting
@@ -82,7 +83,7 @@ class TrainResult:
     message: str
     ngev: int
     njvp: int
-    steps: np.ndarray
+    nit_path: np.ndarray
     train_loss: np.ndarray
     val_loss: np.ndarray
     val_accuracy: np.ndarray
@@ -173,15 +174,16 @@ def train(
     theta = model.init(init_rng)
     batches = minibatches(batch_rng, m, batch_size)
     state = optimizer.init(theta)
-    history = {key: [] for key in ("steps", "train_loss", "val_loss", "val_accuracy", "seconds", "ngev", "njvp")}
+    history = {key: [] for key in ("nit_path", "train_loss", "val_loss", "val_accuracy", "seconds", "ngev_path",
+                                   "njvp_path")}
     ngev = njvp = 0
     seconds = 0.0
 
     def evaluate(k):
-        for key, value in (("steps", k), ("train_loss", model.loss(theta, data.X_train, data.y_train)),
+        for key, value in (("nit_path", k), ("train_loss", model.loss(theta, data.X_train, data.y_train)),
                            ("val_loss", model.loss(theta, data.X_val, data.y_val)),
                            ("val_accuracy", model.accuracy(theta, data.X_val, data.y_val)),
-                           ("seconds", seconds), ("ngev", ngev), ("njvp", njvp)):
+                           ("seconds", seconds), ("ngev_path", ngev), ("njvp_path", njvp)):
             history[key].append(value)
 
     evaluate(0)
@@ -213,8 +215,7 @@ def train(
               else f"minibatch loss {value:.3g} at step {nit + 1}")
     message = status_message(status, nit, detail=detail)
     return TrainResult(setting, theta, float(arrays["train_loss"][-1]), nit, status, is_success(status, target=False),
-                       message, ngev, njvp, arrays["steps"], arrays["train_loss"], arrays["val_loss"],
-                       arrays["val_accuracy"], arrays["seconds"], arrays["ngev"], arrays["njvp"])
+                       message, ngev, njvp, **arrays)
 
 
 class _NoBar:

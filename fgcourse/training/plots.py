@@ -21,7 +21,7 @@ ORACLES = {
 """The oracles of the stored runs, by label: (gradient, law)."""
 
 METRICS = {"val_loss": "validation loss", "train_loss": "training loss", "val_accuracy": "validation accuracy"}
-AXES = {"step": "iterations", "seconds": "CPU seconds in steps", "njvp": "JVPs", "ngev": "gradients"}
+AXES = {"nit_path": "iterations", "seconds": "CPU seconds in steps", "njvp_path": "JVPs", "ngev_path": "gradients"}
 COLORS = {"backprop": "black", "weights, gaussian": "tab:blue", "weights, rademacher": "tab:orange",
           "activities, gaussian": "tab:green"}
 
@@ -67,7 +67,7 @@ class _quiet:
 
 
 def draw_curves(table: RunTable, model: str, optimizer: str, lr: float, *, oracles=tuple(ORACLES), B: int = 1,
-                metrics=("val_loss", "val_accuracy"), x: str = "step", ax=None):
+                metrics=("val_loss", "val_accuracy"), x: str = "nit_path", ax=None):
     """Figure: each metric against ``x`` for each oracle (median of the seeds, min-max band)."""
     import matplotlib.pyplot as plt
 
@@ -113,7 +113,7 @@ def draw_training_explorer(lr, table: RunTable, model: str = "mlp", optimizer: s
             continue
         label = name if name == "backprop" else f"{name}, B = {size}"
         for metric, axis in zip(("val_loss", "val_accuracy"), axes):
-            _band(axis, table, runs, "ngev" if name == "backprop" else "njvp", metric, COLORS[name], label)
+            _band(axis, table, runs, "ngev_path" if name == "backprop" else "njvp_path", metric, COLORS[name], label)
     axes[0].set_yscale("log")
     axes[0].set_ylabel("validation loss")
     axes[1].set_ylabel("validation accuracy")
@@ -170,10 +170,10 @@ def draw_budget(table: RunTable, model: str, optimizer: str, lr: float, oracle: 
     for B, color in zip(Bs, colors):
         runs = runs_of(table, model, optimizer, lr, oracle, B)
         if runs.size:
-            _band(ax, table, runs, "njvp", metric, color, f"B = {B}")
+            _band(ax, table, runs, "njvp_path", metric, color, f"B = {B}")
     reference = runs_of(table, model, optimizer, lr, "backprop")
     if reference.size:
-        _band(ax, table, reference, "ngev", metric, "black", "backprop (gradients)")
+        _band(ax, table, reference, "ngev_path", metric, "black", "backprop (gradients)")
     ax.set_xlabel("oracle calls (JVPs or gradients)")
     ax.set_ylabel(METRICS[metric])
     if metric.endswith("loss"):
