@@ -154,7 +154,7 @@ def test_the_callers_arrays_are_not_changed_and_integers_are_accepted():
 @given(seeds, widths_strategy)
 def test_network_gradients_match_autograd(seed, widths):
     rng = np.random.default_rng(seed)
-    layers, x, ws = random_network(rng, widths)
+    layers, x, ws = random_network(widths, rng)
     y = rng.standard_normal(widths[-1])
 
     def loss(s):
@@ -192,8 +192,8 @@ def test_vjp_of_vjp_of_a_matrix_product():
 
 
 def test_random_chain_accepts_a_seed_or_a_generator_and_is_reproducible():
-    fs_seed, s_seed = random_chain(3, [2, 4, 1])
-    fs_gen, s_gen = random_chain(np.random.default_rng(3), [2, 4, 1])
+    fs_seed, s_seed = random_chain([2, 4, 1], 3)
+    fs_gen, s_gen = random_chain([2, 4, 1], np.random.default_rng(3))
     # exact: the same draws, so the same matrices applied to the same s_0 by the same code
     np.testing.assert_array_equal(s_seed, s_gen)
     np.testing.assert_array_equal(compose(fs_seed)(s_seed), compose(fs_gen)(s_gen))
@@ -206,7 +206,7 @@ def test_random_chain_accepts_a_seed_or_a_generator_and_is_reproducible():
 @pytest.mark.parametrize("depth", [1, 2, 5, 20])
 def test_forward_costs_match_theory(depth):
     width = 4
-    fs, s0 = random_chain(np.random.default_rng(depth), [width] * depth + [2])
+    fs, s0 = random_chain([width] * depth + [2], np.random.default_rng(depth))
     trace = trace_costs(fs, s0, "forward")
     assert isinstance(trace, CostTrace)
     assert trace.step_calls == depth
@@ -219,7 +219,7 @@ def test_forward_costs_match_theory(depth):
 @pytest.mark.parametrize("depth", [1, 2, 5, 20])
 def test_reverse_costs_match_theory(depth):
     width, outputs = 4, 2
-    fs, s0 = random_chain(np.random.default_rng(depth), [width] * depth + [outputs])
+    fs, s0 = random_chain([width] * depth + [outputs], np.random.default_rng(depth))
     trace = trace_costs(fs, s0, "reverse")
     assert trace.step_calls == depth
     stored = [event.stored for event in trace.timeline]
@@ -240,7 +240,7 @@ def test_trace_costs_calls_each_step_once_and_reports_it(chain, mode):
 
 
 def test_trace_costs_counts_the_real_floats_of_uneven_widths():
-    fs, s0 = random_chain(np.random.default_rng(0), [3, 5, 4, 2])
+    fs, s0 = random_chain([3, 5, 4, 2], np.random.default_rng(0))
     assert trace_costs(fs, s0, "forward").peak_floats == 2 * 5
     assert trace_costs(fs, s0, "reverse").peak_floats == (3 + 5 + 4) + 2 + 2
 
@@ -309,7 +309,7 @@ def call_vjp_fn(u):
 
 
 def network_call(**changes):
-    layers, x, ws = random_network(np.random.default_rng(0), [3, 4, 2])
+    layers, x, ws = random_network([3, 4, 2], np.random.default_rng(0))
     arguments = dict(layers=layers, x=x, ws=ws, loss=lambda s: anp.sum(s**2))
     arguments.update(changes)
     return network_value_and_grad(**arguments)
@@ -391,19 +391,19 @@ BAD_CALLS = [
     (lambda: jacobian_mode_timings(n=2, ms=(1,), rng=np.random.RandomState(0)), TypeError, "rng", "Generator"),
     (lambda: draw_mode_timings((1, 2)), TypeError, "timings", "ModeTimings"),
     # random chains and networks
-    (lambda: random_chain(None, [3, 2]), TypeError, "rng", "Generator"),
-    (lambda: random_chain(-1, [3, 2]), ValueError, "rng", ">= 0"),
-    (lambda: random_chain(0, [3]), ValueError, "widths", "at least 2"),
-    (lambda: random_chain(0, 3), TypeError, "widths", "sequence"),
-    (lambda: random_chain(0, [3, 0]), ValueError, "widths[1]", ">= 1"),
-    (lambda: random_chain(0, [3, True]), TypeError, "widths[1]", "bool"),
-    (lambda: random_chain(0, [3, 2], kinds=("relu6",)), ValueError, "kinds[0]", "('tanh', 'softplus', 'linear')"),
-    (lambda: random_chain(0, [3, 2], kinds=("tahn",)), ValueError, "kinds[0]", "did you mean 'tanh'"),
-    (lambda: random_chain(0, [3, 2], kinds="tanh"), TypeError, "kinds", "sequence"),
-    (lambda: random_chain(0, [3, 2], kinds=()), ValueError, "kinds", "at least 1"),
-    (lambda: random_network(1.5, [3, 2]), TypeError, "rng", "Generator"),
-    (lambda: random_network(0, [3, 2], activation="relu"), ValueError, "activation", "('tanh'"),
-    (lambda: random_network(0, [2.5, 2]), TypeError, "widths[0]", "float"),
+    (lambda: random_chain([3, 2], None), TypeError, "rng", "Generator"),
+    (lambda: random_chain([3, 2], -1), ValueError, "rng", ">= 0"),
+    (lambda: random_chain([3], 0), ValueError, "widths", "at least 2"),
+    (lambda: random_chain(3, 0), TypeError, "widths", "sequence"),
+    (lambda: random_chain([3, 0], 0), ValueError, "widths[1]", ">= 1"),
+    (lambda: random_chain([3, True], 0), TypeError, "widths[1]", "bool"),
+    (lambda: random_chain([3, 2], 0, kinds=("relu6",)), ValueError, "kinds[0]", "('tanh', 'softplus', 'linear')"),
+    (lambda: random_chain([3, 2], 0, kinds=("tahn",)), ValueError, "kinds[0]", "did you mean 'tanh'"),
+    (lambda: random_chain([3, 2], 0, kinds="tanh"), TypeError, "kinds", "sequence"),
+    (lambda: random_chain([3, 2], 0, kinds=()), ValueError, "kinds", "at least 1"),
+    (lambda: random_network([3, 2], 1.5), TypeError, "rng", "Generator"),
+    (lambda: random_network([3, 2], 0, activation="relu"), ValueError, "activation", "('tanh'"),
+    (lambda: random_network([2.5, 2], 0), TypeError, "widths[0]", "float"),
     (lambda: affine_step(np.ones(2), np.eye(2), np.zeros(2), "tnh"), ValueError, "activation", "did you mean"),
     # network_value_and_grad
     (lambda: network_call(layers=[]), ValueError, "layers", "at least 1"),
@@ -462,7 +462,7 @@ def test_counts_refuse_bools_floats_strings_none_and_complex(value):
 @pytest.mark.parametrize("value", NOT_RNGS)
 def test_random_chain_refuses_every_rng_but_seeds_and_generators(value):
     with pytest.raises(TypeError) as excinfo:
-        random_chain(value, [2, 2])
+        random_chain([2, 2], value)
     assert_names_argument(excinfo, "rng")
 
 

@@ -133,10 +133,10 @@ def test_every_solver_starts_from_the_same_seeded_points_inside_the_domain(smoke
     per_start = table.groupby(["function", "n", "start"])["f_start"].nunique()
     assert (per_start == 1).all()
     for function in ("sphere", "beale"):
-        X0 = starts(function, 2, 2, seed=0)
+        X0 = starts(function, 2, 0, 2)
         bounds = TEST_FUNCTIONS[function].bounds(2)
         assert np.all((bounds[:, 0] <= X0) & (X0 <= bounds[:, 1]))
-        assert np.array_equal(X0, starts(function, 2, 2, seed=0))  # exact: the same seeded draws
+        assert np.array_equal(X0, starts(function, 2, 0, 2))  # exact: the same seeded draws
         expected = TEST_FUNCTIONS[function](X0)
         got = table[(table.function == function) & (table.solver == "sgd/true")].sort_values("start")["f_start"]
         np.testing.assert_array_equal(got, expected)  # exact: the runner's f_start is f on this same (2, 2) array

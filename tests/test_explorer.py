@@ -283,11 +283,11 @@ def test_the_book_explorers_titles_name_their_controls():
 
     assert "K = 8" in titles(chains.draw_memory_timelines(8, 16)) and "width 16" in titles(
         chains.draw_memory_timelines(8, 16))
-    text = titles(plots.draw_tangent_laws(5, "sphere", "equal", 400))
+    text = titles(plots.draw_tangent_laws(5, "sphere", "equal", num_samples=400))
     assert all(word in text for word in ("n = 5", "sphere", "equal", "400 samples"))
-    text = titles(plots.draw_sign_agreement(5, "gaussian", 400))
+    text = titles(plots.draw_sign_agreement(5, "gaussian", num_samples=400))
     assert all(word in text for word in ("n = 5", "gaussian", "400 samples"))
-    text = titles(explorer_figure(0.02, (1.0, 2.0), "gaussian", "adam", 3, max_iter=5, num_runs=2))
+    text = titles(explorer_figure(0.02, (1.0, 2.0), "gaussian", "adam", rng=3, max_iter=5, num_runs=2))
     assert all(word in text for word in ("adam", "lr = 0.02", "from (1, 2)", "gaussian", "seed 3"))
 
 

@@ -110,8 +110,8 @@ def assert_mean_is_close(G, true_grad, law):
 @pytest.mark.parametrize("law", all_laws(6), ids=lambda law: law.name)
 def test_sample_shapes_and_unit_second_moments(law):
     rng = np.random.default_rng(1)
-    assert law.sample(rng, 6).shape == (6,)
-    samples = law.sample(rng, 6, size=200_000)
+    assert law.sample(6, rng).shape == (6,)
+    samples = law.sample(6, rng, size=200_000)
     assert samples.shape == (200_000, 6)
     empirical = samples.T @ samples / len(samples)
     assert np.allclose(empirical, np.eye(6), atol=0.02)
@@ -120,7 +120,7 @@ def test_sample_shapes_and_unit_second_moments(law):
 
 @pytest.mark.parametrize("law", all_laws(5), ids=lambda law: law.name)
 def test_fourth_moments_match_simulation(law):
-    samples = law.sample(np.random.default_rng(2), 5, size=400_000)
+    samples = law.sample(5, np.random.default_rng(2), size=400_000)
     fourth = samples**4
     standard_error = fourth.std(axis=0) / math.sqrt(len(samples))
     assert np.all(np.abs(fourth.mean(axis=0) - law.fourth_moments(5)) <= 4 * standard_error + 1e-12)
@@ -148,13 +148,13 @@ def test_known_fourth_moments():
 def test_minimal_laws_have_constant_norm():
     rng = np.random.default_rng(3)
     for law in [rademacher, sphere, rotated(rademacher, random_orthogonal(7, 0))]:
-        assert np.allclose(np.sum(law.sample(rng, 7, size=50) ** 2, axis=1), 7)
+        assert np.allclose(np.sum(law.sample(7, rng, size=50) ** 2, axis=1), 7)
 
 
 def test_sampling_is_reproducible_with_a_seed():
     for law in all_laws(3):
         # exact: the same seed, the same draws
-        assert np.array_equal(law.sample(np.random.default_rng(9), 3, 4), law.sample(np.random.default_rng(9), 3, 4))
+        assert np.array_equal(law.sample(3, np.random.default_rng(9), 4), law.sample(3, np.random.default_rng(9), 4))
 
 
 def test_isotropic_laws_do_not_depend_on_a_basis():
@@ -173,7 +173,7 @@ def test_rademacher_draw_is_numpys_integer_draw_and_leaves_the_same_state(n, row
     # The fast draw reads the top bits of the generator's bytes; numpy's own integers(0, 2)
     # is the reference, sign for sign, and both leave the generator at the same point.
     ours, reference = np.random.default_rng(seed), np.random.default_rng(seed)
-    signs = rademacher.sample(ours, n, size=rows)
+    signs = rademacher.sample(n, ours, size=rows)
     expected = reference.integers(0, 2, size=(rows, n), dtype=np.int8) * 2.0 - 1.0
     assert signs.shape == (rows, n) and signs.dtype == float
     assert np.array_equal(signs, expected)  # exact: ±1
@@ -269,7 +269,7 @@ def test_forward_gradient_matches_closed_form_with_the_same_tangent():
     exact = np.sin(theta) * 2 * theta + np.cos(theta) * theta**2
     for law in all_laws(4):
         _, g = forward_gradient(f, theta, law, np.random.default_rng(11))
-        v = law.sample(np.random.default_rng(11), 4)
+        v = law.sample(4, np.random.default_rng(11))
         assert np.allclose(g, (exact @ v) * v)
 
 
@@ -309,7 +309,7 @@ def test_batch_rows_are_independent_forward_gradients_at_their_own_points():
     values, G = forward_gradient_batch(f_rows, thetas, rademacher, 3, B=2)
     assert np.allclose(values, [0.5, 1.0, 3.0])
     rng = np.random.default_rng(3)
-    tangents = [rademacher.sample(rng, 3, size=3) for _ in range(2)]
+    tangents = [rademacher.sample(3, rng, size=3) for _ in range(2)]
     gradients_ = thetas @ A
     expected = sum(np.sum(gradients_ * v, axis=1)[:, None] * v for v in tangents) / 2
     assert np.allclose(G, expected)
@@ -319,7 +319,7 @@ def test_the_oracle_gives_the_batch_s_forward_gradients_from_one_stream():
     # Checked once, then one call per step: the draws follow each other as in successive batch calls.
     f_rows = quadratic_rows(np.diag([1.0, 2.0, 3.0]), np.zeros(3))
     thetas = [np.ones((4, 3)), np.arange(12.0).reshape(4, 3)]
-    oracle = forward_gradient_oracle(f_rows, "gaussian", 7, 3, B=2)
+    oracle = forward_gradient_oracle(f_rows, "gaussian", 3, 7, B=2)
     rng = np.random.default_rng(7)
     for theta in thetas:
         values, G = oracle(theta)
@@ -573,8 +573,8 @@ class BasisOnlyLaw(fg.TangentLaw):
     def quartic_form(self, b, c):
         return rademacher.quartic_form(b, c)
 
-    def _draw(self, rng, n, rows):
-        return rademacher.sample(rng, n, size=rows)
+    def _draw(self, n, rng, rows):
+        return rademacher.sample(n, rng, size=rows)
 
 
 @given(n=dimensions, name=law_names, seed=seeds, data=st.data())
@@ -669,7 +669,7 @@ def test_chunked_draws_leave_the_generator_where_one_draw_does():
     for law in all_laws(7):
         rngs = np.random.default_rng(3), np.random.default_rng(3)
         squared_deviations(law, np.ones(7), rngs[0], 10_001)
-        law.sample(rngs[1], 7, size=10_001)
+        law.sample(7, rngs[1], size=10_001)
         assert rngs[0].integers(1 << 62) == rngs[1].integers(1 << 62), law.name
 
 
@@ -758,21 +758,21 @@ BAD_INPUTS = [
     (lambda: rotated(rademacher, [["a", "b"], ["c", "d"]]), TypeError, "Q", ("strings",)),
     (lambda: rotated(rademacher, [[np.nan, 0.0], [0.0, 1.0]]), ValueError, "Q", ("finite",)),
     (lambda: rotated("cauchy", np.eye(2)), ValueError, "law", ("gaussian",)),
-    (lambda: gaussian.sample(RNG, 0), ValueError, "n", (">= 1",)),
-    (lambda: gaussian.sample(RNG, 2.5), TypeError, "n", ()),
-    (lambda: gaussian.sample(RNG, True), TypeError, "n", ()),
-    (lambda: gaussian.sample(RNG, 3, size=0), ValueError, "size", (">= 1",)),
-    (lambda: gaussian.sample(RNG, 3, size=True), TypeError, "size", ()),
-    (lambda: gaussian.sample(RNG, 3, size=2.0), TypeError, "size", ()),
+    (lambda: gaussian.sample(0, RNG), ValueError, "n", (">= 1",)),
+    (lambda: gaussian.sample(2.5, RNG), TypeError, "n", ()),
+    (lambda: gaussian.sample(True, RNG), TypeError, "n", ()),
+    (lambda: gaussian.sample(3, RNG, size=0), ValueError, "size", (">= 1",)),
+    (lambda: gaussian.sample(3, RNG, size=True), TypeError, "size", ()),
+    (lambda: gaussian.sample(3, RNG, size=2.0), TypeError, "size", ()),
     (lambda: random_rotation(0, 0), ValueError, "n", ()),
     (lambda: random_rotation(3, None), TypeError, "rng", ()),
     # counts
     (lambda: forward_gradient(_f, np.ones(2), rademacher, 0, B=0), ValueError, "B", (">= 1",)),
     (lambda: forward_gradient_batch(_f_rows, np.ones((2, 2)), rademacher, 0, B=-1), ValueError, "B", ()),
-    (lambda: forward_gradient_oracle(_f_rows, rademacher, 0, 2, B=0), ValueError, "B", ()),
+    (lambda: forward_gradient_oracle(_f_rows, rademacher, 2, 0, B=0), ValueError, "B", ()),
     (lambda: forward_gradient_oracle(_f_rows, rademacher, 0, 0), ValueError, "n", (">= 1",)),
-    (lambda: forward_gradient_oracle("f", rademacher, 0, 2), TypeError, "f", ("callable",)),
-    (lambda: forward_gradient_oracle(_f_rows, "uniform", 0, 2), ValueError, "law", ()),
+    (lambda: forward_gradient_oracle("f", rademacher, 2, 0), TypeError, "f", ("callable",)),
+    (lambda: forward_gradient_oracle(_f_rows, "uniform", 2, 0), ValueError, "law", ()),
     (lambda: forward_gradient_samples(rademacher, np.ones(2), 0, 0), ValueError, "num_samples", ()),
     (lambda: forward_gradient_samples(rademacher, np.ones(2), 0, 3, coordinates=[2]), ValueError, "coordinates",
      ("indices", "n = 2")),
@@ -832,10 +832,10 @@ def _stable_id(value):
 @pytest.mark.parametrize("call", [
     lambda rng: forward_gradient(_f, np.ones(2), rademacher, rng),
     lambda rng: forward_gradient_batch(_f_rows, np.ones((2, 2)), rademacher, rng),
-    lambda rng: forward_gradient_oracle(_f_rows, rademacher, rng, 2),
+    lambda rng: forward_gradient_oracle(_f_rows, rademacher, 2, rng),
     lambda rng: forward_gradient_samples(rademacher, np.ones(2), rng, 3),
     lambda rng: sign_agreement_counts(rademacher, np.ones(2), rng, 3),
-    lambda rng: gaussian.sample(rng, 3),
+    lambda rng: gaussian.sample(3, rng),
 ], ids=["forward_gradient", "batch", "oracle", "samples", "sign counts", "sample"])
 def test_rng_is_a_seed_or_a_generator_only(call, bad):
     with pytest.raises((TypeError, ValueError)) as excinfo:
@@ -858,7 +858,7 @@ def test_an_int_seed_and_its_generator_give_the_same_draws():
     # exact: an int seed is turned into default_rng(seed), the same draws
     assert np.array_equal(forward_gradient(f, np.ones(4), gaussian, 7)[1],
                           forward_gradient(f, np.ones(4), gaussian, np.random.default_rng(7))[1])
-    assert np.array_equal(sphere.sample(3, 4, size=2), sphere.sample(np.random.default_rng(3), 4, size=2))
+    assert np.array_equal(sphere.sample(4, 3, size=2), sphere.sample(4, np.random.default_rng(3), size=2))
 
 
 def test_batch_returns_non_finite_values_at_finite_points_for_the_caller():
@@ -883,7 +883,9 @@ def test_figures_draw_and_reject_unknown_gradient_shapes():
     assert isinstance(plots.draw_sign_agreement(7, law="sphere", num_samples=200), Figure)
     assert isinstance(plots.draw_minimal_laws_3d(num_sphere_points=50), Figure)
     assert np.array_equal(plots.example_gradient("dominant", 3), [1.0, 0.05, 0.05])  # exact: stored constants
+    assert np.array_equal(plots.example_gradient("random", 3, 5), np.random.default_rng(5).standard_normal(3))
     for call, name in [(lambda: plots.example_gradient("flat", 3), "shape"),
+                       (lambda: plots.example_gradient("random", 3), "rng"),
                        (lambda: plots.draw_tangent_laws(3, law="cauchy"), "law"),
                        (lambda: plots.draw_sign_agreement(3, law="rademachr"), "law"),
                        (lambda: plots.draw_sign_agreement(0), "n"),
@@ -912,8 +914,8 @@ def test_tangent_laws_page_shows_the_monte_carlo_and_exact_values_inside_its_vie
         assert hist.get_xlim()[0] <= edges[0] and edges[-1] <= hist.get_xlim()[1]
         assert heights.max() <= hist.get_ylim()[1]
     # The bars: the Monte-Carlo MSD of every law over ‖∇f‖², recomputed from the same stream.
-    laws, grad = plots.demo_laws(n), plots.example_gradient("random", n)
     rng = np.random.default_rng(3)
+    laws, grad = plots.demo_laws(n), plots.example_gradient("random", n, rng)  # drawn first, then the tangents
     forward_gradient_samples(laws[law], grad, rng, 500)
     expected = [monte_carlo(squared_deviations(laws[name], grad, rng, 500)).mean / (grad @ grad) for name in laws]
     (polygons,) = [a for a in bars.get_children() if isinstance(a, PolyCollection)]

@@ -38,7 +38,7 @@ def reference_runs(law, mu, seed, num_steps, rule, num_runs, lr):
     sum_g, sum_g2 = np.zeros_like(thetas), np.zeros_like(thetas)
     path = [thetas]
     for t in range(1, num_steps + 1):
-        V = law.sample(rng, mu.size, size=num_runs)
+        V = law.sample(mu.size, rng, size=num_runs)
         G = V * (V @ mu)[:, None]
         if rule == "sgd":
             step = G

@@ -141,7 +141,7 @@ def test_adam_with_a_constant_gradient_is_sign_descent(mu, steps):
 
 def test_clipped_forward_rademacher_gradient_is_all_or_nothing():
     # A Rademacher forward gradient has equal magnitudes: clipping touches all or no coordinates.
-    v = rademacher.sample(np.random.default_rng(0), 6)
+    v = rademacher.sample(6, np.random.default_rng(0))
     for scale in (0.5, 3.0):
         direction, _ = ClippedSGD().direction(scale * v, (), 1)
         np.testing.assert_allclose(np.abs(direction), min(scale, 1.0))

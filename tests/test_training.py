@@ -97,7 +97,7 @@ def test_activity_estimate_is_its_formula(seed, law, B):
     rng = np.random.default_rng(seed)
     total = np.zeros_like(A)
     for _ in range(B):
-        u = fg.tangent_law(law).sample(rng, 5, size=len(y))
+        u = fg.tangent_law(law).sample(5, rng, size=len(y))
         total += np.sum(A * u, axis=1)[:, None] * u
     assert np.allclose(estimate, tr.activity_weight_gradient(SMALL, theta, X, total / B), atol=1e-12)
     assert np.isclose(value, SMALL.loss(theta, X, y))
@@ -182,7 +182,7 @@ def test_train_is_seeded_and_oracles_share_start_and_batches():
 
 
 def test_minibatches_cover_an_epoch():
-    batches = tr.minibatches(np.random.default_rng(0), 10, 3)
+    batches = tr.minibatches(10, np.random.default_rng(0), 3)
     epoch = np.concatenate([next(batches) for _ in range(3)])
     assert len(set(epoch)) == 9
 

@@ -143,11 +143,20 @@ def stable_number(text: str) -> int:
     return zlib.crc32(text.encode())
 
 
-def starts(function: str, n: int, num_starts: int, seed: int) -> np.ndarray:
+def starts(function: str, n: int, seed: int, num_starts: int) -> np.ndarray:
     """The ``(num_starts, n)`` starts of a problem, uniform in the function's domain, seeded.
 
-    They depend on the function, n and seed only, so every solver starts from the same points.
+    They depend on the function, n and ``seed`` only (an int, a grid's, from which each problem's
+    stream is derived), so every solver starts from the same points, in every process.
     """
+    function = check_option("function", function, sorted(TEST_FUNCTIONS))
+    n = check_int("n", n, minimum=1)
+    if not _supports(TEST_FUNCTIONS[function], n):
+        defined = TEST_FUNCTIONS[function]
+        accepted = f"n = {defined.dim} only" if defined.dim is not None else f"n >= {defined.min_dim}"
+        raise ValueError(f"n must be a dimension {function!r} is defined in ({accepted}), got n = {n}")
+    seed = check_int("seed", seed, minimum=0)
+    num_starts = check_int("num_starts", num_starts, minimum=1)
     bounds = TEST_FUNCTIONS[function].bounds(n)
     rng = np.random.default_rng([seed, stable_number(function), n])
     return rng.uniform(bounds[:, 0], bounds[:, 1], size=(num_starts, n))
@@ -182,8 +191,8 @@ class Grid:
         return sum(batch.num_runs for batch in self.batches())
 
 
-def make_grid(functions, dims=PAPER_DIMS, optimizers=None, gradients=GRADIENTS, *, lr=0.01,
-              max_iter=PAPER_MAX_ITER, num_starts=5, num_repeats=5, eps=0.1, law="rademacher", B=1, seed=PAPER_SEED,
+def make_grid(functions, dims=PAPER_DIMS, optimizers=None, gradients=GRADIENTS, *, lr=0.01, law="rademacher",
+              seed=PAPER_SEED, max_iter=PAPER_MAX_ITER, num_starts=5, num_repeats=5, eps=0.1, B=1,
               stop_at_target=False) -> Grid:
     """A grid, checked before any work: names, dimensions and every number.
 

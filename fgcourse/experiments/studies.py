@@ -44,13 +44,13 @@ def largest_hessian_eigenvalue(function, x) -> float:
     return float(np.linalg.eigvalsh(H).max())
 
 
-def plane_starts(box, num_starts: int, rng) -> np.ndarray:
-    """``(num_starts, 2)`` starts uniform in ``box = ((x_low, x_high), (y_low, y_high))``, seeded."""
+def plane_starts(box, rng, num_starts: int) -> np.ndarray:
+    """``(num_starts, 2)`` starts uniform in ``box = ((x_low, x_high), (y_low, y_high))``, drawn from ``rng``."""
     box = check_array("box", box, shape=(2, 2))
     if not np.all(box[:, 0] < box[:, 1]):
         raise ValueError(f"box must hold (low, high) pairs with low < high, got {box.tolist()}")
-    num_starts = check_int("num_starts", num_starts, minimum=1)
     rng = check_rng("rng", rng)
+    num_starts = check_int("num_starts", num_starts, minimum=1)
     return rng.uniform(box[:, 0], box[:, 1], size=(num_starts, 2))
 
 
@@ -101,7 +101,7 @@ def hyperellipsoid_runs(dims=PAPER_DIMS, optimizers=("sgd", "adam"), lr: float =
     function = TEST_FUNCTIONS["hyperellipsoid"]
     runs = {}
     for n in dims:
-        x0 = starts("hyperellipsoid", n, 1, PAPER_SEED)
+        x0 = starts("hyperellipsoid", n, PAPER_SEED, 1)
         for optimizer in optimizers:
             true_run = minimize(function, x0, optimizer, lr, max_iter=max_iter)
             forward_runs = minimize(function, np.repeat(x0, num_runs, axis=0), optimizer, lr, gradient="forward",
@@ -136,7 +136,7 @@ def batch_variance(f, theta, law, Bs, rng, *, num_samples: int = 2000):
     return pd.DataFrame(rows)
 
 
-def equal_budget_runs(function, x0, Bs, budget: int, rng, *, optimizer="sgd", lr: float = 0.01,
+def equal_budget_runs(function, x0, Bs, rng, budget: int, *, optimizer="sgd", lr: float = 0.01,
                       num_runs: int = 5) -> dict:
     """``{B: forward runs}`` at one budget of JVPs: B tangents per step for budget // B steps.
 
@@ -145,8 +145,8 @@ def equal_budget_runs(function, x0, Bs, budget: int, rng, *, optimizer="sgd", lr
     function = check_test_function("function", function)
     x0 = check_vector("x0", x0)
     Bs = check_sequence("Bs", Bs, lambda name, B: check_int(name, B, minimum=1), what="numbers of tangents")
-    budget = check_int("budget", budget, minimum=max(Bs))
     rng = check_rng("rng", rng)
+    budget = check_int("budget", budget, minimum=max(Bs))
     num_runs = check_int("num_runs", num_runs, minimum=1)
     X0 = np.tile(x0, (num_runs, 1))
     return {B: minimize(function, X0, optimizer, lr, gradient="forward", B=B, max_iter=budget // B, rng=rng)

@@ -87,7 +87,7 @@ def _oracle(f, gradient, law, B, rng, n):
     """``thetas -> (values, G)``, its arguments checked once: minimize calls it at every step."""
     if gradient == "true":
         return lambda thetas: _values_and_gradients(f, thetas)
-    return fg.forward_gradient_oracle(f, law, rng, n, B=B)
+    return fg.forward_gradient_oracle(f, law, n, rng, B=B)
 
 
 # -------------------------------------------------------------------------------- minimize
@@ -156,9 +156,9 @@ def minimize(
     *,
     gradient: str = "true",
     law="rademacher",
+    rng=None,
     B: int = 1,
     max_iter: int = 1000,
-    rng=None,
     target: float | None = None,
     divergence_threshold: float = 1e8,
 ) -> OptimizeResult:
@@ -177,10 +177,10 @@ def minimize(
         The learning rate α > 0.
     gradient:
         ``"true"`` (reverse mode) or ``"forward"`` (forward gradient, forward mode only).
-    law, B, rng:
-        For forward gradients: the tangent law (name or object), the number B of tangents
-        averaged per step, and an int seed or a ``numpy.random.Generator``. ``rng=None``
-        is accepted only with ``gradient="true"``, which draws nothing.
+    law, rng, B:
+        For forward gradients: the tangent law (name or object), an int seed or a
+        ``numpy.random.Generator``, and the number B of tangents averaged per step.
+        ``rng=None`` is accepted only with ``gradient="true"``, which draws nothing.
     max_iter:
         The budget: at most this many steps per run (≥ 1). The record grows with the steps
         actually done, so a large budget with an early ``target`` costs nothing.

@@ -74,7 +74,7 @@ def activity_gradient(model: Model, theta, X, y, law, rng, B: int = 1):
     jvp = make_jvp(lambda eps: model.losses(theta, X, y, eps), np.zeros((M, D)))
     total = np.zeros((M, D))
     for _ in range(B):
-        u = law.sample(rng, D, size=M)
+        u = law.sample(D, rng, size=M)
         losses, derivatives = jvp(u)
         total += derivatives[:, None] * u
     return float(np.mean(losses)), activity_weight_gradient(model, theta, X, total / B)

@@ -92,9 +92,9 @@ class TrainResult:
     njvp_path: np.ndarray
 
 
-def minibatches(rng: np.random.Generator, m: int, batch_size: int):
+def minibatches(m: int, rng: np.random.Generator, batch_size: int):
     """Index arrays of ``batch_size`` rows out of m, epoch after epoch: each epoch is a fresh
-    permutation cut into ⌊m / batch_size⌋ batches (the remainder waits for a later epoch)."""
+    permutation by ``rng`` cut into ⌊m / batch_size⌋ batches (the remainder waits for a later epoch)."""
     while True:
         order = rng.permutation(m)
         for start in range(0, m - batch_size + 1, batch_size):
@@ -109,8 +109,8 @@ def train(
     *,
     gradient: str = "true",
     law="gaussian",
-    B: int = 1,
     rng=0,
+    B: int = 1,
     max_iter: int = 2000,
     batch_size: int = 64,
     eval_every: int = 100,
@@ -128,16 +128,16 @@ def train(
         A :class:`Split` (its arrays are checked when it is built: finite inputs, labels in range).
     optimizer, lr:
         An optimizer of :mod:`fgcourse.optim` (name or instance) and its learning rate α.
-    gradient, law, B:
+    gradient, law:
         The oracle: ``"true"`` (backprop), ``"forward"`` (weight perturbation) or ``"activity"``
-        (activity perturbation); the tangent law and the number B of tangents per step (unused
-        by backprop, which draws nothing).
+        (activity perturbation), and its tangent law (unused by backprop, which draws nothing).
     rng:
         An int seed or a Generator. Three independent streams are spawned from it, for θ_0,
         the minibatches and the tangents, so runs with the same seed start from the same θ_0
         and see the same minibatches whatever their oracle.
-    max_iter, batch_size, eval_every:
-        Steps, rows per minibatch (at most the training rows), steps between evaluations.
+    B, max_iter, batch_size, eval_every:
+        Tangents per step (unused by backprop), steps, rows per minibatch (at most the training
+        rows), steps between evaluations.
     divergence_threshold:
         A run stops as "diverged" when its minibatch loss or max|θ_i| exceeds this, and as
         "non_finite" when one of them is inf or NaN.
@@ -172,7 +172,7 @@ def train(
                       1 if gradient == "true" else B, max_iter)
     init_rng, batch_rng, tangent_rng = rng.spawn(3)
     theta = model.init(init_rng)
-    batches = minibatches(batch_rng, m, batch_size)
+    batches = minibatches(m, batch_rng, batch_size)
     state = optimizer.init(theta)
     history = {key: [] for key in ("nit_path", "train_loss", "val_loss", "val_accuracy", "seconds", "ngev_path",
                                    "njvp_path")}
