@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pytest
-from strategies import NOT_COUNTS, assert_names_argument
+from strategies import NOT_COUNTS, assert_names_argument, assert_refused
 
 import fgcourse
 from fgcourse.experiments import (
@@ -375,9 +375,7 @@ BAD_GRIDS = [
 
 @pytest.mark.parametrize("call, name, word", BAD_GRIDS)
 def test_a_bad_grid_fails_before_any_work_with_the_accepted_names(call, name, word):
-    with pytest.raises((TypeError, ValueError)) as excinfo:
-        call()
-    assert_names_argument(excinfo, name, word)
+    assert_refused(call, name, word)
 
 
 @pytest.mark.parametrize("value", NOT_COUNTS)

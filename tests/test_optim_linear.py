@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from strategies import NOT_RNGS, assert_names_argument
+from strategies import NOT_RNGS, assert_names_argument, assert_refused
 
 from fgcourse.forward_gradient import (
     adam_long_memory_progress,
@@ -137,9 +137,7 @@ BAD_INPUTS = [
 
 @pytest.mark.parametrize("call, kind, name, words", BAD_INPUTS)
 def test_bad_input_names_the_argument(call, kind, name, words):
-    with pytest.raises(kind) as excinfo:
-        call()
-    assert_names_argument(excinfo, name, *words)
+    assert_refused(call, name, *words, error=kind)
 
 
 def _stable_id(value):

@@ -17,6 +17,7 @@ from strategies import (
     NOT_RNGS,
     assert_names_argument,
     counted,
+    finite_floats,
     ill_conditioned_quadratic,
     nan_function,
     plain_numpy_function,
@@ -39,9 +40,6 @@ from fgcourse.optim import (
     true_gradient_batch,
 )
 from fgcourse.testfunctions import beale, hyperellipsoid, rosenbrock, sphere
-
-finite_floats = st.floats(-3, 3, allow_nan=False)
-
 
 # ------------------------------------------------------------------------------ the oracles
 
