@@ -67,6 +67,7 @@ def test_adabelief_single_step_by_hand():
     np.testing.assert_allclose(first_step("adabelief", [1.0, -2.0]), expected, rtol=1e-14)
 
 
+@pytest.mark.simd
 @given(arrays(float, (3, 4), elements=st.floats(1e-3, 1e3) | st.floats(-1e3, -1e-3) | st.just(0.0)), learning_rates)
 def test_a_direction_is_added_and_descends(g, lr):
     # CONTRIBUTING: a direction is added, θ_k = θ_{k−1} + α d_k. Every optimizer's first direction
