@@ -63,7 +63,7 @@ def main():
     print(f"1. Overhead, chains of width {WIDTH} (median of {REPEAT} alternated runs)")
     print(f"{'depth':>6} {'jvp ms':>8} {'make_jvp ms':>12} {'ratio':>6} {'vjp ms':>8} {'make_vjp ms':>12} {'ratio':>6}")
     for depth in DEPTHS:
-        fs, s0 = random_chain(rng, [WIDTH] * (depth + 1))
+        fs, s0 = random_chain([WIDTH] * (depth + 1), rng)
         v, u = rng.standard_normal(WIDTH), rng.standard_normal(WIDTH)
         composed = compose(fs)
         jv = median_ratio(lambda: jvp(fs, s0, v), lambda: make_jvp(composed)(s0)(v))
@@ -74,7 +74,7 @@ def main():
     print(f"\n2. Peak traced memory of one JVP / one VJP, width {WIDTH} (KiB)")
     print(f"{'depth':>6} {'forward':>9} {'reverse':>9} {'autograd make_jvp':>18} {'autograd make_vjp':>18}")
     for depth in DEPTHS:
-        fs, s0 = random_chain(rng, [WIDTH] * (depth + 1))
+        fs, s0 = random_chain([WIDTH] * (depth + 1), rng)
         v, u = rng.standard_normal(WIDTH), rng.standard_normal(WIDTH)
         forward = peak_bytes(lambda: jvp(fs, s0, v))
         reverse = peak_bytes(lambda: chain_vjp(fs, s0, u))

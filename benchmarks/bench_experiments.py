@@ -44,7 +44,7 @@ def seconds(run) -> tuple[float, float]:
 
 def vectorized_against_loop(num_starts: int = 5, num_repeats: int = 5, iterations: int = SLICE_ITER) -> None:
     function, n, num_runs = TEST_FUNCTIONS["rosenbrock"], 10, num_starts * num_repeats
-    X0 = np.repeat(starts("rosenbrock", n, num_starts, seed=0), num_repeats, axis=0)
+    X0 = np.repeat(starts("rosenbrock", n, 0, num_starts), num_repeats, axis=0)
     options = dict(optimizer="adam", lr=0.01, gradient="forward", max_iter=iterations)
     batched, _ = seconds(lambda: minimize(function, X0, rng=0, **options))
     looped, _ = seconds(lambda: [minimize(function, x0, rng=run, **options) for run, x0 in enumerate(X0)])

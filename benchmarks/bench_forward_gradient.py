@@ -74,7 +74,7 @@ def problem(depth: int, seed: int = 0):
 def steps_for(depth: int):
     f, theta = problem(depth)
     rng = np.random.default_rng(1)
-    v = rademacher.sample(rng, theta.size)
+    v = rademacher.sample(theta.size, rng)
     return {
         "forward gradient step": lambda: forward_gradient(f, theta, rademacher, rng),
         "jvp pass only (v given)": lambda: make_jvp(f)(theta)(v),
@@ -126,7 +126,7 @@ def main() -> None:
     for label, numerator, denominator, note in ratios:
         print(f"  ratio {label:<38} {times[numerator] / times[denominator]:5.2f}{note}")
     n, rng = depth * WIDTH * WIDTH, np.random.default_rng(2)
-    ours = median_seconds(lambda: rademacher.sample(rng, n), repeat=DRAW_REPEAT)
+    ours = median_seconds(lambda: rademacher.sample(n, rng), repeat=DRAW_REPEAT)
     reference = median_seconds(lambda: rng.integers(0, 2, size=n, dtype=np.int8) * 2.0 - 1.0, repeat=DRAW_REPEAT)
     print(f"  Rademacher draw of {n:,} signs: {1e3 * ours:.1f} ms, against {1e3 * reference:.1f} ms for the same signs"
           f" from rng.integers(0, 2) * 2 - 1 (ratio {ours / reference:.2f})")
@@ -145,7 +145,7 @@ def main() -> None:
         f, theta = problem(depth)
         param_mb = theta.nbytes / 1e6
         rng = np.random.default_rng(1)
-        arrays_mb = peak_bytes(lambda: (check_vector("theta", theta), rademacher.sample(rng, theta.size))) / 1e6
+        arrays_mb = peak_bytes(lambda: (check_vector("theta", theta), rademacher.sample(theta.size, rng))) / 1e6
         forward_mb = peak_bytes(steps["forward gradient step"]) / 1e6
         jvp_mb = peak_bytes(steps["jvp pass only (v given)"]) / 1e6
         backprop_mb = peak_bytes(steps["backprop step"]) / 1e6

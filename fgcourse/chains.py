@@ -343,14 +343,14 @@ def _random_affine(rng: np.random.Generator, d_in: int, d_out: int):
     return rng.standard_normal((d_out, d_in)) / np.sqrt(d_in), 0.1 * rng.standard_normal(d_out)
 
 
-def random_chain(rng, widths: Sequence[int], kinds: Sequence[str] = tuple(ACTIVATIONS)):
+def random_chain(widths: Sequence[int], rng, kinds: Sequence[str] = tuple(ACTIVATIONS)):
     """A random chain f_k(s) = act_k(A_k s + b_k) from R^{D_0} to R^{D_K}, and a random s_0.
 
-    ``rng`` is an int seed or a numpy Generator; ``widths = (D_0, ..., D_K)``; each
+    ``widths = (D_0, ..., D_K)``; ``rng`` is an int seed or a numpy Generator; each
     activation is drawn from ``kinds`` by ``rng``. Returns ``(fs, s0)``.
     """
-    rng = check_rng("rng", rng)
     widths = _widths(widths)
+    rng = check_rng("rng", rng)
     kinds = check_sequence("kinds", kinds, lambda name, kind: check_option(name, kind, ACTIVATIONS),
                            what="activation names")
     fs = []
@@ -360,13 +360,14 @@ def random_chain(rng, widths: Sequence[int], kinds: Sequence[str] = tuple(ACTIVA
     return fs, rng.standard_normal(widths[0])
 
 
-def random_network(rng, widths: Sequence[int], activation: str = "tanh"):
+def random_network(widths: Sequence[int], rng, activation: str = "tanh"):
     """A random feedforward network: ``(layers, x, ws)`` with dense layers and w_k = (A_k, b_k).
 
-    The last layer is linear, as is usual before a loss.
+    ``widths = (D_0, ..., D_K)``; ``rng`` is an int seed or a numpy Generator. The last layer
+    is linear, as is usual before a loss.
     """
-    rng = check_rng("rng", rng)
     widths = _widths(widths)
+    rng = check_rng("rng", rng)
     activation = check_option("activation", activation, ACTIVATIONS)
     K = len(widths) - 1
     layers = [
@@ -519,8 +520,8 @@ class ModeTimings:
         return self.ms[first]
 
 
-def jacobian_mode_timings(n: int = 100, ms: Sequence[int] = (10, 25, 50, 100, 150, 200, 300, 400),
-                          repeat: int = 5, rng=0) -> ModeTimings:
+def jacobian_mode_timings(n: int = 100, ms: Sequence[int] = (10, 25, 50, 100, 150, 200, 300, 400), rng=0,
+                          repeat: int = 5) -> ModeTimings:
     """Time :func:`jacobian` of the one-step chain x -> A x, A of shape (m, n), in both modes.
 
     Forward mode makes n JVPs whatever m; reverse mode makes m VJPs. Each value is the

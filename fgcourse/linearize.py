@@ -155,9 +155,9 @@ def linearize(trace: Trace) -> LinearProgram:
     trace = check_instance("trace", trace, Trace, "a Trace from fgcourse.trace.trace()")
     names = trace.names
     statements = tuple(
-        LinearStatement(names[trace.n_inputs + i], tuple((partial, names[j]) for j, partial in pairs))
+        LinearStatement(names[trace.num_inputs + i], tuple((partial, names[j]) for j, partial in pairs))
         for i, pairs in enumerate(local_partials(trace)))
-    return LinearProgram(tuple(names), tuple(names[:trace.n_inputs]), (names[trace.output],), statements, "tangent")
+    return LinearProgram(tuple(names), tuple(names[:trace.num_inputs]), (names[trace.output],), statements, "tangent")
 
 
 def transpose(program: LinearProgram) -> LinearProgram:

@@ -145,7 +145,7 @@ class Tracer(_Operators):
         self.tape, self.index, self.value = tape, index, value
 
     def __repr__(self):
-        return f"Tracer({_name(self.index, self.tape.n_inputs)}={self.value:.6g})"
+        return f"Tracer({_name(self.index, self.tape.num_inputs)}={self.value:.6g})"
 
     __lt__ = __le__ = __gt__ = __ge__ = __eq__ = __ne__ = _refuse("comparison")
     __bool__ = _refuse("truth testing")
@@ -243,16 +243,16 @@ class Entry:
 
 @dataclass(frozen=True)
 class Trace:
-    """A Wengert list: ``n_inputs`` inputs, the entries, the primal column and the output's index."""
+    """A Wengert list: ``num_inputs`` inputs, the entries, the primal column and the output's index."""
 
-    n_inputs: int
+    num_inputs: int
     entries: tuple[Entry, ...]
     primal: tuple[float, ...]
     output: int
 
     @property
     def names(self):
-        return [_name(j, self.n_inputs) for j in range(len(self.primal))]
+        return [_name(j, self.num_inputs) for j in range(len(self.primal))]
 
     @property
     def value(self):
@@ -261,7 +261,7 @@ class Trace:
     def definitions(self):
         """The right-hand side of each variable, e.g. ``log(x1)``; inputs read ``input``."""
         names = [Symbol(name) for name in self.names]
-        return ["input"] * self.n_inputs + [
+        return ["input"] * self.num_inputs + [
             _apply(entry.primitive, *(x.value if isinstance(x, Constant) else names[x] for x in entry.operands)).text
             for entry in self.entries]
 
@@ -273,7 +273,7 @@ class Trace:
         digits = check_int("digits", digits, minimum=0, maximum=17)
         columns = {"variable": self.names, "definition": self.definitions(), "primal": self.primal}
         if v is not None:
-            columns["tangent"] = _tangent_column(self, _direction("v", v, self.n_inputs))
+            columns["tangent"] = _tangent_column(self, _direction("v", v, self.num_inputs))
         if u is not None:
             columns["adjoint"] = _adjoint_column(self, check_real("u", u))
         rows = [[f"{x:.{digits}f}" if isinstance(x, float) else x for x in row] for row in zip(*columns.values())]
@@ -288,15 +288,15 @@ class Trace:
         return self.table(markdown=True)
 
 
-def _name(j, n_inputs):
+def _name(j, num_inputs):
     """Variable j is input x_{j+1} for j < n, else entry v_{j-n+1}."""
-    return f"x{j + 1}" if j < n_inputs else f"v{j - n_inputs + 1}"
+    return f"x{j + 1}" if j < num_inputs else f"v{j - num_inputs + 1}"
 
 
 class _Tape:
     def __init__(self, inputs):
         self.entries, self.primal = [], list(inputs)
-        self.n_inputs = len(inputs)
+        self.num_inputs = len(inputs)
 
     def record(self, primitive, operands):
         if any(isinstance(x, Tracer) and x.tape is not self for x in operands):
@@ -318,7 +318,7 @@ def trace(f, *inputs) -> Trace:
     if not (isinstance(out, Tracer) and out.tape is tape):
         raise TypeError(f"f must return a traced value computed from its inputs, got {out!r}; "
                         "a constant or a value from another trace has no derivative to follow")
-    return Trace(tape.n_inputs, tuple(tape.entries), tuple(tape.primal), out.index)
+    return Trace(tape.num_inputs, tuple(tape.entries), tuple(tape.primal), out.index)
 
 
 def _local_partials(trace, i):
@@ -326,7 +326,7 @@ def _local_partials(trace, i):
     entry = trace.entries[i]
     primitive = PRIMITIVES[entry.primitive]
     values = [x.value if isinstance(x, Constant) else trace.primal[x] for x in entry.operands]
-    out = trace.primal[trace.n_inputs + i]
+    out = trace.primal[trace.num_inputs + i]
     what = f"the derivative of {entry.primitive}{tuple(values)}"
     try:
         return [(x, _checked(primitive.partials[k](*values, out), what))
@@ -346,9 +346,9 @@ def _trace(name, value) -> Trace:
     return check_instance(name, value, Trace, "a Trace from fgcourse.trace.trace()")
 
 
-def _direction(name, values, n_inputs) -> tuple:
+def _direction(name, values, num_inputs) -> tuple:
     """One real number per input: an input direction v (the tangents of jvp)."""
-    return check_sequence(name, values, check_real, min_length=n_inputs, max_length=n_inputs,
+    return check_sequence(name, values, check_real, min_length=num_inputs, max_length=num_inputs,
                           what="real numbers (one per input)")
 
 
@@ -364,14 +364,14 @@ def _adjoint_column(trace, u):
     adjoint[trace.output] = u
     for i in reversed(range(len(trace.entries))):
         for j, partial in _local_partials(trace, i):
-            adjoint[j] += partial * adjoint[trace.n_inputs + i]
+            adjoint[j] += partial * adjoint[trace.num_inputs + i]
     return tuple(adjoint)
 
 
 def forward(trace: Trace, v) -> tuple[float, ...]:
     """The tangent column: ``v_i' = sum_k dphi_i/da_k * a_k'``, the inputs' tangents set to ``v``."""
     trace = _trace("trace", trace)
-    return _tangent_column(trace, _direction("v", v, trace.n_inputs))
+    return _tangent_column(trace, _direction("v", v, trace.num_inputs))
 
 
 def reverse(trace: Trace, u=1.0) -> tuple[float, ...]:
@@ -384,7 +384,7 @@ def jvp(f, primals, tangents):
     """``(f(x), J_f(x) v)`` by one forward pass over the trace of f at ``primals`` (v = ``tangents``)."""
     primals = check_sequence("primals", primals, check_real, what="input values x1, ..., xn")
     recorded = trace(f, *primals)
-    return recorded.value, _tangent_column(recorded, _direction("tangents", tangents, recorded.n_inputs))[
+    return recorded.value, _tangent_column(recorded, _direction("tangents", tangents, recorded.num_inputs))[
         recorded.output]
 
 
@@ -392,7 +392,7 @@ def vjp(f, primals):
     """``(f(x), u -> u J_f(x))``: trace once, then one reverse pass per call of the returned function."""
     primals = check_sequence("primals", primals, check_real, what="input values x1, ..., xn")
     recorded = trace(f, *primals)
-    return recorded.value, lambda u: _adjoint_column(recorded, check_real("u", u))[:recorded.n_inputs]
+    return recorded.value, lambda u: _adjoint_column(recorded, check_real("u", u))[:recorded.num_inputs]
 
 
 # --- tangent programs and known-zero tangents --------------------------------------------------
@@ -449,8 +449,8 @@ def tangent_program(trace: Trace, simplify=False, active=None) -> tuple[Statemen
     """
     trace = _trace("trace", trace)
     simplify = check_bool("simplify", simplify)
-    active = [True] * trace.n_inputs if active is None else list(check_sequence(
-        "active", active, check_bool, min_length=trace.n_inputs, max_length=trace.n_inputs,
+    active = [True] * trace.num_inputs if active is None else list(check_sequence(
+        "active", active, check_bool, min_length=trace.num_inputs, max_length=trace.num_inputs,
         what="bools (one per input)"))
     names, program, tangents, counter = trace.names, [], {}, 0
 
@@ -458,7 +458,7 @@ def tangent_program(trace: Trace, simplify=False, active=None) -> tuple[Statemen
         program.append(Statement(target, value.text, role, value.operations))
         return Symbol(target)
 
-    for k in range(trace.n_inputs):
+    for k in range(trace.num_inputs):
         emit(names[k], Symbol(f"load {names[k]}"), "primal")
         if active[k] or not simplify:
             tangents[k] = emit(names[k] + "'", Symbol(f"load {names[k]}'" if active[k] else "0.0"), "tangent")
@@ -475,7 +475,7 @@ def tangent_program(trace: Trace, simplify=False, active=None) -> tuple[Statemen
             else:
                 operands.append(Symbol(names[x]))
                 operand_tangents.append(tangents.get(x))
-        target = trace.n_inputs + i
+        target = trace.num_inputs + i
         out = emit(names[target], _apply(entry.primitive, *operands), "primal")
         partials = PRIMITIVES[entry.primitive].partials
         terms = [(partials[k](*operands, out), t) for k, t in enumerate(operand_tangents) if t is not None]

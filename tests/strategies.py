@@ -15,6 +15,7 @@ import autograd.numpy as anp
 import numpy as np
 import pytest
 from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 import fgcourse.trace as tr
 from fgcourse import forward_gradient as fg
@@ -22,6 +23,55 @@ from fgcourse.testfunctions import diagonal_quadratic
 
 seeds = st.integers(0, 2**32 - 1)
 """Seeds for ``numpy.random.default_rng``."""
+
+
+# ------------------------------------------------------------------------ numbers and arrays
+
+finite_floats = st.floats(-3, 3, allow_nan=False)
+"""Coordinates of starts (the optimizer tests)."""
+learning_rates = st.floats(1e-3, 0.2)
+beta1s = st.floats(0.5, 0.99)
+beta2s = st.floats(0.9, 0.9999)
+"""Learning rates and Adam's decay rates, in the ranges where runs stay well conditioned."""
+
+tolerances = st.sampled_from([1e-2, 1e-4, 1e-7, 1e-10])
+"""Tolerances of the exact line searches and of their rates."""
+
+dimensions = st.integers(min_value=1, max_value=8)
+law_names = st.sampled_from(["gaussian", "rademacher", "sphere", "rotated rademacher"])
+"""Dimensions and the names of the tangent laws (the rotated one is built by the test)."""
+
+chain_widths = st.lists(st.integers(1, 6), min_size=2, max_size=6)
+"""Widths (D_0, ..., D_K) of a random chain."""
+
+positive_diagonals = arrays(float, st.integers(1, 6), elements=st.floats(0.1, 50.0))
+"""The diagonal a of a positive definite diagonal quadratic ½ θᵀ diag(a) θ."""
+
+float_arrays = arrays(np.float64, st.integers(1, 30), elements=st.floats(-1e6, 1e6, allow_nan=False))
+"""Finite float columns, for the comparisons of stored data."""
+
+profile_costs = st.one_of(st.sampled_from([1.0, 2.0, 3.0, np.inf]), st.floats(0.5, 1000.0))
+"""Costs t of a performance profile: positive, inf for a failure."""
+
+
+@st.composite
+def gradients(draw, n):
+    """A gradient vector of n coordinates in [−10, 10] (zeros included)."""
+    values = draw(st.lists(st.floats(-10, 10, allow_nan=False), min_size=n, max_size=n))
+    return np.array(values)
+
+
+@st.composite
+def accuracy_tables(draw):
+    """``(final, start, best)`` of an accuracy profile: final values of each (problem, solver), inf
+    allowed, and each problem's start and best value, best <= every final and <= start."""
+    num_problems, num_solvers = draw(st.integers(1, 6)), draw(st.integers(1, 5))
+    values = st.one_of(st.sampled_from([0.0, 1.0, np.inf]), st.floats(0.0, 100.0))
+    final = [[draw(values) for _ in range(num_solvers)] for _ in range(num_problems)]
+    best = [min(min(row), draw(st.floats(0.0, 1.0))) if draw(st.booleans()) else min(row) for row in final]
+    best = [b if math.isfinite(b) else 0.0 for b in best]
+    start = [b + draw(st.sampled_from([0.0, 1.0, 10.0, 1e3])) for b in best]
+    return final, start, best
 
 
 # ------------------------------------------------------------------------------ counted calls
@@ -199,6 +249,17 @@ def assert_names_argument(excinfo: pytest.ExceptionInfo, name: str, *words: str)
         assert word in message, f"{word!r} not in: {message}"
 
 
+def assert_refused(call, name: str, *words: str, error=(TypeError, ValueError)) -> pytest.ExceptionInfo:
+    """``call()`` is refused before any work with ``error`` (a TypeError or a ValueError unless
+    told), whose message follows the contract of :func:`assert_names_argument` for ``name`` and
+    ``words``: every module's test of bad arguments is a parametrized test calling this. Returns
+    the exception's info, for a test that checks more of it."""
+    with pytest.raises(error) as excinfo:
+        call()
+    assert_names_argument(excinfo, name, *words)
+    return excinfo
+
+
 # Bad values that every kind of argument must refuse, for parametrized sweeps.
 NOT_COUNTS = [True, 2.0, "3", None, 1 + 0j]
 NOT_REALS = [True, "1", None, 1 + 2j, [1.0]]
@@ -254,18 +315,8 @@ def all_laws(n, seed=0):
             fg.rotated(fg.gaussian, random_orthogonal(n, seed + 1))]
 
 
-dimensions = st.integers(min_value=1, max_value=8)
-law_names = st.sampled_from(["gaussian", "rademacher", "sphere", "rotated rademacher"])
-
-
 def make_law(name, n, seed):
     return fg.rotated(fg.rademacher, random_orthogonal(n, seed)) if name == "rotated rademacher" else fg.LAWS[name]
-
-
-@st.composite
-def gradients(draw, n):
-    values = draw(st.lists(st.floats(-10, 10, allow_nan=False), min_size=n, max_size=n))
-    return np.array(values)
 
 
 # ------------------------------------------------------------------ line searches (1-d and rays)
@@ -324,3 +375,52 @@ def smooth_rays(draw):
     slope0 = float(np.dot(grad(f)(x), d))
     assume(abs(slope0) > 1e-8 * (1 + abs(f(x))))
     return f, x, -d if slope0 > 0 else d
+
+
+# --------------------------------------------------------------------- training (tests/test_training_*.py)
+
+@functools.cache
+def digits():
+    """The digits split of the training chapter (``digits_split()``), loaded once per test process."""
+    from fgcourse import training
+
+    return training.digits_split()
+
+
+def small_model():
+    """A tiny MLP, 4 features -> 3 hidden units -> 2 classes, for the loop's fast tests."""
+    from fgcourse import training
+
+    return training.Model("small", (4, 3, 2))
+
+
+def small_batch(rng=0, M=5):
+    """``(X, y)``: M rows of 4 standard normal features and labels in {0, 1}."""
+    rng = np.random.default_rng(rng)
+    return rng.standard_normal((M, 4)), rng.integers(0, 2, M)
+
+
+def small_split(m=40):
+    """A Split of m training rows (and 10 validation, 10 test rows) for :func:`small_model`."""
+    from fgcourse import training
+
+    rng = np.random.default_rng(1)
+    parts = []
+    for size in (m, 10, 10):
+        parts += [rng.standard_normal((size, 4)), rng.integers(0, 2, size)]
+    return training.Split(*parts, num_classes=2)
+
+
+def small_table():
+    """A RunTable of 4 runs of :func:`small_model`: backprop and Gaussian weight perturbation, seeds 0 and 1."""
+    from fgcourse import training
+
+    split = small_split()
+    settings_ = [training.Setting("small", "sgd", 0.1, "true", "", 1, 20),
+                 training.Setting("small", "sgd", 0.1, "forward", "gaussian", 1, 20)]
+    results = []
+    for setting in settings_:
+        for seed in (0, 1):
+            results.append((seed, training.train(small_model(), split, "sgd", 0.1, gradient=setting.gradient,
+                                                 rng=seed, max_iter=20, batch_size=8, eval_every=5)))
+    return training.run_table(results)

@@ -15,7 +15,9 @@ from strategies import (
     NOT_COUNTS,
     NOT_RNGS,
     assert_names_argument,
+    assert_refused,
     central_differences,
+    chain_widths,
     chains,
     composed,
     counted,
@@ -48,7 +50,6 @@ from fgcourse.chains import (
 matplotlib.use("Agg")
 
 TOL = dict(rtol=1e-10, atol=1e-10)
-widths_strategy = st.lists(st.integers(1, 6), min_size=2, max_size=6)
 
 
 # ---------------------------------------------------------------------------
@@ -151,10 +152,10 @@ def test_the_callers_arrays_are_not_changed_and_integers_are_accepted():
     assert s0.dtype.kind == "i" and list(s0) == [1, 2, 3]
 
 
-@given(seeds, widths_strategy)
+@given(seeds, chain_widths)
 def test_network_gradients_match_autograd(seed, widths):
     rng = np.random.default_rng(seed)
-    layers, x, ws = random_network(rng, widths)
+    layers, x, ws = random_network(widths, rng)
     y = rng.standard_normal(widths[-1])
 
     def loss(s):
@@ -192,8 +193,8 @@ def test_vjp_of_vjp_of_a_matrix_product():
 
 
 def test_random_chain_accepts_a_seed_or_a_generator_and_is_reproducible():
-    fs_seed, s_seed = random_chain(3, [2, 4, 1])
-    fs_gen, s_gen = random_chain(np.random.default_rng(3), [2, 4, 1])
+    fs_seed, s_seed = random_chain([2, 4, 1], 3)
+    fs_gen, s_gen = random_chain([2, 4, 1], np.random.default_rng(3))
     # exact: the same draws, so the same matrices applied to the same s_0 by the same code
     np.testing.assert_array_equal(s_seed, s_gen)
     np.testing.assert_array_equal(compose(fs_seed)(s_seed), compose(fs_gen)(s_gen))
@@ -206,7 +207,7 @@ def test_random_chain_accepts_a_seed_or_a_generator_and_is_reproducible():
 @pytest.mark.parametrize("depth", [1, 2, 5, 20])
 def test_forward_costs_match_theory(depth):
     width = 4
-    fs, s0 = random_chain(np.random.default_rng(depth), [width] * depth + [2])
+    fs, s0 = random_chain([width] * depth + [2], np.random.default_rng(depth))
     trace = trace_costs(fs, s0, "forward")
     assert isinstance(trace, CostTrace)
     assert trace.step_calls == depth
@@ -219,7 +220,7 @@ def test_forward_costs_match_theory(depth):
 @pytest.mark.parametrize("depth", [1, 2, 5, 20])
 def test_reverse_costs_match_theory(depth):
     width, outputs = 4, 2
-    fs, s0 = random_chain(np.random.default_rng(depth), [width] * depth + [outputs])
+    fs, s0 = random_chain([width] * depth + [outputs], np.random.default_rng(depth))
     trace = trace_costs(fs, s0, "reverse")
     assert trace.step_calls == depth
     stored = [event.stored for event in trace.timeline]
@@ -240,7 +241,7 @@ def test_trace_costs_calls_each_step_once_and_reports_it(chain, mode):
 
 
 def test_trace_costs_counts_the_real_floats_of_uneven_widths():
-    fs, s0 = random_chain(np.random.default_rng(0), [3, 5, 4, 2])
+    fs, s0 = random_chain([3, 5, 4, 2], np.random.default_rng(0))
     assert trace_costs(fs, s0, "forward").peak_floats == 2 * 5
     assert trace_costs(fs, s0, "reverse").peak_floats == (3 + 5 + 4) + 2 + 2
 
@@ -285,9 +286,26 @@ def test_draw_mode_timings_returns_a_figure_with_both_curves():
     np.testing.assert_allclose(lines[1].get_ydata(), [0.5, 1.0, 2.0])
 
 
-def test_draw_memory_timelines_returns_a_figure():
+def test_draw_memory_timelines_shows_both_modes_over_time():
+    import matplotlib.pyplot as plt
+
     fig = draw_memory_timelines(3, width=4)
-    assert len(fig.axes) == 1 and len(fig.axes[0].lines) >= 2
+    (ax,) = fig.axes
+    forward, reverse = memory_curves(3, width=4, rng=0)
+    # One step line per mode, drawn from the traces' events, then the dotted start of the backward pass.
+    lines = ax.get_lines()
+    assert len(lines) == 3
+    for line, trace in zip(lines, (forward, reverse)):
+        np.testing.assert_array_equal(line.get_xdata(), [e.index for e in trace.timeline])  # exact: counts
+        np.testing.assert_array_equal(line.get_ydata(), [e.floats for e in trace.timeline])
+    assert list(lines[2].get_xdata()) == [3, 3] and lines[2].get_linestyle() == ":"
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels == [f"forward mode (peak {forward.peak_floats} floats)",
+                      f"reverse mode (peak {reverse.peak_floats} floats)"]
+    assert reverse.peak_floats > forward.peak_floats  # reverse mode stores the states, forward mode does not
+    assert ax.get_title() == "Memory over time, chain of K = 3 steps of width 4"
+    assert ax.get_ylabel() == "floats held" and ax.get_ylim()[0] == 0
+    plt.close(fig)
 
 
 def test_memory_curves_peaks_follow_depth_and_width():
@@ -309,7 +327,7 @@ def call_vjp_fn(u):
 
 
 def network_call(**changes):
-    layers, x, ws = random_network(np.random.default_rng(0), [3, 4, 2])
+    layers, x, ws = random_network([3, 4, 2], np.random.default_rng(0))
     arguments = dict(layers=layers, x=x, ws=ws, loss=lambda s: anp.sum(s**2))
     arguments.update(changes)
     return network_value_and_grad(**arguments)
@@ -391,19 +409,19 @@ BAD_CALLS = [
     (lambda: jacobian_mode_timings(n=2, ms=(1,), rng=np.random.RandomState(0)), TypeError, "rng", "Generator"),
     (lambda: draw_mode_timings((1, 2)), TypeError, "timings", "ModeTimings"),
     # random chains and networks
-    (lambda: random_chain(None, [3, 2]), TypeError, "rng", "Generator"),
-    (lambda: random_chain(-1, [3, 2]), ValueError, "rng", ">= 0"),
-    (lambda: random_chain(0, [3]), ValueError, "widths", "at least 2"),
-    (lambda: random_chain(0, 3), TypeError, "widths", "sequence"),
-    (lambda: random_chain(0, [3, 0]), ValueError, "widths[1]", ">= 1"),
-    (lambda: random_chain(0, [3, True]), TypeError, "widths[1]", "bool"),
-    (lambda: random_chain(0, [3, 2], kinds=("relu6",)), ValueError, "kinds[0]", "('tanh', 'softplus', 'linear')"),
-    (lambda: random_chain(0, [3, 2], kinds=("tahn",)), ValueError, "kinds[0]", "did you mean 'tanh'"),
-    (lambda: random_chain(0, [3, 2], kinds="tanh"), TypeError, "kinds", "sequence"),
-    (lambda: random_chain(0, [3, 2], kinds=()), ValueError, "kinds", "at least 1"),
-    (lambda: random_network(1.5, [3, 2]), TypeError, "rng", "Generator"),
-    (lambda: random_network(0, [3, 2], activation="relu"), ValueError, "activation", "('tanh'"),
-    (lambda: random_network(0, [2.5, 2]), TypeError, "widths[0]", "float"),
+    (lambda: random_chain([3, 2], None), TypeError, "rng", "Generator"),
+    (lambda: random_chain([3, 2], -1), ValueError, "rng", ">= 0"),
+    (lambda: random_chain([3], 0), ValueError, "widths", "at least 2"),
+    (lambda: random_chain(3, 0), TypeError, "widths", "sequence"),
+    (lambda: random_chain([3, 0], 0), ValueError, "widths[1]", ">= 1"),
+    (lambda: random_chain([3, True], 0), TypeError, "widths[1]", "bool"),
+    (lambda: random_chain([3, 2], 0, kinds=("relu6",)), ValueError, "kinds[0]", "('tanh', 'softplus', 'linear')"),
+    (lambda: random_chain([3, 2], 0, kinds=("tahn",)), ValueError, "kinds[0]", "did you mean 'tanh'"),
+    (lambda: random_chain([3, 2], 0, kinds="tanh"), TypeError, "kinds", "sequence"),
+    (lambda: random_chain([3, 2], 0, kinds=()), ValueError, "kinds", "at least 1"),
+    (lambda: random_network([3, 2], 1.5), TypeError, "rng", "Generator"),
+    (lambda: random_network([3, 2], 0, activation="relu"), ValueError, "activation", "('tanh'"),
+    (lambda: random_network([2.5, 2], 0), TypeError, "widths[0]", "float"),
     (lambda: affine_step(np.ones(2), np.eye(2), np.zeros(2), "tnh"), ValueError, "activation", "did you mean"),
     # network_value_and_grad
     (lambda: network_call(layers=[]), ValueError, "layers", "at least 1"),
@@ -447,9 +465,7 @@ BAD_CALLS = [
 @pytest.mark.filterwarnings("ignore:Output seems independent of input")
 @pytest.mark.parametrize("call, error, name, word", BAD_CALLS)
 def test_bad_input_is_refused_naming_the_argument(call, error, name, word):
-    with pytest.raises(error) as excinfo:
-        call()
-    assert_names_argument(excinfo, name, word)
+    assert_refused(call, name, word, error=error)
 
 
 @pytest.mark.parametrize("value", NOT_COUNTS)
@@ -462,7 +478,7 @@ def test_counts_refuse_bools_floats_strings_none_and_complex(value):
 @pytest.mark.parametrize("value", NOT_RNGS)
 def test_random_chain_refuses_every_rng_but_seeds_and_generators(value):
     with pytest.raises(TypeError) as excinfo:
-        random_chain(value, [2, 2])
+        random_chain([2, 2], value)
     assert_names_argument(excinfo, "rng")
 
 

@@ -108,7 +108,8 @@ def test_make_levels_data_recomputes_at_sse42_and_with_ulp_noise_within_the_reru
                 "JOBS=1")
     here = load_table(native / "smoke.csv.gz", "smoke").sort_values(list(RUN_KEYS)).reset_index(drop=True)
     a = tr.load_runs(native / "runs.npz")
-    rows = {key: getattr(a, key) for key in ("step", "train_loss", "val_loss", "val_accuracy", "ngev", "njvp")}
+    rows = {key: getattr(a, key) for key in ("nit_path", "train_loss", "val_loss", "val_accuracy", "ngev_path",
+                                             "njvp_path")}
     for level in ("sse4.2", "ulp"):
         assert f"== at {level}" in done.stdout
         # A cache of its own: the native one must not be reused for another level.

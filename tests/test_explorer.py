@@ -12,7 +12,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
-from strategies import assert_names_argument, counted  # noqa: E402
+from strategies import assert_names_argument, assert_refused, counted  # noqa: E402
 
 from fgcourse.explorer import (  # noqa: E402
     NEEDS_KERNEL,
@@ -263,8 +263,22 @@ def test_grid_controls_lists_what_can_be_precomputed():
     assert grid_controls(widgets.FloatSlider()) is None
 
 
-def test_median_update_time_is_positive():
-    assert median_update_time(draw, [1, 2], scale=2) > 0
+def test_median_update_time_is_the_median_of_the_timed_updates():
+    # A clock that the timed updates move by 0.5, 0.125 and 0.25 s (and nothing else moves):
+    # the median is the middle one, exactly, and every update drew with the controls given.
+    ticks, seen = [], []
+    for duration in (0.5, 0.125, 0.25):
+        now = ticks[-1] if ticks else 0.0
+        ticks += [now, now, now + duration]  # median_seconds reads the clock once, then before and after
+    clock = iter(ticks).__next__
+
+    def recording_draw(k, scale=1):
+        seen.append((k, scale))
+        return draw(k, scale=scale)
+
+    assert median_update_time(recording_draw, [1, 2, 3], clock=clock, scale=2) == 0.25
+    assert seen == [(1, 2), (2, 2), (3, 2)] * 2  # the common frame, then one timed update per value
+    assert median_update_time(draw, [1, 2], scale=2) > 0  # and a real clock measures something
 
 
 def test_median_update_time_calls_draw_for_every_value_and_repeat():
@@ -350,11 +364,11 @@ def test_the_book_explorers_titles_name_their_controls():
 
     assert "K = 8" in titles(chains.draw_memory_timelines(8, 16)) and "width 16" in titles(
         chains.draw_memory_timelines(8, 16))
-    text = titles(plots.draw_tangent_laws(5, "sphere", "equal", 400))
+    text = titles(plots.draw_tangent_laws(5, "sphere", "equal", num_samples=400))
     assert all(word in text for word in ("n = 5", "sphere", "equal", "400 samples"))
-    text = titles(plots.draw_sign_agreement(5, "gaussian", 400))
+    text = titles(plots.draw_sign_agreement(5, "gaussian", num_samples=400))
     assert all(word in text for word in ("n = 5", "gaussian", "400 samples"))
-    text = titles(explorer_figure(0.02, (1.0, 2.0), "gaussian", "adam", 3, max_iter=5, num_runs=2))
+    text = titles(explorer_figure(0.02, (1.0, 2.0), "gaussian", "adam", rng=3, max_iter=5, num_runs=2))
     assert all(word in text for word in ("adam", "lr = 0.02", "from (1, 2)", "gaussian", "seed 3"))
 
 
@@ -423,9 +437,7 @@ BAD_CALLS = [
 
 @pytest.mark.parametrize("call, error, name, word", BAD_CALLS)
 def test_bad_input_is_refused_naming_the_argument(call, error, name, word):
-    with pytest.raises(error) as excinfo:
-        call()
-    assert_names_argument(excinfo, name, word)
+    assert_refused(call, name, word, error=error)
     plt.close("all")
 
 

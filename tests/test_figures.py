@@ -6,7 +6,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from strategies import assert_names_argument  # noqa: E402
+from strategies import assert_names_argument, assert_refused  # noqa: E402
 
 from fgcourse._figures import fixed_ticks  # noqa: E402
 
@@ -53,9 +53,7 @@ BAD_CALLS = [
 
 @pytest.mark.parametrize("call, error, name, word", BAD_CALLS)
 def test_bad_input_is_refused_naming_the_argument(call, error, name, word):
-    with pytest.raises(error) as excinfo:
-        call()
-    assert_names_argument(excinfo, name, word)
+    assert_refused(call, name, word, error=error)
     plt.close("all")
 
 

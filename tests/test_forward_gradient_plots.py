@@ -24,14 +24,16 @@ def test_figures_draw_and_reject_unknown_gradient_shapes():
     assert isinstance(plots.draw_sign_agreement(7, law="sphere", num_samples=200), Figure)
     assert isinstance(plots.draw_minimal_laws_3d(num_sphere_points=50), Figure)
     assert np.array_equal(plots.example_gradient("dominant", 3), [1.0, 0.05, 0.05])  # exact: stored constants
+    assert np.array_equal(plots.example_gradient("random", 3, 5), np.random.default_rng(5).standard_normal(3))
     for call, name in [(lambda: plots.example_gradient("flat", 3), "shape"),
+                       (lambda: plots.example_gradient("random", 3), "rng"),
                        (lambda: plots.draw_tangent_laws(3, law="cauchy"), "law"),
                        (lambda: plots.draw_sign_agreement(3, law="rademachr"), "law"),
                        (lambda: plots.draw_sign_agreement(0), "n"),
                        (lambda: plots.draw_tangent_laws(3, num_samples=0), "num_samples"),
                        (lambda: plots.draw_minimal_laws_3d(rng=None), "rng"),
                        (lambda: plots.draw_linear_objectives(num_steps=True), "num_steps"),
-                       (lambda: plots.draw_sign_excess(1), "n_max")]:
+                       (lambda: plots.draw_sign_excess(1), "max_n")]:
         with pytest.raises((TypeError, ValueError)) as excinfo:
             call()
         assert_names_argument(excinfo, name)
@@ -53,8 +55,8 @@ def test_tangent_laws_page_shows_the_monte_carlo_and_exact_values_inside_its_vie
         assert hist.get_xlim()[0] <= edges[0] and edges[-1] <= hist.get_xlim()[1]
         assert heights.max() <= hist.get_ylim()[1]
     # The bars: the Monte-Carlo MSD of every law over ‖∇f‖², recomputed from the same stream.
-    laws, grad = plots.demo_laws(n), plots.example_gradient("random", n)
     rng = np.random.default_rng(3)
+    laws, grad = plots.demo_laws(n), plots.example_gradient("random", n, rng)  # drawn first, then the tangents
     forward_gradient_samples(laws[law], grad, rng, 500)
     expected = [monte_carlo(squared_deviations(laws[name], grad, rng, 500)).mean / (grad @ grad) for name in laws]
     (polygons,) = [a for a in bars.get_children() if isinstance(a, PolyCollection)]

@@ -13,6 +13,7 @@ from strategies import (
     NOT_COUNTS,
     NOT_RNGS,
     assert_names_argument,
+    assert_refused,
     counted,
     ill_conditioned_quadratic,
     nan_function,
@@ -105,19 +106,19 @@ def test_descent_reuses_the_gradient_at_the_accepted_step_and_nothing_else_chang
 def test_steepest_descent_uses_a_given_gradient_for_free_and_checks_it():
     gc = counted(grad(rosenbrock.f))
     x = ROSENBROCK_START
-    fresh, given_gradient = steepest_descent(gc)(x), steepest_descent(gc)(x, gradient=grad(rosenbrock.f)(x))
+    fresh, given_gradient = steepest_descent(gc)(x), steepest_descent(gc)(x, g=grad(rosenbrock.f)(x))
     assert (fresh.ngev, given_gradient.ngev, gc.calls) == (1, 0, 1)
     np.testing.assert_array_equal(fresh.d, given_gradient.d)  # exact: the same gradient call at the same x
     assert fresh.slope0 == given_gradient.slope0
     with pytest.raises(ValueError) as excinfo:
-        steepest_descent(gc)(x, gradient=np.ones(3))
-    assert_names_argument(excinfo, "gradient", "shape (2,)")
+        steepest_descent(gc)(x, g=np.ones(3))
+    assert_names_argument(excinfo, "g", "shape (2,)")
 
 
 def test_a_failed_search_hands_over_no_gradient():
     """With on_failure="skip", x_k stays put, so a gradient at the rejected step must not be reused."""
     def failing(f, slope, x, d, **known):
-        return StepResult(0.5, False, "max_iter", "max_iter", 0.0, None, 0, 0, 0, gradient=np.full(2, 7.0))
+        return StepResult(0.5, False, "max_iter", "max_iter", 0.0, None, 0, 0, 0, g=np.full(2, 7.0))
 
     gc = counted(grad(rosenbrock.f))
     x0 = ROSENBROCK_START
@@ -229,9 +230,7 @@ BAD_CALLS = [
 
 @pytest.mark.parametrize("call, name, word", BAD_CALLS)
 def test_bad_input_names_the_argument(call, name, word):
-    with pytest.raises((TypeError, ValueError)) as excinfo:
-        call()
-    assert_names_argument(excinfo, name, word)
+    assert_refused(call, name, word)
 
 
 @pytest.mark.parametrize("value", NOT_RNGS)

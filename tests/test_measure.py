@@ -5,7 +5,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from strategies import NOT_COUNTS, assert_names_argument, counted
+from strategies import NOT_COUNTS, assert_names_argument, assert_refused, counted
 
 from fgcourse.measure import median_seconds, peak_bytes
 
@@ -95,9 +95,7 @@ BAD_CALLS = [
 
 @pytest.mark.parametrize("call, error, name, word", BAD_CALLS)
 def test_bad_input_is_refused_naming_the_argument(call, error, name, word):
-    with pytest.raises(error) as excinfo:
-        call()
-    assert_names_argument(excinfo, name, word)
+    assert_refused(call, name, word, error=error)
 
 
 @pytest.mark.parametrize("repeat", NOT_COUNTS)

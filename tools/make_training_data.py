@@ -80,7 +80,7 @@ def make_runs(out: Path, quick: bool = False):
                                    clock=time.process_time))
     table = concatenate_tables(tables)
     save_runs(out / "runs.npz", table)
-    print(f"{table.num_runs} runs, {table.step.size} rows, {time.process_time() - start:.0f} s of CPU -> "
+    print(f"{table.num_runs} runs, {table.nit_path.size} rows, {time.process_time() - start:.0f} s of CPU -> "
           f"{out / 'runs.npz'}")
 
 

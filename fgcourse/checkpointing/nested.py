@@ -51,17 +51,20 @@ class NestedCounts:
 class NestedRun:
     """One measured run of F_n' (reverse) or of F_n with a tangent (forward).
 
-    ``f0_calls`` and ``df0_calls`` count calls of F_0 and of its derivative F_0';
-    ``peak_taped`` is the largest number of values held on the tapes T'_1..T'_n at once
-    (forward mode tapes nothing: it carries one tangent next to x).
+    F_0 is the program's step, so the counts have the checkpointing machine's names
+    (:class:`~fgcourse.checkpointing.Stats`): ``step_calls`` counts calls of F_0 outside its
+    derivative, ``peak_states`` the largest number of states (values of x) held on the tapes
+    T'_1..T'_n at once, the input's included (forward mode tapes nothing: it carries one tangent
+    next to x). ``derivative_calls`` counts calls of F_0': VJPs in reverse mode, which the
+    machine calls ``reverse_steps``, but JVPs in forward mode, hence a name of its own.
     """
 
     mode: str
     value: float
     derivative: float
-    f0_calls: int
-    df0_calls: int
-    peak_taped: int
+    step_calls: int
+    derivative_calls: int
+    peak_states: int
 
 
 def _check_sizes(sizes) -> tuple:

@@ -112,42 +112,42 @@ def explore_schedule(K: int, s: int = 3, strategy: str = "optimal"):
     ))
 
 
-def draw_cost_surface(K_max: int = 128, s_max: int = 12, K_slice: int = 64):
+def draw_cost_surface(max_K: int = 128, max_s: int = 12, K_slice: int = 64):
     """Figure: log2 of min_step_calls(K, s) / (K - 1) over (K, s) (via the DP table), with the
     (K, s) of store-all, recompute-all and halving marked; beside it the slice K = K_slice."""
     import matplotlib.pyplot as plt
 
-    K_max = check_int("K_max", K_max, minimum=2)
-    s_max = check_int("s_max", s_max, minimum=1)
+    max_K = check_int("max_K", max_K, minimum=2)
+    max_s = check_int("max_s", max_s, minimum=1)
     K_slice = check_int("K_slice", K_slice, minimum=2)
-    K = max(K_max, K_slice)
-    if K * K * min(s_max, K) > MAX_TABLE_WORK:
-        raise ValueError(f"K_max, K_slice and s_max must satisfy K * K * min(s_max, K) <= {MAX_TABLE_WORK:.0e} with "
-                         f"K = max(K_max, K_slice) (the DP table of the picture), got K_max = {K_max}, "
-                         f"K_slice = {K_slice}, s_max = {s_max}")
-    table = min_step_calls_table(K, s_max)
+    K = max(max_K, K_slice)
+    if K * K * min(max_s, K) > MAX_TABLE_WORK:
+        raise ValueError(f"max_K, K_slice and max_s must satisfy K * K * min(max_s, K) <= {MAX_TABLE_WORK:.0e} with "
+                         f"K = max(max_K, K_slice) (the DP table of the picture), got max_K = {max_K}, "
+                         f"K_slice = {K_slice}, max_s = {max_s}")
+    table = min_step_calls_table(K, max_s)
     # the table stops at column K: further columns repeat it
-    table = np.pad(table, ((0, 0), (0, s_max + 1 - table.shape[1])), mode="edge")
-    ks = np.arange(2, K_max + 1)
-    overhead = np.log2(table[2:K_max + 1, 1:] / (ks[:, None] - 1.0))
+    table = np.pad(table, ((0, 0), (0, max_s + 1 - table.shape[1])), mode="edge")
+    ks = np.arange(2, max_K + 1)
+    overhead = np.log2(table[2:max_K + 1, 1:] / (ks[:, None] - 1.0))
     fig, (ax, ax_slice) = plt.subplots(1, 2, figsize=(10, 3.8))
     image = ax.imshow(overhead.T, origin="lower", aspect="auto", cmap="viridis",
-                      extent=(1.5, K_max + 0.5, 0.5, s_max + 0.5))
+                      extent=(1.5, max_K + 0.5, 0.5, max_s + 0.5))
     fig.colorbar(image, ax=ax, label="log2(min calls / (K - 1))")
-    powers = 2 ** np.arange(1, int(np.log2(K_max)) + 1)
+    powers = 2 ** np.arange(1, int(np.log2(max_K)) + 1)
     ax.plot(powers, np.log2(powers), "w^", label="halving (s = log2 K)")
     ax.plot(ks, np.ones_like(ks), "r-", linewidth=3, label="recompute-all (s = 1)")
-    diagonal = ks[ks <= s_max]
+    diagonal = ks[ks <= max_s]
     ax.plot(diagonal, diagonal, "ws", markersize=4, label="store-all (s = K)")
     ax.set_xlabel("chain length K")
     ax.set_ylabel("slots s")
     ax.set_title("overhead of the optimal schedule", fontsize=9)
     ax.legend(loc="upper right", fontsize=7)
-    slots = np.arange(1, s_max + 1)
+    slots = np.arange(1, max_s + 1)
     ax_slice.plot(slots, table[K_slice, 1:], "k.-", label="optimum min_step_calls(K, s)")
     ax_slice.plot([1], [K_slice * (K_slice - 1) // 2], "ro", label="recompute-all")
     slice_halving_slots = halving_slots(K_slice)
-    if slice_halving_slots <= s_max:
+    if slice_halving_slots <= max_s:
         ax_slice.plot([slice_halving_slots], [halving_step_calls(K_slice)], "^", color="tab:green", label="halving")
     ax_slice.axhline(K_slice - 1, color="tab:blue", linestyle=":", label=f"store-all: K - 1 (s = K = {K_slice})")
     ax_slice.set_yscale("log")

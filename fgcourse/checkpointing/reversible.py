@@ -84,16 +84,16 @@ def reversible_vjp(fs: Sequence[Callable], inverses: Sequence[Callable], s0, u, 
     return ReversibleRun(r, s_K, K, K, 0, float(np.max(np.abs(state - s0), initial=0.0)))
 
 
-def coupling_layer(rng, width: int):
+def coupling_layer(width: int, rng):
     """A random additive coupling step and its inverse (reversible residual networks):
     f(a, b) = (b, a + tanh(W b + c)) on s = (a, b) split in halves; f^{-1}(y, z) = (z - tanh(W y + c), y).
 
-    ``rng`` is an int seed or a numpy Generator; ``width`` (even, >= 2) is the size of s.
+    ``width`` (even, >= 2) is the size of s; ``rng`` is an int seed or a numpy Generator.
     """
-    rng = check_rng("rng", rng)
     width = check_int("width", width, minimum=2)
     if width % 2:
         raise ValueError(f"width must be even (s is split into two halves), got {width}")
+    rng = check_rng("rng", rng)
     half = width // 2
     W, c = rng.standard_normal((half, half)) / np.sqrt(half), 0.1 * rng.standard_normal(half)
 

@@ -18,13 +18,14 @@ From a shell: ``python -m fgcourse.experiments run --grid smoke --cache DIR --jo
 from fgcourse.experiments.grid import (
     GRADIENTS,
     GRIDS,
-    OPTIMIZER_NAMES,
     PAPER_DIMS,
     PAPER_MAX_ITER,
+    PAPER_SEED,
     Batch,
     Grid,
     get_grid,
     make_grid,
+    optimizer_names,
     starts,
 )
 from fgcourse.experiments.plots import (
@@ -33,13 +34,13 @@ from fgcourse.experiments.plots import (
     draw_profile_page,
 )
 from fgcourse.experiments.profiles import (
-    SOLVER_ORDER,
     SOLVER_SETS,
     accuracy_inputs,
     accuracy_profile,
     performance_profile,
     profile_summary,
     profile_times,
+    solver_order,
     solver_table,
 )
 from fgcourse.experiments.runner import BACKENDS, COLUMNS, RUN_STATUSES, compute_batch, run_grid
@@ -57,8 +58,9 @@ from fgcourse.experiments.stored import (
 )
 
 __all__ = [
-    "GRADIENTS", "GRIDS", "OPTIMIZER_NAMES", "PAPER_DIMS", "PAPER_MAX_ITER", "Batch", "Grid", "get_grid", "make_grid",
-    "starts", "SOLVER_ORDER", "accuracy_inputs", "accuracy_profile", "performance_profile", "solver_table",
+    "GRADIENTS", "GRIDS", "optimizer_names", "PAPER_DIMS", "PAPER_MAX_ITER", "PAPER_SEED", "Batch", "Grid", "get_grid",
+    "make_grid",
+    "starts", "solver_order", "accuracy_inputs", "accuracy_profile", "performance_profile", "solver_table",
     "BACKENDS", "COLUMNS", "RUN_STATUSES", "compute_batch", "run_grid",
     "SOLVER_SETS", "draw_accuracy_profiles", "draw_performance_profiles", "draw_profile_page", "profile_summary",
     "profile_times", "RERUN_TOLERANCES", "RUN_KEYS", "check_rerun", "load_table", "quick_batches", "rerun_batches",

@@ -2,7 +2,8 @@
 
 The protocol is Belouze's (belouze2022paper §5, belouze2022report §6.1): every test
 function in dimensions 2, 10 and 100 (fixed-dimension functions in their own dimension),
-SGD, clipped SGD, Adam and AdaBelief, each with true and with forward gradients, a fixed
+SGD, clipped SGD, Adam and AdaBelief (every optimizer of :data:`fgcourse.optim.OPTIMIZERS`:
+one registered there joins the grid), each with true and with forward gradients, a fixed
 learning rate 0.01 with no tuning, the target f* + ε with ε = 0.1, 5 starts drawn uniformly
 in the function's domain, and forward runs repeated 5 times per start. The sources state no
 budget of iterations; ours is :data:`PAPER_MAX_ITER`.
@@ -30,22 +31,33 @@ from fgcourse._checks import (
     check_sequence,
 )
 from fgcourse.forward_gradient import LAWS
+from fgcourse.optim.minimize import GRADIENTS
+from fgcourse.optim.optimizers import OPTIMIZERS
 from fgcourse.testfunctions import TEST_FUNCTIONS
 
 __all__ = [
-    "DIVERGENCE_THRESHOLD", "DIVERGENCE_FACTOR", "GRADIENTS",
-    "OPTIMIZER_NAMES", "PAPER_DIMS", "PAPER_MAX_ITER", "Grid", "Batch", "make_grid",
+    "DIVERGENCE_THRESHOLD", "DIVERGENCE_FACTOR", "GRADIENTS", "optimizer_names",
+    "PAPER_DIMS", "PAPER_MAX_ITER", "PAPER_SEED", "Grid", "Batch", "make_grid",
     "GRIDS", "get_grid", "starts", "stable_number",
 ]
 
-GRADIENTS = ("true", "forward")
-OPTIMIZER_NAMES = ("sgd", "clipped_sgd", "adam", "adabelief")
+
+def optimizer_names() -> tuple[str, ...]:
+    """The optimizers a grid accepts: the names of :data:`fgcourse.optim.OPTIMIZERS`, in its order,
+    read when called, so that an optimizer registered there joins every grid, table and figure."""
+    return tuple(OPTIMIZERS)
+
+
 PAPER_DIMS = (2, 10, 100)
 PAPER_MAX_ITER = 2000
 """The iteration budget of the ``paper`` grid (the sources give none). A batch takes under a
 second of CPU on average (benchmarks/bench_experiments.py), so the grid's batches (8 per
 problem: 776 with 49 test functions) take about 10 CPU-minutes, inside the half-hour allowed
 on two cores."""
+
+PAPER_SEED = 0
+"""The seed of the ``paper`` grid's starts (:func:`starts`): the chapter's other runs on a grid
+problem start where the grid's runs of that problem start."""
 
 DIVERGENCE_THRESHOLD = 1e8
 DIVERGENCE_FACTOR = 1e4
@@ -131,11 +143,20 @@ def stable_number(text: str) -> int:
     return zlib.crc32(text.encode())
 
 
-def starts(function: str, n: int, num_starts: int, seed: int) -> np.ndarray:
+def starts(function: str, n: int, seed: int, num_starts: int) -> np.ndarray:
     """The ``(num_starts, n)`` starts of a problem, uniform in the function's domain, seeded.
 
-    They depend on the function, n and seed only, so every solver starts from the same points.
+    They depend on the function, n and ``seed`` only (an int, a grid's, from which each problem's
+    stream is derived), so every solver starts from the same points, in every process.
     """
+    function = check_option("function", function, sorted(TEST_FUNCTIONS))
+    n = check_int("n", n, minimum=1)
+    if not _supports(TEST_FUNCTIONS[function], n):
+        defined = TEST_FUNCTIONS[function]
+        accepted = f"n = {defined.dim} only" if defined.dim is not None else f"n >= {defined.min_dim}"
+        raise ValueError(f"n must be a dimension {function!r} is defined in ({accepted}), got n = {n}")
+    seed = check_int("seed", seed, minimum=0)
+    num_starts = check_int("num_starts", num_starts, minimum=1)
     bounds = TEST_FUNCTIONS[function].bounds(n)
     rng = np.random.default_rng([seed, stable_number(function), n])
     return rng.uniform(bounds[:, 0], bounds[:, 1], size=(num_starts, n))
@@ -170,12 +191,13 @@ class Grid:
         return sum(batch.num_runs for batch in self.batches())
 
 
-def make_grid(functions, dims=PAPER_DIMS, optimizers=OPTIMIZER_NAMES, gradients=GRADIENTS, *, lr=0.01,
-              max_iter=PAPER_MAX_ITER, num_starts=5, num_repeats=5, eps=0.1, law="rademacher", B=1, seed=0,
+def make_grid(functions, dims=PAPER_DIMS, optimizers=None, gradients=GRADIENTS, *, lr=0.01, law="rademacher",
+              seed=PAPER_SEED, max_iter=PAPER_MAX_ITER, num_starts=5, num_repeats=5, eps=0.1, B=1,
               stop_at_target=False) -> Grid:
     """A grid, checked before any work: names, dimensions and every number.
 
-    ``functions`` holds names of :data:`fgcourse.testfunctions.TEST_FUNCTIONS` (a name runs in
+    ``optimizers`` are names of :data:`fgcourse.optim.OPTIMIZERS` (``None``: all of them, in the
+    registry's order). ``functions`` holds names of :data:`fgcourse.testfunctions.TEST_FUNCTIONS` (a name runs in
     every n of ``dims``, or in its own dimension if it has a fixed one) or ``(name, n)``
     pairs. ``eps`` sets the target f* + eps; ``B`` is the number of tangents per forward step.
     With ``stop_at_target=False`` (the default) every run uses its whole budget, so one run
@@ -188,8 +210,9 @@ def make_grid(functions, dims=PAPER_DIMS, optimizers=OPTIMIZER_NAMES, gradients=
         for problem in _check_problem(f"functions[{index}]", entry, dims):
             if problem not in problems:
                 problems.append(problem)
-    optimizers = check_sequence("optimizers", optimizers,
-                                lambda name, value: check_option(name, value, OPTIMIZER_NAMES), what="optimizer names")
+    known = optimizer_names()
+    optimizers = check_sequence("optimizers", known if optimizers is None else optimizers,
+                                lambda name, value: check_option(name, value, known), what="optimizer names")
     gradients = check_sequence("gradients", gradients, lambda name, value: check_option(name, value, GRADIENTS),
                                what="gradient kinds")
     return Grid(

@@ -28,7 +28,7 @@ from fgcourse._checks import (
     check_sequence,
     check_vector,
 )
-from fgcourse.experiments.grid import PAPER_DIMS
+from fgcourse.experiments.grid import PAPER_DIMS, optimizer_names
 from fgcourse.experiments.profiles import (
     accuracy_inputs,
     accuracy_profile,
@@ -39,18 +39,23 @@ from fgcourse.experiments.profiles import (
 from fgcourse.optim import OptimizeResult, check_optimize_result
 
 __all__ = [
-    "SOLVER_COLORS", "draw_hyperellipsoid", "draw_linear_objective", "draw_spiral", "draw_performance_profiles",
+    "solver_color", "draw_hyperellipsoid", "draw_linear_objective", "draw_spiral", "draw_performance_profiles",
     "draw_accuracy_profiles", "draw_profile_page", "draw_batch_mode",
 ]
 
-SOLVER_COLORS = {f"{optimizer}/{gradient}": color
-                 for optimizer, color in zip(("sgd", "clipped_sgd", "adam", "adabelief"), ("C0", "C1", "C2", "C3"))
-                 for gradient in ("true", "forward")}
-"""One color per optimizer; true gradients solid, forward gradients dashed."""
+def solver_color(solver: str) -> str:
+    """One color per optimizer, whatever its gradient: the k-th optimizer of
+    :data:`fgcourse.optim.OPTIMIZERS` draws in matplotlib's k-th cycle color ``"Ck"`` (SGD C0,
+    clipped SGD C1, Adam C2, AdaBelief C3; a registered optimizer takes the next); black for a
+    solver whose optimizer is not registered."""
+    names = optimizer_names()
+    optimizer = solver.split("/")[0]
+    return f"C{names.index(optimizer) % 10}" if optimizer in names else "k"
 
 
 def _style(solver: str) -> dict:
-    return dict(color=SOLVER_COLORS.get(solver, "k"), ls="-" if solver.endswith("/true") else "--")
+    """True gradients solid, forward gradients dashed, in the optimizer's color."""
+    return dict(color=solver_color(solver), ls="-" if solver.endswith("/true") else "--")
 
 
 def _draw_gaps(ax, run: OptimizeResult, f_star: float, color: str, label: str) -> None:
@@ -168,14 +173,14 @@ def _axes(axes, count: int, width: float = 4.2, height: float = 3.4):
 
 
 def draw_performance_profiles(table, dims=PAPER_DIMS, *, solvers="all", budget: float | None = None,
-                              tau_max: float = 1e3, axes=None):
-    """ρ_s(τ) against τ (log scale, 1 to ``tau_max``), one panel per dimension of ``dims``."""
+                              max_tau: float = 1e3, axes=None):
+    """ρ_s(τ) against τ (log scale, 1 to ``max_tau``), one panel per dimension of ``dims``."""
     dims = check_sequence("dims", dims, lambda name, n: check_int(name, n, minimum=1), what="dimensions")
-    tau_max = check_positive("tau_max", tau_max)
-    if tau_max <= 1:
-        raise ValueError(f"tau_max must be > 1, got {tau_max:g}")
+    max_tau = check_positive("max_tau", max_tau)
+    if max_tau <= 1:
+        raise ValueError(f"max_tau must be > 1, got {max_tau:g}")
     fig, axes = _axes(axes, len(dims))
-    taus = np.geomspace(1.0, tau_max, 200)
+    taus = np.geomspace(1.0, max_tau, 200)
     for ax, n in zip(axes, dims):
         times = profile_times(table, n, solvers=solvers, budget=budget)
         rho = performance_profile(times.to_numpy(), taus)

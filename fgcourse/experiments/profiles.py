@@ -30,9 +30,11 @@ from __future__ import annotations
 import numpy as np
 
 from fgcourse._checks import check_array, check_int, check_option, check_positive, check_sequence
-from fgcourse.experiments.grid import PAPER_DIMS
+from fgcourse.experiments.grid import PAPER_DIMS, optimizer_names
+from fgcourse.optim.minimize import GRADIENTS
+from fgcourse.optim.optimizers import OPTIMIZERS, SGD, Adam, ClippedSGD
 
-__all__ = ["performance_profile", "accuracy_profile", "accuracy", "solver_table", "accuracy_inputs", "SOLVER_ORDER",
+__all__ = ["performance_profile", "accuracy_profile", "accuracy", "solver_table", "accuracy_inputs", "solver_order",
            "SOLVER_SETS", "solver_set", "profile_times", "profile_summary", "accuracy_summary",
            "forward_against_true"]
 
@@ -104,8 +106,11 @@ def accuracy(final: np.ndarray, start: np.ndarray, best: np.ndarray, M: float) -
     return np.minimum(gamma, M)
 
 
-SOLVER_ORDER = tuple(f"{optimizer}/{gradient}" for gradient in ("true", "forward")
-                     for optimizer in ("sgd", "clipped_sgd", "adam", "adabelief"))
+def solver_order() -> tuple[str, ...]:
+    """Every solver ``optimizer/gradient`` in the order of tables and figures: the true-gradient
+    solvers, then the forward ones, each in the order of :data:`fgcourse.optim.OPTIMIZERS`
+    (read when called: a registered optimizer joins the end of each half)."""
+    return tuple(f"{optimizer}/{gradient}" for gradient in GRADIENTS for optimizer in optimizer_names())
 
 
 def solver_table(table, column: str = "t", n: int | None = None):
@@ -113,7 +118,7 @@ def solver_table(table, column: str = "t", n: int | None = None):
 
     A problem is (function, n, start, repeat): the forward repeats are separate problems,
     and a true-gradient run (deterministic, run once per start) stands in every repeat of
-    its start. ``n`` keeps one dimension. Solvers are ordered as in :data:`SOLVER_ORDER`.
+    its start. ``n`` keeps one dimension. Solvers are ordered as :func:`solver_order` says.
     """
     import pandas as pd
 
@@ -128,7 +133,8 @@ def solver_table(table, column: str = "t", n: int | None = None):
     table = pd.concat([table[table["gradient"] != "true"]]
                       + [true_runs.assign(repeat=repeat) for repeat in range(num_repeats)])
     wide = table.pivot(index=["function", "n", "start", "repeat"], columns="solver", values=column)
-    order = [s for s in SOLVER_ORDER if s in wide.columns] + [s for s in wide.columns if s not in SOLVER_ORDER]
+    known = solver_order()
+    order = [s for s in known if s in wide.columns] + [s for s in wide.columns if s not in known]
     return wide[order]
 
 
@@ -149,20 +155,26 @@ def accuracy_inputs(table, n: int | None = None, column: str = "f_best"):
 # ------------------------------------------------------------------ readings of a grid's table
 
 SOLVER_SETS = {
-    "all": SOLVER_ORDER,
-    "true only": tuple(s for s in SOLVER_ORDER if s.endswith("/true")),
-    "forward only": tuple(s for s in SOLVER_ORDER if s.endswith("/forward")),
-    "SGD family": tuple(s for s in SOLVER_ORDER if s.split("/")[0] in ("sgd", "clipped_sgd")),
-    "Adam family": tuple(s for s in SOLVER_ORDER if s.split("/")[0] in ("adam", "adabelief")),
+    "all": lambda optimizer, gradient: True,
+    "true only": lambda optimizer, gradient: gradient == "true",
+    "forward only": lambda optimizer, gradient: gradient == "forward",
+    "SGD family": lambda optimizer, gradient: isinstance(optimizer, (SGD, ClippedSGD)),
+    "Adam family": lambda optimizer, gradient: isinstance(optimizer, Adam),
 }
-"""The explorer's solver sets: name -> solvers (``optimizer/gradient``), a profile's ratios
-are taken to the best solver *of the set*."""
+"""The explorer's solver sets: name -> which solvers (an :class:`~fgcourse.optim.Optimizer` of the
+registry and a gradient kind) belong to it; a profile's ratios are taken to the best solver *of the
+set*. Every set is read from the registry when asked (:func:`solver_set`): a registered optimizer
+joins "all", "true only" and "forward only", and a family if it is an instance of its classes
+(AdaBelief is an Adam); the two families are the chapter's comparison of SGD's steps with Adam's."""
 
 
 def solver_set(solvers) -> tuple:
-    """The solvers of a name of :data:`SOLVER_SETS`, or a sequence of solver names (optimizer/gradient), checked."""
+    """The solvers of a name of :data:`SOLVER_SETS` (in :func:`solver_order`), or a sequence of
+    solver names (optimizer/gradient), checked."""
     if isinstance(solvers, str):
-        return SOLVER_SETS[check_option("solvers", solvers, tuple(SOLVER_SETS))]
+        member = SOLVER_SETS[check_option("solvers", solvers, tuple(SOLVER_SETS))]
+        return tuple(solver for solver in solver_order()
+                     if member(OPTIMIZERS[solver.split("/")[0]], solver.split("/")[1]))
     return check_sequence("solvers", solvers, what="solver names (optimizer/gradient)")
 
 
@@ -242,6 +254,6 @@ def forward_against_true(table, n: int, *, factor: float = 10.0):
     slower = {s: float((times[s] >= factor * best_true).mean()) for s in forward}
     best = {s: float((times[s] == best_true).mean()) for s in true}
     frame = pd.DataFrame({"slower": pd.Series(slower, dtype=float), "best_true": pd.Series(best, dtype=float)})
-    frame = frame.reindex([s for s in SOLVER_ORDER if s in frame.index])
+    frame = frame.reindex([s for s in solver_order() if s in frame.index])
     frame.attrs["problems"] = int(solved.sum())
     return frame

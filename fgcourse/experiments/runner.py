@@ -62,7 +62,7 @@ def compute_batch(batch: Batch) -> dict:
     f_star = function.minimum_value(batch.n)
     target = f_star + batch.eps
     repeats = batch.num_repeats if batch.gradient == "forward" else 1
-    X0 = np.repeat(starts(batch.function, batch.n, batch.num_starts, batch.seed), repeats, axis=0)
+    X0 = np.repeat(starts(batch.function, batch.n, batch.seed, batch.num_starts), repeats, axis=0)
     rng = np.random.default_rng(_forward_rng_seed(batch)) if batch.gradient == "forward" else None
     threshold = max(DIVERGENCE_THRESHOLD, DIVERGENCE_FACTOR * float(np.max(np.abs(function(X0)))))
     began = time.perf_counter()

@@ -24,7 +24,7 @@ from fgcourse._checks import (
     check_sequence,
     check_vector,
 )
-from fgcourse.experiments.grid import PAPER_DIMS, starts
+from fgcourse.experiments.grid import PAPER_DIMS, PAPER_SEED, starts
 from fgcourse.optim import minimize, true_and_forward_batch
 from fgcourse.testfunctions import TEST_FUNCTIONS, check_test_function
 
@@ -44,13 +44,13 @@ def largest_hessian_eigenvalue(function, x) -> float:
     return float(np.linalg.eigvalsh(H).max())
 
 
-def plane_starts(box, num_starts: int, rng) -> np.ndarray:
-    """``(num_starts, 2)`` starts uniform in ``box = ((x_low, x_high), (y_low, y_high))``, seeded."""
+def plane_starts(box, rng, num_starts: int) -> np.ndarray:
+    """``(num_starts, 2)`` starts uniform in ``box = ((x_low, x_high), (y_low, y_high))``, drawn from ``rng``."""
     box = check_array("box", box, shape=(2, 2))
     if not np.all(box[:, 0] < box[:, 1]):
         raise ValueError(f"box must hold (low, high) pairs with low < high, got {box.tolist()}")
-    num_starts = check_int("num_starts", num_starts, minimum=1)
     rng = check_rng("rng", rng)
+    num_starts = check_int("num_starts", num_starts, minimum=1)
     return rng.uniform(box[:, 0], box[:, 1], size=(num_starts, 2))
 
 
@@ -86,12 +86,13 @@ def lr_stability(function, x0, lrs, rng, *, optimizer="sgd", max_iter: int = 200
 # --------------------------------------------------------------------------- the hyperellipsoid
 
 def hyperellipsoid_runs(dims=PAPER_DIMS, optimizers=("sgd", "adam"), lr: float = 0.01, rng=0, *,
-                        max_iter: int = 2000, num_runs: int = 5, seed: int = 0) -> dict:
+                        max_iter: int = 2000, num_runs: int = 5) -> dict:
     """``{(n, optimizer): (true run, forward runs)}`` on the hyperellipsoid Σ i x_i².
 
-    Every run of dimension n starts at the grid's first start of the problem
-    (:func:`fgcourse.experiments.starts` with ``seed``); ``num_runs`` forward runs draw their
-    tangents from ``rng``.
+    Every run of dimension n starts at the paper grid's first start of the problem
+    (:func:`fgcourse.experiments.starts` with :data:`~fgcourse.experiments.PAPER_SEED`: a point
+    of the problem, not a draw of this function); ``num_runs`` forward runs draw their tangents
+    from ``rng``.
     """
     dims = check_sequence("dims", dims, lambda name, n: check_int(name, n, minimum=1), what="dimensions")
     optimizers = check_sequence("optimizers", optimizers, what="optimizer names")
@@ -100,7 +101,7 @@ def hyperellipsoid_runs(dims=PAPER_DIMS, optimizers=("sgd", "adam"), lr: float =
     function = TEST_FUNCTIONS["hyperellipsoid"]
     runs = {}
     for n in dims:
-        x0 = starts("hyperellipsoid", n, 1, seed)
+        x0 = starts("hyperellipsoid", n, PAPER_SEED, 1)
         for optimizer in optimizers:
             true_run = minimize(function, x0, optimizer, lr, max_iter=max_iter)
             forward_runs = minimize(function, np.repeat(x0, num_runs, axis=0), optimizer, lr, gradient="forward",
@@ -135,7 +136,7 @@ def batch_variance(f, theta, law, Bs, rng, *, num_samples: int = 2000):
     return pd.DataFrame(rows)
 
 
-def equal_budget_runs(function, x0, Bs, budget: int, rng, *, optimizer="sgd", lr: float = 0.01,
+def equal_budget_runs(function, x0, Bs, rng, budget: int, *, optimizer="sgd", lr: float = 0.01,
                       num_runs: int = 5) -> dict:
     """``{B: forward runs}`` at one budget of JVPs: B tangents per step for budget // B steps.
 
@@ -144,8 +145,8 @@ def equal_budget_runs(function, x0, Bs, budget: int, rng, *, optimizer="sgd", lr
     function = check_test_function("function", function)
     x0 = check_vector("x0", x0)
     Bs = check_sequence("Bs", Bs, lambda name, B: check_int(name, B, minimum=1), what="numbers of tangents")
-    budget = check_int("budget", budget, minimum=max(Bs))
     rng = check_rng("rng", rng)
+    budget = check_int("budget", budget, minimum=max(Bs))
     num_runs = check_int("num_runs", num_runs, minimum=1)
     X0 = np.tile(x0, (num_runs, 1))
     return {B: minimize(function, X0, optimizer, lr, gradient="forward", B=B, max_iter=budget // B, rng=rng)

@@ -34,7 +34,7 @@ def _jvp_estimate(f, point: np.ndarray, law: TangentLaw, rng: np.random.Generato
     at = "theta" if rows is None else "thetas"
     total = None  # the first estimate is kept as it is: one tangent costs no extra array
     for _ in range(B):
-        v = law.sample(rng, n, size=rows)
+        v = law.sample(n, rng, size=rows)
         value, derivative = user_jvp("f", f, point, v)
         value = check_output("f", value, value_shape, finite=finite, at=at)
         derivative = check_output("f", derivative, value_shape, finite=finite, at=f"{at} (its directional derivative)")
@@ -61,12 +61,12 @@ def forward_gradient_batch(f, thetas, law, rng, B: int = 1):
     """
     check_callable("f", f, "array (R, n) -> array (R,)")
     thetas = check_array("thetas", thetas, ndim=2, min_size=1)
-    return forward_gradient_oracle(f, law, rng, thetas.shape[1], B=B)(thetas)
+    return forward_gradient_oracle(f, law, thetas.shape[1], rng, B=B)(thetas)
 
 
-def forward_gradient_oracle(f, law, rng, n: int, B: int = 1):
+def forward_gradient_oracle(f, law, n: int, rng, B: int = 1):
     """The function ``thetas -> (values, G)`` of :func:`forward_gradient_batch` for fixed ``f``,
-    ``law``, ``rng`` and ``B``, with these arguments checked once.
+    ``law``, dimension ``n``, ``rng`` and ``B``, with these arguments checked once.
 
     For an optimizer that asks for forward gradients at every step: a call draws the tangents
     from ``rng`` (the same stream as :func:`forward_gradient_batch`), runs the ``B`` forward
@@ -117,7 +117,7 @@ def _chunks(law, grad, rng, num_samples: int):
     step = max(4, CHUNK_BYTES // (8 * n) // 4 * 4)
     for start in range(0, num_samples, step):
         stop = min(start + step, num_samples)
-        tangents = law.sample(rng, n, size=stop - start)
+        tangents = law.sample(n, rng, size=stop - start)
         tangents *= (tangents @ grad)[:, None]  # in place: one (rows, n) array
         yield slice(start, stop), tangents
 
@@ -154,7 +154,7 @@ def forward_gradient_samples(law, grad, rng, num_samples: int, coordinates=None)
     """
     law, grad, rng, num_samples = _checked(law, grad, rng, num_samples)
     if coordinates is None:
-        tangents = law.sample(rng, grad.size, size=num_samples)
+        tangents = law.sample(grad.size, rng, size=num_samples)
         tangents *= (tangents @ grad)[:, None]  # in place: one (num_samples, n) array
         return tangents
     coordinates = check_int_array("coordinates", coordinates, minimum=-grad.size).reshape(-1)

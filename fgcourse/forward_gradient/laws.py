@@ -39,15 +39,15 @@ class TangentLaw:
 
     name: str
 
-    def sample(self, rng, n: int, size: int | None = None) -> np.ndarray:
+    def sample(self, n: int, rng, size: int | None = None) -> np.ndarray:
         """Draw one tangent of shape (n,) or ``size`` independent tangents, shape (size, n).
 
         ``rng`` is an int seed or a ``numpy.random.Generator``.
         """
-        rng = check_rng("rng", rng)
         n = self.check_dimension(n)
+        rng = check_rng("rng", rng)
         rows = 1 if size is None else check_int("size", size, minimum=1)
-        tangents = self._draw(rng, n, rows)
+        tangents = self._draw(n, rng, rows)
         return tangents[0] if size is None else tangents
 
     def check_dimension(self, n) -> int:
@@ -58,7 +58,7 @@ class TangentLaw:
         """E[(b·v)²(c·v)²], broadcasting over the leading axes of ``b`` and ``c`` (last axis n)."""
         raise NotImplementedError
 
-    def _draw(self, rng: np.random.Generator, n: int, rows: int) -> np.ndarray:
+    def _draw(self, n: int, rng: np.random.Generator, rows: int) -> np.ndarray:
         raise NotImplementedError
 
     def _against_basis(self, b: np.ndarray | None, n: int) -> np.ndarray:
@@ -119,16 +119,16 @@ class SymmetricLaw(TangentLaw):
     """A law invariant under sign flips and permutations of coordinates, with E[v_i²] = 1.
 
     ``alpha(n)`` = E[v_i² v_j²] for i ≠ j and ``beta(n)`` = E[v_i⁴] − 3 alpha(n) fix its
-    fourth moments; ``draw(rng, n, rows)`` returns an array of shape (rows, n).
+    fourth moments; ``draw(n, rng, rows)`` returns an array of shape (rows, n).
     """
 
     name: str
-    draw: Callable[[np.random.Generator, int, int], np.ndarray]
+    draw: Callable[[int, np.random.Generator, int], np.ndarray]
     alpha: Callable[[int], float]
     beta: Callable[[int], float]
 
-    def _draw(self, rng, n, rows):
-        return self.draw(rng, n, rows)
+    def _draw(self, n, rng, rows):
+        return self.draw(n, rng, rows)
 
     def quartic_form(self, b, c):
         b, c = _check_form_arguments(self, b, c)
@@ -178,8 +178,8 @@ class RotatedLaw(TangentLaw):
             )
         return n
 
-    def _draw(self, rng, n, rows):
-        return self.base.sample(rng, n, size=rows) @ self.Q.T
+    def _draw(self, n, rng, rows):
+        return self.base.sample(n, rng, size=rows) @ self.Q.T
 
     def quartic_form(self, b, c):
         b, c = _check_form_arguments(self, b, c)
@@ -201,7 +201,7 @@ class RotatedLaw(TangentLaw):
         return self.Q @ self.base.second_moment_matrix(n) @ self.Q.T
 
 
-def _rademacher_draw(rng, n, rows):
+def _rademacher_draw(n, rng, rows):
     # The signs are the top bits of random bytes: rng.integers(0, 2, dtype=np.int8) takes each
     # byte of the generator's 32-bit words, low byte first, and keeps its top bit (Lemire's
     # method with a range of 2). Reading those bytes from the words directly gives the same
@@ -213,14 +213,14 @@ def _rademacher_draw(rng, n, rows):
     return np.subtract(twice, 1.0, dtype=float).reshape(rows, n)
 
 
-def _sphere_draw(rng, n, rows):
+def _sphere_draw(n, rng, rows):
     directions = rng.standard_normal((rows, n))
     return math.sqrt(n) * directions / np.linalg.norm(directions, axis=1, keepdims=True)
 
 
 gaussian = SymmetricLaw(
     name="gaussian",
-    draw=lambda rng, n, rows: rng.standard_normal((rows, n)),
+    draw=lambda n, rng, rows: rng.standard_normal((rows, n)),
     alpha=lambda n: 1.0,
     beta=lambda n: 0.0,
 )

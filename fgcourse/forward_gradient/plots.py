@@ -50,25 +50,35 @@ DEMO_LAWS = (*LAWS, "rotated rademacher")
 
 
 def demo_laws(n: int) -> dict[str, TangentLaw]:
-    """The laws of the notebooks in dimension n (names ``DEMO_LAWS``); the rotation is a fixed random one (seed n)."""
+    """The laws of the notebooks in dimension n (names ``DEMO_LAWS``).
+
+    "rotated rademacher" is one law per dimension, the same on every page and in every notebook:
+    Rademacher rotated by ``random_rotation(n, rng=n)``, a rotation its definition fixes (like a
+    test function's constants), not a draw of the caller's.
+    """
     return _demo_laws(check_int("n", n, minimum=1))
 
 
 @functools.lru_cache(maxsize=32)
 def _demo_laws(n: int) -> dict[str, TangentLaw]:
     # Cached: the QR factorization behind the rotation is the slowest part of a page.
-    return {**LAWS, "rotated rademacher": rotated("rademacher", random_rotation(n, n))}
+    return {**LAWS, "rotated rademacher": rotated("rademacher", random_rotation(n, rng=n))}
 
 
-def example_gradient(shape: str, n: int) -> np.ndarray:
-    """A gradient of the given shape: all ∂_i f equal to 1, one dominant (1, then 0.05), or random (seed 0)."""
+def example_gradient(shape: str, n: int, rng=None) -> np.ndarray:
+    """A gradient of the given shape: all ∂_i f equal to 1, one dominant (1, then 0.05), or random
+    (standard normal, drawn from ``rng``, an int seed or a Generator, which only this shape needs)."""
     shape = check_option("shape", shape, GRADIENT_SHAPES)
     n = check_int("n", n, minimum=1)
+    if shape == "random" or rng is not None:
+        if rng is None:
+            raise TypeError("rng must be an int seed or a numpy.random.Generator for shape='random', got None")
+        rng = check_rng("rng", rng)
     if shape == "equal":
         return np.ones(n)
     if shape == "dominant":
         return np.concatenate([[1.0], np.full(n - 1, 0.05)])
-    return np.random.default_rng(0).standard_normal(n)
+    return rng.standard_normal(n)
 
 
 def _figure(width: float, height: float, columns: int):
@@ -100,13 +110,16 @@ def _padded(low: float, high: float, margin: float = 0.05) -> tuple[float, float
 
 # --------------------------------------------------------------------------- tangent laws
 
-def draw_tangent_laws(n: int, law: str = "rademacher", shape: str = "dominant", num_samples: int = 2000,
-                      rng=0) -> Figure:
-    """Histograms of g_1 and g_n under ``law``, and Monte-Carlo vs exact MSD for every law."""
+def draw_tangent_laws(n: int, law: str = "rademacher", shape: str = "dominant", rng=0,
+                      num_samples: int = 2000) -> Figure:
+    """Histograms of g_1 and g_n under ``law``, and Monte-Carlo vs exact MSD for every law.
+
+    ``rng`` draws the random gradient (``shape="random"``) first, then the tangents.
+    """
     laws = demo_laws(n)
     law = check_option("law", law, DEMO_LAWS)
-    grad = example_gradient(shape, n)
     rng = check_rng("rng", rng)
+    grad = example_gradient(shape, n, rng)
     num_samples = max(2, min(check_int("num_samples", num_samples, minimum=1), MAX_SAMPLED_ENTRIES // n))
     # Only the two coordinates shown, drawn in chunks: memory for two columns, not n.
     samples = forward_gradient_samples(laws[law], grad, rng, num_samples, coordinates=[0, n - 1])
@@ -173,7 +186,7 @@ def draw_minimal_laws_3d(rng=0, num_sphere_points: int = 600) -> Figure:
     clouds = {
         "Rademacher: cube vertices": cube,
         "a rotated cube": cube @ rotation.T,
-        r"uniform on the sphere of radius $\sqrt{3}$": LAWS["sphere"].sample(rng, 3, size=num_sphere_points),
+        r"uniform on the sphere of radius $\sqrt{3}$": LAWS["sphere"].sample(3, rng, size=num_sphere_points),
     }
     fig = Figure(figsize=(10, 3.6))
     for index, (title, points) in enumerate(clouds.items()):
@@ -190,12 +203,15 @@ def draw_minimal_laws_3d(rng=0, num_sphere_points: int = 600) -> Figure:
 
 # --------------------------------------------------------------------------- sign agreement
 
-def draw_sign_agreement(n: int, law: str = "rademacher", num_samples: int = 20_000, rng=0) -> Figure:
-    """The law of the number of agreeing coordinates for a gradient in {±1}^n, with the reference values."""
+def draw_sign_agreement(n: int, law: str = "rademacher", rng=0, num_samples: int = 20_000) -> Figure:
+    """The law of the number of agreeing coordinates for a gradient in {±1}^n, with the reference values.
+
+    ``rng`` draws the gradient's signs (each ±1 with probability ½) first, then the tangents.
+    """
     laws = demo_laws(n)
     law = check_option("law", law, DEMO_LAWS)
     rng = check_rng("rng", rng)
-    grad = np.where(np.random.default_rng(n).random(n) < 0.5, -1.0, 1.0)
+    grad = np.where(rng.random(n) < 0.5, -1.0, 1.0)
     num_samples = max(2, min(check_int("num_samples", num_samples, minimum=1), MAX_SAMPLED_ENTRIES // n))
     counts = sign_agreement_counts(laws[law], grad, rng, num_samples)
     fig, ax = _figure(8, 3.4, 1)
@@ -222,10 +238,10 @@ def draw_sign_agreement(n: int, law: str = "rademacher", num_samples: int = 20_0
     return fig
 
 
-def draw_sign_excess(n_max: int = 10**6) -> Figure:
-    """(agreement − n/2)/n against n up to ``n_max`` on log axes, and √n (exact − asymptotic)."""
-    n_max = check_int("n_max", n_max, minimum=2)
-    n = np.unique(np.logspace(0, np.log10(n_max), 300).astype(int))
+def draw_sign_excess(max_n: int = 10**6) -> Figure:
+    """(agreement − n/2)/n against n up to ``max_n`` on log axes, and √n (exact − asymptotic)."""
+    max_n = check_int("max_n", max_n, minimum=2)
+    n = np.unique(np.logspace(0, np.log10(max_n), 300).astype(int))
     odd, even = n[n % 2 == 1], n[n % 2 == 0]
     fig, axes = _figure(10, 3.4, 2)
     for subset, marker, label in [(odd, "o", "exact, odd n"), (even, "s", "exact, even n")]:
@@ -242,7 +258,7 @@ def draw_sign_excess(n_max: int = 10**6) -> Figure:
     return fig
 
 
-def draw_linear_objectives(num_steps: int = 100, num_runs: int = 20, rng=0) -> Figure:
+def draw_linear_objectives(rng=0, num_steps: int = 100, num_runs: int = 20) -> Figure:
     """f(θ) = μᵀθ with μ ∈ {±1}^n: SGD step sizes, Adam-like progress per step, and simulated runs."""
     num_steps = check_int("num_steps", num_steps, minimum=1)
     num_runs = check_int("num_runs", num_runs, minimum=1)

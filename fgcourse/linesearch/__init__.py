@@ -34,7 +34,6 @@ Sources: :cite:t:`merkulov2023slides` for the exact searches and the conditions;
 from .conditions import armijo, check_wolfe_constants, curvature, goldstein, strong_curvature, wolfe_conditions
 from .descent import (
     DESCENT_STATUSES,
-    DESCENT_SUCCESSES,
     ON_FAILURE,
     DescentResult,
     Direction,
@@ -93,7 +92,7 @@ __all__ = [
     "SLOPE_COUNTERS", "SlopeOracle", "gradient_slope", "jvp_slope", "as_slope_oracle", "Ray",
     "STEP_STATUSES", "BACKTRACKING_CONDITIONS", "StepResult", "backtracking", "armijo_backtracking",
     "goldstein_backtracking", "wolfe", "exact_step",
-    "DESCENT_STATUSES", "DESCENT_SUCCESSES", "ON_FAILURE", "Direction", "steepest_descent",
+    "DESCENT_STATUSES", "ON_FAILURE", "Direction", "steepest_descent",
     "forward_gradient_direction", "DescentResult", "descent",
     "line_profile", "acceptance_regions", "accepted_intervals", "LINE_PROBLEMS",
     "line_problem", "draw_conditions", "draw_bracket_widths", "draw_descent",

@@ -29,19 +29,18 @@ from fgcourse._checks import (
     check_vector,
     describe,
 )
-from fgcourse._vocabulary import STATUSES
+from fgcourse._vocabulary import is_success, status_message
 
 from .inexact import StepResult
 from .slopes import SlopeOracle, as_slope_oracle
 
-__all__ = ["DESCENT_STATUSES", "DESCENT_SUCCESSES", "ON_FAILURE", "Direction", "steepest_descent",
+__all__ = ["DESCENT_STATUSES", "ON_FAILURE", "Direction", "steepest_descent",
            "forward_gradient_direction", "DescentResult", "descent"]
 
 DESCENT_STATUSES = ("max_iter", "max_evals", "stationary", "non_finite", "search_failed")
-"""The statuses of a :class:`DescentResult`."""
-
-DESCENT_SUCCESSES = ("max_iter", "max_evals", "stationary")
-"""A run succeeds when it spends its budget or reaches a stationary point, rather than failing."""
+"""The statuses of a :class:`DescentResult`. A descent is asked for no tolerance, so by the one rule
+(:func:`fgcourse._vocabulary.is_success`) it succeeds when it spends its budget ("max_iter",
+"max_evals") or stops at a stationary point, and fails on "non_finite" and "search_failed"."""
 
 ON_FAILURE = ("stop", "skip")
 
@@ -62,17 +61,17 @@ class Direction:
 def steepest_descent(grad: Callable) -> Callable:
     """Direction oracle d = −∇f(x): one gradient, and φ'(0) = −‖∇f(x)‖² for free.
 
-    The oracle is ``direction(x, gradient=None)``; given ``gradient = ∇f(x)`` (which a Wolfe
+    The oracle is ``direction(x, g=None)``; given ``g = ∇f(x)`` (which a Wolfe
     search has just computed, see :class:`~fgcourse.linesearch.StepResult`) it uses it and
     costs no gradient.
     """
     check_callable("grad", grad, "array (n,) -> array (n,)")
 
-    def direction(x, gradient=None):
-        if gradient is None:
+    def direction(x, g=None):
+        if g is None:
             g, cost = check_output("grad", call_user("grad", grad, x), onp.shape(x), finite=False), 1
         else:
-            g, cost = check_output("gradient", gradient, onp.shape(x), finite=False), 0
+            g, cost = check_output("g", g, onp.shape(x), finite=False), 0
         return Direction(-g, None, -float(g @ g), ngev=cost)
 
     return direction
@@ -102,7 +101,7 @@ def forward_gradient_direction(f: Callable, law, rng, B: int = 1) -> Callable:
     B = check_int("B", B, minimum=1)
     slope_is_exact = law is rademacher and B == 1
 
-    def direction(x):  # no `gradient` parameter: the estimator must not see the true ∇f
+    def direction(x):  # no `g` parameter: the estimator must not see the true ∇f
         value, g = _forward_gradient(f, x, law, rng, B)
         slope0 = -float(g @ g) / g.size if slope_is_exact else None
         return Direction(-g, value, slope0, njvp=B)
@@ -117,7 +116,8 @@ class DescentResult:
     ``x`` is the last iterate, ``fun = f(x)``, ``nit`` the number of steps taken; ``status``
     is one of :data:`DESCENT_STATUSES`: ``"max_iter"``, ``"max_evals"``, ``"stationary"``
     (d = 0 or φ'(0) = 0), ``"non_finite"`` (f(x_k) is inf or NaN) or ``"search_failed"`` (the
-    search's own status is in ``message``); ``success`` is True for :data:`DESCENT_SUCCESSES`.
+    search's own message is in ``message``); ``success`` is True for the first three (see
+    :data:`DESCENT_STATUSES`).
     ``path[k] = x_k``, ``fun_path[k] = f(x_k)``, ``alphas[k]`` the step taken from x_k.
     ``nfev``, ``ngev``, ``njvp`` are the evaluations the algorithm spent (directions and
     searches), and ``nfev_path[k]``, ``ngev_path[k]``, ``njvp_path[k]`` their running totals at
@@ -168,9 +168,9 @@ def _check_step(step):
                     f"(e.g. wolfe), got {describe(step)}")
 
 
-def _direction(direction, x, gradient):
+def _direction(direction, x, g):
     # called directly, not through call_user: our oracles' errors already name f or grad
-    found = direction(x) if gradient is None else direction(x, gradient=gradient)
+    found = direction(x) if g is None else direction(x, g=g)
     if not isinstance(found, Direction):
         raise TypeError(f"direction must return a Direction (e.g. from steepest_descent), returned {describe(found)}")
     check_output("direction", found.d, onp.shape(x), finite=False, at="its d")
@@ -190,9 +190,9 @@ def descent(f, x0, direction, step, *, slope=None, max_iter=100, max_evals=None,
     fails; with ``on_failure="skip"`` a failed search leaves x_k in place and the run draws a
     new direction (useful for random directions, some of which are nearly orthogonal to ∇f).
 
-    When a search returns ``∇f(x_{k+1})`` (``StepResult.gradient``) and the direction oracle
-    has a ``gradient`` parameter, as :func:`steepest_descent` does, the oracle gets
-    ``direction(x_{k+1}, gradient=∇f(x_{k+1}))`` and need not compute it again; the slope
+    When a search returns ``∇f(x_{k+1})`` (``StepResult.g``) and the direction oracle
+    has a ``g`` parameter, as :func:`steepest_descent` does, the oracle gets
+    ``direction(x_{k+1}, g=∇f(x_{k+1}))`` and need not compute it again; the slope
     oracle and the direction must therefore differentiate the same ``f``. Oracles without
     that parameter are called as ``direction(x)``.
     """
@@ -211,7 +211,7 @@ def descent(f, x0, direction, step, *, slope=None, max_iter=100, max_evals=None,
     if max_evals is not None:
         max_evals = check_int("max_evals", max_evals, minimum=1)
     on_failure = check_option("on_failure", on_failure, ON_FAILURE)
-    takes_gradient = _has_parameter(direction, "gradient")
+    takes_gradient = _has_parameter(direction, "g")
     counts = {"nfev": 0, "ngev": 0, "njvp": 0}
     # f(x_k) is recorded for the plots; only the values an algorithm needs are counted
     known_value, known_gradient = None, None
@@ -237,7 +237,7 @@ def descent(f, x0, direction, step, *, slope=None, max_iter=100, max_evals=None,
             if result.success:
                 alpha, known_value = result.alpha, result.fun
                 if takes_gradient:
-                    known_gradient = result.gradient
+                    known_gradient = result.g
             elif on_failure == "skip":
                 alpha = 0.0
             else:
@@ -255,10 +255,9 @@ def descent(f, x0, direction, step, *, slope=None, max_iter=100, max_evals=None,
             status = "max_evals"
             break
     nit = len(alphas)
-    message = f"{status}: {STATUSES[status]} (after {nit} iterations, f = {values[-1]:.3g})"
-    if detail:
-        message += f"; the search said {detail}"
+    searched = f"; the search: {detail}" if detail else ""
+    message = status_message(status, nit, detail=f"f = {values[-1]:.3g}{searched}")
     running = {key: onp.array([h[key] for h in history]) for key in counts}
-    return DescentResult(path[-1], values[-1], nit, status in DESCENT_SUCCESSES, status, message,
+    return DescentResult(path[-1], values[-1], nit, is_success(status, target=False), status, message,
                          onp.array(path), onp.array(values), onp.array(alphas), counts["nfev"], counts["ngev"],
                          counts["njvp"], running["nfev"], running["ngev"], running["njvp"])

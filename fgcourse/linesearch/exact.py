@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as onp
 
 from fgcourse._checks import call_user, check_callable, check_int, check_output, check_positive, check_real
-from fgcourse._vocabulary import STATUSES
+from fgcourse._vocabulary import is_success, status_message
 
 __all__ = [
     "GOLDEN_RATIO", "EXACT_STATUSES", "BracketStep", "BracketResult", "dichotomy", "dichotomy_iterations",
@@ -27,7 +27,8 @@ GOLDEN_RATIO = (1.0 + math.sqrt(5.0)) / 2.0
 """τ = (1 + √5)/2; golden section keeps the ratio 1/τ ≈ 0.618 between successive brackets."""
 
 EXACT_STATUSES = ("converged", "not_unimodal", "non_finite", "max_iter")
-"""The statuses of a :class:`BracketResult`; only ``"converged"`` is a success."""
+"""The statuses of a :class:`BracketResult`. A search is asked for a tolerance, so by the one rule
+(:func:`fgcourse._vocabulary.is_success`) only ``"converged"`` is a success: "max_iter" ran out first."""
 
 _EPS = onp.finfo(float).eps
 
@@ -150,8 +151,8 @@ def _run_bracket_search(samples, state, step, tol, max_iter):
             continue
         break
     nit = len(history) - 1
-    message = f"{status}: {STATUSES[status]} (after {nit} iterations, {samples.nfev} evaluations of phi)"
-    return BracketResult(state.x, state.fun, samples.nfev, nit, status == "converged", status, message,
+    message = status_message(status, nit, detail=f"{samples.nfev} evaluations of phi")
+    return BracketResult(state.x, state.fun, samples.nfev, nit, is_success(status, target=True), status, message,
                          tuple(history))
 
 

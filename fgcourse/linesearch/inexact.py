@@ -22,7 +22,7 @@ from fgcourse._checks import (
     check_positive,
     check_real,
 )
-from fgcourse._vocabulary import STATUSES
+from fgcourse._vocabulary import is_success, status_message
 
 from .conditions import armijo, check_wolfe_constants, curvature, goldstein, strong_curvature
 from .slopes import Ray
@@ -32,7 +32,8 @@ __all__ = ["STEP_STATUSES", "BACKTRACKING_CONDITIONS", "StepResult", "backtracki
 
 STEP_STATUSES = ("satisfied", "not_descent", "stationary", "non_finite", "max_iter", "interval_too_small",
                  "max_step", "no_decrease")
-"""The statuses of a :class:`StepResult`; only ``"satisfied"`` is a success."""
+"""The statuses of a :class:`StepResult`. A search is asked for conditions, so by the one rule
+(:func:`fgcourse._vocabulary.is_success`) only ``"satisfied"`` is a success."""
 
 BACKTRACKING_CONDITIONS = ("armijo", "goldstein")
 
@@ -50,7 +51,7 @@ class StepResult:
     decreasing at ``alpha_max``) or ``"no_decrease"`` (an exact search found no point below
     φ(0)). ``fun = φ(alpha)`` and ``slope = φ'(alpha)`` (``None`` when it was not needed).
     ``nfev``, ``ngev``, ``njvp`` count evaluations of f, gradients and JVPs, including those at
-    α = 0; ``trials`` lists the α where φ was evaluated. ``gradient`` is ``∇f(x + alpha·d)``
+    α = 0; ``trials`` lists the α where φ was evaluated. ``g`` is ``∇f(x + alpha·d)``
     when the search computed it for the last slope it needed (a Wolfe search with a gradient
     oracle that accepts a step), else ``None``; it is already counted in ``ngev``, so whoever
     reuses it for the next direction pays nothing for it.
@@ -66,15 +67,16 @@ class StepResult:
     ngev: int
     njvp: int
     trials: tuple[float, ...] = field(default=())
-    gradient: onp.ndarray | None = field(default=None, compare=False, repr=False)
+    g: onp.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 def _result(ray, alpha, status, fun, slope=None):
     alpha = float(alpha)
     counts = ray.counts
-    message = (f"{status}: {STATUSES[status]} (alpha = {alpha:.3g}; {counts['nfev']} f, "
-               f"{counts['ngev']} gradient and {counts['njvp']} JVP evaluations)")
-    return StepResult(alpha, status == "satisfied", status, message, float(fun), slope,
+    message = status_message(status, sum(trial != 0.0 for trial in ray.trials), "trial step",
+                             f"alpha = {alpha:.3g}; {counts['nfev']} f, {counts['ngev']} gradient and "
+                             f"{counts['njvp']} JVP evaluations")
+    return StepResult(alpha, is_success(status, target=True), status, message, float(fun), slope,
                       counts["nfev"], counts["ngev"], counts["njvp"], tuple(ray.trials), ray.gradient_at(alpha))
 
 

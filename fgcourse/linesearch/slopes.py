@@ -35,7 +35,7 @@ class SlopeOracle:
 
     ``evaluate(point, d)`` returns ``(value, slope)``; ``value`` is ``f(point)`` when the
     oracle gets it for free (a JVP does) and ``None`` otherwise. ``counter`` names the
-    evaluation it costs: ``"ngev"`` (a gradient) or ``"njvp"`` (a JVP). ``gradient``, set
+    evaluation it costs: ``"ngev"`` (a gradient) or ``"njvp"`` (a JVP). ``grad``, set
     only for an oracle whose slope is ``∇f(point)·d``, is ``point -> ∇f(point)``: the searches
     call it instead of ``evaluate`` so that they can hand the gradient at the accepted step
     to the next direction (see :class:`~fgcourse.linesearch.StepResult`).
@@ -43,13 +43,13 @@ class SlopeOracle:
 
     evaluate: Callable
     counter: str
-    gradient: Callable | None = None
+    grad: Callable | None = None
 
     def __post_init__(self):
         check_callable("evaluate", self.evaluate, "(point, d) -> (value or None, slope)")
         check_option("counter", self.counter, SLOPE_COUNTERS)
-        if self.gradient is not None:
-            check_callable("gradient", self.gradient, "point -> gradient")
+        if self.grad is not None:
+            check_callable("grad", self.grad, "point -> gradient")
             if self.counter != "ngev":
                 raise ValueError(f"counter must be 'ngev' for an oracle with a gradient (it costs gradients), "
                                  f"got {self.counter!r}")
@@ -59,13 +59,13 @@ def gradient_slope(grad: Callable) -> SlopeOracle:
     """φ'(α) from a gradient: ``∇f(x + α d)·d``, one gradient evaluation each."""
     check_callable("grad", grad, "array (n,) -> array (n,)")
 
-    def gradient(point):
+    def checked_grad(point):
         return check_output("grad", call_user("grad", grad, point), onp.shape(point), finite=False)
 
     def evaluate(point, d):
-        return None, float(gradient(point) @ d)
+        return None, float(checked_grad(point) @ d)
 
-    return SlopeOracle(evaluate, "ngev", gradient)
+    return SlopeOracle(evaluate, "ngev", checked_grad)
 
 
 def jvp_slope(f: Callable) -> SlopeOracle:
@@ -121,15 +121,15 @@ class Ray:
 
     def slope(self, alpha: float) -> float:
         point = self.point(alpha)
-        if self.oracle.gradient is None:
+        if self.oracle.grad is None:
             value, slope = self.oracle.evaluate(point, self.d)  # our oracles name f or grad in errors
             slope = float(check_output("evaluate", slope, (), finite=False, at="its slope"))
             if value is not None:
                 value = float(check_output("evaluate", value, (), finite=False, at="its value"))
         else:
-            gradient = self.oracle.gradient(point)
-            value, slope = None, float(gradient @ self.d)
-            self.last_gradient = (alpha, gradient)
+            g = self.oracle.grad(point)
+            value, slope = None, float(g @ self.d)
+            self.last_gradient = (alpha, g)
         self.counts[self.oracle.counter] += 1
         if value is not None:
             self.values.setdefault(alpha, value)

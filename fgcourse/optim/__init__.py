@@ -1,7 +1,7 @@
 """Optimizers fed by true or forward gradients: SGD, clipped SGD, Adam, AdaBelief, and their runs.
 
 Notation (the book's): θ_k is the iterate after k steps, g_k the gradient estimate used by
-step k (computed at θ_{k−1}), α the learning rate, and every update is θ_k = θ_{k−1} − α d_k,
+step k (computed at θ_{k−1}), α the learning rate, and every update is θ_k = θ_{k−1} + α d_k,
 where the *direction* d_k is what distinguishes the optimizers. Runs are vectorized over a
 batch of R starts (θ of shape ``(R, n)``, one row per *run*; B always counts tangents).
 
@@ -39,7 +39,6 @@ from .linear import (
 from .minimize import (
     GRADIENTS,
     OPTIMIZE_STATUSES,
-    SUCCESS_STATUSES,
     OptimizeResult,
     check_optimize_result,
     forward_gradient_means,
@@ -89,7 +88,7 @@ from .step_size import (
 
 __all__ = [
     "Optimizer", "SGD", "ClippedSGD", "Adam", "AdaBelief", "OPTIMIZERS", "get_optimizer", "GRADIENTS",
-    "true_gradient_batch", "OPTIMIZE_STATUSES", "SUCCESS_STATUSES", "OptimizeResult", "minimize",
+    "true_gradient_batch", "OPTIMIZE_STATUSES", "OptimizeResult", "minimize",
     "iterations_to_reach", "true_and_forward_runs", "true_and_forward_batch", "forward_gradient_means", "plot_runs",
     "draw_mean_estimates", "explorer_figure", "sgd_step_limit", "second_moment_recursion",
     "forward_sgd_step_limit", "mean_square_path", "step_limit_runs",

@@ -41,11 +41,12 @@ from fgcourse._checks import (
     check_vector,
     user_vjp,
 )
+from fgcourse._vocabulary import is_success, runs_message, status_message
 
 from .optimizers import get_optimizer
 
 __all__ = [
-    "GRADIENTS", "true_gradient_batch", "OPTIMIZE_STATUSES", "SUCCESS_STATUSES", "OptimizeResult", "minimize",
+    "GRADIENTS", "true_gradient_batch", "OPTIMIZE_STATUSES", "OptimizeResult", "minimize",
     "check_optimize_result", "iterations_to_reach", "true_and_forward_runs", "true_and_forward_batch",
     "forward_gradient_means",
 ]
@@ -87,16 +88,15 @@ def _oracle(f, gradient, law, B, rng, n):
     """``thetas -> (values, G)``, its arguments checked once: minimize calls it at every step."""
     if gradient == "true":
         return lambda thetas: _values_and_gradients(f, thetas)
-    return fg.forward_gradient_oracle(f, law, rng, n, B=B)
+    return fg.forward_gradient_oracle(f, law, n, rng, B=B)
 
 
 # -------------------------------------------------------------------------------- minimize
 
 OPTIMIZE_STATUSES = ("converged", "max_iter", "diverged", "non_finite")
-"""The status words of :func:`minimize`'s runs (meanings in :mod:`fgcourse._vocabulary`)."""
-
-SUCCESS_STATUSES = ("converged",)
-"""A run succeeds when it reaches its target; without a target no run can succeed."""
+"""The status words of :func:`minimize`'s runs (meanings in :mod:`fgcourse._vocabulary`). Which
+succeed is :func:`fgcourse._vocabulary.is_success`'s rule: with a ``target``, "converged" only;
+without one, "max_iter" too (the run spent its budget without blowing up)."""
 
 
 @dataclass(frozen=True)
@@ -111,8 +111,8 @@ class OptimizeResult:
     - ``nit`` (R,): steps taken; ``status`` (R,): one of :data:`OPTIMIZE_STATUSES`,
       "converged" (f ≤ target), "max_iter", "diverged" (|θ| or f above the threshold; that
       iterate is recorded), "non_finite" (a step produced inf/NaN; that iterate is *not*
-      recorded); ``success`` (R,): status == "converged". A run without a target cannot
-      converge, so it ends "max_iter" with ``success`` False: read its status and values;
+      recorded); ``success`` (R,): the run did what was asked, "converged" when a ``target``
+      was given, "converged" or "max_iter" (its budget spent without blowing up) otherwise;
     - ``ngev`` (R,): gradients computed for the run, ``njvp`` (R,): JVPs computed for it.
       Each evaluated point costs one gradient (true) or B JVPs (forward): θ_0, then one per
       step, the rejected point of a "non_finite" run included, so a true run has
@@ -145,15 +145,8 @@ class OptimizeResult:
         r = check_int("r", r, minimum=0, maximum=np.size(self.nit) - 1)
         nit, status = int(self.nit[r]), str(self.status[r])
         return OptimizeResult(self.x[r], float(self.fun[r]), self.path[:nit + 1, r], self.fun_path[:nit + 1, r], nit,
-                              bool(self.success[r]), status, _summary(np.array([status]), np.array([nit])),
+                              bool(self.success[r]), status, status_message(status, nit),
                               self.optimizer, self.gradient, int(self.ngev[r]), int(self.njvp[r]))
-
-
-def _summary(status: np.ndarray, nit: np.ndarray) -> str:
-    if status.size == 1:
-        return f"{status[0]} after {nit[0]} iterations"
-    counts = ", ".join(f"{np.sum(status == s)} {s}" for s in OPTIMIZE_STATUSES if np.any(status == s))
-    return f"{status.size} runs: {counts}"
 
 
 def minimize(
@@ -164,13 +157,13 @@ def minimize(
     *,
     gradient: str = "true",
     law="rademacher",
+    rng=None,
     B: int = 1,
     max_iter: int = 1000,
-    rng=None,
     target: float | None = None,
     divergence_threshold: float = 1e8,
 ) -> OptimizeResult:
-    """Run at most ``max_iter`` iterations θ_k = θ_{k−1} − α d_k from every row of ``x0`` at once.
+    """Run at most ``max_iter`` iterations θ_k = θ_{k−1} + α d_k from every row of ``x0`` at once.
 
     Parameters
     ----------
@@ -185,16 +178,16 @@ def minimize(
         The learning rate α > 0.
     gradient:
         ``"true"`` (reverse mode) or ``"forward"`` (forward gradient, forward mode only).
-    law, B, rng:
-        For forward gradients: the tangent law (name or object), the number B of tangents
-        averaged per step, and an int seed or a ``numpy.random.Generator``. ``rng=None``
-        is accepted only with ``gradient="true"``, which draws nothing.
+    law, rng, B:
+        For forward gradients: the tangent law (name or object), an int seed or a
+        ``numpy.random.Generator``, and the number B of tangents averaged per step.
+        ``rng=None`` is accepted only with ``gradient="true"``, which draws nothing.
     max_iter:
         The budget: at most this many steps per run (≥ 1). The record grows with the steps
         actually done, so a large budget with an early ``target`` costs nothing.
     target:
-        A run converges (and stops) once f ≤ ``target``; ``None``: never (every run that
-        neither diverges nor fails ends "max_iter", with ``success`` False).
+        A run converges (and stops) once f ≤ ``target``, and only then succeeds; ``None``: no
+        target, every run that neither diverges nor fails ends "max_iter", a success.
     divergence_threshold:
         A run diverges (and stops) once max|θ_i| or f exceeds this.
     """
@@ -235,7 +228,7 @@ def minimize(
             if not (all_active or active.any()):
                 break
             direction, new_state = optimizer.direction(G, state, k)
-            X_new = X - lr * direction
+            X_new = X + lr * direction
             values_new, G_new = oracle(X_new)
             values_new = np.asarray(values_new, dtype=float)
             if all_active and np.isfinite(values_new).all() and np.isfinite(X_new).all() and not (
@@ -278,10 +271,10 @@ def minimize(
     path, fun_path = np.stack(path[:last]), np.stack(fun_path[:last])
     fun = fun_path[nit, np.arange(R)]
     status = status.astype(str)
-    success = np.isin(status, SUCCESS_STATUSES)
+    success = is_success(status, target=target is not None)
     ngev = evaluations if gradient == "true" else np.zeros(R, dtype=int)
     njvp = B * evaluations if gradient == "forward" else np.zeros(R, dtype=int)
-    message = _summary(status, nit)
+    message = status_message(str(status[0]), int(nit[0])) if R == 1 else runs_message(status, OPTIMIZE_STATUSES)
     if single:
         return OptimizeResult(X[0], float(fun[0]), path[:, 0], fun_path[:, 0], int(nit[0]), bool(success[0]),
                               str(status[0]), message, optimizer.name, gradient, int(ngev[0]), int(njvp[0]))

@@ -3,9 +3,11 @@
 Notation (the book's): θ_k is the iterate after k steps, g_k the gradient estimate used by
 step k (computed at θ_{k−1}), α the learning rate, and every update has the form
 
-    θ_k = θ_{k−1} − α d_k,
+    θ_k = θ_{k−1} + α d_k,
 
-where the *direction* d_k is what distinguishes the optimizers. All operations on vectors
+where the *direction* d_k is what distinguishes the optimizers. A direction is added, as the
+line search's is (x_{k+1} = x_k + α_k d_k): a descent direction points against the gradient,
+d_k = −g_k for SGD. All operations on vectors
 are element-wise, so one optimizer serves a batch of runs θ of shape ``(R, n)`` row by row.
 Adam's second moment is written p_k (not v_k) because v is the tangent of a forward
 gradient, as in ``belouze2022paper`` (§4.2.2).
@@ -35,7 +37,8 @@ __all__ = ["Optimizer", "SGD", "ClippedSGD", "Adam", "AdaBelief", "SignDescent",
 class Optimizer:
     """Interface: ``init(theta)`` gives the state, ``direction(g, state, k)`` gives (d_k, state).
 
-    The state is a tuple of arrays shaped like θ (possibly empty); ``k`` counts steps from 1.
+    d_k is added to θ (θ_k = θ_{k−1} + α d_k). The state is a tuple of arrays shaped like θ
+    (possibly empty); ``k`` counts steps from 1.
     """
 
     name = "optimizer"
@@ -57,19 +60,19 @@ def _decay_rate(name: str, value) -> float:
 
 @dataclass(frozen=True)
 class SGD(Optimizer):
-    """Plain (stochastic) gradient descent: d_k = g_k, so θ_k = θ_{k−1} − α g_k."""
+    """Plain (stochastic) gradient descent: d_k = −g_k, so θ_k = θ_{k−1} − α g_k."""
 
     name = "sgd"
 
     def direction(self, g, state, k):
-        return g, state
+        return -g, state
 
 
 @dataclass(frozen=True)
 class ClippedSGD(Optimizer):
     """SGD on the gradient projected onto the ℓ∞ ball of radius ``clip`` (belouze2022paper, §4.2.1):
 
-        d_k = clip(g_k, −c, c),  i.e.  d_{k,i} = g_{k,i} if |g_{k,i}| ≤ c, else c·sign(g_{k,i}).
+        d_k = −clip(g_k, −c, c),  i.e.  d_{k,i} = −g_{k,i} if |g_{k,i}| ≤ c, else −c·sign(g_{k,i}).
 
     With a forward gradient all coordinates of g_k have the same magnitude (for Rademacher
     tangents), so either none or all are clipped: a large forward gradient becomes c·sign.
@@ -82,7 +85,7 @@ class ClippedSGD(Optimizer):
         object.__setattr__(self, "clip", check_positive("clip", self.clip))
 
     def direction(self, g, state, k):
-        return np.clip(g, -self.clip, self.clip), state
+        return -np.clip(g, -self.clip, self.clip), state
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ class Adam(Optimizer):
 
         m_k = β1 m_{k−1} + (1 − β1) g_k,          m̂_k = m_k / (1 − β1^k)
         p_k = β2 p_{k−1} + (1 − β2) g_k²,         p̂_k = p_k / (1 − β2^k)
-        d_k = m̂_k / (√p̂_k + ε),                   m_0 = p_0 = 0.
+        d_k = −m̂_k / (√p̂_k + ε),                  m_0 = p_0 = 0.
 
     The two documents by Belouze disagree with each other on where ε goes:
     belouze2022report writes √p + ε (in its review of Adam and in its forward-gradient
@@ -125,7 +128,7 @@ class Adam(Optimizer):
         p = self.second_moment(p, g, m)
         m_hat = m / (1 - self.beta1**k)
         p_hat = p / (1 - self.beta2**k)
-        return m_hat / (np.sqrt(p_hat) + self.eps), (m, p)
+        return -(m_hat / (np.sqrt(p_hat) + self.eps)), (m, p)
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,7 @@ class AdaBelief(Adam):
 
         m_k = β1 m_{k−1} + (1 − β1) g_k,                    m̂_k = m_k / (1 − β1^k)
         p_k = β2 p_{k−1} + (1 − β2) (g_k − m_k)² + ε,       p̂_k = p_k / (1 − β2^k)
-        d_k = m̂_k / (√p̂_k + ε).
+        d_k = −m̂_k / (√p̂_k + ε).
 
     ε appears twice, as in the AdaBelief paper: added to p_k at every step and outside
     the square root. m_k is the *updated* first moment.
@@ -149,25 +152,25 @@ class AdaBelief(Adam):
 
 @dataclass(frozen=True)
 class SignDescent(Optimizer):
-    """Sign descent, d_k = sign(g_k) (a zero coordinate stays put): Adam's limit β1 = β2 = 0, ε → 0.
+    """Sign descent, d_k = −sign(g_k) (a zero coordinate stays put): Adam's limit β1 = β2 = 0, ε → 0.
 
-    With β1 = β2 = 0 Adam's direction is g_k / (|g_k| + ε), sign(g_k) up to a relative ε; it is
+    With β1 = β2 = 0 Adam's direction is −g_k / (|g_k| + ε), −sign(g_k) up to a relative ε; it is
     also Adam's first step for any β. The limit itself is written here, not ``Adam(0, 0, ε)``
-    with a tiny ε: that equals sign(g) only while g_k² neither underflows nor overflows.
+    with a tiny ε: that equals −sign(g) only while g_k² neither underflows nor overflows.
     Not registered in :data:`OPTIMIZERS` (see the module docstring).
     """
 
     name = "sign_descent"
 
     def direction(self, g, state, k):
-        return np.sign(g), state
+        return -np.sign(g), state
 
 
 @dataclass(frozen=True)
 class AdamLongMemory(Optimizer):
     """Adam's limit β1 = β2 → 1: the mean of the gradients over the root mean of their squares,
 
-        d_k = ((1/k) Σ_{s≤k} g_s) / √((1/k) Σ_{s≤k} g_s²) = Σ g_s / √(k Σ g_s²),
+        d_k = −((1/k) Σ_{s≤k} g_s) / √((1/k) Σ_{s≤k} g_s²) = −Σ g_s / √(k Σ g_s²),
 
     coordinate-wise (with bias correction, Adam's m̂_k and p̂_k tend to these two means as β → 1;
     ε → 0 too). A coordinate no gradient has moved yet (Σ g_s² = 0) stays put. The state is the
@@ -182,7 +185,8 @@ class AdamLongMemory(Optimizer):
     def direction(self, g, state, k):
         sum_g, sum_g2 = state
         sum_g, sum_g2 = sum_g + g, sum_g2 + g**2
-        return np.divide(sum_g, np.sqrt(k * sum_g2), out=np.zeros_like(g), where=sum_g2 > 0), (sum_g, sum_g2)
+        step = np.divide(sum_g, np.sqrt(k * sum_g2), out=np.zeros_like(g), where=sum_g2 > 0)
+        return -step, (sum_g, sum_g2)
 
 
 OPTIMIZERS: dict[str, Optimizer] = {opt.name: opt for opt in (SGD(), ClippedSGD(), Adam(), AdaBelief())}

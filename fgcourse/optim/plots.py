@@ -205,7 +205,7 @@ MAX_EXPLORER_TRUE_RUNS = 256
 """Runs kept in ``EXPLORER_TRUE_RUNS`` (a few kB each): every start of the menu for each page of the grid."""
 
 
-def explorer_figure(lr, start=(0.0, 0.5), law="rademacher", optimizer="sgd", rng=0, *, function=None,
+def explorer_figure(lr, start=(0.0, 0.5), law="rademacher", optimizer="sgd", *, function=None, rng=0,
                     max_iter=300, num_runs=5, box=None, starts=EXPLORER_STARTS):
     """The Beale explorer's page: the runs of :func:`true_and_forward_runs` from ``start``, drawn by :func:`plot_runs`.
 

@@ -16,13 +16,14 @@ from .estimators import (
                    step_gradient,
                    true_gradient,
 )
-from .loop import SUCCESS_STATUSES, TRAIN_STATUSES, Setting, TrainResult, minibatches, train
+from .loop import TRAIN_STATUSES, Setting, TrainResult, minibatches, train
 from .models import MODELS, Model, get_model, mlp, softmax_regression
 from .plots import AXES, METRICS, ORACLES, draw_budget, draw_cost_ratios, draw_curves, draw_training_explorer, runs_of
 from .runs import (
                    RERUN_TOLERANCES,
                    ROW_COLUMNS,
                    RUN_COLUMNS,
+                   RUNS_FORMAT,
                    LevelDrift,
                    RunTable,
                    TimeToReach,
@@ -46,10 +47,10 @@ from .variance import (
 __all__ = [
     "NUM_CLASSES", "Split", "check_dataset", "digits_split", "make_split", "MODELS", "Model", "get_model", "mlp",
     "softmax_regression", "GRADIENTS", "true_gradient", "activity_gradient", "activity_weight_gradient",
-    "step_gradient", "activity_gradients", "TRAIN_STATUSES", "SUCCESS_STATUSES", "Setting", "TrainResult", "train",
+    "step_gradient", "activity_gradients", "TRAIN_STATUSES", "Setting", "TrainResult", "train",
     "minibatches", "NestedCosts", "StepCosts", "load_costs", "save_costs", "deep_tanh_loss", "nested_costs",
     "step_costs", "AXES", "METRICS", "ORACLES", "draw_cost_ratios", "draw_budget", "describe_ratio", "draw_curves",
-    "draw_training_explorer", "runs_of", "ROW_COLUMNS", "RUN_COLUMNS", "RunTable", "TimeToReach",
+    "draw_training_explorer", "runs_of", "ROW_COLUMNS", "RUN_COLUMNS", "RUNS_FORMAT", "RunTable", "TimeToReach",
     "concatenate_tables", "load_runs", "run_settings", "run_table", "save_runs", "time_to_reach",
     "RERUN_TOLERANCES", "check_rerun", "LevelDrift", "level_drift",
     "VarianceComparison", "activity_mean_squared_deviation", "activity_squared_deviations", "compare_variances",

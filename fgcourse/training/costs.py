@@ -118,7 +118,7 @@ def step_costs(problems, law="rademacher", rng=0, repeat: int = 5,
 
 def _step_row(name, f, theta, law, rng, repeat, clock):
     check_output(name, call_user(name, f, theta), (), at="theta")
-    v = law.sample(rng, theta.size)
+    v = law.sample(theta.size, rng)
     user_jvp(name, f, theta, v)  # a function autograd cannot follow is named before any measurement
 
     def forward():

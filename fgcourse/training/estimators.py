@@ -22,14 +22,16 @@ import numpy as np
 from autograd.core import make_jvp, make_vjp
 
 from fgcourse import forward_gradient as fg
+from fgcourse.optim.minimize import GRADIENTS as OPTIMIZE_GRADIENTS
 
 from .models import Model
 
 __all__ = ["GRADIENTS", "true_gradient", "activity_gradients", "activity_gradient", "activity_weight_gradient",
            "step_gradient"]
 
-GRADIENTS = ("true", "forward", "activity")
-"""The gradient oracles of a training step."""
+GRADIENTS = (*OPTIMIZE_GRADIENTS, "activity")
+"""The gradient oracles of a training step: :func:`fgcourse.optim.minimize`'s two (true, forward),
+and activity perturbation, which needs the layers of a model."""
 
 
 def true_gradient(model: Model, theta, X, y):
@@ -72,7 +74,7 @@ def activity_gradient(model: Model, theta, X, y, law, rng, B: int = 1):
     jvp = make_jvp(lambda eps: model.losses(theta, X, y, eps), np.zeros((M, D)))
     total = np.zeros((M, D))
     for _ in range(B):
-        u = law.sample(rng, D, size=M)
+        u = law.sample(D, rng, size=M)
         losses, derivatives = jvp(u)
         total += derivatives[:, None] * u
     return float(np.mean(losses)), activity_weight_gradient(model, theta, X, total / B)

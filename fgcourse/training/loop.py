@@ -25,19 +25,20 @@ from fgcourse._checks import (
     check_positive,
     check_rng,
 )
+from fgcourse._vocabulary import is_success, status_message
 from fgcourse.optim import get_optimizer
 
 from .data import Split
 from .estimators import GRADIENTS, step_gradient
 from .models import get_model
 
-__all__ = ["TRAIN_STATUSES", "SUCCESS_STATUSES", "Setting", "TrainResult", "train", "minibatches"]
+__all__ = ["TRAIN_STATUSES", "Setting", "TrainResult", "train", "minibatches"]
 
-TRAIN_STATUSES = ("max_iter", "diverged")
-"""A run spends its budget ("max_iter") or stops early because its loss or θ blew up ("diverged")."""
-
-SUCCESS_STATUSES = ("max_iter",)
-"""Training has no target: a run succeeds when it spends its budget without diverging."""
+TRAIN_STATUSES = ("max_iter", "diverged", "non_finite")
+"""A run spends its budget ("max_iter") or stops early because its minibatch loss or θ grew beyond
+the divergence threshold ("diverged") or became inf or NaN ("non_finite"), as :func:`~fgcourse.optim.minimize`'s
+runs do. Training asks for no target, so "max_iter" is a success
+(:func:`fgcourse._vocabulary.is_success`)."""
 
 
 @dataclass(frozen=True)
@@ -64,12 +65,13 @@ class Setting:
 class TrainResult:
     """One training run.
 
-    ``x`` is the last θ (the one before a diverging step), ``nit`` the steps done, ``status`` one of
-    :data:`TRAIN_STATUSES`, ``ngev`` / ``njvp`` the oracle calls of all steps. The history has
-    one entry per evaluation: ``steps`` (the step after which it was taken), ``train_loss``
-    (whole training set), ``val_loss``, ``val_accuracy``, ``seconds`` (time in steps so far),
-    ``ngev_path`` and ``njvp_path`` (oracle calls so far). A diverged run keeps the evaluations
-    made before it diverged. ``fun`` is the last recorded training loss.
+    ``x`` is the last θ (the one before a step that blew up), ``nit`` the steps done, ``status`` one
+    of :data:`TRAIN_STATUSES`, ``ngev`` / ``njvp`` the oracle calls of all steps. The history has
+    one entry per evaluation: the running counts ``nit_path`` (steps done when it was taken),
+    ``ngev_path`` and ``njvp_path`` (oracle calls so far), then ``train_loss`` (whole training
+    set), ``val_loss``, ``val_accuracy`` and ``seconds`` (time in steps so far): the columns of a
+    :class:`~fgcourse.training.RunTable`'s rows, under the same names. A run that blew up keeps
+    the evaluations made before. ``fun`` is the last recorded training loss.
     """
 
     setting: Setting
@@ -81,7 +83,7 @@ class TrainResult:
     message: str
     ngev: int
     njvp: int
-    steps: np.ndarray
+    nit_path: np.ndarray
     train_loss: np.ndarray
     val_loss: np.ndarray
     val_accuracy: np.ndarray
@@ -90,9 +92,9 @@ class TrainResult:
     njvp_path: np.ndarray
 
 
-def minibatches(rng: np.random.Generator, m: int, batch_size: int):
+def minibatches(m: int, rng: np.random.Generator, batch_size: int):
     """Index arrays of ``batch_size`` rows out of m, epoch after epoch: each epoch is a fresh
-    permutation cut into ⌊m / batch_size⌋ batches (the remainder waits for a later epoch)."""
+    permutation by ``rng`` cut into ⌊m / batch_size⌋ batches (the remainder waits for a later epoch)."""
     while True:
         order = rng.permutation(m)
         for start in range(0, m - batch_size + 1, batch_size):
@@ -107,8 +109,8 @@ def train(
     *,
     gradient: str = "true",
     law="gaussian",
-    B: int = 1,
     rng=0,
+    B: int = 1,
     max_iter: int = 2000,
     batch_size: int = 64,
     eval_every: int = 100,
@@ -116,7 +118,7 @@ def train(
     progress: bool = False,
     clock: Callable[[], float] = time.perf_counter,
 ) -> TrainResult:
-    """Train ``model`` on ``data.X_train`` for ``max_iter`` minibatch steps θ_k = θ_{k−1} − α d_k.
+    """Train ``model`` on ``data.X_train`` for ``max_iter`` minibatch steps θ_k = θ_{k−1} + α d_k.
 
     Parameters
     ----------
@@ -126,19 +128,19 @@ def train(
         A :class:`Split` (its arrays are checked when it is built: finite inputs, labels in range).
     optimizer, lr:
         An optimizer of :mod:`fgcourse.optim` (name or instance) and its learning rate α.
-    gradient, law, B:
+    gradient, law:
         The oracle: ``"true"`` (backprop), ``"forward"`` (weight perturbation) or ``"activity"``
-        (activity perturbation); the tangent law and the number B of tangents per step (unused
-        by backprop, which draws nothing).
+        (activity perturbation), and its tangent law (unused by backprop, which draws nothing).
     rng:
         An int seed or a Generator. Three independent streams are spawned from it, for θ_0,
         the minibatches and the tangents, so runs with the same seed start from the same θ_0
         and see the same minibatches whatever their oracle.
-    max_iter, batch_size, eval_every:
-        Steps, rows per minibatch (at most the training rows), steps between evaluations.
+    B, max_iter, batch_size, eval_every:
+        Tangents per step (unused by backprop), steps, rows per minibatch (at most the training
+        rows), steps between evaluations.
     divergence_threshold:
-        A run stops as "diverged" when its minibatch loss or θ is non-finite, or the loss
-        or max|θ_i| exceeds this.
+        A run stops as "diverged" when its minibatch loss or max|θ_i| exceeds this, and as
+        "non_finite" when one of them is inf or NaN.
     progress:
         Show a tqdm progress bar.
     clock:
@@ -170,17 +172,18 @@ def train(
                       1 if gradient == "true" else B, max_iter)
     init_rng, batch_rng, tangent_rng = rng.spawn(3)
     theta = model.init(init_rng)
-    batches = minibatches(batch_rng, m, batch_size)
+    batches = minibatches(m, batch_rng, batch_size)
     state = optimizer.init(theta)
-    history = {key: [] for key in ("steps", "train_loss", "val_loss", "val_accuracy", "seconds", "ngev", "njvp")}
+    history = {key: [] for key in ("nit_path", "train_loss", "val_loss", "val_accuracy", "seconds", "ngev_path",
+                                   "njvp_path")}
     ngev = njvp = 0
     seconds = 0.0
 
     def evaluate(k):
-        for key, value in (("steps", k), ("train_loss", model.loss(theta, data.X_train, data.y_train)),
+        for key, value in (("nit_path", k), ("train_loss", model.loss(theta, data.X_train, data.y_train)),
                            ("val_loss", model.loss(theta, data.X_val, data.y_val)),
                            ("val_accuracy", model.accuracy(theta, data.X_val, data.y_val)),
-                           ("seconds", seconds), ("ngev", ngev), ("njvp", njvp)):
+                           ("seconds", seconds), ("ngev_path", ngev), ("njvp_path", njvp)):
             history[key].append(value)
 
     evaluate(0)
@@ -193,11 +196,13 @@ def train(
             value, g, calls, jvps = step_gradient(model, theta, data.X_train[index], data.y_train[index], gradient,
                                                   law, tangent_rng, B)
             direction, new_state = optimizer.direction(g, state, k)
-            new_theta = theta - lr * direction
+            new_theta = theta + lr * direction
             seconds += clock() - start
             ngev, njvp = ngev + calls, njvp + jvps
-            if not (np.isfinite(value) and value <= divergence_threshold and np.all(np.isfinite(new_theta))
-                    and np.max(np.abs(new_theta)) <= divergence_threshold):
+            if not (np.isfinite(value) and np.all(np.isfinite(new_theta))):
+                status, nit = "non_finite", k - 1
+                break
+            if value > divergence_threshold or np.max(np.abs(new_theta)) > divergence_threshold:
                 status, nit = "diverged", k - 1
                 break
             theta, state = new_theta, new_state
@@ -206,11 +211,11 @@ def train(
                 evaluate(k)
     bar.close()
     arrays = {key: np.asarray(values) for key, values in history.items()}
-    message = (f"diverged at step {nit + 1} (minibatch loss {value:.3g})" if status == "diverged"
-               else f"{max_iter} steps, validation accuracy {arrays['val_accuracy'][-1]:.3f}")
-    return TrainResult(setting, theta, float(arrays["train_loss"][-1]), nit, status, status in SUCCESS_STATUSES,
-                       message, ngev, njvp, arrays["steps"], arrays["train_loss"], arrays["val_loss"],
-                       arrays["val_accuracy"], arrays["seconds"], arrays["ngev"], arrays["njvp"])
+    detail = (f"validation accuracy {arrays['val_accuracy'][-1]:.3f}" if status == "max_iter"
+              else f"minibatch loss {value:.3g} at step {nit + 1}")
+    message = status_message(status, nit, detail=detail)
+    return TrainResult(setting, theta, float(arrays["train_loss"][-1]), nit, status, is_success(status, target=False),
+                       message, ngev, njvp, **arrays)
 
 
 class _NoBar:

@@ -21,7 +21,7 @@ ORACLES = {
 """The oracles of the stored runs, by label: (gradient, law)."""
 
 METRICS = {"val_loss": "validation loss", "train_loss": "training loss", "val_accuracy": "validation accuracy"}
-AXES = {"step": "iterations", "seconds": "CPU seconds in steps", "njvp": "JVPs", "ngev": "gradients"}
+AXES = {"nit_path": "iterations", "seconds": "CPU seconds in steps", "njvp_path": "JVPs", "ngev_path": "gradients"}
 COLORS = {"backprop": "black", "weights, gaussian": "tab:blue", "weights, rademacher": "tab:orange",
           "activities, gaussian": "tab:green"}
 
@@ -35,7 +35,7 @@ def runs_of(table: RunTable, model: str, optimizer: str, lr: float, oracle: str,
 
 
 def _band(ax, table, runs, x, metric, color, label):
-    """Median over seeds with the min-max band; a diverged run's curve stops where it diverged."""
+    """Median over seeds with the min-max band; a run that blew up stops where it did ("diverged" or "non_finite")."""
     histories = [table.history(run) for run in runs]
     length = max(h[metric].size for h in histories)
     values = np.full((len(histories), length), np.nan)
@@ -44,8 +44,9 @@ def _band(ax, table, runs, x, metric, color, label):
     longest = histories[int(np.argmax([h[x].size for h in histories]))]
     xs = longest[x] if x != "seconds" else np.nanmedian(
         np.array([np.pad(h[x], (0, length - h[x].size), constant_values=np.nan) for h in histories]), axis=0)
-    diverged = int(np.sum(table.status[runs] == "diverged"))
-    suffix = f" ({diverged}/{len(runs)} diverged)" if diverged else ""
+    failed = [f"{count}/{len(runs)} {word}" for word in ("diverged", "non_finite")
+              if (count := int(np.sum(table.status[runs] == word)))]
+    suffix = f" ({', '.join(failed)})" if failed else ""
     with np.errstate(all="ignore"), _quiet():
         ax.plot(xs, np.nanmedian(values, axis=0), color=color, label=label + suffix)
         ax.fill_between(xs, np.nanmin(values, axis=0), np.nanmax(values, axis=0), color=color, alpha=0.2, lw=0)
@@ -66,7 +67,7 @@ class _quiet:
 
 
 def draw_curves(table: RunTable, model: str, optimizer: str, lr: float, *, oracles=tuple(ORACLES), B: int = 1,
-                metrics=("val_loss", "val_accuracy"), x: str = "step", ax=None):
+                metrics=("val_loss", "val_accuracy"), x: str = "nit_path", ax=None):
     """Figure: each metric against ``x`` for each oracle (median of the seeds, min-max band)."""
     import matplotlib.pyplot as plt
 
@@ -112,7 +113,7 @@ def draw_training_explorer(lr, table: RunTable, model: str = "mlp", optimizer: s
             continue
         label = name if name == "backprop" else f"{name}, B = {size}"
         for metric, axis in zip(("val_loss", "val_accuracy"), axes):
-            _band(axis, table, runs, "ngev" if name == "backprop" else "njvp", metric, COLORS[name], label)
+            _band(axis, table, runs, "ngev_path" if name == "backprop" else "njvp_path", metric, COLORS[name], label)
     axes[0].set_yscale("log")
     axes[0].set_ylabel("validation loss")
     axes[1].set_ylabel("validation accuracy")
@@ -169,10 +170,10 @@ def draw_budget(table: RunTable, model: str, optimizer: str, lr: float, oracle: 
     for B, color in zip(Bs, colors):
         runs = runs_of(table, model, optimizer, lr, oracle, B)
         if runs.size:
-            _band(ax, table, runs, "njvp", metric, color, f"B = {B}")
+            _band(ax, table, runs, "njvp_path", metric, color, f"B = {B}")
     reference = runs_of(table, model, optimizer, lr, "backprop")
     if reference.size:
-        _band(ax, table, reference, "ngev", metric, "black", "backprop (gradients)")
+        _band(ax, table, reference, "ngev_path", metric, "black", "backprop (gradients)")
     ax.set_xlabel("oracle calls (JVPs or gradients)")
     ax.set_ylabel(METRICS[metric])
     if metric.endswith("loss"):

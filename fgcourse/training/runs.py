@@ -2,8 +2,9 @@
 
 A :class:`RunTable` holds runs as columns of plain arrays (no pandas): one entry per run
 (its setting, seed, status, steps done) and one row per evaluation (the run it belongs to,
-the step, the losses, accuracy, seconds and oracle calls). It is saved as one compressed
-``.npz`` file and reloaded without pickles.
+the running counts at it, ``nit_path``, ``ngev_path`` and ``njvp_path``, the losses, accuracy
+and seconds): the columns of a run's rows are the fields of its :class:`TrainResult`. It is saved
+as one compressed ``.npz`` file and reloaded without pickles.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ __all__ = ["RUN_COLUMNS", "ROW_COLUMNS", "RunTable", "run_table", "run_settings"
            "describe_ratio", "RUNS_FORMAT", "RERUN_TOLERANCES", "check_rerun", "LevelDrift", "level_drift"]
 
 RUN_COLUMNS = ("model", "optimizer", "lr", "gradient", "law", "B", "max_iter", "seed", "status", "nit")
-ROW_COLUMNS = ("run", "step", "train_loss", "val_loss", "val_accuracy", "seconds", "ngev", "njvp")
+ROW_COLUMNS = ("run", "nit_path", "train_loss", "val_loss", "val_accuracy", "seconds", "ngev_path", "njvp_path")
+"""``run``, then the history fields of :class:`TrainResult`, under the same names."""
 
 
 @dataclass(frozen=True)
@@ -43,13 +45,13 @@ class RunTable:
     status: np.ndarray
     nit: np.ndarray
     run: np.ndarray
-    step: np.ndarray
+    nit_path: np.ndarray
     train_loss: np.ndarray
     val_loss: np.ndarray
     val_accuracy: np.ndarray
     seconds: np.ndarray
-    ngev: np.ndarray
-    njvp: np.ndarray
+    ngev_path: np.ndarray
+    njvp_path: np.ndarray
 
     @property
     def num_runs(self) -> int:
@@ -88,11 +90,9 @@ def run_table(results: Iterable[tuple[int, TrainResult]]) -> RunTable:
         runs["seed"].append(check_int(f"results[{index}] seed", seed, minimum=0))
         runs["status"].append(result.status)
         runs["nit"].append(result.nit)
-        rows["run"].append(np.full(result.steps.size, index))
-        for key, attribute in (("step", "steps"), ("train_loss", "train_loss"), ("val_loss", "val_loss"),
-                               ("val_accuracy", "val_accuracy"), ("seconds", "seconds"), ("ngev", "ngev_path"),
-                               ("njvp", "njvp_path")):
-            rows[key].append(getattr(result, attribute))
+        rows["run"].append(np.full(result.nit_path.size, index))
+        for key in ROW_COLUMNS[1:]:
+            rows[key].append(getattr(result, key))
     columns = {key: np.array(values) for key, values in runs.items()}
     columns.update({key: np.concatenate(values) for key, values in rows.items()})
     return RunTable(**columns)
@@ -117,8 +117,10 @@ def run_settings(settings, data: Split, seeds=range(5), *, progress: bool = True
     return run_table(results)
 
 
-RUNS_FORMAT = "fgcourse runs 1"
-"""The format stamp of :func:`save_runs`; :func:`load_runs` reads only files that carry it."""
+RUNS_FORMAT = "fgcourse runs 2"
+"""The format stamp of :func:`save_runs`; :func:`load_runs` reads only files that carry it. Format 2
+named the rows' columns as :class:`TrainResult`'s fields (``nit_path``, ``ngev_path``, ``njvp_path``;
+format 1 said ``step``, ``ngev``, ``njvp``)."""
 
 
 def save_runs(path, table: RunTable) -> None:
@@ -237,8 +239,8 @@ def check_rerun(table: RunTable, data: Split, run: int, *, max_iter: int = 200, 
 
     The run is retrained with its setting and seed (same θ_0, minibatches and tangents) and the
     same evaluation interval; its evaluation rows up to step ``max_iter`` are compared with the
-    stored ones through :func:`fgcourse.stored.compare_rerun`: ``step``, ``ngev``, ``njvp``
-    and ``val_accuracy`` exactly, the losses within ``tolerances`` (default
+    stored ones through :func:`fgcourse.stored.compare_rerun`: ``nit_path``, ``ngev_path``,
+    ``njvp_path`` and ``val_accuracy`` exactly, the losses within ``tolerances`` (default
     :data:`RERUN_TOLERANCES`). Returns the :class:`~fgcourse.stored.Comparison` after its check:
     a rerun beyond a bound raises :class:`~fgcourse.stored.RerunMismatch`.
     """
@@ -246,10 +248,10 @@ def check_rerun(table: RunTable, data: Split, run: int, *, max_iter: int = 200, 
     check_instance("data", data, Split, "a Split (e.g. digits_split())")
     run = check_int("run", run, minimum=0, maximum=table.num_runs - 1)
     stored = table.history(run)
-    if stored["step"].size < 2:
+    if stored["nit_path"].size < 2:
         raise ValueError(f"run must be a stored run with at least two evaluations, got run {run} with "
-                         f"{stored['step'].size}")
-    eval_every = int(stored["step"][1] - stored["step"][0])
+                         f"{stored['nit_path'].size}")
+    eval_every = int(stored["nit_path"][1] - stored["nit_path"][0])
     last = int(table.nit[run])
     max_iter = check_int("max_iter", max_iter, minimum=eval_every, maximum=last)
     if max_iter % eval_every:
@@ -258,9 +260,8 @@ def check_rerun(table: RunTable, data: Split, run: int, *, max_iter: int = 200, 
     live = train(setting.model, data, setting.optimizer, setting.lr, gradient=setting.gradient,
                  law=setting.law or "gaussian", B=setting.B, rng=int(table.seed[run]), max_iter=max_iter,
                  eval_every=eval_every)
-    rows = stored["step"] <= max_iter
-    fresh = {"step": live.steps, "train_loss": live.train_loss, "val_loss": live.val_loss,
-             "val_accuracy": live.val_accuracy, "ngev": live.ngev_path, "njvp": live.njvp_path}
+    rows = stored["nit_path"] <= max_iter
+    fresh = {key: getattr(live, key) for key in stored if key != "seconds"}
     close = dict(RERUN_TOLERANCES if tolerances is None else tolerances)
     label = (f"{setting.optimizer} lr={setting.lr:g} {setting.label}, seed {int(table.seed[run])}: "
              f"{max_iter} steps, {int(rows.sum())} evaluations")
@@ -318,18 +319,18 @@ def level_drift(table: RunTable, other: RunTable, steps=(50, 100, 200, 500, 1000
     first = -1
     for run in range(table.num_runs):
         a, b = table.history(run), other.history(run)
-        m = min(a["step"].size, b["step"].size)
+        m = min(a["nit_path"].size, b["nit_path"].size)
         num_rows += m
         differ = np.flatnonzero(a["val_accuracy"][:m] != b["val_accuracy"][:m])
         num_accuracy += differ.size
         if differ.size:
-            step = int(a["step"][differ[0]])
+            step = int(a["nit_path"][differ[0]])
             first = step if first < 0 else min(first, step)
         with np.errstate(divide="ignore", invalid="ignore"):
             rel = np.maximum(*(np.abs(a[k][:m] - b[k][:m]) / np.abs(a[k][:m]) for k in ("train_loss", "val_loss")))
         g = groups.index((str(table.model[run]), str(table.optimizer[run]), float(table.lr[run])))
         for j, step in enumerate(steps):
-            at = np.flatnonzero(a["step"][:m] == step)
+            at = np.flatnonzero(a["nit_path"][:m] == step)
             if at.size:
                 max_rel[g, j] = np.fmax(max_rel[g, j], rel[at[0]])
     return LevelDrift(tuple(groups), steps, max_rel, table.num_runs, int(np.sum(table.status != other.status)),

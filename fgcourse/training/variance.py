@@ -70,7 +70,7 @@ def activity_squared_deviations(model, theta, X, y, law, rng, num_samples: int) 
     grad = activity_weight_gradient(model, theta, X, A, inputs)
     out = np.empty(num_samples)
     for s in range(num_samples):
-        u = law.sample(rng, model.num_activations, size=X.shape[0])
+        u = law.sample(model.num_activations, rng, size=X.shape[0])
         estimate = activity_weight_gradient(model, theta, X, np.sum(A * u, axis=1)[:, None] * u, inputs)
         out[s] = np.sum((estimate - grad) ** 2)
     return out
