@@ -28,11 +28,13 @@ LOOP_LIMIT = 5  # the learner whose notebook never ends is graded on its own wit
 
 
 # make runs with the environment under test (make test PYTHON=python3.13 uses .venv-python3.13).
-UNDER_TEST = f"VENV={sys.prefix}"
+UNDER_TEST = (f"VENV={sys.prefix}", "-o", f"{sys.prefix}/.installed")
+"""make with the environment under test, taken as installed: a test never reinstalls it (from a
+checkout elsewhere, its editable install would then point there)."""
 
 
 def make(*args, check=True):
-    done = subprocess.run(["make", "--no-print-directory", UNDER_TEST, *args], cwd=ROOT, capture_output=True,
+    done = subprocess.run(["make", "--no-print-directory", *UNDER_TEST, *args], cwd=ROOT, capture_output=True,
                           text=True)
     if check and done.returncode != 0:
         raise AssertionError(f"make {' '.join(args)} failed:\n{done.stdout}\n{done.stderr[-3000:]}")
@@ -193,7 +195,7 @@ def graded(built, tmp_path_factory):
     before = tree_digest(dir_)
     # The class and the never-ending notebook are graded side by side: waiting out the class's
     # time limit for the loop alone would double the fixture's time.
-    looping = subprocess.Popen(["make", "--no-print-directory", UNDER_TEST, "grade", f"SUBMISSIONS={loop_class}",
+    looping = subprocess.Popen(["make", "--no-print-directory", *UNDER_TEST, "grade", f"SUBMISSIONS={loop_class}",
                                 f"CLASSROOM={out}", f"TIMEOUT={LOOP_LIMIT}"], cwd=ROOT, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     done = make("grade", f"SUBMISSIONS={dir_}", f"CLASSROOM={out}", f"TIMEOUT={TIME_LIMIT}")

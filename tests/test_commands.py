@@ -34,7 +34,9 @@ sys.path.insert(0, str(ROOT / "tools"))
 import simd_levels  # noqa: E402
 
 # make runs with the environment under test (make test PYTHON=python3.13 uses .venv-python3.13).
-UNDER_TEST = f"VENV={sys.prefix}"
+UNDER_TEST = (f"VENV={sys.prefix}", "-o", f"{sys.prefix}/.installed")
+"""make with the environment under test, taken as installed: a test never reinstalls it (from a
+checkout elsewhere, its editable install would then point there)."""
 
 
 def clean_env() -> dict:
@@ -43,8 +45,8 @@ def clean_env() -> dict:
 
 
 def make(*args, timeout=600) -> subprocess.CompletedProcess:
-    done = subprocess.run(["make", "--no-print-directory", UNDER_TEST, *args], cwd=ROOT, capture_output=True, text=True,
-                          env=clean_env(), timeout=timeout)
+    done = subprocess.run(["make", "--no-print-directory", *UNDER_TEST, *args], cwd=ROOT, capture_output=True,
+                          text=True, env=clean_env(), timeout=timeout)
     assert done.returncode == 0, f"make {' '.join(args)} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done
 
@@ -178,7 +180,7 @@ def free_port() -> int:
 def test_make_lab_serves_jupyterlab_on_the_notebooks():
     port, token = free_port(), "fgcourse-test"
     options = f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token}"
-    lab = subprocess.Popen(["make", "--no-print-directory", UNDER_TEST, "lab", f"LAB_OPTIONS={options}"], cwd=ROOT,
+    lab = subprocess.Popen(["make", "--no-print-directory", *UNDER_TEST, "lab", f"LAB_OPTIONS={options}"], cwd=ROOT,
                            env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                            start_new_session=True)
     try:

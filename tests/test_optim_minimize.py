@@ -301,7 +301,8 @@ def test_true_and_forward_runs():
 
 def test_true_and_forward_batch_runs_both_gradients_from_each_start():
     starts = np.random.default_rng(0).uniform([-1.0, -1.5], [4.0, 1.5], size=(5, 2))
-    true_runs, forward_runs = true_and_forward_batch(beale, starts, 1, "adam", 0.01, law="gaussian", max_iter=10, B=2)
+    true_runs, forward_runs = true_and_forward_batch(beale, starts, "adam", 0.01, law="gaussian", rng=1, max_iter=10,
+                                                     B=2)
     assert true_runs.path.shape == forward_runs.path.shape == (11, 5, 2)
     assert (true_runs.gradient, forward_runs.gradient) == ("true", "forward") and forward_runs.njvp.tolist() == [22] * 5
     again = minimize(beale, starts, "adam", 0.01, gradient="forward", law="gaussian", max_iter=10, B=2,
@@ -314,7 +315,7 @@ def test_true_and_forward_batch_runs_both_gradients_from_each_start():
 def test_true_and_forward_batch_on_beale_reaches_the_experiments_notebooks_counts():
     # experiments.ipynb, Fig. 4: SGD at 0.01 from 5 seeded starts in ((-1, 4), (-1.5, 1.5)); steps to f <= 0.1.
     starts = np.random.default_rng(0).uniform([-1.0, -1.5], [4.0, 1.5], size=(5, 2))
-    true_runs, forward_runs = true_and_forward_batch(beale, starts, 0, "sgd", 0.01, max_iter=200)
+    true_runs, forward_runs = true_and_forward_batch(beale, starts, "sgd", 0.01, rng=0, max_iter=200)
     assert iterations_to_reach(true_runs, 0.1).tolist() == [74, 119, 9, 45, 80]
     assert iterations_to_reach(forward_runs, 0.1).tolist() == [91, 102, 116, 17, 4]
 
@@ -439,8 +440,8 @@ BAD_INPUTS = [
     (lambda: iterations_to_reach(RUN, "0.1"), "level", "real number"),
     (lambda: iterations_to_reach(RUN, None), "level", "real number"),
     # true_and_forward_runs
-    (lambda: true_and_forward_batch(beale, [0.0, 0.5], 0), "x0", "2-d"),
-    (lambda: true_and_forward_batch(beale, [[0.0, 0.5]], None), "rng", "Generator"),
+    (lambda: true_and_forward_batch(beale, [0.0, 0.5], rng=0), "x0", "2-d"),
+    (lambda: true_and_forward_batch(beale, [[0.0, 0.5]], rng=None), "rng", "Generator"),
     (lambda: true_and_forward_runs(beale, np.zeros((2, 2))), "x0", "1-d"),
     (lambda: true_and_forward_runs(beale, [0.0, 0.5], num_runs=0), "num_runs", ">= 1"),
     (lambda: true_and_forward_runs(beale, [0.0, 0.5], num_runs=2.0), "num_runs", "integer"),

@@ -132,7 +132,7 @@ def test_draw_step_limits_draws_every_series_and_the_reference():
 
 
 def test_draw_mean_square_runs_draws_one_panel_per_result():
-    results = [mean_square_runs(A10, law, 1.05, 0, num_runs=30, num_steps=10) for law in ("rademacher", "gaussian")]
+    results = [mean_square_runs(A10, law, 0, 1.05, num_runs=30, num_steps=10) for law in ("rademacher", "gaussian")]
     figure = draw_mean_square_runs(results)
     assert [ax.get_title() for ax in figure.axes] == ["rademacher tangents, lr = 1.05 x limit",
                                                       "gaussian tangents, lr = 1.05 x limit"]

@@ -149,11 +149,11 @@ STEP_LIMIT_BAD_INPUTS = [
     (lambda: hyperellipsoid_step_limits([2], ["rademacher", "cauchy"]), "laws[1]", "one of"),
     (lambda: hyperellipsoid_step_limits([2], [rotated("rademacher", random_rotation(2, 0))]), "laws[0]", "rotation"),
     (lambda: hyperellipsoid_step_limits([2], B=0), "B", ">= 1"),
-    (lambda: mean_square_runs(A5, "gaussian", 0.0, 0), "factor", "> 0"),
-    (lambda: mean_square_runs(A5, "gaussian", 1.05, None), "rng", "Generator"),
-    (lambda: mean_square_runs(A5, rotated("rademacher", random_rotation(5, 0)), 1.05, 0), "law", "rotation"),
-    (lambda: mean_square_runs(A5, "gaussian", 1.05, 0, num_runs=0), "num_runs", ">= 1"),
-    (lambda: mean_square_runs(A5, "gaussian", 1.05, 0, num_steps=0), "num_steps", ">= 1"),
+    (lambda: mean_square_runs(A5, "gaussian", 0, 0.0), "factor", "> 0"),
+    (lambda: mean_square_runs(A5, "gaussian", None, 1.05), "rng", "Generator"),
+    (lambda: mean_square_runs(A5, rotated("rademacher", random_rotation(5, 0)), 0, 1.05), "law", "rotation"),
+    (lambda: mean_square_runs(A5, "gaussian", 0, 1.05, num_runs=0), "num_runs", ">= 1"),
+    (lambda: mean_square_runs(A5, "gaussian", 0, 1.05, num_steps=0), "num_steps", ">= 1"),
 ]
 
 
@@ -211,7 +211,7 @@ def test_hyperellipsoid_step_limits_are_the_closed_forms_and_the_notebooks():
 
 def test_mean_square_runs_are_seeded_runs_of_minimize_beside_the_prediction():
     a, factor = hyperellipsoid_diagonal(4), 1.05
-    result = mean_square_runs(a, "gaussian", factor, 3, num_runs=50, num_steps=20)
+    result = mean_square_runs(a, "gaussian", 3, factor, num_runs=50, num_steps=20)
     assert isinstance(result, MeanSquareRuns) and result.law == "gaussian" and result.factor == factor
     assert result.lr == factor * forward_sgd_step_limit(a, "gaussian")  # exact: the same product
     assert result.squares.shape == (21, 50) and np.all(result.squares[0] == 4.0)  # exact: ‖(1, 1, 1, 1)‖²
@@ -224,7 +224,7 @@ def test_mean_square_runs_are_seeded_runs_of_minimize_beside_the_prediction():
 
 def test_mean_square_runs_follow_the_prediction_with_rademacher_tangents():
     # Rademacher steps are light-tailed: the mean of many runs follows E‖θ_k‖² within its standard error.
-    result = mean_square_runs(hyperellipsoid_diagonal(10), "rademacher", 0.9, 0, num_runs=4000, num_steps=30)
+    result = mean_square_runs(hyperellipsoid_diagonal(10), "rademacher", 0, 0.9, num_runs=4000, num_steps=30)
     standard_error = result.squares.std(axis=1) / math.sqrt(4000)
     assert np.all(np.abs(result.squares.mean(axis=1) - result.predicted) <= 5 * standard_error + 1e-12)
     assert result.predicted[-1] < result.predicted[0], "below the limit the mean shrinks"

@@ -72,7 +72,7 @@ def lr_stability(function, x0, lrs, rng, *, optimizer="sgd", max_iter: int = 200
     target = function.minimum_value(x0.shape[1]) + eps
     rows = []
     for lr in lrs:
-        runs = true_and_forward_batch(function, x0, rng, optimizer, lr, max_iter=max_iter)
+        runs = true_and_forward_batch(function, x0, optimizer, lr, rng=rng, max_iter=max_iter)
         for gradient, result in zip(("true", "forward"), runs):
             reached = result.fun_path <= target
             steps = np.where(reached.any(axis=0), reached.argmax(axis=0), -1)

@@ -319,8 +319,8 @@ def true_and_forward_runs(
 
 
 def true_and_forward_batch(
-    f: Callable, x0, rng, optimizer="sgd", lr: float = 0.01, *, law="rademacher", max_iter: int = 2000,
-    B: int = 1, target: float | None = None,
+    f: Callable, x0, optimizer="sgd", lr: float = 0.01, *, law="rademacher", rng, B: int = 1, max_iter: int = 2000,
+    target: float | None = None,
 ) -> tuple[OptimizeResult, OptimizeResult]:
     """One true-gradient run and one forward-gradient run from each row of ``x0`` (R, n): two batches.
 

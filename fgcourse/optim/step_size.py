@@ -210,7 +210,7 @@ class MeanSquareRuns:
     squares: np.ndarray
 
 
-def mean_square_runs(a, law, factor: float, rng, *, num_runs: int = 2000, num_steps: int = 300,
+def mean_square_runs(a, law, rng, factor: float, *, num_runs: int = 2000, num_steps: int = 300,
                      B: int = 1) -> MeanSquareRuns:
     """``num_runs`` forward-SGD runs of ``num_steps`` steps at ``factor`` times :func:`forward_sgd_step_limit`,
     beside the mean E‖θ_k‖² the recursion predicts.
