@@ -222,7 +222,9 @@ def test_the_optim_facade_is_at_the_layer_of_its_plots_and_forward_gradients_is_
     assert layer_of("fgcourse.forward_gradient", GRAPH) == (2, "forward_gradient")
     assert layer_of("fgcourse.forward_gradient.plots", GRAPH) == (3, "forward_gradient")
     assert layer_of("fgcourse.experiments.plots", GRAPH) == (4, None)
-    assert layer_of("fgcourse.chains", GRAPH) == (2, "chains")  # a module, not a facade, whatever it imports
+    assert layer_of("fgcourse.chains", GRAPH) == (3, "chains")  # a facade that re-exports its plots
+    assert layer_of("fgcourse.chains.core", GRAPH) == (2, "chains")
+    assert layer_of("fgcourse.trace", GRAPH) == (2, "trace")  # a module, not a facade, whatever it imports
 
 
 # ------------------------------------------------------------------------ the checker itself

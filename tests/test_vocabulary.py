@@ -101,7 +101,7 @@ DRAWING = {name: function for name, function in FUNCTIONS.items()
 def test_the_rng_rule_sees_every_function_that_draws():
     # A sanity check of the scan: the functions named in CONTRIBUTING are in it.
     for name in ("fgcourse.forward_gradient.estimator.forward_gradient", "fgcourse.optim.minimize.minimize",
-                 "fgcourse.chains.random_chain", "fgcourse.forward_gradient.laws.TangentLaw.sample",
+                 "fgcourse.chains.core.random_chain", "fgcourse.forward_gradient.laws.TangentLaw.sample",
                  "fgcourse.experiments.grid.starts", "fgcourse.training.loop.train"):
         assert name in DRAWING
     assert len(DRAWING) > 40

@@ -1,34 +1,5 @@
-"""Forward and reverse mode along a computation chain f = f_K o ... o f_1.
-
-A computation chain (``blondel2024elements``, section 8.1) evaluates
-
-    s_0 (given),  s_k = f_k(s_{k-1}) for k = 1..K,  f(s_0) = s_K.
-
-Its Jacobian is the product of the step Jacobians (Eq. 8.2 of the book),
-
-    df(s_0) = df_K(s_{K-1}) ... df_1(s_0),
-
-and the two modes of automatic differentiation multiply this product by a vector
-from either end:
-
-- forward mode (:func:`jvp`, Alg. 8.1) pushes an input direction t_0 = v along the
-  chain, t_k = df_k(s_{k-1})[t_{k-1}], next to s_k; it keeps only (s_k, t_k);
-- reverse mode (:func:`vjp`, Alg. 8.2) first runs the chain and stores what each step
-  needs for its adjoint, then pulls an output direction r_K = u back,
-  r_{k-1} = df_k(s_{k-1})^*[r_k]; it keeps all K stored states.
-
-The per-step rules are autograd's (``maclaurin2015autograd``): ``make_jvp`` (a true forward
-pass) for the JVP of each step and ``make_vjp`` for its VJP, called through
-:func:`fgcourse._checks.user_jvp` / :func:`~fgcourse._checks.user_vjp` so that a step that fails,
-or that autograd cannot trace, is named (``fs[k] (step f_{k+1})``), and every state, tangent
-and adjoint it returns is checked: a real array of the expected shape, finite. Nothing is
-derived by hand.
-
-Arrays. States, directions and parameters are real numpy arrays of any shape
-(0-d arrays included). :func:`jacobian` flattens: it returns the matrix of shape
-(s_K.size, s_0.size) whose entry (i, j) is the derivative of ``s_K.ravel()[i]``
-with respect to ``s_0.ravel()[j]``; a scalar counts as an array of size 1.
-"""
+"""The two modes along a chain, its Jacobian, networks, costs and random chains: the core of
+:mod:`fgcourse.chains` (whose docstring tells the chapter), without its figures."""
 
 from __future__ import annotations
 
@@ -43,7 +14,6 @@ import numpy as np
 from fgcourse._checks import (
     check_array,
     check_callable,
-    check_instance,
     check_int,
     check_option,
     check_output,
@@ -53,7 +23,6 @@ from fgcourse._checks import (
     user_jvp,
     user_vjp,
 )
-from fgcourse._figures import fixed_ticks
 from fgcourse.measure import median_seconds
 
 __all__ = [
@@ -70,14 +39,12 @@ __all__ = [
     "jacobian_cost",
     "ModeTimings",
     "jacobian_mode_timings",
-    "draw_mode_timings",
     "jvp_via_double_vjp",
     "affine_step",
     "dense_layer",
     "random_chain",
     "random_network",
     "memory_curves",
-    "draw_memory_timelines",
 ]
 
 ACTIVATIONS = {
@@ -543,22 +510,6 @@ def jacobian_mode_timings(n: int = 100, ms: Sequence[int] = (10, 25, 50, 100, 15
     return ModeTimings(n=n, ms=ms, forward_seconds=tuple(forward), reverse_seconds=tuple(reverse))
 
 
-def draw_mode_timings(timings: ModeTimings):
-    """Figure: the time of the full Jacobian in forward and reverse mode against the number of outputs m."""
-    import matplotlib.pyplot as plt
-
-    timings = check_instance("timings", timings, ModeTimings, "a ModeTimings from jacobian_mode_timings()")
-    fig, ax = plt.subplots(figsize=(6.4, 3.6))
-    ax.plot(timings.ms, 1e3 * np.array(timings.forward_seconds), "o-", label=f"forward mode: n = {timings.n} JVPs")
-    ax.plot(timings.ms, 1e3 * np.array(timings.reverse_seconds), "s-", label="reverse mode: m VJPs")
-    ax.axvline(timings.n, color="gray", linestyle=":", label="m = n")
-    ax.set_xlabel("number of outputs m")
-    ax.set_ylabel("time of the full Jacobian (ms)")
-    ax.set_title(f"Jacobian of x -> A x, n = {timings.n}, measured on this machine")
-    ax.legend()
-    return fig
-
-
 # ---------------------------------------------------------------------------
 # The VJP of a VJP is a JVP (section 8.4.4).
 # ---------------------------------------------------------------------------
@@ -599,27 +550,3 @@ def memory_curves(depth: int, width: int = 64, rng=0):
     fs = [anp.tanh] * depth
     s0 = rng.standard_normal(width)
     return trace_costs(fs, s0, "forward"), trace_costs(fs, s0, "reverse")
-
-
-def draw_memory_timelines(depth: int, width: int = 64, rng=0):
-    """Figure: floats held over time by forward and reverse mode (like Figs 8.2 and 8.4)."""
-    import matplotlib.pyplot as plt
-
-
-    traces = memory_curves(depth, width, rng)
-    fig, ax = plt.subplots(figsize=(6.4, 3.4), layout="constrained")
-    for trace, style in zip(traces, ("o-", "s-")):
-        ax.step([e.index for e in trace.timeline], [e.floats for e in trace.timeline], style,
-                where="post", markersize=3, label=f"{trace.mode} mode (peak {trace.peak_floats} floats)")
-    ax.axvline(depth, color="gray", linestyle=":", linewidth=1)
-    ax.annotate(" reverse mode's backward pass →", (depth, 0.03), xycoords=("data", "axes fraction"), va="bottom",
-                fontsize=9, color="0.3")
-    ax.set_xlabel("event (one per step)")
-    ax.set_ylabel("floats held")
-    ax.set_title(f"Memory over time, chain of K = {depth} steps of width {width}")
-    ax.set_ylim(bottom=0)
-    ax.legend(loc="upper left", fontsize=9)
-    # a few fixed whole-number ticks: building automatic ones is a third of a live redraw
-    fixed_ticks(ax.xaxis, integer=True)
-    fixed_ticks(ax.yaxis, integer=True)
-    return fig
