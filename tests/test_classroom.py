@@ -210,6 +210,9 @@ def graded(built, tmp_path_factory):
     for name in ODD_NAMES:
         write(classroom.filled_copy(out, "chains"), dir_ / name / "chains.ipynb")
     (dir_ / "absent").mkdir()
+    (dir_ / "linked").symlink_to(out / "chains" / "autograder", target_is_directory=True)  # the solutions' folder
+    (dir_ / "linker").mkdir()
+    (dir_ / "linker" / "chains.ipynb").symlink_to(out / "chains" / "autograder" / "chains.ipynb")
     (dir_ / "absent" / "notes.txt").write_text("no notebook here")
     (dir_ / "huge").mkdir()
     with open(dir_ / "huge" / "chains.ipynb", "wb") as handle:
@@ -317,6 +320,10 @@ def test_a_crash_an_error_a_loop_broken_json_an_edited_test_cell_and_another_fil
         assert all(s == 0 and "not valid JSON" in m for s, _, m in broken.values()), broken
     huge = scores(rows, "huge", "chains")
     assert all(s == 0 and "too large (200 MB" in m for s, _, m in huge.values()), huge
+    linker = scores(rows, "linker", "chains")
+    assert all(s == 0 and "a link, not a file" in m for s, _, m in linker.values()), linker
+    assert scores(rows, "linked")["(folder)"][2] == "the folder is a link: not read, not graded"
+    assert all(s == 0 for s, _, _ in scores(rows, "linked").values())
     tampered = scores(rows, "tampered", "checkpointing")
     assert "edited or removed" in tampered["checkpointing/halving"][2]
     assert tampered["checkpointing/halving"][0] == 0

@@ -329,13 +329,13 @@ class _Submission:
 
 
 def _learners(submissions: Path) -> list[Path]:
-    """The learner folders of SUBMISSIONS (links and names starting with . or _ left out)."""
+    """The learner folders of SUBMISSIONS (names starting with . or _ left out; a link is listed, not read)."""
     try:
         entries = sorted(os.scandir(submissions), key=lambda entry: entry.name)
     except OSError as error:
         raise ClassroomError(f"SUBMISSIONS={submissions} cannot be read ({error.strerror})") from None
     learners = [Path(entry.path) for entry in entries
-                if entry.is_dir(follow_symlinks=False) and not entry.name.startswith((".", "_"))]
+                if entry.is_dir() and not entry.name.startswith((".", "_"))]
     if not learners:
         raise ClassroomError(f"SUBMISSIONS={submissions} holds no learner folder: it must hold one folder per "
                              "learner, each with the notebooks as handed out")
@@ -345,6 +345,9 @@ def _learners(submissions: Path) -> list[Path]:
 def _collect(learner: Path, chapters, rows: list) -> dict:
     """{chapter: _Submission} of one learner, each notebook recognised by the assignment named in its
     metadata (a damaged one by its file name); a row for each file that is not graded."""
+    if learner.is_symlink():
+        rows.append(Row(learner.name, "(folder)", 0.0, 0.0, "the folder is a link: not read, not graded"))
+        return {}
     try:
         paths = sorted(Path(entry.path) for entry in os.scandir(learner) if entry.name.endswith(".ipynb"))
     except OSError as error:
