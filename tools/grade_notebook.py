@@ -10,7 +10,7 @@ setup and ``grader.check`` cells: self-checks for the learner, not grading) and 
 on the functions the notebook defined. What comes out on stdout is data only:
 
     {"errors": [one line per cell that raised], "records": {test id: record} or null,
-     "failure": null or why the notebook could not be run}
+     "failure": null or why the notebook could not be run, "cpu": seconds of CPU used here}
 
 Nothing here is trusted: everything runs with the learner's code, and the grader reads the
 document as the learner's answers, with a size cap, comparing them in its own process.
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import sys
 import tempfile
 from pathlib import Path
@@ -89,6 +90,8 @@ def main() -> int:
         result = run(sys.argv[1])
     except Exception as error:  # whatever the notebook did to this process, the grader gets one line
         result = {"errors": [], "records": None, "failure": f"{type(error).__name__}: {str(error)[:200]}"}
+    usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    result["cpu"] = sum(u.ru_utime + u.ru_stime for u in usage)  # this script's and the kernel's, for benchmarks
     channel.write(json.dumps(result))
     channel.close()
     return 0
