@@ -13,6 +13,7 @@ import hashlib
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -223,6 +224,7 @@ def graded(built, tmp_path_factory):
     write(classroom.filled_copy(out, "checkpointing"), unsafe_class / "solution" / "checkpointing.ipynb")
     (dir_ / "grades.md").write_text("a report of an earlier run\n")
     before = tree_digest(dir_)
+    temporary = set(Path(tempfile.gettempdir()).glob("fgcourse-*"))
     # The class, the never-ending notebook and the unsafe run are graded side by side: waiting out
     # the class's time limit for the loop alone would double the fixture's time.
     side = [subprocess.Popen(["make", "--no-print-directory", UNDER_TEST, "grade", *args], cwd=ROOT,
@@ -239,6 +241,8 @@ def graded(built, tmp_path_factory):
             rows += list(csv.DictReader(handle))
     with open(unsafe_class / "grades.csv") as handle:
         unsafe = list(csv.DictReader(handle))
+    left = set(Path(tempfile.gettempdir()).glob("fgcourse-*")) - temporary
+    assert not left, f"temporary folders left behind (a crash, a time limit, UNSAFE=1): {left}"
     return dir_, rows, before, done, unsafe_class, unsafe, out
 
 
