@@ -14,8 +14,8 @@ The sandbox of one notebook (``bwrap`` from the Debian package ``bubblewrap``, a
 - as root: a user of its own (a uid that no account has, one per grading slot), no capabilities and
   ``no_new_privs``; otherwise a user namespace that cannot make further ones;
 - limits on each process (``prlimit``): address space, CPU time, file size, processes and threads,
-  open files, no core dumps; and on the whole tree, watched from outside: wall time and resident
-  memory. At the end, or at a limit, the whole tree is killed.
+  open files, no core dumps; and on the whole tree, watched from outside: wall time and memory
+  (the processes' proportional set sizes). At the end, or at a limit, the whole tree is killed.
 
 ``--unsafe`` grading runs the same script without any of this, in a temporary folder.
 """
