@@ -8,8 +8,8 @@ PY := $(VENV)/bin/python
 JB_FLAGS := -W -n --keep-going
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: book test checks env assets chromium notebooks pytest nbval lint browser benchmarks experiments clean classroom \
-	grade book-student training-data levels levels-data commands lab
+.PHONY: book test checks env assets chromium bubblewrap notebooks pytest nbval lint browser benchmarks experiments clean \
+	classroom grade book-student training-data levels levels-data commands lab
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@echo "== Creating $(VENV) and installing fgcourse with the book and test tools (pinned by constraints.txt)."
@@ -52,7 +52,11 @@ book: env assets
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-pytest: env
+# Debian's bubblewrap, the sandbox `make grade` runs each learner's notebook in, for the grading tests.
+bubblewrap:
+	@command -v bwrap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; }
+
+pytest: env bubblewrap
 	$(PY) -m pytest tests -m "not browser and not commands"
 
 nbval: env
@@ -106,14 +110,17 @@ experiments: env
 	$(PY) -m fgcourse.experiments run --grid $(GRID) --cache $(EXPERIMENTS_CACHE) --jobs $(JOBS) --out $(EXPERIMENTS_OUT)
 
 # The classroom kit (book/teaching.md): student copies and autograders of notebooks/exercises,
-# offline grading of a class, and the book without solutions.
+# offline grading of a class (each notebook in a bubblewrap sandbox; UNSAFE=1 without it, JOBS at a
+# time, TIMEOUT seconds and MEMORY GiB each, CHAPTERS to grade only some), and the book without solutions.
 CLASSROOM ?= _build/classroom
 classroom: env
 	$(PY) tools/classroom.py assign --out $(CLASSROOM) $(if $(filter 1,$(FORCE)),--force) $(CHAPTERS)
 
 grade: env
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=DIR (one folder per learner)"; exit 2; }
-	$(PY) tools/classroom.py grade $(SUBMISSIONS) --classroom $(CLASSROOM) $(if $(TIMEOUT),--timeout $(TIMEOUT))
+	$(PY) tools/classroom.py grade "$(SUBMISSIONS)" --classroom "$(CLASSROOM)" --jobs $(JOBS) \
+		$(if $(TIMEOUT),--timeout $(TIMEOUT)) $(if $(MEMORY),--memory $(MEMORY)) \
+		$(if $(CHAPTERS),--chapters $(CHAPTERS)) $(if $(filter 1,$(UNSAFE)),--unsafe)
 
 # The book without any {solution} (HTML, _sources/, search index), in _build/student-html.
 book-student: env assets

@@ -11,22 +11,37 @@ a grader::
 verdict as a bool. A formula is given as a Python function of the exercise's symbols and is
 compared with the book's at a few points. ``EXERCISES`` lists the labels that can be checked.
 
-The exercise notebooks (``notebooks/exercises/``, graded with otter-grader) compare a learner's
+The exercise notebooks (``notebooks/exercises/``, with otter-grader) compare a learner's
 function with the library through :func:`answer` and :func:`expect_close`, which turn every
 failure into one short message: the input that failed, what was expected, what came back.
+
+Each of their tests is written in two parts, so that grading never runs a learner's code next to
+the expected values: ``cases``, a generator function nested in the test, calls the learner's
+functions on the test's inputs and yields what they return; the rest of the test compares those
+results, read through :func:`observe`, with a reference run (:func:`expect_cases`, :func:`paired`).
+In a learner's notebook both parts run in the kernel. The classroom grader runs ``cases`` alone
+inside a sandbox (:func:`record_tests`), where only its results come out, as data
+(:func:`to_data`), and runs the comparisons in its own process (:func:`replaying`).
 """
 
 from __future__ import annotations
 
+import builtins
+import contextlib
+import contextvars
 import copy
+import functools
+import importlib
 import math
+import sys
 from dataclasses import dataclass
 
 import numpy as np
 
 from fgcourse._checks import check_callable, check_option, check_real, describe
 
-__all__ = ["EXERCISES", "check", "answer", "expect_close", "expect_equal", "NOT_ANSWERED"]
+__all__ = ["EXERCISES", "check", "answer", "expect_close", "expect_equal", "NOT_ANSWERED", "observe", "paired",
+           "expect_cases", "run_cases", "record_tests", "replaying", "to_data", "from_data", "Opaque", "MAX_NUMBERS"]
 
 NOT_ANSWERED = "not answered yet"
 
@@ -203,6 +218,8 @@ def check(label: str, answer) -> bool:
 
 def _short(value) -> str:
     """A value in a few characters: arrays rounded to 6 digits, at most 6 entries shown."""
+    if isinstance(value, Opaque):
+        return value.description
     if isinstance(value, tuple):
         return "(" + ", ".join(_short(x) for x in value) + ")"
     if isinstance(value, list) and _real_array(value) is None:
@@ -290,3 +307,276 @@ def expect_equal(what: str, got, expected) -> None:
         same = False
     if not same:
         raise AssertionError(f"{what}: expected {_short(expected)}, got {_short(got)}")
+
+
+# --- cases: what a test runs of the learner's code, as data ------------------------------------
+
+MAX_NUMBERS = 1_000_000
+"""The most numbers (array entries included) that one test's cases may yield: answers are data of a bounded size."""
+
+_MAX_DEPTH = 20
+_MAX_MESSAGE = 500
+_DTYPES = frozenset({"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+                     "float16", "float32", "float64"})
+_REPLAYED: contextvars.ContextVar = contextvars.ContextVar("fgcourse_replayed_cases", default=None)
+
+
+class Opaque:
+    """What stands for a value that is not data (a function, an object, a complex array): its description."""
+
+    def __init__(self, description):
+        self.description = str(description)[:200]
+
+    def __repr__(self) -> str:
+        return self.description
+
+
+def _one_line(text) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= _MAX_MESSAGE else text[:_MAX_MESSAGE - 3] + "..."
+
+
+class _Budget:
+    def __init__(self, numbers: int):
+        self.left = numbers
+
+    def take(self, count: int) -> None:
+        self.left -= count
+        if self.left < 0:
+            raise AssertionError(f"the answers are too large to be graded (more than {MAX_NUMBERS} numbers)")
+
+
+def to_data(value, budget: _Budget | None = None, depth: int = 0):
+    """``value`` as JSON data that :func:`from_data` turns back into the same value.
+
+    Numbers, strings, None, lists, tuples and real arrays keep what they are (a tuple stays a tuple, an
+    array its dtype and shape); anything else becomes an :class:`Opaque` description. At most
+    :data:`MAX_NUMBERS` numbers in all; beyond that an AssertionError says the answer is too large.
+    """
+    budget = _Budget(MAX_NUMBERS) if budget is None else budget
+    if depth > _MAX_DEPTH:
+        return {"opaque": f"a value nested more than {_MAX_DEPTH} levels deep"}
+    if value is None or isinstance(value, (bool, np.bool_)):
+        budget.take(1)
+        return None if value is None else bool(value)
+    if isinstance(value, (int, np.integer)):
+        budget.take(1)
+        number = int(value)
+        return number if number.bit_length() <= 3000 else {"opaque": f"an integer of {number.bit_length()} bits"}
+    if isinstance(value, (float, np.floating)):
+        budget.take(1)
+        return float(value)
+    if isinstance(value, str):
+        budget.take(1 + len(value) // 8)
+        return value
+    if isinstance(value, (tuple, list)):
+        items = [to_data(item, budget, depth + 1) for item in value]
+        return {"tuple": items} if isinstance(value, tuple) else items
+    if isinstance(value, np.ndarray) and value.dtype.name in _DTYPES:
+        budget.take(value.size)
+        return {"array": value.dtype.name, "shape": list(value.shape), "data": value.ravel().tolist()}
+    return {"opaque": describe(value)}
+
+
+def from_data(data, depth: int = 0):
+    """The value that :func:`to_data` wrote as ``data``; a ValueError for anything it cannot have written.
+
+    Only numbers, strings, None, lists, tuples, arrays and :class:`Opaque` come out: no code runs.
+    """
+    if depth > _MAX_DEPTH + 1:
+        raise ValueError("data nested too deeply")
+    if data is None or isinstance(data, (bool, int, float, str)):
+        return data
+    if isinstance(data, list):
+        return [from_data(item, depth + 1) for item in data]
+    if isinstance(data, dict) and set(data) == {"tuple"} and isinstance(data["tuple"], list):
+        return tuple(from_data(item, depth + 1) for item in data["tuple"])
+    if isinstance(data, dict) and set(data) == {"opaque"}:
+        return Opaque(data["opaque"])
+    if isinstance(data, dict) and set(data) == {"array", "shape", "data"}:
+        dtype, shape, values = data["array"], data["shape"], data["data"]
+        if (dtype not in _DTYPES or not isinstance(shape, list) or not isinstance(values, list)
+                or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)
+                or math.prod(shape) != len(values)
+                or not all(isinstance(x, (bool, int, float)) for x in values)):
+            raise ValueError("not an array written by to_data")
+        return np.array(values, dtype=dtype).reshape(shape)
+    raise ValueError(f"not data written by to_data: {describe(data)}")
+
+
+def _library_attribute(dotted: str):
+    """(the object, its owner, its name) for a library name such as ``fgcourse.optim.Adam.direction``."""
+    parts = dotted.split(".")
+    if parts[0] != "fgcourse" or len(parts) < 2:
+        raise ValueError(f"answer_key must name library functions (fgcourse.<module>.<name>), got {dotted!r}")
+    for cut in range(len(parts) - 1, 0, -1):
+        try:
+            owner = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for part in parts[cut:-1]:
+            owner = getattr(owner, part)
+        return getattr(owner, parts[-1]), owner, parts[-1]
+    raise ValueError(f"answer_key: no module for {dotted!r}")
+
+
+def _recording(original, name: str, calls: list):
+    @functools.wraps(original)
+    def recorded(*args, **kwargs):
+        calls.append(name)
+        return original(*args, **kwargs)
+
+    return recorded
+
+
+@contextlib.contextmanager
+def _answer_key_recorded(answer_key, functions, calls: list):
+    """Within it, each function named in ``answer_key`` records its name in ``calls`` each time it runs.
+
+    The library's modules (and the class of a method), and the globals and closures of the learner's
+    functions, get a recording copy in its place; everything is put back on leaving.
+    """
+    undo, seen = [], set()
+
+    def swap(place, name, recorder):
+        if (id(place), name) in seen:
+            return
+        seen.add((id(place), name))
+        if isinstance(place, dict):
+            undo.append(functools.partial(place.__setitem__, name, place[name]))
+            place[name] = recorder
+        elif name == "cell_contents":
+            undo.append(functools.partial(setattr, place, name, place.cell_contents))
+            place.cell_contents = recorder
+        else:
+            owned = name in vars(place)
+            undo.append(functools.partial(setattr, place, name, getattr(place, name)) if owned
+                        else functools.partial(delattr, place, name))
+            setattr(place, name, recorder)
+
+    try:
+        for dotted in answer_key:
+            original, owner, attribute = _library_attribute(dotted)
+            recorder = _recording(original, dotted, calls)
+            swap(owner, attribute, recorder)
+            modules = [m for key, m in list(sys.modules.items()) if key == "fgcourse" or key.startswith("fgcourse.")]
+            for module in modules:
+                for name, value in list(vars(module).items()):
+                    if value is original:
+                        swap(module, name, recorder)
+            for function in functions:
+                scope = getattr(function, "__globals__", None)
+                for name, value in list(scope.items()) if isinstance(scope, dict) else ():
+                    if value is original:
+                        swap(scope, name, recorder)
+                for cell in getattr(function, "__closure__", None) or ():
+                    with contextlib.suppress(ValueError):  # an empty cell
+                        if cell.cell_contents is original:
+                            swap(cell, "cell_contents", recorder)
+        yield
+    finally:
+        for step in reversed(undo):
+            step()
+
+
+def run_cases(cases, functions, answer_key=()) -> dict:
+    """Run ``cases(*functions)``; return what it yielded as data, with how it ended.
+
+    The record is ``{"results": [to_data(item), ...], "error": None or one line, "answer_key_calls": [...]}``:
+    ``error`` says why the cases stopped early (the learner's function failed, see :func:`answer`), and
+    ``answer_key_calls`` which library functions of ``answer_key`` ran meanwhile.
+    """
+    calls: list[str] = []
+    results, error, budget = [], None, _Budget(MAX_NUMBERS)
+    with _answer_key_recorded(answer_key, functions, calls):
+        try:
+            for item in cases(*functions):
+                results.append(to_data(item, budget))
+        except AssertionError as failure:
+            error = _one_line(failure)
+        except (Exception, SystemExit) as failure:  # the cases run the learner's code, which may fail in any way
+            error = _one_line(f"{type(failure).__name__}: {failure}")
+    return {"results": results, "error": error, "answer_key_calls": sorted(set(calls))}
+
+
+def record_tests(tests: dict, namespace: dict) -> dict:
+    """Run each test's cases on the functions that ``namespace`` defines: ``{test id: run_cases record}``.
+
+    ``tests`` maps a test's id to ``{"cases": the source of its cases function, "names": the names of the
+    functions it takes, "answer_key": [...]}``. The classroom grader calls this inside the sandbox, in the
+    learner's kernel, with the notebook's namespace; the records are all that leaves it.
+    """
+    records = {}
+    for test_id, test in tests.items():
+        scope = {"__name__": "fgcourse_cases", "__builtins__": builtins}
+        try:
+            exec(compile(test["cases"], f"<cases of {test_id}>", "exec"), scope)  # the instructor's test code
+            cases = scope["cases"]
+        except Exception as error:  # a damaged plan is reported as this test's failure
+            records[test_id] = {"results": [], "error": _one_line(f"the test could not be loaded: {error}"),
+                                "answer_key_calls": []}
+            continue
+        functions = [namespace.get(name) for name in test["names"]]
+        records[test_id] = run_cases(cases, functions, test["answer_key"])
+    return records
+
+
+def _case_names(cases) -> tuple[str, ...]:
+    code = getattr(cases, "__code__", None)
+    return code.co_varnames[:code.co_argcount] if code is not None else ()
+
+
+def observe(cases, *functions, answer_key=()) -> list:
+    """What ``cases(*functions)`` yields, as grading sees it: each yielded value turned into data and back.
+
+    ``cases`` is the part of a test that runs the learner's functions: a generator function nested in the
+    test, which takes them as arguments and imports everything it uses (grading runs it alone, in a
+    sandbox). ``answer_key`` names the library functions that answer the question (``"fgcourse.chains.jvp"``):
+    a learner's function that calls one fails. A failure of the learner's code is an AssertionError saying
+    which input failed. Within :func:`replaying`, the results come from the record given there instead.
+    """
+    check_callable("cases", cases)
+    record = _REPLAYED.get()
+    if record is None:
+        record = run_cases(cases, functions, answer_key)
+    if record["answer_key_calls"]:
+        raise AssertionError(f"{' and '.join(_case_names(cases))} called {', '.join(record['answer_key_calls'])}, "
+                             "the library's own answer to this question: write it without calling it")
+    if record["error"]:
+        raise AssertionError(record["error"])
+    return [from_data(item) for item in record["results"]]
+
+
+@contextlib.contextmanager
+def replaying(record: dict):
+    """Within it, :func:`observe` returns the results of ``record`` (a :func:`run_cases` record made elsewhere,
+    in the grading sandbox) instead of running the cases: how the grader checks a learner's results
+    without running the learner's code."""
+    token = _REPLAYED.set(record)
+    try:
+        yield
+    finally:
+        _REPLAYED.reset(token)
+
+
+def paired(got, want) -> list[tuple]:
+    """The learner's results and the reference's, case by case; fails unless there are as many of each."""
+    got, want = list(got), list(want)
+    if len(got) != len(want):
+        raise AssertionError(f"expected {len(want)} results, got {len(got)}")
+    return list(zip(got, want))
+
+
+def expect_cases(got, want, *, rtol: float = 1e-7, atol: float = 1e-9, exact: bool = False) -> None:
+    """Compare the learner's cases with a reference run of the same cases, one ``(what, value)`` pair each.
+
+    ``what`` is the reference's; values are compared with :func:`expect_close` (``rtol``, ``atol``), or with
+    :func:`expect_equal` when ``exact``.
+    """
+    for case, (what, expected) in paired(got, want):
+        if not (isinstance(case, tuple) and len(case) == 2):
+            raise AssertionError(f"{what}: expected a result, got {_short(case)}")
+        if exact:
+            expect_equal(what, case[1], expected)
+        else:
+            expect_close(what, case[1], expected, rtol=rtol, atol=atol)

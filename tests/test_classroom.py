@@ -2,8 +2,10 @@
 
 The assignments are built once per module into a scratch folder through `make classroom`, every
 chapter checked against its solutions by otter assign: first two chapters, then all of them, which
-keeps those two and builds the rest (a resumed run). Grading runs otter run for real, two
-notebooks at a time; the solution of every chapter is graded.
+keeps those two and builds the rest (a resumed run). Grading runs for real, each notebook in its
+bubblewrap sandbox (`make test` installs bubblewrap), two at a time; the solution of every chapter is
+graded, and a small class is graded again with UNSAFE=1 and JOBS=3. What learners can do to the
+grader is tested in tests/test_classroom_sandbox.py.
 """
 
 import csv
@@ -11,6 +13,7 @@ import hashlib
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -23,8 +26,9 @@ sys.path.insert(0, str(ROOT / "tools"))
 import classroom  # noqa: E402
 
 GRADED = ("chains", "checkpointing")
-TIME_LIMIT = 45  # seconds per notebook: a normal one takes 5-15 s on a loaded 2-core machine
-LOOP_LIMIT = 5  # the learner whose notebook never ends is graded on its own with a short limit
+TIME_LIMIT = 45  # seconds per notebook: a normal one takes 3-10 s on a loaded 2-core machine
+LOOP_LIMIT = 8  # the learner whose notebook never ends is graded on its own with a short limit
+ODD_NAMES = (" spaced name", "ünïcödé", "-leading-dash", "=1+2|<img src=x>")
 
 
 # make runs with the environment under test (make test PYTHON=python3.13 uses .venv-python3.13).
@@ -164,6 +168,14 @@ def write(notebook, path: Path):
     nbformat.write(notebook, path)
 
 
+LAZY = "def jvp_chain(fs, s0, v):\n    from fgcourse.chains import jvp\n    return jvp(fs, s0, v)\n"
+
+
+def with_cell(notebook, source, index=3):
+    notebook.cells.insert(index, nbformat.v4.new_code_cell(source))
+    return notebook
+
+
 @pytest.fixture(scope="module")
 def graded(built, tmp_path_factory):
     out, *_ = built
@@ -175,37 +187,65 @@ def graded(built, tmp_path_factory):
         write(student, dir_ / "untouched" / f"{name}.ipynb")
         question, source = WRONG[name]
         write(classroom.filled_copy(out, name, {question: source}), dir_ / "one_wrong" / f"{name}.ipynb")
-    crash = classroom.filled_copy(out, "chains")
-    crash.cells.insert(3, nbformat.v4.new_code_cell("import os\nos._exit(1)"))
-    write(crash, dir_ / "crash" / "chains.ipynb")
+    write(with_cell(classroom.filled_copy(out, "chains"), "import os\nos._exit(1)"), dir_ / "crash" / "chains.ipynb")
+    write(with_cell(classroom.filled_copy(out, "chains"), "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"),
+          dir_ / "killed" / "chains.ipynb")
     raises = classroom.filled_copy(out, "chains", {"vjp": "print(1 / 0)\n"})
     write(raises, dir_ / "raises" / "chains.ipynb")
+    write(classroom.filled_copy(out, "chains", {"vjp": "def vjp_chain(fs, s0):\n    return s0 +\n"}),
+          dir_ / "syntax" / "chains.ipynb")
+    write(with_cell(classroom.filled_copy(out, "chains"), "print('x' * 50_000_000)"), dir_ / "noisy" / "chains.ipynb")
+    write(classroom.filled_copy(out, "chains", {"jvp": LAZY}), dir_ / "lazy" / "chains.ipynb")
     loop_class = tmp_path_factory.mktemp("loop_class")
     loop = classroom.filled_copy(out, "chains", {"vjp": "def vjp_chain(fs, s0):\n    while True:\n        pass\n"})
     write(loop, loop_class / "loop" / "chains.ipynb")
     (dir_ / "broken").mkdir()
     text = (dir_ / "solution" / "checkpointing.ipynb").read_text()
     (dir_ / "broken" / "checkpointing.ipynb").write_text(text[: len(text) // 2])
+    (dir_ / "empty").mkdir()
+    (dir_ / "empty" / "chains.ipynb").write_bytes(b"")
     tampered = classroom.filled_copy(out, "checkpointing", {"halving": "def halving_calls(K):\n    return 0\n"})
     for cell in tampered.cells:
         if cell.source == 'grader.check("halving")':
             cell.source = 'print("all tests passed")  # grader.check removed'
     write(tampered, dir_ / "tampered" / "checkpointing.ipynb")
     write(classroom.filled_copy(out, "chains"), dir_ / "misnamed" / "checkpointing.ipynb")
+    for name in ODD_NAMES:
+        write(classroom.filled_copy(out, "chains"), dir_ / name / "chains.ipynb")
+    (dir_ / "absent").mkdir()
+    (dir_ / "linked").symlink_to(out / "chains" / "autograder", target_is_directory=True)  # the solutions' folder
+    (dir_ / "linker").mkdir()
+    (dir_ / "linker" / "chains.ipynb").symlink_to(out / "chains" / "autograder" / "chains.ipynb")
+    (dir_ / "absent" / "notes.txt").write_text("no notebook here")
+    (dir_ / "huge").mkdir()
+    with open(dir_ / "huge" / "chains.ipynb", "wb") as handle:
+        handle.truncate(200 * 2**20)  # 200 MB (a sparse file: no disk used)
+    unsafe_class = tmp_path_factory.mktemp("unsafe_class")
+    write(classroom.filled_copy(out, "chains"), unsafe_class / "solution" / "chains.ipynb")
+    write(classroom.filled_copy(out, "chains", dict([WRONG["chains"]])), unsafe_class / "one_wrong" / "chains.ipynb")
+    write(classroom.filled_copy(out, "checkpointing"), unsafe_class / "solution" / "checkpointing.ipynb")
+    (dir_ / "grades.md").write_text("a report of an earlier run\n")
     before = tree_digest(dir_)
-    # The class and the never-ending notebook are graded side by side: waiting out the class's
-    # time limit for the loop alone would double the fixture's time.
-    looping = subprocess.Popen(["make", "--no-print-directory", *UNDER_TEST, "grade", f"SUBMISSIONS={loop_class}",
-                                f"CLASSROOM={out}", f"TIMEOUT={LOOP_LIMIT}"], cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    temporary = set(Path(tempfile.gettempdir()).glob("fgcourse-*"))
+    # The class, the never-ending notebook and the unsafe run are graded side by side: waiting out
+    # the class's time limit for the loop alone would double the fixture's time.
+    side = [subprocess.Popen(["make", "--no-print-directory", *UNDER_TEST, "grade", *args], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for args in ([f"SUBMISSIONS={loop_class}", f"CLASSROOM={out}", f"TIMEOUT={LOOP_LIMIT}", "JOBS=1"],
+                         [f"SUBMISSIONS={unsafe_class}", f"CLASSROOM={out}", "UNSAFE=1", "JOBS=3"])]
     done = make("grade", f"SUBMISSIONS={dir_}", f"CLASSROOM={out}", f"TIMEOUT={TIME_LIMIT}")
-    output = looping.communicate()[0]
-    assert looping.returncode == 0, f"make grade of the looping learner failed:\n{output[-3000:]}"
+    for process in side:
+        output = process.communicate()[0]
+        assert process.returncode == 0, f"make grade {process.args[4:]} failed:\n{output[-3000:]}"
     rows = []
     for folder in (dir_, loop_class):
         with open(folder / "grades.csv") as handle:
             rows += list(csv.DictReader(handle))
-    return dir_, rows, before, done
+    with open(unsafe_class / "grades.csv") as handle:
+        unsafe = list(csv.DictReader(handle))
+    left = set(Path(tempfile.gettempdir()).glob("fgcourse-*")) - temporary
+    assert not left, f"temporary folders left behind (a crash, a time limit, UNSAFE=1): {left}"
+    return dir_, rows, before, done, unsafe_class, unsafe, out
 
 
 def scores(rows, learner, chapter=None):
@@ -213,33 +253,40 @@ def scores(rows, learner, chapter=None):
             if r["submission"] == learner and (chapter is None or r["question"].startswith(chapter + "/"))}
 
 
-def test_grades_csv_has_the_columns_and_one_row_per_learner_and_question(graded, built):
-    _, rows, _, _ = graded
+def chapter_rows(out, name):
+    return {f"{name}/{q}" for q, _ in classroom.load_assignment(out, name).questions}
+
+
+def test_every_learner_has_a_row_per_question_of_every_chapter_graded(graded):
+    dir_, rows, *_, out = graded
     assert list(rows[0]) == ["submission", "question", "score", "max_score", "message"]
-    out, *_ = built
-    for learner, names in [("solution", classroom.chapters()), ("untouched", GRADED), ("one_wrong", GRADED),
-                           ("crash", ["chains"]), ("raises", ["chains"]), ("loop", ["chains"]),
-                           ("broken", ["checkpointing"]),
-                           ("tampered", ["checkpointing"]), ("misnamed", ["checkpointing"])]:
-        expected = {f"{n}/{q}" for n in names for q, _ in classroom.load_assignment(out, n).questions}
-        assert set(scores(rows, learner)) == expected, learner
+    every = {q for name in classroom.chapters() for q in chapter_rows(out, name)}
+    learners = {r["submission"] for r in rows} - {"loop"}
+    assert len(learners) == len([d for d in dir_.iterdir() if d.is_dir()])
+    for learner in learners:
+        mine = {q for q, (_, possible, _) in scores(rows, learner).items() if possible > 0}
+        assert mine == every, learner
+        assert sum(p for q, (_, p, _) in scores(rows, learner).items()) == sum(
+            p for q, (_, p, _) in scores(rows, "solution").items()), learner
+    assert set(scores(rows, "loop")) == chapter_rows(out, "chains")
 
 
 def test_the_solution_of_every_chapter_gets_full_marks(graded):
-    _, rows, _, _ = graded
+    _, rows, *_ = graded
     assert {question.split("/")[0] for question in scores(rows, "solution")} == set(classroom.chapters())
     for question, (score, possible, message) in scores(rows, "solution").items():
         assert score == possible > 0 and message == "passed", (question, message)
 
 
 def test_the_untouched_copy_gets_zero_and_says_not_answered(graded):
-    _, rows, _, _ = graded
-    for question, (score, possible, message) in scores(rows, "untouched").items():
-        assert score == 0 < possible and "not answered yet" in message, (question, message)
+    _, rows, *_ = graded
+    for name in GRADED:
+        for question, (score, possible, message) in scores(rows, "untouched", name).items():
+            assert score == 0 < possible and "not answered yet" in message, (question, message)
 
 
 def test_one_wrong_answer_loses_exactly_that_question(graded):
-    _, rows, _, _ = graded
+    _, rows, *_ = graded
     for name, (wrong, _) in WRONG.items():
         for question, (score, possible, message) in scores(rows, "one_wrong", name).items():
             if question == f"{name}/{wrong}":
@@ -248,37 +295,96 @@ def test_one_wrong_answer_loses_exactly_that_question(graded):
                 assert score == possible, (question, message)
 
 
-def test_a_crash_an_error_a_loop_broken_json_an_edited_test_cell_and_another_chapter_are_explained(graded):
-    _, rows, _, done = graded
-    crash = scores(rows, "crash")
-    assert all(s == 0 and "crashed" in m for s, _, m in crash.values()), crash
-    raises = scores(rows, "raises")
+def test_a_missing_chapter_counts_zero_and_a_learner_without_notebooks_is_listed(graded):
+    dir_, rows, *_ = graded
+    for learner, chapter in [("crash", "checkpointing"), ("one_wrong", "traces"), ("absent", "chains")]:
+        missing = scores(rows, learner, chapter)
+        assert missing and all(s == 0 < p and m == classroom.NO_NOTEBOOK for s, p, m in missing.values()), missing
+    text = (dir_ / "grades.md").read_text()
+    absent = text.split("## Learners with no notebook")[1].split("##")[0]
+    assert "- absent" in absent and "solution" not in absent
+
+
+def test_a_crash_an_error_a_loop_broken_json_an_edited_test_cell_and_another_file_name_are_explained(graded):
+    _, rows, _, done, *_ = graded
+    for learner in ("crash", "killed"):
+        crash = scores(rows, learner, "chains")
+        assert all(s == 0 and "crashed" in m for s, _, m in crash.values()), crash
+    raises = scores(rows, "raises", "chains")
     assert raises["chains/vjp"][0] == 0 and "vjp_chain is not defined" in raises["chains/vjp"][2]
     assert 'the cell starting "print(1 / 0)" raised ZeroDivisionError' in raises["chains/vjp"][2]
     assert all(s == p for q, (s, p, _) in raises.items() if q != "chains/vjp"), raises
+    syntax = scores(rows, "syntax", "chains")
+    assert syntax["chains/vjp"][0] == 0 and "raised SyntaxError" in syntax["chains/vjp"][2]
+    assert all(s == p for q, (s, p, _) in syntax.items() if q != "chains/vjp"), syntax
+    noisy = scores(rows, "noisy", "chains")
+    assert all(s == p for s, p, _ in noisy.values()), noisy
     loop = scores(rows, "loop")
-    assert loop and all(s == 0 and f"time limit of {LOOP_LIMIT} s" in m for s, _, m in loop.values()), loop
-    broken = scores(rows, "broken")
-    assert all(s == 0 and "not valid JSON" in m for s, _, m in broken.values()), broken
-    tampered = scores(rows, "tampered")
+    assert loop and all(s == 0 and f"time limit of {LOOP_LIMIT:g} s" in m for s, _, m in loop.values()), loop
+    for learner, chapter in [("broken", "checkpointing"), ("empty", "chains")]:
+        broken = scores(rows, learner, chapter)
+        assert all(s == 0 and "not valid JSON" in m for s, _, m in broken.values()), broken
+    huge = scores(rows, "huge", "chains")
+    assert all(s == 0 and "too large (200 MB" in m for s, _, m in huge.values()), huge
+    linker = scores(rows, "linker", "chains")
+    assert all(s == 0 and "a link, not a file" in m for s, _, m in linker.values()), linker
+    assert scores(rows, "linked")["(folder)"][2] == "the folder is a link: not read, not graded"
+    assert all(s == 0 for s, _, _ in scores(rows, "linked").values())
+    tampered = scores(rows, "tampered", "checkpointing")
     assert "edited or removed" in tampered["checkpointing/halving"][2]
     assert tampered["checkpointing/halving"][0] == 0
     assert all(s == p for q, (s, p, _) in tampered.items() if q != "checkpointing/halving"), tampered
-    misnamed = scores(rows, "misnamed")
-    assert all(s == 0 and "another chapter" in m for s, _, m in misnamed.values()), misnamed
+    misnamed = scores(rows, "misnamed")  # recognised by its metadata, not its file name
+    assert all(s == p for s, p, _ in scores(rows, "misnamed", "chains").values()), misnamed
+    assert all(m == classroom.NO_NOTEBOOK for _, _, m in scores(rows, "misnamed", "checkpointing").values())
     assert "rows in" in done.stdout
 
 
-def test_grading_never_modifies_a_submission(graded):
-    dir_, _, before, _ = graded
+def test_an_answer_that_calls_the_library_it_was_asked_to_write_gets_zero_with_the_reason(graded):
+    _, rows, *_ = graded
+    lazy = scores(rows, "lazy", "chains")
+    assert lazy["chains/jvp"][0] == 0 and "called fgcourse.chains.jvp" in lazy["chains/jvp"][2]
+    assert "answer key" in lazy["chains/jvp"][2]
+    assert all(s == p for q, (s, p, _) in lazy.items() if q != "chains/jvp"), lazy
+
+
+def test_odd_folder_names_are_graded_and_reported_safely(graded):
+    dir_, rows, *_ = graded
+    for name in ODD_NAMES[:3]:
+        shown = "'" + name if name.startswith("-") else name.strip()
+        assert all(s == p for s, p, _ in scores(rows, shown, "chains").values()), (name, scores(rows, shown))
+    formula = [r for r in rows if "1+2" in r["submission"]]
+    assert formula and all(r["submission"] == "'=1+2|<img src=x>" for r in formula)
+    assert all(s == p for s, p, _ in scores(rows, "'=1+2|<img src=x>", "chains").values())
+    text = (dir_ / "grades.md").read_text()
+    assert "| '=1+2\\|\\<img src=x\\> |" in text and "<img src=x>" not in text
+    for row in rows:
+        assert not row["message"].startswith(("=", "+", "-", "@")) and len(row["message"]) <= classroom.MAX_CELL
+
+
+def test_grading_never_modifies_a_submission_and_keeps_the_previous_report(graded):
+    dir_, _, before, done, _, _, out = graded
     after = tree_digest(dir_)
-    assert {k: v for k, v in after.items() if not k.startswith("grades.")} == before
+    assert {k: v for k, v in after.items() if not k.startswith("grades.")} == {
+        k: v for k, v in before.items() if not k.startswith("grades.")}
+    assert set(after) - set(before) == {"grades.csv"}
+    kept = [path for path in (out / "previous-grades").glob(f"{dir_.name}-*/grades.md")]
+    assert [path.read_text() for path in kept] == ["a report of an earlier run\n"]
+    assert "were copied to" in done.stdout
+
+
+def test_unsafe_grading_gives_the_same_grades_and_says_it_was_unsafe(graded):
+    _, rows, _, _, unsafe_class, unsafe, _ = graded
+    assert scores(unsafe, "solution") == {**scores(rows, "solution", "chains"), **scores(rows, "solution",
+                                                                                          "checkpointing")}
+    assert scores(unsafe, "one_wrong", "chains") == scores(rows, "one_wrong", "chains")
+    assert "graded with --unsafe" in (unsafe_class / "grades.md").read_text()
 
 
 def test_grades_md_summarizes_learners_questions_mean_and_hardest(graded):
-    dir_, rows, _, _ = graded
+    dir_, rows, *_ = graded
     text = (dir_ / "grades.md").read_text()
-    assert "Class mean:" in text and "Hardest question:" in text
+    assert "Class mean:" in text and "Hardest question:" in text and "--unsafe" not in text
     for learner in ("solution", "untouched", "one_wrong", "crash", "raises", "broken", "tampered", "misnamed"):
         assert f"| {learner} |" in text
     assert "| chains/jvp |" in text and "## Not graded" in text
@@ -297,7 +403,30 @@ def test_grade_without_submissions_says_how():
     assert done.returncode != 0 and "SUBMISSIONS=DIR" in done.stdout
 
 
-def test_grade_of_a_missing_folder_is_refused(tmp_path):
-    with pytest.raises(classroom.ClassroomError, match="not a folder"):
+def test_a_missing_empty_or_unreadable_submissions_folder_is_refused(tmp_path, monkeypatch):
+    with pytest.raises(classroom.ClassroomError, match="does not exist"):
         classroom.grade(tmp_path / "nowhere", tmp_path)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(classroom.ClassroomError, match="is not a folder"):
+        classroom.grade(tmp_path / "file", tmp_path)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(classroom.ClassroomError, match="holds no learner folder"):
+        classroom.grade(tmp_path / "empty", tmp_path)
 
+    def unreadable(path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(classroom.os, "scandir", unreadable)
+    with pytest.raises(classroom.ClassroomError, match=r"cannot be read \(Permission denied\)"):
+        classroom.grade(tmp_path / "empty", tmp_path)
+
+
+def test_grading_refuses_to_start_without_bubblewrap_and_says_how_to_install_it(built, tmp_path, monkeypatch):
+    out, *_ = built
+    write(classroom.filled_copy(out, "chains"), tmp_path / "ann" / "chains.ipynb")
+    monkeypatch.setenv("PATH", str(tmp_path / "no-bwrap-here"))
+    with pytest.raises(classroom.ClassroomError) as excinfo:
+        classroom.grade(tmp_path, out)
+    message = str(excinfo.value)
+    assert "bubblewrap" in message and "apt-get install bubblewrap" in message and "UNSAFE=1" in message
+    assert not (tmp_path / "grades.csv").exists()

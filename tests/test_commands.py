@@ -3,8 +3,8 @@
 A command whose real run takes long runs here on a small configuration of the same code path:
 the smoke grid for ``make experiments``, ``QUICK=1`` for the training data, the data at another
 SIMD level and the benchmarks. ``make book``, ``make book-student`` and the browser check run in
-``make browser``; ``make classroom`` and ``make grade`` in tests/test_classroom.py; ``make
-levels`` and ``make test`` are part of ``make test`` itself.
+``make browser``; ``make classroom`` and ``make grade`` (with ``UNSAFE=1``, ``JOBS=N``) in
+tests/test_classroom.py; ``make levels`` and ``make test`` are part of ``make test`` itself.
 """
 
 import json
@@ -64,6 +64,8 @@ TESTED = {
     "make book": "make browser", "make test": "CI", "make env": "every make target", "make lab": "here",
     "make classroom": "tests/test_classroom.py", "make book-student": "make browser",
     "make grade SUBMISSIONS=DIR": "tests/test_classroom.py", "make experiments": "here",
+    "make grade SUBMISSIONS=DIR UNSAFE=1": "tests/test_classroom.py",
+    "make grade SUBMISSIONS=DIR JOBS=N": "tests/test_classroom.py",
     "make training-data": "here", "make benchmarks": "here", "make notebooks": "here", "make levels": "make test",
     "make commands": "make test", "bash .ci/run": "CI", "make test PYTHON=python3.13": "here (dry run)",
     "pip install .": "here (--no-deps)",

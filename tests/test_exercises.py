@@ -9,7 +9,23 @@ import pytest
 from strategies import assert_names_argument
 
 from fgcourse import exercises
-from fgcourse.exercises import EXERCISES, answer, check, expect_close, expect_equal
+from fgcourse.exercises import (
+    EXERCISES,
+    MAX_NUMBERS,
+    Opaque,
+    answer,
+    check,
+    expect_cases,
+    expect_close,
+    expect_equal,
+    from_data,
+    observe,
+    paired,
+    record_tests,
+    replaying,
+    run_cases,
+    to_data,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK_LABELS = {label for path in (ROOT / "book").glob("*.md")
@@ -190,3 +206,106 @@ def test_expect_close_compares_nested_tuples_of_arrays(got, expected):
 def test_expect_close_never_takes_a_string_a_bool_or_a_complex_for_a_number(got):
     with pytest.raises(AssertionError, match="x: expected 1"):
         expect_close("x", got, 1.0)
+
+
+# --- cases, run where the learner's code runs, and checked elsewhere ----------------------------------
+
+def test_to_data_keeps_numbers_tuples_lists_and_arrays_as_they_were_through_json():
+    import json
+
+    value = ("label", 3, 2.5, True, None, [1, (2.0, np.int64(3))], np.arange(6.0).reshape(2, 3),
+             np.array([True, False]), np.float32(0.5), np.bool_(False), float("nan"))
+    back = from_data(json.loads(json.dumps(to_data(value))))
+    assert isinstance(back, tuple) and isinstance(back[5], list) and isinstance(back[5][1], tuple)
+    assert back[:4] == ("label", 3, 2.5, True) and back[4] is None and back[5] == [1, (2.0, 3)]
+    assert back[6].dtype == np.float64 and back[6].shape == (2, 3) and np.array_equal(back[6], value[6])
+    assert back[7].dtype == np.bool_ and back[8] == 0.5 and back[9] is False and math.isnan(back[10])
+    assert type(back[5][1][1]) is int and type(back[3]) is bool
+
+
+def test_what_is_not_data_comes_back_as_its_description_and_never_runs():
+    back = from_data(to_data((lambda x: x, {"a": 1}, np.array([1j]), np.array([object()]))))
+    assert all(isinstance(item, Opaque) for item in back)
+    assert "callable" in repr(back[0]) and "complex" in repr(back[2])
+    with pytest.raises(AssertionError, match="expected 1, got the callable <lambda>"):
+        expect_close("f", back[0], 1.0)
+    for forged in [{"pickle": "..."}, {"array": "object", "shape": [1], "data": [1]},
+                   {"array": "float64", "shape": [2], "data": [1.0]}, {"array": "float64", "shape": [1], "data": ["x"]},
+                   {"tuple": [1], "code": "print(1)"}, {"opaque": "x", "extra": 1}]:
+        with pytest.raises(ValueError):
+            from_data(forged)
+
+
+def test_answers_have_a_size_cap():
+    assert len(to_data(np.zeros(MAX_NUMBERS))["data"]) == MAX_NUMBERS
+    with pytest.raises(AssertionError, match="too large to be graded"):
+        to_data(np.zeros(MAX_NUMBERS + 1))
+    record = run_cases(lambda f: iter([np.zeros(MAX_NUMBERS // 2 + 1)] * 2), [None])
+    assert "too large" in record["error"]
+
+
+def square_cases(square):
+    from fgcourse.exercises import answer
+    for x in (1.0, 2.0, 3.0):
+        yield f"square({x})", answer("square", square, x)
+
+
+def test_observe_runs_the_cases_and_expect_cases_compares_them_with_a_reference_run():
+    expect_cases(observe(square_cases, lambda x: x * x), square_cases(lambda x: x**2))
+    with pytest.raises(AssertionError, match=r"^square\(3.0\): expected 9, got 6"):
+        expect_cases(observe(square_cases, lambda x: x + x if x > 2 else x * x), square_cases(lambda x: x**2))
+    with pytest.raises(AssertionError, match=f"^square: {exercises.NOT_ANSWERED}"):
+        observe(square_cases, lambda x: exec("raise NotImplementedError()"))
+    with pytest.raises(AssertionError, match=r"square\(1\) raised ZeroDivisionError"):
+        observe(square_cases, lambda x: 1 / 0)
+    with pytest.raises(AssertionError, match="expected 3 results, got 2"):
+        paired([1, 2], [1, 2, 3])
+
+
+def test_observe_fails_an_answer_that_calls_its_answer_key_and_puts_the_library_back():
+    from fgcourse import checkpointing
+    from fgcourse.checkpointing import halving_step_calls
+
+    def cases(halving_calls):
+        from fgcourse.exercises import answer
+        yield answer("halving_calls", halving_calls, 12)
+
+    key = ["fgcourse.checkpointing.halving_step_calls"]
+    assert observe(cases, lambda K: 20, answer_key=key) == [20]
+    for lazy in (lambda K: checkpointing.halving_step_calls(K), lambda K: halving_step_calls(K)):
+        with pytest.raises(AssertionError, match="halving_calls called fgcourse.checkpointing.halving_step_calls"):
+            observe(cases, lazy, answer_key=key)
+    assert checkpointing.halving_step_calls is halving_step_calls
+    assert checkpointing.counts.halving_step_calls is halving_step_calls and halving_step_calls(12) == 20
+    from fgcourse.optim import Adam
+
+    direction = Adam.direction
+    record = run_cases(lambda f: iter([f()]), [lambda: Adam().direction(np.ones(2), Adam().init(np.ones(2)), 1)[0]],
+                       ["fgcourse.optim.Adam.direction"])
+    assert record["answer_key_calls"] == ["fgcourse.optim.Adam.direction"] and Adam.direction is direction
+    with pytest.raises(ValueError, match="answer_key"):
+        run_cases(cases, [lambda K: 1], ["os.system"])
+
+
+def test_replaying_checks_a_record_made_elsewhere_without_running_the_cases():
+    import json
+
+    record = json.loads(json.dumps(record_tests(
+        {"t": {"cases": "def cases(square):\n    yield 'square(2.0)', square(2.0)\n", "names": ["square"],
+               "answer_key": []}}, {"square": lambda x: 5.0})))["t"]
+    assert record == {"results": [{"tuple": ["square(2.0)", 5.0]}], "error": None, "answer_key_calls": []}
+
+    def never(x):
+        raise RuntimeError("the learner's code ran here")
+
+    with replaying(record):
+        assert observe(square_cases, never) == [("square(2.0)", 5.0)]
+        with pytest.raises(AssertionError, match="expected 4, got 5"):
+            expect_close("square(2.0)", observe(square_cases, never)[0][1], 4.0)
+    with replaying({"results": [], "error": "square(1.0) raised KeyError: 'x'", "answer_key_calls": []}):
+        with pytest.raises(AssertionError, match="raised KeyError"):
+            observe(square_cases, never)
+    broken = record_tests({"t": {"cases": "def cases(:", "names": [], "answer_key": []}}, {})["t"]
+    assert "could not be loaded" in broken["error"]
+    undefined = record_tests({"t": {"cases": "def cases(f):\n    yield f(1)\n", "names": ["f"], "answer_key": []}}, {})
+    assert "TypeError" in undefined["t"]["error"]

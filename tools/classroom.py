@@ -1,7 +1,8 @@
 """The classroom kit: hand out the exercise notebooks and grade a whole class offline.
 
     python tools/classroom.py assign [--force] [--out DIR] [--no-run-tests] [CHAPTER ...]
-    python tools/classroom.py grade SUBMISSIONS [--classroom DIR] [--timeout S] [--jobs N]
+    python tools/classroom.py grade SUBMISSIONS [--classroom DIR] [--timeout S] [--memory GIB] [--jobs N]
+                                    [--chapters CHAPTER ...] [--unsafe]
 
 ``assign`` runs otter assign on every master notebook ``notebooks/exercises/<chapter>.ipynb``
 into ``<out>/<chapter>/student/<chapter>.ipynb`` and ``<out>/<chapter>/autograder/`` (otter's
@@ -9,33 +10,45 @@ layout). It never touches an output folder that exists unless ``--force`` (an in
 edited copies must never be lost) and builds the chapters that are missing, so a second run
 resumes where a failed one stopped.
 
-``grade`` grades every learner folder of SUBMISSIONS (each holds the handed-out notebooks, by
-their names) with the hidden tests of the autograder zip, through otter run (never otter grade,
-which needs Docker). Each notebook is copied before grading, so no submission is modified.
-Two notebooks are graded at a time, each in a worker process that is killed at the time limit.
-Otter itself does not check what it cannot grade, so this tool does, before grading: a file
-that is not valid JSON, a notebook of another chapter, a ``grader.check`` cell (or otter's setup
-cell) that was edited; and after: a kernel that died, a time limit reached. Each gives a row
-saying so, and the run goes on. The results go to SUBMISSIONS/grades.csv (one row per learner
-and question: submission, question, score, max_score, message) and SUBMISSIONS/grades.md.
+``grade`` grades every learner folder of SUBMISSIONS with the tests of the autograder zips, and
+never runs a learner's code in its own process. Each notebook, recognised by the assignment named
+in its metadata, runs in a sandbox of its own (tools/sandbox.py: bubblewrap, a private folder
+holding only a copy of it, no network, limits on time, memory, processes and files), where
+tools/grade_notebook.py executes it and then calls its functions on each test's inputs (the
+test's ``cases``); only their return values come out, as data. The tests' checks then run here,
+on those values, against references computed here: the expected values and the tolerances never
+enter a sandbox. A learner's function that calls the library function answering its question
+scores 0 for it. Before grading, the checks that otter does not make: a link, a file too large, not
+valid JSON, a notebook of no graded assignment, an edited ``grader.check`` cell (or otter's setup
+cell); after: a kernel that died, a limit reached. Each gives a row saying so, and the run goes
+on. A chapter a learner did not hand in counts 0. The results go to SUBMISSIONS/grades.csv (one
+row per learner and question: submission, question, score, max_score, message) and
+SUBMISSIONS/grades.md, the only files grading writes there; a previous pair is copied under
+CLASSROOM/previous-grades/ first.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
+import builtins
 import contextlib
 import csv
+import errno
+import inspect
 import json
 import os
 import queue
 import re
 import shutil
-import subprocess
+import stat
+import symtable
 import sys
 import tempfile
-import threading
+import textwrap
 import time
 import zipfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +58,11 @@ MASTERS = ROOT / "notebooks" / "exercises"
 DEFAULT_OUT = ROOT / "_build" / "classroom"
 CHECK_CALL = re.compile(r"""^\s*grader\.check\(\s*["']([^"']+)["']\s*\)\s*$""")
 TIME_LIMIT = 120.0
+MAX_NOTEBOOK = 64 * 2**20  # bytes: a notebook with outputs is rarely a few MB
+MAX_CELL = 300  # characters of a learner's text (a name, an error message) kept in a report cell
+NO_NOTEBOOK = "no notebook for this chapter: 0 points"
+UNSAFE_WARNING = ("graded with --unsafe: the notebooks ran without the sandbox, in the grader's account, with its "
+                  "files and network in reach; grade this way only notebooks you trust")
 
 
 class ClassroomError(Exception):
@@ -90,6 +108,11 @@ def assign(out: Path = DEFAULT_OUT, names=None, force: bool = False, run_tests: 
             with _quiet():
                 otter.assign.main(str(MASTERS / f"{name}.ipynb"), str(scratch), no_pdfs=True,
                                   no_run_tests=not run_tests)
+            load_assignment(out, name, scratch)  # its tests must be gradable: cases and checks
+        except ClassroomError as error:
+            shutil.rmtree(scratch, ignore_errors=True)
+            failed.append(f"{name}.ipynb cannot be graded (nothing of it was written): {error}")
+            continue
         except Exception as error:  # otter reports a failing solution or a malformed master this way
             shutil.rmtree(scratch, ignore_errors=True)
             failed.append(f"otter assign failed on {name}.ipynb (nothing of it was written):\n{error}")
@@ -116,33 +139,108 @@ def _quiet():
 # --- what a chapter's assignment holds -----------------------------------------------------------
 
 @dataclass(frozen=True)
+class Test:
+    """One test cell of a question: its check, run here, and its cases, run in the learner's sandbox."""
+
+    id: str  # "<question>/<test function>"
+    question: str
+    hidden: bool
+    points: float
+    check: Callable  # the test function: compares the replayed results with its reference, in this process
+    cases: str  # the source of its cases function: the only part of the test that runs with the learner's code
+    names: tuple[str, ...]  # the functions of the notebook that the cases take
+
+
+@dataclass(frozen=True)
 class Assignment:
-    """One chapter as handed out: its questions with their points, and the cells a learner must not edit."""
+    """One chapter as handed out: its questions with their points and answer keys, its tests, and the
+    cells a learner must not edit."""
 
     chapter: str
     autograder: Path
     questions: tuple[tuple[str, float], ...]
     protected: tuple[tuple[str, str], ...]  # (question or "" for the setup cell, source)
+    tests: tuple[Test, ...] = ()
+    answer_keys: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (question, library functions that answer it)
+
+    def answer_key(self, question: str) -> tuple[str, ...]:
+        return dict(self.answer_keys).get(question, ())
+
+    def plan(self) -> dict:
+        """What the sandbox gets of the tests: each test's cases, the names they take, the answer key."""
+        return {test.id: {"cases": test.cases, "names": list(test.names),
+                          "answer_key": list(self.answer_key(test.question))} for test in self.tests}
 
 
-def load_assignment(classroom: Path, chapter: str) -> Assignment:
-    """Read ``classroom/<chapter>``: the autograder zip's tests and the student copy's locked cells."""
+def _cases_of(source: str, function: str, where: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """(the cases source, the names it takes, the answer key) of the test ``function`` in a test file."""
+    tree = ast.parse(source)
+    test = next((node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == function), None)
+    if test is None:
+        raise ClassroomError(f"{where}: no test function {function}")
+    cases = [node for node in test.body if isinstance(node, ast.FunctionDef) and node.name == "cases"]
+    calls = [node for node in ast.walk(test) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+             and node.func.id == "observe"]
+    if len(cases) != 1 or len(calls) != 1:
+        raise ClassroomError(f"{where}: {function} must define one `cases` function and call `observe` once (see "
+                             "'Adding a question' in book/teaching.md), then run `make classroom FORCE=1`")
+    key = next((keyword.value for keyword in calls[0].keywords if keyword.arg == "answer_key"), None)
+    try:
+        answer_key = tuple(ast.literal_eval(key)) if key is not None else ()
+    except ValueError:
+        answer_key = None
+    if answer_key is None or not all(isinstance(n, str) and n.startswith("fgcourse.") for n in answer_key):
+        raise ClassroomError(f"{where}: {function}: answer_key must be a literal list of library names "
+                             "such as \"fgcourse.chains.jvp\"")
+    text = textwrap.dedent(ast.get_source_segment(source, cases[0]))
+    outside = _global_names(text) - set(dir(builtins))
+    if outside:
+        raise ClassroomError(f"{where}: the cases of {function} use {sorted(outside)} from outside: grading runs "
+                             "them alone, so they must import or define everything they use")
+    return text, tuple(arg.arg for arg in cases[0].args.args), answer_key
+
+
+def _global_names(source: str) -> set[str]:
+    """The names a function's source reads from outside itself (not its locals, arguments or imports)."""
+    names = set()
+
+    def walk(table):
+        names.update(symbol.get_name() for symbol in table.get_symbols() if symbol.is_global())
+        for child in table.get_children():
+            walk(child)
+
+    for child in symtable.symtable(source, "<cases>", "exec").get_children():
+        walk(child)
+    return names
+
+
+def load_assignment(classroom: Path, chapter: str, folder: Path | None = None) -> Assignment:
+    """Read ``classroom/<chapter>`` (or ``folder``): the autograder zip's tests and the student copy's
+    locked cells. A test that is not written as cases and checks is refused."""
     import nbformat
     from otter.nbmeta_config import NBMetadataConfig
     from otter.test_files import create_test_file
 
-    folder = Path(classroom) / chapter
+    folder = Path(folder or Path(classroom) / chapter)
     zips = sorted((folder / "autograder").glob(f"{chapter}-autograder_*.zip"))
     student = folder / "student" / f"{chapter}.ipynb"
     if not zips or not student.is_file():
         raise ClassroomError(f"{folder} has no autograder zip or student copy: run `make classroom` first")
-    points = {}
+    points, tests, keys = {}, [], {}
     with tempfile.TemporaryDirectory() as scratch, zipfile.ZipFile(zips[-1]) as archive:
-        for member in archive.namelist():
-            if member.startswith("tests/") and member.endswith(".py"):
-                path = archive.extract(member, scratch)
-                test = create_test_file(path, NBMetadataConfig())
-                points[test.name] = float(sum(case.points for case in test.test_cases))
+        for member in sorted(archive.namelist()):
+            if not (member.startswith("tests/") and member.endswith(".py")):
+                continue
+            path = archive.extract(member, scratch)
+            source = Path(path).read_text()
+            test_file = create_test_file(path, NBMetadataConfig())
+            points[test_file.name] = float(sum(case.points for case in test_file.test_cases))
+            for case in test_file.test_cases:
+                function = case.body.test_func
+                cases, names, answer_key = _cases_of(source, function.__name__, f"{chapter}/{member}")
+                keys[test_file.name] = tuple(dict.fromkeys(keys.get(test_file.name, ()) + answer_key))
+                tests.append(Test(f"{test_file.name}/{function.__name__}", test_file.name, bool(case.hidden),
+                                  float(case.points), function, cases, names))
     notebook = nbformat.read(student, as_version=4)
     protected, order = [], []
     for cell in notebook.cells:
@@ -153,7 +251,10 @@ def load_assignment(classroom: Path, chapter: str) -> Assignment:
         if match and match.group(1) in points:
             order.append(match.group(1))
     order += [name for name in sorted(points) if name not in order]
-    return Assignment(chapter, zips[-1], tuple((name, points[name]) for name in order), tuple(protected))
+    return Assignment(chapter, zips[-1], tuple((name, points[name]) for name in order), tuple(protected),
+                      tuple(sorted(tests, key=lambda t: (order.index(t.question), t.hidden))),
+                      tuple((name, keys.get(name, ())) for name in order))
+
 
 
 def filled_copy(classroom: Path, chapter: str, answers: dict | None = None):
@@ -180,27 +281,106 @@ def filled_copy(classroom: Path, chapter: str, answers: dict | None = None):
     return student
 
 
-# --- checks otter does not make ---------------------------------------------------------------------
+# --- a learner's notebooks ----------------------------------------------------------------------------
 
-def _read_submission(path: Path, assignment: Assignment):
-    """The notebook at ``path``, or a one-line reason why it cannot be graded."""
+def _read_notebook(path: Path) -> tuple[bytes | None, str]:
+    """The bytes of the notebook at ``path``, or why it is not read: never through a link, never more
+    than MAX_NOTEBOOK bytes, never anything but a regular file."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as error:
+        why = "a link, not a file" if error.errno == errno.ELOOP else f"could not be read ({error.strerror})"
+        return None, f"{why}: not graded"
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            return None, "not a regular file: not graded"
+        if info.st_size > MAX_NOTEBOOK:
+            return None, (f"too large ({info.st_size / 2**20:.0f} MB, more than the {MAX_NOTEBOOK / 2**20:.0f} MB a "
+                          "notebook may have): not graded; ask the learner to clear its outputs and hand it in again")
+        return handle.read(MAX_NOTEBOOK + 1), ""
+
+
+def _parse(data: bytes):
+    """(the notebook, its assignment name or None) or (None, why it cannot be graded)."""
     import nbformat
 
-    text = path.read_bytes()
     try:
-        json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         return None, f"not valid JSON ({error}): the file is damaged, not graded; ask the learner for a new copy"
     try:
-        notebook = nbformat.reads(text.decode(), as_version=4)
+        notebook = nbformat.reads(data.decode(), as_version=4)
         nbformat.validate(notebook)
     except Exception as error:  # nbformat raises several kinds of validation errors
         return None, f"not a Jupyter notebook ({str(error).splitlines()[0]}): not graded"
     name = notebook.get("metadata", {}).get("otter", {}).get("assignment_name")
-    if name != assignment.chapter:
-        which = f"the {name!r} assignment" if name else "not one of the handed-out assignments"
-        return None, f"this notebook is {which}, saved as {path.name}: it is for another chapter, not graded"
-    return notebook, ""
+    return notebook, name if isinstance(name, str) else None
+
+
+@dataclass(frozen=True)
+class _Submission:
+    learner: str
+    chapter: str
+    path: Path
+    data: bytes | None
+    notebook: object
+    problem: str
+
+
+def _learners(submissions: Path) -> list[Path]:
+    """The learner folders of SUBMISSIONS (names starting with . or _ left out; a link is listed, not read)."""
+    try:
+        entries = sorted(os.scandir(submissions), key=lambda entry: entry.name)
+    except OSError as error:
+        raise ClassroomError(f"SUBMISSIONS={submissions} cannot be read ({error.strerror})") from None
+    learners = [Path(entry.path) for entry in entries
+                if entry.is_dir() and not entry.name.startswith((".", "_"))]
+    if not learners:
+        raise ClassroomError(f"SUBMISSIONS={submissions} holds no learner folder: it must hold one folder per "
+                             "learner, each with the notebooks as handed out")
+    return learners
+
+
+def _collect(learner: Path, chapters, rows: list) -> dict:
+    """{chapter: _Submission} of one learner, each notebook recognised by the assignment named in its
+    metadata (a damaged one by its file name); a row for each file that is not graded."""
+    if learner.is_symlink():
+        rows.append(Row(learner.name, "(folder)", 0.0, 0.0, "the folder is a link: not read, not graded"))
+        return {}
+    try:
+        paths = sorted(Path(entry.path) for entry in os.scandir(learner) if entry.name.endswith(".ipynb"))
+    except OSError as error:
+        rows.append(Row(learner.name, "(folder)", 0.0, 0.0, f"the folder could not be read ({error.strerror})"))
+        return {}
+    candidates = {}
+    for path in paths:
+        data, problem = _read_notebook(path)
+        notebook, name = None, None
+        if data is not None:
+            notebook, name = _parse(data)
+            if notebook is None:
+                problem, name = name, None
+        chapter = name if notebook is not None else path.stem
+        if chapter not in chapters:
+            if problem:
+                why = problem
+            elif name:
+                why = f"the {name!r} assignment, not one of those graded ({', '.join(sorted(chapters))}): not graded"
+            else:
+                why = "not one of the handed-out assignments (no assignment name in its metadata): not graded"
+            rows.append(Row(learner.name, path.name, 0.0, 0.0, f"{path.name}: {why}"))
+            continue
+        candidates.setdefault(chapter, []).append(
+            _Submission(learner.name, chapter, path, None if problem else data, notebook, problem))
+    found = {}
+    for chapter, group in candidates.items():
+        group.sort(key=lambda s: (bool(s.problem), s.path.stem != chapter, s.path.name))
+        found[chapter] = group[0]
+        for other in group[1:]:
+            rows.append(Row(learner.name, other.path.name, 0.0, 0.0, f"{other.path.name}: another notebook of the "
+                            f"{chapter} assignment, not graded ({group[0].path.name} was graded)"))
+    return found
 
 
 def _edited_cells(notebook, assignment: Assignment) -> set[str]:
@@ -215,96 +395,7 @@ def _edited_cells(notebook, assignment: Assignment) -> set[str]:
     return edited
 
 
-# --- the grading workers ----------------------------------------------------------------------------
-
-def _worker() -> None:
-    """Grade the jobs read from stdin, one JSON line each, answering one line per job.
-
-    otter is imported once per worker, which saves seconds per notebook. Everything otter
-    and the kernel print goes to stderr; stdout carries only the answers.
-    """
-    channel = os.fdopen(os.dup(1), "w", buffering=1)
-    os.dup2(2, 1)
-    import otter.run
-
-    for line in sys.stdin:
-        job = json.loads(line)
-        try:
-            results = otter.run.main(job["notebook"], autograder=job["autograder"], output_dir=None, no_logo=True)
-            answer = {"questions": {name: _summarize(test) for name, test in results.results.items()},
-                      "errors": _cell_errors(results.notebook)}
-        except Exception as error:  # any failure of otter or the kernel is this submission's, not the run's
-            last = (str(error).strip().splitlines() or [""])[-1]
-            answer = {"failure": f"{type(error).__name__}: {last}"}
-        channel.write(json.dumps(answer) + "\n")
-
-
-def _summarize(test) -> dict:
-    failed = [result for result in test.test_case_results if not result.passed]
-    message = "passed"
-    if failed:
-        lines = [line.strip() for line in (failed[0].message or "").splitlines() if line.strip()]
-        reason = lines[-1] if lines else "failed"
-        message = ("hidden test: " if failed[0].test_case.hidden else "public test: ") + reason
-    return {"score": float(test.score), "max_score": float(test.possible), "message": message}
-
-
-def _cell_errors(notebook) -> list[str]:
-    """One line per cell of the executed notebook that raised (the learner's cells only)."""
-    errors = []
-    for cell in getattr(notebook, "cells", []):
-        for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
-            if output.get("output_type") == "error":
-                first = next((line for line in cell.source.splitlines() if line.strip()), "")
-                errors.append(f'the cell starting "{first[:40]}" raised {output.get("ename")}: '
-                              f'{str(output.get("evalue", ""))[:120]}')
-    return errors
-
-
-class _Worker:
-    """A worker process; killed with its kernels when a notebook outlives the time limit."""
-
-    def __init__(self, log):
-        self.log = log
-        self.process = subprocess.Popen([sys.executable, __file__, "_worker"], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=log, text=True, cwd=ROOT)
-        self.answers = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.process.stdout:
-            self.answers.put(line)
-        self.answers.put(None)
-
-    def grade(self, notebook: Path, autograder: Path, timeout: float):
-        self.process.stdin.write(json.dumps({"notebook": str(notebook), "autograder": str(autograder)}) + "\n")
-        self.process.stdin.flush()
-        try:
-            line = self.answers.get(timeout=timeout)
-        except queue.Empty:
-            return None
-        return json.loads(line) if line else {"failure": "the grading worker stopped"}
-
-    def kill(self):
-        import psutil
-
-        with contextlib.suppress(psutil.NoSuchProcess):
-            family = psutil.Process(self.process.pid).children(recursive=True)  # the kernels too
-            for process in [psutil.Process(self.process.pid), *family]:
-                with contextlib.suppress(psutil.NoSuchProcess):
-                    process.kill()
-        self.process.wait()
-
-    def close(self):
-        with contextlib.suppress(OSError):
-            self.process.stdin.close()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.kill()
-
-
-# --- grading a class ----------------------------------------------------------------------------------
+# --- scores, computed here from the learner's results -------------------------------------------------
 
 @dataclass(frozen=True)
 class Row:
@@ -319,124 +410,237 @@ def _rows_for(learner: str, assignment: Assignment, message: str) -> list[Row]:
     return [Row(learner, f"{assignment.chapter}/{q}", 0.0, points, message) for q, points in assignment.questions]
 
 
-def _grade_rows(learner, assignment, answer, edited, timeout) -> list[Row]:
-    if answer is None:
-        return _rows_for(learner, assignment, f"did not finish within the time limit of {timeout:g} s "
-                                              "(an infinite loop?): not graded")
-    if "failure" in answer:
-        return _rows_for(learner, assignment, f"the notebook crashed the grader ({answer['failure']}): not graded")
-    notes = "; ".join(answer["errors"])
+def _not_run(name: str):
+    def placeholder(*args, **kwargs):
+        raise AssertionError(f"the grader does not run {name}: the test must call it inside its cases")
+
+    return placeholder
+
+
+def _clean_record(record, answer_key: tuple[str, ...]) -> dict:
+    """A test's record as the sandbox wrote it, checked to be of the right shape; the answer key's calls
+    are kept only when they name this question's answer key (the text is the learner's)."""
+    if not (isinstance(record, dict) and isinstance(record.get("results"), list)
+            and isinstance(record.get("answer_key_calls", []), list)):
+        return {"results": [], "error": "no result from the notebook for this test", "answer_key_calls": []}
+    error = record.get("error")
+    calls = [name for name in answer_key if name in record.get("answer_key_calls", [])]
+    return {"results": record["results"], "error": None if error is None else str(error)[:500],
+            "answer_key_calls": calls}
+
+
+def check_test(test: Test, record: dict) -> tuple[bool, str]:
+    """Run the test's checks on the learner's results (never the learner's code): (passed, message)."""
+    from fgcourse.exercises import replaying
+
+    placeholders = [_not_run(name) for name in inspect.signature(test.check).parameters]
+    try:
+        with replaying(record):
+            test.check(*placeholders)
+    except AssertionError as failure:
+        lines = [line.strip() for line in str(failure).splitlines() if line.strip()]
+        return False, lines[-1] if lines else "failed"
+    except Exception as error:  # the results are the learner's: any shape may come back
+        return False, f"the answer could not be checked ({type(error).__name__}: {str(error)[:200]})"
+    return True, "passed"
+
+
+def score(learner: str, assignment: Assignment, result: dict, edited: set) -> list[Row]:
+    """The rows of one notebook from its sandbox's result document."""
+    records = result.get("records")
+    records = records if isinstance(records, dict) else {}
+    errors = result.get("errors") if isinstance(result.get("errors"), list) else []
+    remarks = "; ".join(str(line)[:200] for line in errors[:10])
     rows = []
     for question, points in assignment.questions:
-        result = answer["questions"].get(question, {"score": 0.0, "message": "no result from the autograder"})
-        score, message = result["score"], result["message"]
+        key = assignment.answer_key(question)
+        tests = [test for test in assignment.tests if test.question == question]
+        cleaned = {test.id: _clean_record(records.get(test.id), key) for test in tests}
+        called = sorted({name for record in cleaned.values() for name in record["answer_key_calls"]})
+        if called:
+            total = 0.0
+            names = " and ".join(dict.fromkeys(name for test in tests for name in test.names))
+            message = (f"{names} called {', '.join(called)}: the library is this question's answer key, so it is "
+                       "not graded (0 points); the answer must be written without calling it")
+        else:
+            checked = [(test, *check_test(test, cleaned[test.id])) for test in tests]
+            total = float(sum(test.points for test, passed, _ in checked if passed))
+            failed = [(test, message) for test, passed, message in checked if not passed]
+            message = "passed"
+            if failed:
+                test, why = failed[0]
+                message = ("hidden test: " if test.hidden else "public test: ") + why
         if question in edited or "" in edited:
             which = "otter's setup cell" if "" in edited else "its grader.check cell"
             message = (f"{which} was edited or removed: not graded (restore it from the handed-out copy; "
-                       f"the autograder gave {score:g}/{points:g})")
-            score = 0.0
-        elif score < points and notes:
-            message += f" ({notes})"
-        rows.append(Row(learner, f"{assignment.chapter}/{question}", score, points, message))
+                       f"its tests gave {total:g}/{points:g})")
+            total = 0.0
+        elif total < points and remarks:
+            message += f" ({remarks})"
+        rows.append(Row(learner, f"{assignment.chapter}/{question}", total, points, message))
     return rows
 
+
+def _outcome_rows(learner: str, assignment: Assignment, outcome, limits, edited: set) -> list[Row]:
+    if outcome.stopped == "time":
+        return _rows_for(learner, assignment, f"did not finish within the time limit of {limits.wall:g} s "
+                                              "(an infinite loop?): not graded")
+    if outcome.stopped == "memory":
+        return _rows_for(learner, assignment, f"used more than {limits.memory / 2**30:g} GiB of memory: not graded")
+    if outcome.stopped == "output":
+        return _rows_for(learner, assignment, "wrote too much to the grader: not graded")
+    try:
+        result = json.loads(outcome.stdout)
+        if not isinstance(result, dict):
+            raise ValueError("not a JSON object")
+    except (ValueError, RecursionError):
+        why = f"exit status {outcome.returncode}" if outcome.returncode else "its results could not be read"
+        return _rows_for(learner, assignment, f"the notebook stopped its grader ({why}): not graded")
+    if result.get("failure"):
+        return _rows_for(learner, assignment, f"the notebook crashed ({str(result['failure'])[:200]}): not graded")
+    return score(learner, assignment, result, edited)
+
+
+# --- grading a class ----------------------------------------------------------------------------------
 
 def grade(submissions: Path, classroom: Path = DEFAULT_OUT, timeout: float = TIME_LIMIT, jobs: int = 2,
-          names=None) -> list[Row]:
-    """Grade every learner folder of ``submissions``; write grades.csv and grades.md there."""
-    submissions, classroom = Path(submissions).resolve(), Path(classroom).resolve()
+          names=None, unsafe: bool = False, memory: float = 2.0) -> list[Row]:
+    """Grade every learner folder of ``submissions``; write grades.csv and grades.md there (and nothing else).
+
+    Each notebook runs in a sandbox of its own (tools/sandbox.py), ``jobs`` at a time, within ``timeout``
+    seconds and ``memory`` GiB; ``unsafe`` runs them without the sandbox. The chapters graded are
+    ``names``, or else every chapter of which some learner handed in a notebook; every learner gets a row
+    per question of each, a missing notebook counting 0.
+    """
+    import sandbox
+
+    submissions, classroom = Path(os.path.abspath(submissions)), Path(classroom).resolve()
+    if not submissions.exists():
+        raise ClassroomError(f"SUBMISSIONS={submissions} does not exist")
     if not submissions.is_dir():
         raise ClassroomError(f"SUBMISSIONS={submissions} is not a folder")
-    names = list(names or [d.name for d in sorted(classroom.glob("*")) if (d / "autograder").is_dir()])
-    if not names:
+    if not (isinstance(jobs, int) and jobs >= 1):
+        raise ClassroomError(f"JOBS must be an integer >= 1, got {jobs!r}")
+    if not timeout > 0 or not memory > 0:
+        raise ClassroomError(f"the time limit and the memory must be positive, got {timeout!r} s and {memory!r} GiB")
+    learners = _learners(submissions)
+    known = [d.name for d in sorted(classroom.glob("*")) if (d / "autograder").is_dir()]
+    if not known:
         raise ClassroomError(f"no assignment in {classroom}: run `make classroom` first")
-    assignments = {name: load_assignment(classroom, name) for name in names}
-    learners = sorted(d for d in submissions.iterdir() if d.is_dir() and not d.name.startswith((".", "_")))
-    rows, work = [], []
-    scratch = Path(tempfile.mkdtemp(prefix="fgcourse-grading-"))
-    try:
-        for learner in learners:
-            notebooks = sorted(learner.glob("*.ipynb"))
-            if not notebooks:
-                rows.append(Row(learner.name, "-", 0.0, 0.0, "no notebook (.ipynb) in this folder"))
-            for path in notebooks:
-                if path.stem not in assignments:
-                    rows.append(Row(learner.name, path.name, 0.0, 0.0, f"{path.name} is not one of the graded "
-                                    f"assignments {sorted(assignments)}: it is for another chapter, not graded"))
-                    continue
-                assignment = assignments[path.stem]
-                try:
-                    notebook, problem = _read_submission(path, assignment)
-                    edited = _edited_cells(notebook, assignment) if notebook is not None else set()
-                except Exception as error:  # whatever is wrong with one file must not stop the class
-                    notebook, problem = None, f"could not be read ({type(error).__name__}: {error}): not graded"
-                if notebook is None:
-                    rows.extend(_rows_for(learner.name, assignment, problem))
-                    continue
-                copy = scratch / learner.name / path.name  # otter reads the copy; the submission stays as it is
-                copy.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, copy)
-                work.append((learner.name, assignment, copy, edited))
-        rows.extend(_run_all(work, timeout, jobs, scratch))
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    unknown = sorted(set(names or ()) - set(known))
+    if unknown:
+        raise ClassroomError(f"no assignment {unknown} in {classroom} (built: {known}): run `make classroom` first")
+    if not unsafe and (reason := sandbox.available()):
+        raise ClassroomError(f"grading runs each notebook in a bubblewrap sandbox, which is not available here: "
+                             f"{reason}. To grade, {sandbox.INSTALL}.")
+    if unsafe:
+        print(UNSAFE_WARNING, file=sys.stderr)
+    rows: list[Row] = []
+    found = {learner.name: _collect(learner, set(names or known), rows) for learner in learners}
+    graded = list(names) if names else [c for c in known if any(c in mine for mine in found.values())]
+    if not graded:
+        raise ClassroomError(f"no notebook of the assignments {known} in the learner folders of {submissions}")
+    assignments = {name: load_assignment(classroom, name) for name in graded}
+    work = []
+    for learner in learners:
+        for chapter in graded:
+            assignment, submission = assignments[chapter], found[learner.name].get(chapter)
+            if submission is None:
+                rows.extend(_rows_for(learner.name, assignment, NO_NOTEBOOK))
+            elif submission.problem:
+                rows.extend(_rows_for(learner.name, assignment, f"{submission.path.name}: {submission.problem}"))
+            else:
+                work.append(submission)
+    limits = sandbox.Limits.for_time(timeout, int(memory * 2**30))
+    rows.extend(_run_all(work, assignments, limits, jobs, unsafe))
     order = {(a.chapter, q): i for a in assignments.values() for i, (q, _) in enumerate(a.questions)}
-    rows.sort(key=lambda r: (r.submission, r.question.split("/")[0], order.get(tuple(r.question.split("/", 1)), 0)))
-    write_reports(submissions, rows, timeout)
+    rows.sort(key=lambda r: (r.submission, r.question.split("/")[0], order.get(tuple(r.question.split("/", 1)), -1)))
+    write_reports(submissions, rows, limits, unsafe, classroom)
     return rows
 
 
-def _run_all(work, timeout, jobs, scratch) -> list[Row]:
-    pending = queue.Queue()
-    for item in work:
-        pending.put(item)
-    rows, lock = [], threading.Lock()
+def _run_all(work: list, assignments: dict, limits, jobs: int, unsafe: bool) -> list[Row]:
+    """Run the notebooks ``jobs`` at a time, each in its own sandbox and grading slot; score each here."""
+    import sandbox
 
-    def serve(index):
-        with open(scratch / f"worker-{index}.log", "w") as log:
-            worker = _Worker(log)
-            try:
-                while True:
-                    try:
-                        learner, assignment, copy, edited = pending.get_nowait()
-                    except queue.Empty:
-                        return
-                    answer = worker.grade(copy, assignment.autograder, timeout)
-                    if answer is None or "failure" in answer:
-                        worker.kill()  # a stuck or broken worker is replaced
-                        worker = _Worker(log)
-                    graded = _grade_rows(learner, assignment, answer, edited, timeout)
-                    with lock:
-                        rows.extend(graded)
-                    total = sum(r.score for r in graded)
-                    print(f"{learner}/{assignment.chapter}: {total:g}/{sum(p for _, p in assignment.questions):g}",
-                          flush=True)
-            finally:
-                worker.close()
+    slots = queue.Queue()
+    for slot in range(jobs):
+        slots.put(slot)
+    plans = {chapter: assignment.plan() for chapter, assignment in assignments.items()}
+    skips = {chapter: [source for _, source in assignment.protected] for chapter, assignment in assignments.items()}
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        list(pool.map(serve, range(max(1, min(jobs, len(work))))))
-    return rows
+    def one(submission: _Submission) -> list[Row]:
+        assignment = assignments[submission.chapter]
+        slot = slots.get()
+        try:
+            outcome = sandbox.run_notebook(submission.data, f"{submission.chapter}.ipynb", plans[submission.chapter],
+                                           skips[submission.chapter], limits, slot, sandboxed=not unsafe)
+        finally:
+            slots.put(slot)
+        graded = _outcome_rows(submission.learner, assignment, outcome, limits,
+                               _edited_cells(submission.notebook, assignment))
+        total, possible = sum(r.score for r in graded), sum(r.max_score for r in graded)
+        print(f"{_printable(submission.learner, 60)}/{submission.chapter}: {total:g}/{possible:g}", flush=True)
+        return graded
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return [row for rows in pool.map(one, work) for row in rows]
 
 
 # --- reports ----------------------------------------------------------------------------------------
 
-def write_reports(submissions: Path, rows: list[Row], timeout: float) -> None:
+def _printable(text, limit: int = MAX_CELL) -> str:
+    """Text that a learner may control as one line of printable characters, at most ``limit`` of them."""
+    text = str(text).encode("utf-8", "backslashreplace").decode()
+    text = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
+
+
+def _plain(text, limit: int = MAX_CELL) -> str:
+    """_printable text that never starts a report's cell like a spreadsheet formula (= + - @)."""
+    text = _printable(text, limit)
+    return "'" + text if text.startswith(("=", "+", "-", "@")) else text
+
+
+def _md(text, limit: int = MAX_CELL) -> str:
+    """_plain text whose Markdown cannot make links, images, HTML or table cells."""
+    return re.sub(r"([\\`*\[\]<>|!&])", r"\\\1", _plain(text, limit))
+
+
+def _keep_previous(submissions: Path, classroom: Path) -> None:
+    """Copy the previous grades.csv and grades.md, if any, under CLASSROOM/previous-grades/ before they
+    are replaced (nothing else is ever written in SUBMISSIONS)."""
+    previous = [submissions / name for name in ("grades.csv", "grades.md") if (submissions / name).is_file()]
+    if not previous:
+        return
+    stamp = time.strftime("%Y-%m-%dT%H-%M-%S")
+    folder = classroom / "previous-grades" / f"{submissions.name}-{stamp}"
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in previous:
+        shutil.copy2(path, folder / path.name)
+    print(f"the previous {' and '.join(p.name for p in previous)} were copied to {folder}")
+
+
+def write_reports(submissions: Path, rows: list[Row], limits, unsafe: bool = False, classroom: Path = DEFAULT_OUT):
+    _keep_previous(submissions, classroom)
     with open(submissions / "grades.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["submission", "question", "score", "max_score", "message"])
         for row in rows:
-            writer.writerow([row.submission, row.question, f"{row.score:g}", f"{row.max_score:g}", row.message])
-    (submissions / "grades.md").write_text(summary(rows, timeout))
+            writer.writerow([_plain(row.submission, 100), _plain(row.question, 100), f"{row.score:g}",
+                             f"{row.max_score:g}", _plain(row.message)])
+    (submissions / "grades.md").write_text(summary(rows, limits.wall, unsafe))
 
 
-def summary(rows: list[Row], timeout: float = TIME_LIMIT) -> str:
+def summary(rows: list[Row], timeout: float = TIME_LIMIT, unsafe: bool = False) -> str:
     """grades.md: the class mean, the hardest question, then per learner and per question."""
     graded = [row for row in rows if row.max_score > 0]
     learners = sorted({row.submission for row in rows})
     first_seen = list(dict.fromkeys(row.question for row in graded))
     questions = sorted(first_seen, key=lambda q: (q.split("/")[0], first_seen.index(q)))
     lines = [f"# Grades ({len(learners)} learners)", ""]
+    if unsafe:
+        lines += [f"**Warning:** {UNSAFE_WARNING}", ""]
     totals = {name: (sum(r.score for r in graded if r.submission == name),
                      sum(r.max_score for r in graded if r.submission == name)) for name in learners}
     if graded:
@@ -449,7 +653,7 @@ def summary(rows: list[Row], timeout: float = TIME_LIMIT) -> str:
     lines += ["## Per learner", "", "| learner | score | max | % |", "| --- | --- | --- | --- |"]
     for name, (score, possible) in totals.items():
         percent = f"{100 * score / possible:.0f}" if possible else "-"
-        lines.append(f"| {name} | {score:g} | {possible:g} | {percent} |")
+        lines.append(f"| {_md(name, 100)} | {score:g} | {possible:g} | {percent} |")
     if graded:
         lines += ["", "## Per question", "", "| question | mean score | max | full marks | mean % |",
                   "| --- | --- | --- | --- | --- |"]
@@ -458,11 +662,14 @@ def summary(rows: list[Row], timeout: float = TIME_LIMIT) -> str:
             full = sum(r.score >= r.max_score for r in rs)
             lines.append(f"| {q} | {sum(r.score for r in rs) / len(rs):.2f} | {rs[0].max_score:g} | "
                          f"{full}/{len(rs)} | {100 * means[q]:.0f} |")
+    absent = [name for name in learners if all(r.message == NO_NOTEBOOK for r in rows if r.submission == name)]
+    if absent:
+        lines += ["", "## Learners with no notebook", ""] + [f"- {_md(name, 100)}" for name in absent]
     problems = sorted({(r.submission, r.question.split("/")[0], r.message) for r in rows
-                       if "not graded" in r.message or r.max_score == 0})
+                       if r.submission not in absent and ("not graded" in r.message or r.max_score == 0)})
     if problems:
         lines += ["", "## Not graded", ""]
-        lines += [f"- {who} ({what}): {message}" for who, what, message in problems]
+        lines += [f"- {_md(who, 100)} ({_md(what, 100)}): {_md(message)}" for who, what, message in problems]
     lines += ["", f"Time limit per notebook: {timeout:g} s.", ""]
     return "\n".join(lines)
 
@@ -477,22 +684,23 @@ def main(argv=None) -> int:
     a.add_argument("--out", type=Path, default=DEFAULT_OUT)
     a.add_argument("--force", action="store_true", help="overwrite existing output folders")
     a.add_argument("--no-run-tests", action="store_true", help="skip checking the solutions against the tests")
-    g = commands.add_parser("grade", help="grade a folder of learner folders (otter run)")
+    g = commands.add_parser("grade", help="grade a folder of learner folders, each notebook in a sandbox")
     g.add_argument("submissions", type=Path)
     g.add_argument("--classroom", type=Path, default=DEFAULT_OUT)
     g.add_argument("--timeout", type=float, default=TIME_LIMIT, help="seconds per notebook")
+    g.add_argument("--memory", type=float, default=2.0, help="GiB of memory per notebook")
     g.add_argument("--jobs", type=int, default=2, help="notebooks graded at a time")
-    g.add_argument("--chapters", nargs="*", default=None)
-    commands.add_parser("_worker")
+    g.add_argument("--chapters", nargs="*", default=None, help="default: the chapters handed in")
+    g.add_argument("--unsafe", action="store_true",
+                   help="run the notebooks without the sandbox, in your account (only for notebooks you trust)")
     args = parser.parse_args(argv)
     try:
-        if args.command == "_worker":
-            _worker()
-        elif args.command == "assign":
+        if args.command == "assign":
             assign(args.out, args.chapters, force=args.force, run_tests=not args.no_run_tests)
         else:
             start = time.perf_counter()
-            rows = grade(args.submissions, args.classroom, args.timeout, args.jobs, args.chapters)
+            rows = grade(args.submissions, args.classroom, args.timeout, args.jobs, args.chapters or None,
+                         unsafe=args.unsafe, memory=args.memory)
             print(f"{len(rows)} rows in {args.submissions / 'grades.csv'} and grades.md "
                   f"({time.perf_counter() - start:.0f} s)")
     except ClassroomError as error:
