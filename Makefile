@@ -75,7 +75,7 @@ levels: env
 
 # Every command the README and CONTRIBUTING.md show, run as they are written, on small configurations
 # where the real run takes long (tests/test_commands.py).
-commands: env
+commands: env bubblewrap
 	$(PY) -m pytest tests/test_commands.py -m commands -q -p no:cacheprovider
 
 # Every check, JOBS at a time (CI has 2 cores). Each check's output is printed whole when it ends.
