@@ -501,3 +501,15 @@ def test_true_gradients_accept_rng_none_or_a_seed_and_check_it():
     with pytest.raises(TypeError) as excinfo:
         minimize(beale, np.zeros(2), max_iter=3, rng="0")
     assert_names_argument(excinfo, "rng", "Generator")
+
+
+def test_blow_ups_is_one_rule_for_non_finite_and_diverged_rows():
+    from fgcourse.optim import blow_ups
+
+    X = np.array([[1.0, 2.0], [np.nan, 0.0], [1e9, 0.0], [1.0, 1.0], [np.inf, 1e9]])
+    values = np.array([1.0, 1.0, 1.0, 2e8, 1.0])
+    non_finite, diverged = blow_ups(values, X, 1e8)
+    assert non_finite.tolist() == [False, True, False, False, True]
+    assert diverged.tolist() == [False, False, True, True, False]  # never both: a non-finite row is not "diverged"
+    assert [bool(m) for m in blow_ups(np.nan, np.ones(3), 1e8)] == [True, False]
+    assert [bool(m) for m in blow_ups(2.0, np.full(3, 5.0), 4.0)] == [False, True]

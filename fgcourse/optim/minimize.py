@@ -47,7 +47,7 @@ from .optimizers import get_optimizer
 
 __all__ = [
     "GRADIENTS", "true_gradient_batch", "OPTIMIZE_STATUSES", "OptimizeResult", "minimize",
-    "check_optimize_result", "iterations_to_reach", "true_and_forward_runs", "true_and_forward_batch",
+    "check_optimize_result", "blow_ups", "iterations_to_reach", "true_and_forward_runs", "true_and_forward_batch",
     "forward_gradient_means",
 ]
 
@@ -245,7 +245,8 @@ def minimize(
                 continue
             evaluations[active] += 1
 
-            moving = active & np.isfinite(values_new) & np.all(np.isfinite(X_new), axis=1)
+            non_finite, beyond = blow_ups(values_new, X_new, divergence_threshold)
+            moving = active & ~non_finite
             if moving.all():
                 X, G, state = X_new, G_new, new_state
                 path.append(X_new)
@@ -259,9 +260,7 @@ def minimize(
                 state = tuple(np.where(keep, new, old) for new, old in zip(new_state, state))
             nit[moving] = k
 
-            diverged = moving & (
-                (np.max(np.abs(X_new), axis=1) > divergence_threshold) | (values_new > divergence_threshold)
-            )
+            diverged = moving & beyond
             converged = moving & ~diverged & (values_new <= target_value)
             status[diverged], status[converged] = "diverged", "converged"
             active = moving & ~diverged & ~converged
@@ -280,6 +279,19 @@ def minimize(
                               str(status[0]), message, optimizer.name, gradient, int(ngev[0]), int(njvp[0]))
     return OptimizeResult(X, fun, path, fun_path, nit, success, status, message, optimizer.name, gradient,
                           ngev, njvp)
+
+
+def blow_ups(values, X, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """Row-wise ``(non_finite, diverged)`` masks of a step to the points ``X`` (rows) with ``values``:
+    a value or a coordinate is inf or NaN; or all are finite but the value or some |coordinate|
+    exceeds ``threshold``. The one rule of :func:`minimize` and :func:`~fgcourse.training.train`
+    for the statuses "non_finite" and "diverged" (a single point gives 0-d masks)."""
+    values = np.asarray(values, dtype=float)
+    X = np.asarray(X, dtype=float)
+    with np.errstate(invalid="ignore", over="ignore"):
+        finite = np.isfinite(values) & np.all(np.isfinite(X), axis=-1)
+        beyond = finite & ((values > threshold) | (np.max(np.abs(X), axis=-1) > threshold))
+    return ~finite, beyond
 
 
 def check_optimize_result(name: str, result) -> OptimizeResult:

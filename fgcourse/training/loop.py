@@ -26,7 +26,7 @@ from fgcourse._checks import (
     check_rng,
 )
 from fgcourse._vocabulary import is_success, status_message
-from fgcourse.optim import get_optimizer
+from fgcourse.optim import blow_ups, get_optimizer
 
 from .data import Split
 from .estimators import GRADIENTS, step_gradient
@@ -199,11 +199,9 @@ def train(
             new_theta = theta + lr * direction
             seconds += clock() - start
             ngev, njvp = ngev + calls, njvp + jvps
-            if not (np.isfinite(value) and np.all(np.isfinite(new_theta))):
-                status, nit = "non_finite", k - 1
-                break
-            if value > divergence_threshold or np.max(np.abs(new_theta)) > divergence_threshold:
-                status, nit = "diverged", k - 1
+            non_finite, beyond = blow_ups(value, new_theta, divergence_threshold)
+            if non_finite or beyond:  # the step is refused, as minimize refuses a non-finite one
+                status, nit = ("non_finite" if non_finite else "diverged"), k - 1
                 break
             theta, state = new_theta, new_state
             bar.update()
