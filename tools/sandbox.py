@@ -133,6 +133,9 @@ def bwrap_arguments(limits: Limits, slot: int, notebook_fd: int, name: str, plan
     made.add("/etc")
     for path in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime"):
         args += ["--ro-bind-try", path, path]
+    # The private /tmp first: an environment that lives under /tmp (a checkout there) is bound over it.
+    args += ["--size", str(limits.scratch), "--perms", "1777", "--tmpfs", "/tmp"]
+    made.add("/tmp")
     for path in _python_roots():
         args += _parents(path, made) + ["--ro-bind", path, path]
     library = f"/opt/fgcourse/{LIBRARY.name}"
@@ -141,7 +144,6 @@ def bwrap_arguments(limits: Limits, slot: int, notebook_fd: int, name: str, plan
                                             "--perms", "0444", "--ro-bind-data", str(plan_fd), f"{INSIDE}/plan.json",
                                             "--perms", "0444", "--ro-bind-data", str(passwd_fd), "/etc/passwd"]
     args += ["--proc", "/proc", "--dev", "/dev",
-             "--size", str(limits.scratch), "--perms", "1777", "--tmpfs", "/tmp",
              "--perms", "0755", "--dir", "/home",
              "--size", str(limits.scratch), "--perms", "0777", "--tmpfs", HOME,
              "--perms", "0666", "--file", str(notebook_fd), f"{HOME}/{name}",
