@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	@echo "   The first run downloads about 150 packages and takes 1-3 minutes; later runs skip this step."
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[book,test,classroom]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[book,test,classroom,jax]'
 	touch $@
 
 env: $(VENV)/.installed
