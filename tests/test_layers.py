@@ -31,7 +31,7 @@ CHAPTERS = ("chains", "trace", "linearize", "checkpointing", "testfunctions", "f
             "exercises")
 """The chapters' cores from the bottom: a chapter's core imports its own modules and the chapters before it."""
 EXPLORERS = ("fgcourse.explorer",)
-TOP = ("experiments", "training")
+TOP = ("experiments", "training", "jax")
 
 
 # ----------------------------------------------------------------------------- the import graph

@@ -1,0 +1,10 @@
+"""Forward gradients in JAX (the optional extra ``pip install "fgcourse[jax]"``).
+
+:mod:`~fgcourse.jax.core`: ``value_and_forward_grad`` over a pytree, the course's tangent laws,
+Rademacher signs 32 per random word.
+"""
+
+from .core import *  # noqa: F403
+from .core import __all__ as _core_all
+
+__all__ = list(_core_all)
