@@ -9,7 +9,7 @@ JB_FLAGS := -W -n --keep-going
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
 .PHONY: book test checks env assets chromium bubblewrap notebooks pytest nbval lint browser benchmarks experiments clean \
-	classroom grade book-student training-data levels levels-data commands lab
+	classroom grade book-student training-data levels levels-data commands lab jax-data
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@echo "== Creating $(VENV) and installing fgcourse with the book and test tools (pinned by constraints.txt)."
@@ -133,6 +133,14 @@ book-student: env assets
 TRAINING_DATA ?= data/training
 training-data: env
 	$(PY) tools/make_training_data.py --out $(TRAINING_DATA) $(if $(filter 1,$(QUICK)),--quick) $(PARTS)
+
+# The stored MLP study of the chapter "Forward gradients in practice" (JAX; data/jax/study.npz, 40 runs of
+# 1,000 iterations, about 15 minutes of CPU; ITERATIONS=4000 is the study's full configuration, about an hour).
+# QUICK=1: a small slice in seconds; JAX_DATA: another folder.
+JAX_DATA ?= data/jax
+jax-data: env
+	$(PY) tools/make_jax_data.py --out $(JAX_DATA) --jobs $(JOBS) $(if $(ITERATIONS),--iterations $(ITERATIONS)) \
+		$(if $(filter 1,$(QUICK)),--quick)
 
 # The same runs recomputed at the SSE4.2 level (numpy's dispatch and OpenBLAS's kernel limited to it) and
 # with the C library's exp, log, pow, ... moved by one ulp at random (what AVX-512 machines do differently;

@@ -79,26 +79,35 @@ def num_parameters(params) -> int:
 
 # ------------------------------------------------------------------------------- the tangent
 
+def _signs_from_words(words, n: int, dtype):
+    """The first n of the 32 · len(words) signs held by the bits of ``words`` (bit j of word w: sign 32 w + j)."""
+    bits = ((words[:, None] >> jnp.arange(WORD_BITS, dtype=jnp.uint32)) & 1).reshape(-1)[:n]
+    if jnp.dtype(dtype) == jnp.float32:  # the bit is the float's sign bit: ±1.0 without arithmetic
+        return jax.lax.bitcast_convert_type((bits << 31) | jnp.uint32(0x3F800000), jnp.float32)
+    return (1 - 2 * bits.astype(jnp.int32)).astype(dtype)
+
+
 def rademacher_signs(key, n: int, dtype=jnp.float32):
     """n independent signs ±1 (probability 1/2 each), 32 per random 32-bit word.
 
-    Bit j of word w gives sign n_j = 1 − 2·bit for position 32 w + j: ⌈n/32⌉ words of random
+    Bit j of word w gives sign 32 w + j (+1 for a 0 bit, −1 for a 1 bit): ⌈n/32⌉ words of random
     bits for n signs, where ``jax.random.rademacher`` draws one word per sign.
     """
     key = check_key("key", key)
     n = check_int("n", n, minimum=1)
-    words = jax.random.bits(key, (-(-n // WORD_BITS),), dtype=jnp.uint32)
-    bits = (words[:, None] >> jnp.arange(WORD_BITS, dtype=jnp.uint32)) & 1
-    return (1 - 2 * bits.reshape(-1)[:n].astype(jnp.int32)).astype(dtype)
+    return _signs_from_words(jax.random.bits(key, (-(-n // WORD_BITS),), dtype=jnp.uint32), n, dtype)
 
 
-def _split_like(flat, leaves):
-    """The vector ``flat`` cut into arrays of the leaves' shapes and dtypes."""
+def _leaf_signs(key, leaves, dtype):
+    """Signs for every leaf from one draw of random words, each leaf reading its own whole words
+    (so that XLA computes each leaf's signs from its words only)."""
+    counts = [-(-math.prod(leaf.shape) // WORD_BITS) for leaf in leaves]
+    words = jax.random.bits(key, (sum(counts),), dtype=jnp.uint32)
     out, start = [], 0
-    for leaf in leaves:
-        size = math.prod(leaf.shape)
-        out.append(flat[start:start + size].reshape(leaf.shape).astype(leaf.dtype))
-        start += size
+    for leaf, count in zip(leaves, counts):
+        signs = _signs_from_words(words[start:start + count], math.prod(leaf.shape), dtype)
+        out.append(signs.reshape(leaf.shape).astype(leaf.dtype))
+        start += count
     return out
 
 
@@ -116,16 +125,16 @@ def draw_tangent(key, params, law: str = "rademacher", draw: str = "bits"):
     dtype = jnp.result_type(*leaves)
     n = sum(math.prod(leaf.shape) for leaf in leaves)
     if law == "rademacher" and draw == "bits":
-        parts = _split_like(rademacher_signs(key, n, dtype), leaves)
+        parts = _leaf_signs(key, leaves, dtype)
     elif law == "rademacher":
         keys = jax.random.split(key, len(leaves))
         parts = [jax.random.rademacher(k, leaf.shape, leaf.dtype) for k, leaf in zip(keys, leaves)]
-    elif law == "gaussian":
+    else:
         keys = jax.random.split(key, len(leaves))
         parts = [jax.random.normal(k, leaf.shape, leaf.dtype) for k, leaf in zip(keys, leaves)]
-    else:  # the sphere of radius √n: one Gaussian vector over every leaf, normalized as a whole
-        z = jax.random.normal(key, (n,), dtype)
-        parts = _split_like(z * (jnp.sqrt(jnp.asarray(n, dtype)) / jnp.linalg.norm(z)), leaves)
+        if law == "sphere":  # the sphere of radius √n: the Gaussian vector over every leaf, normalized as a whole
+            norm = jnp.sqrt(sum(jnp.sum(part.astype(dtype) ** 2) for part in parts))
+            parts = [part * (jnp.sqrt(jnp.asarray(n, dtype)) / norm).astype(part.dtype) for part in parts]
     return jax.tree_util.tree_unflatten(treedef, parts)
 
 
