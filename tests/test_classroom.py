@@ -62,7 +62,7 @@ def tree_digest(folder: Path) -> dict:
 
 def test_every_chapter_has_a_master_with_three_to_six_questions(built):
     out, *_ = built
-    assert len(classroom.chapters()) == 7
+    assert len(classroom.chapters()) == 8
     for name in classroom.chapters():
         assignment = classroom.load_assignment(out, name)
         assert 3 <= len(assignment.questions) <= 6, (name, assignment.questions)
@@ -135,8 +135,8 @@ def test_student_copies_hold_no_solution_nor_hidden_test(built):
         assert not [line for line in hidden if line in sources], name
 
 
-@pytest.mark.parametrize("name", ["chains", "checkpointing", "forward_gradients", "line_search", "optimizers",
-                                  "sign_agreement", "traces"])
+@pytest.mark.parametrize("name", ["chains", "checkpointing", "forward_gradients", "in_practice", "line_search",
+                                  "optimizers", "sign_agreement", "traces"])
 def test_student_copy_runs_top_to_bottom_and_says_not_answered(built, name):
     from nbclient import NotebookClient
 

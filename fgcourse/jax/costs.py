@@ -266,9 +266,10 @@ def checkpoint_memory(K: int = 64, s: int = 8, width: int = 128, batch: int = 64
     return out
 
 
-def forward_memory(K: int = 64, width: int = 128, batch: int = 64) -> dict:
-    """``{"scan": states, "unrolled": states}``: XLA's temporary bytes of the JVP of the same chain
-    (with respect to the input, as :func:`checkpoint_memory`), in states, as a ``lax.scan`` and unrolled."""
+def forward_memory(K: int = 64, width: int = 128, batch: int = 64, forms=("scan", "unrolled")) -> dict:
+    """``{form: states}``: XLA's temporary bytes of the JVP of the same chain (with respect to the
+    input, as :func:`checkpoint_memory`), in states, for each of ``forms``: ``"scan"`` (a
+    ``lax.scan`` over the steps) and ``"unrolled"`` (a Python loop)."""
     K = check_int("K", K, minimum=1)
     rng = np.random.default_rng(0)
     ws = jnp.asarray(rng.standard_normal((K, width, width)) / np.sqrt(width), jnp.float32)
@@ -283,7 +284,8 @@ def forward_memory(K: int = 64, width: int = 128, batch: int = 64) -> dict:
         return jnp.mean(h**2)
 
     out = {}
-    for name, loss in (("scan", scanned), ("unrolled", unrolled)):
+    for name in forms:
+        loss = {"scan": scanned, "unrolled": unrolled}[check_option("forms", name, ("scan", "unrolled"))]
         jvp = jax.jit(lambda x, v, ws, loss=loss: jax.jvp(lambda h: loss(h, ws), (x,), (v,)))
         out[name] = _cost(jvp, (x, jnp.ones_like(x), ws)).temp_bytes / (batch * width * 4)
     return out

@@ -4,7 +4,7 @@ The source trains an MLP with two hidden layers of 1,024 ReLU units on MNIST (78
 minibatches of 64, SGD and Adam at two learning rates each, five runs per setting, backprop
 against forward gradients, 20,000 iterations each. MNIST cannot be downloaded here, so the study
 runs on the 8 × 8 digits that ship with scikit-learn (:func:`fgcourse.training.digits_split`: 64
-inputs, 1,077 training images): the network is 64-1024-1024-10, 1,127,434 parameters, about 170
+inputs, 1,077 training images): the network is 64-1024-1024-10, 1,126,410 parameters, about 170
 times the course's 64-64-32-10 tanh MLP.
 
 Everything is float32 and compiled: one run is a ``lax.scan`` over ``record_every`` steps at a
@@ -18,6 +18,7 @@ both are steps × the time of one compiled step (:func:`step_seconds`), measured
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, fields
 
 import jax
@@ -33,7 +34,7 @@ from .costs import alternated_min_seconds
 __all__ = ["HIDDEN", "BATCH", "OPTIMIZERS", "GRADIENTS", "SOURCE_ITERATIONS", "LEARNING_RATES",
            "STUDY_SETTINGS", "Setting", "init_mlp", "mlp_logits",
            "cross_entropy", "train_run", "StudyTable", "run_study", "step_seconds", "save_study", "load_study",
-           "STUDY_FORMAT", "RERUN_TOLERANCES", "check_rerun", "time_ratio"]
+           "STUDY_FORMAT", "RERUN_TOLERANCES", "check_rerun", "time_ratio", "draw_study"]
 
 HIDDEN = (1024, 1024)
 BATCH = 64
@@ -322,3 +323,37 @@ def time_ratio(table: StudyTable, optimizer: str, lr: float) -> tuple[float, flo
     reached = np.flatnonzero(curves["forward"] <= backprop[best])
     T_f = table.steps[reached[0]] * table.forward_step_seconds if reached.size else math.inf
     return T_f / T_b, T_b, T_f
+
+
+def draw_study(table: StudyTable, metric: str = "val_loss"):
+    """One panel per optimizer: ``metric`` (mean over seeds, band from the best to the worst seed)
+    against steps, for each learning rate and gradient; a diverged run ends its curve."""
+    import matplotlib.pyplot as plt
+
+    metric = check_option("metric", metric, ("train_loss", "val_loss", "val_accuracy"))
+    figure, axes = plt.subplots(1, len(OPTIMIZERS), figsize=(9, 3.4), sharey=True, layout="constrained")
+    colors = {("true", 0): "#1f77b4", ("true", 1): "#17becf", ("forward", 0): "#d62728", ("forward", 1): "#ff7f0e"}
+    for ax, optimizer in zip(axes, OPTIMIZERS):
+        for index, lr in enumerate(LEARNING_RATES[optimizer]):
+            for gradient in GRADIENTS:
+                rows = table.rows(optimizer, lr, gradient)
+                if rows.size == 0:
+                    continue
+                values = getattr(table, metric)[rows]
+                with warnings.catch_warnings():  # all seeds diverged: an all-NaN column is NaN
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    mean, low, high = np.nanmean(values, 0), np.nanmin(values, 0), np.nanmax(values, 0)
+                color = colors[gradient, index]
+                label = f"{'backprop' if gradient == 'true' else 'forward'}, α = {lr:g}"
+                diverged = int(np.sum(~np.isfinite(values[:, -1])))
+                if diverged:
+                    label += f" ({diverged} of {rows.size} diverged)"
+                ax.plot(table.steps, mean, color=color, label=label)
+                ax.fill_between(table.steps, low, high, color=color, alpha=0.2, linewidth=0)
+        ax.set_title(optimizer.upper() if optimizer == "sgd" else "Adam")
+        ax.set_xlabel("iteration")
+        if metric != "val_accuracy":
+            ax.set_yscale("log")
+        ax.legend(fontsize=7)
+    axes[0].set_ylabel(metric.replace("_", " ").replace("val", "validation"))
+    return figure
