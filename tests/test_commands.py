@@ -66,7 +66,8 @@ TESTED = {
     "make grade SUBMISSIONS=DIR": "tests/test_classroom.py", "make experiments": "here",
     "make grade SUBMISSIONS=DIR UNSAFE=1": "tests/test_classroom.py",
     "make grade SUBMISSIONS=DIR JOBS=N": "tests/test_classroom.py",
-    "make training-data": "here", "make benchmarks": "here", "make notebooks": "here", "make levels": "make test",
+    "make training-data": "here", "make jax-data": "here",
+    "make benchmarks": "here", "make notebooks": "here", "make levels": "make test",
     "make commands": "make test", "bash .ci/run": "CI", "make test PYTHON=python3.13": "here (dry run)",
     "pip install .": "here (--no-deps)",
     ".venv/bin/python tools/execute_notebooks.py notebooks/NAME.ipynb": "make notebooks",
@@ -99,6 +100,15 @@ def test_make_training_data_quick_writes_runs_and_costs_that_reload_and_rerun(tm
     # On the machine that made them, a rerun is identical.
     comparison = tr.check_rerun(runs, tr.digits_split(), 1, max_iter=50)
     assert comparison.max_rel == 0.0 and comparison.success
+
+
+def test_make_jax_data_quick_writes_a_study_that_reloads(tmp_path):
+    from fgcourse.jax.study import load_study
+
+    done = make("jax-data", "QUICK=1", f"JAX_DATA={tmp_path}", "JOBS=1")
+    table = load_study(tmp_path / "study.npz")
+    assert table.num_runs == 2 and sorted(set(table.gradient)) == ["forward", "true"], done.stdout
+    assert table.forward_step_seconds > 0 and table.backprop_step_seconds > 0
 
 
 @pytest.mark.skipif(not {"sse4.2", "ulp"} <= set(simd_levels.available()),
@@ -227,6 +237,9 @@ def test_simd_levels_lists_and_refuses_what_this_machine_cannot_emulate():
 def test_the_stored_data_reload_as_the_notebooks_read_them():
     assert len(load_table(ROOT / "data" / "paper.csv.gz", "paper")) == 11640
     assert tr.load_runs(ROOT / "data" / "training" / "runs.npz").num_runs == 260
+    from fgcourse.jax.study import load_study
+
+    assert load_study(ROOT / "data" / "jax" / "study.npz").num_runs == 40
     assert np.all(tr.load_costs(ROOT / "data" / "training" / "costs.npz")["tanh"].n > 0)
 
 
