@@ -16,7 +16,10 @@ as a pytree (a list of matrices) and as one flat θ sliced into layers:
    pass and both steps on the weights, and the temporaries of the JVP and of the gradient with
    respect to the input, with the chain as a ``lax.scan`` and unrolled;
 4. ``jax.checkpoint`` against the course's schedule: XLA's temporary states for store-all,
-   checkpoint per step, nested remat and the binomial schedule (K = 64, s = 8).
+   checkpoint per step, nested remat and the binomial schedule (K = 64, s = 8);
+5. one compiled SGD step of the MLP study (64-1024-1024-10, minibatch 64): the forward-gradient
+   step with a Gaussian tangent (the source's) and with Rademacher signs 32 per word, over the
+   backprop step, side by side.
 
 If ``jax.devices()`` has a GPU, parts 1 and 2 run there too. XLA runs one thread, as numpy runs
 one BLAS thread: both frameworks get one core of this shared machine.
@@ -172,6 +175,18 @@ def remat_table() -> None:
           f"{forward_memory(K, WIDTH, BATCH)['scan']:.1f} states")
 
 
+def study_steps() -> None:
+    from fgcourse.jax.study import HIDDEN, step_seconds
+    from fgcourse.training import digits_split
+
+    hidden = (16,) if QUICK else HIDDEN
+    split = digits_split()
+    for law in ("gaussian", "rademacher"):
+        t = step_seconds(split, law=law, rounds=ROUNDS // 4 or 1, steps=5 if QUICK else 20, hidden=hidden)
+        print(f"  {law:>10} tangent: forward-gradient step {1e3 * t['forward']:6.2f} ms, backprop step "
+              f"{1e3 * t['true']:6.2f} ms, ratio {t['forward'] / t['true']:.2f}")
+
+
 def main() -> None:
     if QUICK:
         print("QUICK RUN (--quick): toy sizes, one round; the numbers below are NOT meaningful, do not quote them\n")
@@ -189,6 +204,8 @@ def main() -> None:
     memory_table()
     print("\n== 4. jax.checkpoint against the course's schedules")
     remat_table()
+    print("\n== 5. one SGD step of the MLP study (64-1024-1024-10, minibatch 64)")
+    study_steps()
 
 
 if __name__ == "__main__":
