@@ -28,6 +28,7 @@ from .plots import (
                    draw_budget,
                    draw_cost_ratios,
                    draw_curves,
+                   draw_sweep,
                    draw_training_explorer,
                    runs_of,
 )
@@ -71,7 +72,7 @@ __all__ = [
     "step_gradient", "activity_gradients", "TRAIN_STATUSES", "Setting", "TrainResult", "train",
     "minibatches", "NestedCosts", "StepCosts", "load_costs", "save_costs", "deep_tanh_loss", "nested_costs",
     "step_costs", "AXES", "METRICS", "ORACLES", "ACTIVITY_TANGENTS_ALT", "draw_activity_tangents",
-    "draw_cost_ratios", "draw_budget", "describe_ratio", "draw_curves",
+    "draw_cost_ratios", "draw_budget", "draw_sweep", "describe_ratio", "draw_curves",
     "draw_training_explorer", "runs_of", "ROW_COLUMNS", "RUN_COLUMNS", "RUNS_FORMAT", "RunTable", "TimeToReach",
     "concatenate_tables", "load_runs", "run_settings", "run_table", "save_runs", "time_to_reach",
     "RERUN_TOLERANCES", "check_rerun", "LevelDrift", "level_drift",

@@ -11,7 +11,7 @@ from .costs import NestedCosts, StepCosts
 from .runs import RunTable
 
 __all__ = ["ORACLES", "METRICS", "AXES", "runs_of", "draw_curves", "draw_training_explorer", "draw_cost_ratios",
-           "draw_budget", "ACTIVITY_TANGENTS_ALT", "draw_activity_tangents"]
+           "draw_budget", "draw_sweep", "ACTIVITY_TANGENTS_ALT", "draw_activity_tangents"]
 
 ORACLES = {
     "backprop": ("true", ""),
@@ -241,4 +241,39 @@ def draw_activity_tangents(widths=(64, 64, 32, 10)):
     ax.set_title(f"activity tangents u (green): D = {D} numbers per example; weight tangent v (blue): "
                  f"n = {n:,} parameters", fontsize=9)
     fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.88)
+    return fig
+
+
+def draw_sweep(summary, title: str = ""):
+    """The learning-rate sweep of a :func:`~fgcourse.training.summaries.final_summary`: the median final
+    validation loss against the learning rate (both log scales), one panel per optimizer and one line per
+    oracle, each oracle's best rate (lowest ``score``) circled; a rate where a run blew up is marked with
+    an × at the top of its panel (where every run blew up, the line has no point). Returns the figure."""
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    check_instance("summary", summary, pd.DataFrame, "a DataFrame from final_summary")
+    missing = {"optimizer", "lr", "oracle", "val_loss", "blown_up", "score"} - set(summary.columns)
+    if missing:
+        raise ValueError(f"summary must have the columns of final_summary, got no {sorted(missing)}")
+    optimizers = list(dict.fromkeys(summary["optimizer"]))
+    fig, axes = plt.subplots(1, len(optimizers), figsize=(4.3 * len(optimizers), 3.3), squeeze=False)
+    for optimizer, ax in zip(optimizers, axes[0]):
+        rows = summary[summary["optimizer"] == optimizer]
+        top = rows["val_loss"].max()
+        for k, (oracle, group) in enumerate(rows.groupby("oracle", sort=False)):
+            group = group.sort_values("lr")
+            color = COLORS.get(oracle, "grey")
+            ax.plot(group["lr"], group["val_loss"], "o-", color=color, ms=3.5, lw=1.2, label=oracle)
+            best = group.loc[group["score"].idxmin()]
+            ax.plot([best["lr"]], [best["val_loss"]], "o", ms=10, mfc="none", mec=color, mew=1.4)
+            blown = group[group["blown_up"] > 0]
+            ax.plot(blown["lr"], np.full(len(blown), 1.6 * top * 1.15**k), "x", color=color, ms=6)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("learning rate α")
+        ax.set_ylabel("median final validation loss")
+        ax.set_title(f"{title}{optimizer}: ○ best rate, × a run blew up", fontsize=9)
+    axes[0][0].legend(fontsize=7, loc="lower left")
+    fig.tight_layout()
     return fig
