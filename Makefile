@@ -128,7 +128,8 @@ book-student: env assets
 	rm -rf _build/student-html && cp -r _build/student/_build/html _build/student-html
 	@echo "Student edition built: open _build/student-html/index.html"
 
-# The stored runs and costs of the chapter "Training with forward gradients" (about 6 minutes of CPU).
+# The stored runs and costs of the chapter "Training with forward gradients": 575 runs sweeping the learning rate
+# (about 10 minutes of CPU) and the costs (half a minute).
 # QUICK=1: a small slice in seconds; TRAINING_DATA: another folder; PARTS=runs or PARTS=costs: one file.
 TRAINING_DATA ?= data/training
 training-data: env
