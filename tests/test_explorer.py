@@ -3,8 +3,10 @@ controls, never a stale figure in Jupyter, readable pages, each step (plan, samp
 widget) on its own, bad input."""
 
 import base64
+import itertools
 import re
 import struct
+import tracemalloc
 
 import ipywidgets as widgets
 import matplotlib
@@ -259,7 +261,7 @@ def test_render_png_gives_png_bytes_and_closes_the_figure():
 
 def test_grid_controls_lists_what_can_be_precomputed():
     assert grid_controls(widgets.Dropdown(options=[("a", (0, 1)), ("b", (2, 3))])) == ((0, 1), (2, 3))
-    assert grid_controls(widgets.IntSlider(2, 0, 6, step=2)) == (0, 2, 4, 6)
+    assert tuple(grid_controls(widgets.IntSlider(2, 0, 6, step=2))) == (0, 2, 4, 6)
     assert grid_controls(widgets.FloatSlider()) is None
 
 
@@ -285,6 +287,24 @@ def test_median_update_time_calls_draw_for_every_value_and_repeat():
     counted_draw = counted(draw)
     median_update_time(counted_draw, [1, 2, 3], repeat=2)
     assert counted_draw.calls == 3 + 3 * 2  # the common frame, then the timed updates
+
+
+def test_a_control_with_huge_ranges_is_never_enumerated():
+    # A slider over 10^8 values would be a tuple of 800 MB: it is counted, not listed, so it
+    # needs a kernel (chosen grid) or is refused with its size (declared grid), in little memory.
+    huge = 10**8
+    tracemalloc.start()
+    try:
+        assert len(grid_controls(widgets.IntSlider(1, 0, huge))) == huge + 1
+        chosen = plan("k", [1, 2], {"w": widgets.IntSlider(1, 0, huge), "scale": widgets.Dropdown(options=[1, 2])})
+        assert dict(chosen.grid) == {"scale": (1, 2)} and chosen.needs_kernel == ("w",)
+        assert_refused(lambda: plan("k", [1, 2], {"w": widgets.IntSlider(1, 0, huge)}, offline=("w",)),
+                       "offline", f"got {2 * (huge + 1)} pages", f"{huge + 1} w", "max_pages = 150")
+        assert_refused(lambda: plan("k", range(huge)), "offline", f"got {huge} pages", "max_pages = 150")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10_000_000, f"{peak} bytes for a plan of 2 pages"
 
 
 # ----------------------------------------------------------------------------- the steps, one by one
@@ -422,6 +442,9 @@ BAD_CALLS = [
     (lambda: median_update_time(draw, [1, 2], dpi=-5), ValueError, "dpi", ">= 1"),
     (lambda: median_update_time(draw, [1, 2], clock=3), TypeError, "clock", "callable"),
     (lambda: plan("", [1, 2]), ValueError, "name", "non-empty"),
+    (lambda: plan("k", itertools.count()), ValueError, "offline", "more than 150 values of k"),
+    (lambda: plan("k", [1, 2], {"scale": widgets.Dropdown(options=[])}), ValueError, "controls['scale']",
+     "at least one option"),
     (lambda: plan("k", [1, 2], offline=("scale",)), ValueError, "offline[0]", "one of ()"),
     (lambda: plan("k", [1, 2]).fitted(-1), ValueError, "page_bytes", ">= 0"),
     (lambda: sample(draw, "plan"), TypeError, "plan", "ExplorerPlan"),
