@@ -58,6 +58,7 @@ def _forward_rng_seed(batch: Batch) -> list[int]:
 
 def compute_batch(batch: Batch) -> dict:
     """Run one batch: ``{"rows": [...], "wall_time": seconds, "version": fgcourse.__version__}``."""
+    batch = check_instance("batch", batch, Batch, "a Batch, one of make_grid(...).batches()")
     function = TEST_FUNCTIONS[batch.function]
     f_star = function.minimum_value(batch.n)
     target = f_star + batch.eps
