@@ -459,6 +459,8 @@ BAD_GRIDS = [
     (lambda: replace(SMOKE_BATCH, law=None), "law", "NoneType"),
     (lambda: replace(SMOKE_BATCH, seed="0"), "seed", "str"),
     (lambda: replace(SMOKE_BATCH, stop_at_target=1), "stop_at_target", "True or False"),
+    (lambda: starts("sphere", 10**12, 0, 1), "n", "<= 100000000"),
+    (lambda: starts("sphere", 1000, 0, 10**6), "num_starts", "<= 100000"),
 ]
 
 
@@ -479,6 +481,7 @@ BAD_RUNS = [
     (dict(grid="smok"), "grid", "did you mean 'smoke'"),
     (dict(grid=3), "grid", "a Grid"),
     (dict(n_jobs=0), "n_jobs", ">= 1"),
+    (dict(n_jobs=10**12), "n_jobs", "<= 1024"),
     (dict(backend="dsk"), "backend", "did you mean 'dask'"),
     (dict(scheduler="tcp://127.0.0.1:8786"), "scheduler", "backend='dask'"),
     (dict(backend="dask", scheduler=8786), "scheduler", "int"),
