@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from strategies import small_table
+import pytest
+from strategies import assert_refused, small_table
 
 from fgcourse import training as tr
 
@@ -29,4 +30,20 @@ def test_describe_ratio_and_budget_figure():
 
     fig = tr.draw_budget(small_table(), "small", "sgd", 0.1, "weights, gaussian", Bs=(1, 2))
     assert len(fig.axes) == 1
+    plt.close("all")
+
+
+@pytest.mark.parametrize("call, name, word", [
+    (lambda t: tr.draw_curves(t, "smal", "sgd", 0.1), "table", "model 'smal'"),
+    (lambda t: tr.draw_curves(t, "small", "sgd", 0.7), "table", "lr = 0.7"),
+    (lambda t: tr.draw_budget(t, "small", "adm", 0.1, "weights, gaussian"), "table", "optimizer 'adm'"),
+    (lambda t: tr.draw_curves(t, None, "sgd", 0.1), "model", "NoneType"),
+    (lambda t: tr.runs_of(t, "small", "sgd", "0.1", "backprop"), "lr", "str"),
+    (lambda t: tr.runs_of(t, "small", "sgd", 0.1, "backprop", B=True), "B", "bool"),
+    (lambda t: t.select(seed=1.5), "seed", "float"),
+])
+def test_figures_of_no_stored_run_and_bad_selections_are_refused(call, name, word):
+    import matplotlib.pyplot as plt
+
+    assert_refused(lambda: call(small_table()), name, word)
     plt.close("all")

@@ -24,6 +24,7 @@ import numpy as np
 
 import fgcourse
 from fgcourse._checks import (
+    MAX_NUMBERS,
     check_bool,
     check_int,
     check_option,
@@ -64,9 +65,6 @@ DIVERGENCE_FACTOR = 1e4
 """A run diverges (and stops) when |θ_i| or f(θ_k) exceeds max(DIVERGENCE_THRESHOLD,
 DIVERGENCE_FACTOR · max_r |f(θ_0^r)|): minimize's default 1e8 alone would call a run diverged
 at its first step on functions whose starts are already above it (Qing, Zakharov, Trid in n = 100)."""
-
-MAX_START_NUMBERS = 10**8
-"""The most numbers :func:`starts` draws (num_starts · n, 800 MB): more is a mistake, not a grid."""
 
 ROW_FORMAT = 1
 """Bumped when the columns of a batch's rows change, so that old cache entries are not reused."""
@@ -176,11 +174,11 @@ def starts(function: str, n: int, seed: int, num_starts: int) -> np.ndarray:
     stream is derived), so every solver starts from the same points, in every process.
     """
     function = check_option("function", function, sorted(TEST_FUNCTIONS))
-    n = check_int("n", n, minimum=1, maximum=MAX_START_NUMBERS)
+    n = check_int("n", n, minimum=1, maximum=MAX_NUMBERS)
     if not _supports(TEST_FUNCTIONS[function], n):
         raise ValueError(f"n must be a dimension {function!r} is defined in ({_dimensions(function)}), got n = {n}")
     seed = check_int("seed", seed, minimum=0)
-    num_starts = check_int("num_starts", num_starts, minimum=1, maximum=max(1, MAX_START_NUMBERS // n))
+    num_starts = check_int("num_starts", num_starts, minimum=1, maximum=max(1, MAX_NUMBERS // n))
     bounds = TEST_FUNCTIONS[function].bounds(n)
     rng = np.random.default_rng([seed, stable_number(function), n])
     return rng.uniform(bounds[:, 0], bounds[:, 1], size=(num_starts, n))

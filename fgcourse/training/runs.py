@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from fgcourse._checks import check_instance, check_int, check_option, check_sequence
+from fgcourse._checks import check_instance, check_int, check_option, check_real, check_sequence
 from fgcourse.stored import (
     Comparison,
     StoredDataError,
@@ -76,7 +76,12 @@ class RunTable:
         for key, value in criteria.items():
             check_option("criteria key", key, RUN_COLUMNS)
             column = getattr(self, key)
-            keep &= np.isclose(column, value) if column.dtype.kind == "f" else column == value
+            if column.dtype.kind == "f":
+                keep &= np.isclose(column, check_real(key, value))
+            elif column.dtype.kind in "iu":
+                keep &= column == check_int(key, value)
+            else:
+                keep &= column == check_instance(key, value, str, f"a string, a {key} of the table")
         return np.flatnonzero(keep)
 
     def history(self, run: int) -> dict:
