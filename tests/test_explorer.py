@@ -454,6 +454,12 @@ BAD_CALLS = [
     (lambda: render_page(draw(1), 80, None), TypeError, "frame", "Bbox"),
     (lambda: render_page(draw(1), 0, common_frame([draw(1)])), ValueError, "dpi", ">= 1"),
     (lambda: page_key(-1, {}), ValueError, "value_index", ">= 0"),
+    (lambda: explorer(draw, "k", [1, 2]).render(2), ValueError, "index", "<= 1"),
+    (lambda: explorer(draw, "k", [1, 2]).render("0"), TypeError, "index", "str"),
+    (lambda: plan("k", [1, 2]).settings((9,)), ValueError, "point[0]", "<= 1"),
+    (lambda: plan("k", [1, 2]).key(None), TypeError, "point", "NoneType"),
+    (lambda: plan("k", [1, 2], {"s": widgets.Dropdown(options=[1, 2])}).settings((0,)), ValueError, "point",
+     "at least 2"),
     (lambda: page_key(0, [("scale", 1)]), TypeError, "settings", "mapping"),
 ]
 

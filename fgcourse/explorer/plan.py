@@ -130,12 +130,22 @@ class ExplorerPlan:
 
     def settings(self, point: tuple) -> tuple:
         """``(main value, {control: value})`` of a point: the kernel-only controls at their initial values."""
+        point = self.check_point(point)
         kwargs = dict(self.initial)
         kwargs.update({key: choices[i] for (key, choices), i in zip(self.grid.items(), point[1:])})
         return self.values[point[0]], kwargs
 
+    def check_point(self, point) -> tuple:
+        """A point of the grid: one index per level (main value, then each precomputed control), in range."""
+        sizes = (len(self.values), *map(len, self.grid.values()))
+        point = check_sequence("point", point, min_length=len(sizes), max_length=len(sizes),
+                               what="indices, the main value's then one per precomputed control")
+        return tuple(check_int(f"point[{i}]", index, minimum=0, maximum=size - 1)
+                     for i, (index, size) in enumerate(zip(point, sizes)))
+
     def key(self, point: tuple) -> tuple:
         """The :func:`page_key` of a point."""
+        point = self.check_point(point)
         return page_key(point[0], self.settings(point)[1])
 
     def fitted(self, page_bytes: int) -> ExplorerPlan:

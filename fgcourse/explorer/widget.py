@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 
 from fgcourse._checks import (
     check_callable,
+    check_int,
 )
 from fgcourse.explorer.pages import (
     Pages,
@@ -104,6 +105,7 @@ class Explorer(widgets.VBox):
 
     def render(self, index: int) -> str:
         """The HTML of a live page: the main value at ``index``, the controls at their current values."""
+        index = check_int("index", index, minimum=0, maximum=len(self.plan.values) - 1)
         fig = draw_figure(self.draw, self.plan.values[index], self.current())
         return render_page(fig, self.pages.dpi, self.pages.frame).html(f"{self.plan.name} = {self.plan.labels[index]}")
 
