@@ -7,6 +7,7 @@ import itertools
 import re
 import struct
 import tracemalloc
+from pathlib import Path
 
 import ipywidgets as widgets
 import matplotlib
@@ -34,6 +35,8 @@ from fgcourse.explorer import (  # noqa: E402
     smallest_font_px,
     widget,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def draw(k, scale=1, shift=0.0, w=0):
@@ -78,7 +81,7 @@ def follow_links(box):
 
 
 def test_one_precomputed_page_per_value_linked_to_the_slider():
-    box = explorer(draw, "k", [1, 2, 3])
+    box = explorer(draw, "k", [1, 2, 3], saved=True)
     slider, stack = slider_of(box), root_stack(box)
     assert len(stack.children) == 3 and box.num_pages == 3
     pages = [page.value for page in stack.children]
@@ -93,7 +96,7 @@ def test_the_grid_is_the_product_of_the_slider_and_the_offline_controls():
     calls = counted(draw)
     scale = widgets.Dropdown(options=[1, 2, 3], value=2)
     box = explorer(calls, "k", [1, 2], controls={"scale": scale, "shift": widgets.IntSlider(0, 0, 1)},
-                   offline=("scale", "shift"))
+                   offline=("scale", "shift"), saved=True)
     assert box.grid == ("k", "scale", "shift") and box.needs_kernel == ()
     assert box.num_pages == 2 * 3 * 2
     root = root_stack(box)
@@ -113,7 +116,7 @@ def test_the_grid_is_the_product_of_the_slider_and_the_offline_controls():
 
 def test_an_int_slider_is_precomputed_as_an_index_slider_kept_in_sync():
     shift = widgets.IntSlider(1, 0, 2, description="shift")
-    box = explorer(draw, "k", [1, 2], controls={"shift": shift})
+    box = explorer(draw, "k", [1, 2], controls={"shift": shift}, saved=True)
     (row,) = [w for w in box.children if isinstance(w, widgets.HBox)]
     (shown,) = row.children
     assert isinstance(shown, widgets.SelectionSlider) and shown.index == 1 and shown.description == "shift"
@@ -150,7 +153,7 @@ def test_a_declared_grid_over_budget_fails_with_the_page_count_and_the_budget():
 
 
 def test_pages_over_the_size_budget_fail_instead_of_being_dropped():
-    one_page = len(png_of(explorer(draw, "k", [1, 2]).children[1].children[0].value))
+    one_page = len(png_of(explorer(draw, "k", [1, 2], saved=True).children[1].children[0].value))
     with pytest.raises(ValueError) as excinfo:
         explorer(draw, "k", [1, 2, 3], controls={"scale": widgets.Dropdown(options=[1, 2])}, offline=("scale",),
                  max_bytes=4 * one_page)
@@ -164,7 +167,7 @@ def test_pages_over_the_size_budget_fail_instead_of_being_dropped():
 def test_in_jupyter_a_kernel_only_control_switches_to_a_live_figure_and_back():
     shift = widgets.FloatSlider(0.0, min=0.0, max=5.0)
     scale = widgets.Dropdown(options=[1, 2])
-    box = explorer(draw, "k", [1, 2, 3], controls={"scale": scale, "shift": shift})
+    box = explorer(draw, "k", [1, 2, 3], controls={"scale": scale, "shift": shift}, saved=True)
     slider, root = slider_of(box), root_stack(box)
     shift.value = 2.0
     live = box.figure()
@@ -200,12 +203,12 @@ def test_sliders_update_on_release():
 
 
 def test_the_slider_row_has_no_fixed_width():
-    box = explorer(draw, "k", [1, 2])
+    box = explorer(draw, "k", [1, 2], saved=True)
     assert slider_of(box).layout.width == "100%"
 
 
 def test_pages_keep_their_natural_size_and_record_their_smallest_font():
-    box = explorer(draw, "k", [1, 2])
+    box = explorer(draw, "k", [1, 2], saved=True)
     page = root_stack(box).children[0].value
     width, height = png_size(page)
     assert f'width="{width}"' in page and f'height="{height}"' in page and "max-width:none" in page
@@ -233,7 +236,7 @@ def test_pages_share_one_frame_so_the_figure_does_not_jump():
         fig.axes[0].set_title("x" * (10 * k))
         return fig
 
-    box = explorer(draw_with_long_title, "k", [1, 2, 3])
+    box = explorer(draw_with_long_title, "k", [1, 2, 3], saved=True)
     sizes = {png_size(page.value) for page in root_stack(box).children}
     assert len(sizes) == 1
     width, _ = sizes.pop()
@@ -307,6 +310,105 @@ def test_a_control_with_huge_ranges_is_never_enumerated():
     assert peak < 10_000_000, f"{peak} bytes for a plan of 2 pages"
 
 
+# ----------------------------------------------------------------------------- in a running kernel
+
+def from_browser(control, **state) -> list:
+    """Apply ``state`` to ``control`` as a message from the browser would, and return the (widget, trait)
+    updates the kernel sends back to the browser meanwhile."""
+    sent = []
+    original = widgets.Widget.notify_change
+
+    def recording(self, change):
+        # What ipywidgets sends to a connected browser: a synced trait, unless the browser just sent it.
+        name = change["name"]
+        if name in self.keys and self._should_send_property(name, getattr(self, name)):
+            sent.append((self, name))
+        return original(self, change)
+
+    widgets.Widget.notify_change = recording
+    try:
+        control._handle_msg({"content": {"data": {"method": "update", "state": state, "buffer_paths": []}},
+                             "buffers": []})
+    finally:
+        widgets.Widget.notify_change = original
+    return sent
+
+
+def test_for_a_running_kernel_an_explorer_is_one_page_that_python_sets():
+    calls = counted(draw)
+    scale = widgets.Dropdown(options=[1, 2, 3], value=2, description="scale")
+    shift = widgets.FloatSlider(0.0, min=0.0, max=5.0, description="shift")
+    box = explorer(calls, "k", [1, 2, 3], controls={"scale": scale, "shift": shift}, saved=False)
+    reference = explorer(draw, "k", [1, 2, 3], controls={
+        "scale": widgets.Dropdown(options=[1, 2, 3], value=2, description="scale"),
+        "shift": widgets.FloatSlider(0.0, min=0.0, max=5.0, description="shift")}, saved=True)
+    figure = box.figure()
+    assert box.links == () and box.stack is None and isinstance(figure, widgets.HTML)
+    assert not any(isinstance(w, widgets.Stack) for w in box.children)
+    assert shown_page(box) == shown_page(reference)
+    drawn = calls.calls
+    # A precomputed control: one message from the browser, one back (the page); nothing drawn.
+    assert from_browser(scale, index=2) == [(figure, "value")]
+    assert calls.calls == drawn and box.figure() is figure
+    assert png_of(figure.value) == png_of(root_stack(reference).children[0].children[2].value)
+    assert 'alt="k = 1, scale = 3, shift = 0"' in figure.value
+    assert from_browser(slider_of(box), index=1) == [(figure, "value")]
+    # A kernel-only control: drawn live, and cached for a revisit.
+    assert from_browser(shift, value=2.0) == [(figure, "value")]
+    assert calls.calls == drawn + 1 and figure.value == box.render(1)
+    from_browser(shift, value=0.0)
+    from_browser(shift, value=2.0)
+    assert calls.calls == drawn + 2, "the page of shift = 2.0 comes from the cache"
+    from_browser(shift, value=0.0)
+    assert png_of(figure.value) == png_of(root_stack(reference).children[1].children[2].value)
+
+
+def test_an_explorer_built_for_a_saved_state_links_every_stack_of_a_level():
+    # Why a running kernel gets one page: with stacks, a browser's change of a control sends one
+    # message per stack of its level (3 main values x 3 scales: 3 stacks for scale, 9 for shift).
+    controls = {"scale": widgets.Dropdown(options=[1, 2, 3]), "shift": widgets.IntSlider(0, 0, 2)}
+    box = explorer(draw, "k", [1, 2, 3], controls=controls, saved=True)
+    sources = [link.source[0] for link in box.links]
+    assert [sources.count(w) for w in [slider_of(box), controls["scale"]]] == [1, 3]
+    assert len(sources) == 1 + 3 + 9
+
+
+def test_the_saved_state_is_chosen_by_the_notebook_runner(monkeypatch):
+    from fgcourse.explorer import SAVED_STATE_VARIABLE, saving_widget_state
+
+    monkeypatch.setenv(SAVED_STATE_VARIABLE, "1")
+    assert saving_widget_state() and explorer(draw, "k", [1, 2]).stack is not None
+    monkeypatch.delenv(SAVED_STATE_VARIABLE)
+    assert not saving_widget_state() and explorer(draw, "k", [1, 2]).stack is None
+    runner = (ROOT / "tools" / "execute_notebooks.py").read_text()
+    assert f'os.environ["{SAVED_STATE_VARIABLE}"] = "1"' in runner
+
+
+def test_a_page_that_fails_to_draw_says_so_where_the_figure_was():
+    def fragile(k, shift=0.0):
+        if shift > 1:
+            raise ValueError("no data for this shift")
+        return draw(k, shift=shift)
+
+    shift = widgets.FloatSlider(0.0, min=0.0, max=5.0)
+    for saved in (False, True):
+        box = explorer(fragile, "k", [1, 2], controls={"shift": shift}, saved=saved)
+        shift.value = 2.0
+        text = box.figure().value
+        assert 'role="alert"' in text and "k = 1, shift = 2: draw failed" in text and "no data for this shift" in text
+        assert "<img" not in text, "never the page of another setting"
+        shift.value = 0.0
+
+
+def test_alt_text_names_every_control_with_the_label_the_reader_sees():
+    controls = {"start": widgets.Dropdown(options=[("(0, 0.5)", (0.0, 0.5)), ("(1, 2)", (1.0, 2.0))],
+                                          description="start"),
+                "rng": widgets.IntSlider(3, 0, 9, description="seed"), "lr": widgets.FloatSlider(0.25)}
+    chosen = plan("k", [1, 2], controls, description="Beale")
+    assert chosen.describe(1, {"start": (1.0, 2.0), "rng": 3, "lr": 0.25}) == (
+        "Beale, at k = 2, start = (1, 2), seed = 3, lr = 0.25")
+
+
 # ----------------------------------------------------------------------------- the steps, one by one
 
 def test_the_plan_chooses_the_grid_before_anything_is_drawn():
@@ -358,11 +460,13 @@ def test_a_page_is_the_live_render_of_its_figure():
 def test_the_widget_is_built_from_a_plan_and_its_pages():
     chosen = plan("k", [1, 2], {"scale": widgets.Dropdown(options=[1, 2])}, description="A line")
     pages = render(draw, chosen, sample(draw, chosen))
-    box = widget(draw, chosen, pages)
+    box = widget(draw, chosen, pages, saved=True)
     assert isinstance(box, Explorer) and isinstance(box, widgets.VBox) and repr(box).startswith("VBox(children=")
     assert (box.grid, box.num_pages, box.png_bytes, box.dpi) == (("k", "scale"), 4, pages.png_bytes, pages.dpi)
     leaves = [leaf.value for level in root_stack(box).children for leaf in level.children]
-    assert leaves == [pages.pages[chosen.key(p)].html(f"k = {p[0] + 1}") for p in chosen.points()]
+    assert leaves == [pages.pages[chosen.key(p)].html(chosen.describe(p[0], chosen.settings(p)[1]))
+                      for p in chosen.points()]
+    assert 'alt="A line, at k = 2, scale = 1"' in leaves[2]
 
 
 def test_description_and_controls_are_shown():

@@ -64,6 +64,17 @@ def grid_controls(control) -> Sequence | None:
     return None
 
 
+def _shown_value(control, value) -> str:
+    """A control's value as the control shows it: an option's label, a number in few digits."""
+    if isinstance(control, INDEXED):
+        for label, option in zip(control._options_labels, control._options_values):
+            if option == value:
+                return str(label)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
 def indexed_control(control, values: tuple):
     """The widget shown for a precomputed control: itself, or an IntSlider as a SelectionSlider
     (same values, same look, but with an ``index`` to link), kept in sync with the original."""
@@ -142,6 +153,15 @@ class ExplorerPlan:
                                what="indices, the main value's then one per precomputed control")
         return tuple(check_int(f"point[{i}]", index, minimum=0, maximum=size - 1)
                      for i, (index, size) in enumerate(zip(point, sizes)))
+
+    def describe(self, index: int, settings: Mapping) -> str:
+        """The text of a page for a reader who cannot see it (its ``alt``): the explorer's description, then
+        every control and its value as the reader sees it, ``"depth = 64, width = 16"``."""
+        parts = [f"{self.name} = {self.labels[index]}"]
+        for key, control in self.controls.items():
+            parts.append(f"{getattr(control, 'description', '') or key} = {_shown_value(control, settings[key])}")
+        settings_text = ", ".join(parts)
+        return f"{self.description}, at {settings_text}" if self.description else settings_text
 
     def key(self, point: tuple) -> tuple:
         """The :func:`page_key` of a point."""

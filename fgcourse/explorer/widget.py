@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import html as html_text
+import os
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
@@ -11,6 +12,7 @@ import ipywidgets as widgets
 from matplotlib.figure import Figure
 
 from fgcourse._checks import (
+    check_bool,
     check_callable,
     check_int,
 )
@@ -58,17 +60,20 @@ class Explorer(widgets.VBox):
     """An explorer's widget (:func:`widget`): a VBox of the description, the main slider, the other
     controls, the figure and a footer, saved and shown as a VBox.
 
-    The figure is the nested stacks of precomputed pages while the kernel-only controls keep their
-    initial values; otherwise one live page that Python redraws on every change (the last
-    ``LIVE_CACHE`` kept). ``grid`` (precomputed keys, main first), ``needs_kernel``, ``num_pages``,
-    ``png_bytes`` and ``dpi`` describe it; ``links`` are its jslinks.
+    Built for a saved widget state (``saved=True``), the figure is the nested stacks of precomputed
+    pages, linked on the client to the controls, while the kernel-only controls keep their initial
+    values; otherwise one live page that Python redraws on every change (the last ``LIVE_CACHE``
+    kept). Built for a running kernel (``saved=False``), the figure is one page that Python sets on
+    every change: a precomputed page while the kernel-only controls keep their initial values, else
+    a live one. ``grid`` (precomputed keys, main first), ``needs_kernel``, ``num_pages``, ``png_bytes``
+    and ``dpi`` describe it; ``links`` are its jslinks (none for a running kernel).
     """
 
     def __init__(self, draw, plan: ExplorerPlan, pages: Pages, slider, stack, links, children, slot: int):
         super().__init__(children, layout=widgets.Layout(max_width="100%"))
         self.draw, self.plan, self.pages = draw, plan, pages
         self.slider, self.stack, self.links, self.slot = slider, stack, tuple(links), slot
-        self.live = widgets.HTML()
+        self.live = children[slot] if stack is None else widgets.HTML()
         self.cache: OrderedDict = OrderedDict()
         self.add_class("fgcourse-explorer")
         for control in plan.controls.values():
@@ -103,39 +108,75 @@ class Explorer(widgets.VBox):
         """The controls' values now."""
         return {key: control.value for key, control in self.plan.controls.items()}
 
+    def describe(self, index: int | None = None) -> str:
+        """The alt text of the page for the main value at ``index`` (now: the slider's) and the controls now."""
+        index = self.slider.index if index is None else index
+        return self.plan.describe(index, self.current())
+
     def render(self, index: int) -> str:
         """The HTML of a live page: the main value at ``index``, the controls at their current values."""
         index = check_int("index", index, minimum=0, maximum=len(self.plan.values) - 1)
         fig = draw_figure(self.draw, self.plan.values[index], self.current())
-        return render_page(fig, self.pages.dpi, self.pages.frame).html(f"{self.plan.name} = {self.plan.labels[index]}")
+        return render_page(fig, self.pages.dpi, self.pages.frame).html(self.describe(index))
 
     def figure(self):
         """The figure widget shown now: the stacks, or the live page."""
         return self.children[self.slot]
 
+    def _page(self, precomputed: bool) -> str:
+        """The HTML of the page for the controls now: precomputed, cached, or drawn (and cached)."""
+        index, kwargs = self.slider.index, self.current()
+        key = page_key(index, kwargs)
+        if precomputed and key in self.pages.pages:
+            return self.pages.pages[key].html(self.describe(index))
+        if key not in self.cache:
+            try:
+                self.cache[key] = self.render(index)
+            except Exception as error:  # draw may fail in any way: say so where the figure was, never a stale one
+                return (f'<div class="fgcourse-explorer-error" role="alert">{html_text.escape(self.describe(index))}: '
+                        f'{html_text.escape(str(error))}</div>')
+            if len(self.cache) > LIVE_CACHE:
+                self.cache.popitem(last=False)
+        self.cache.move_to_end(key)
+        return self.cache[key]
+
     def _update(self, _change=None) -> None:
         kwargs = self.current()
         precomputed = all(kwargs[key] == self.plan.initial[key] for key in self.plan.needs_kernel)
+        if self.stack is None:  # a running kernel: one page, set here
+            self.live.value = self._page(precomputed)
+            return
         if not precomputed:
-            key = page_key(self.slider.index, kwargs)
-            if key not in self.cache:
-                self.cache[key] = self.render(self.slider.index)
-                if len(self.cache) > LIVE_CACHE:
-                    self.cache.popitem(last=False)
-            self.cache.move_to_end(key)
-            self.live.value = self.cache[key]
+            self.live.value = self._page(False)
         figure = self.stack if precomputed else self.live
         if self.children[self.slot] is not figure:
             self.children = self.children[:self.slot] + (figure,) + self.children[self.slot + 1:]
 
 
-def widget(draw: Callable[..., Figure], plan: ExplorerPlan, pages: Pages) -> Explorer:
-    """The :class:`Explorer` of a plan and its rendered pages: the main slider and the controls, each
-    precomputed one linked on the client (``jslink``) to its level of nested stacks of pages, the
-    kernel-only ones marked ``NEEDS_KERNEL``; every slider updates on release."""
+SAVED_STATE_VARIABLE = "FGCOURSE_SAVED_WIDGETS"
+"""Set to 1 by ``tools/execute_notebooks.py``, which stores the notebook's widget state for the book:
+an explorer built then is made of linked stacks of pages that flip without a kernel."""
+
+
+def saving_widget_state() -> bool:
+    """Whether this kernel runs a notebook to store its widget state (:data:`SAVED_STATE_VARIABLE` is 1)."""
+    return os.environ.get(SAVED_STATE_VARIABLE, "") == "1"
+
+
+def widget(draw: Callable[..., Figure], plan: ExplorerPlan, pages: Pages, *, saved: bool | None = None) -> Explorer:
+    """The :class:`Explorer` of a plan and its rendered pages, every slider updating on release.
+
+    ``saved=True``: for a saved widget state (the HTML book, a notebook opened without a kernel):
+    each precomputed control is linked on the client (``jslink``) to its level of nested stacks of
+    pages, and the kernel-only ones are marked ``NEEDS_KERNEL``. A change then sends one message
+    to a running kernel per stack of its level. ``saved=False``: for a running kernel: one page,
+    which Python sets on every change, so a change is one message to the kernel and one back.
+    ``None``: :func:`saving_widget_state`.
+    """
     draw = check_callable("draw", draw, "(value, **controls) -> Figure")
     plan = check_plan(plan)
     pages = check_pages("pages", pages)
+    saved = saving_widget_state() if saved is None else check_bool("saved", saved)
     for control in plan.controls.values():
         if hasattr(control, "continuous_update"):
             control.continuous_update = False
@@ -149,13 +190,16 @@ def widget(draw: Callable[..., Figure], plan: ExplorerPlan, pages: Pages) -> Exp
 
     def nest(level: int, prefix: tuple):
         if level == len(sizes):
-            return widgets.HTML(pages.pages[plan.key(prefix)].html(f"{plan.name} = {plan.labels[prefix[0]]}"))
+            return widgets.HTML(pages.pages[plan.key(prefix)].html(plan.describe(prefix[0], plan.settings(prefix)[1])))
         stack = widgets.Stack([nest(level + 1, prefix + (i,)) for i in range(sizes[level])],
                               selected_index=start[level] if level else 0)
         links.append(widgets.jslink((index_widgets[level], "index"), (stack, "selected_index")))
         return stack
 
-    stack = nest(0, ())
+    if saved:
+        stack = figure = nest(0, ())
+    else:
+        stack, figure = None, widgets.HTML(pages.pages[plan.key(start)].html(plan.describe(0, plan.settings(start)[1])))
     for key in plan.needs_kernel:
         plan.controls[key].add_class(NEEDS_KERNEL)
     header = [widgets.HTML(f"<b>{plan.description}</b>")] if plan.description else []
@@ -164,8 +208,5 @@ def widget(draw: Callable[..., Figure], plan: ExplorerPlan, pages: Pages) -> Exp
         row = [shown.get(key, control) for key, control in plan.controls.items()]
         rows.append(widgets.HBox(row, layout=widgets.Layout(flex_flow="row wrap", max_width="100%")))
     footer = [widgets.HTML(_footer(plan))] if plan.controls else []
-    return Explorer(draw, plan, pages, slider, stack, links, header + rows + [stack] + footer,
+    return Explorer(draw, plan, pages, slider, stack, links, header + rows + [figure] + footer,
                     slot=len(header) + len(rows))
-
-
-# ----------------------------------------------------------------------------- the explorer
