@@ -2,8 +2,10 @@
 image, and the widget messages the browser sends to the kernel, per change.
 
 Run:  .venv/bin/python benchmarks/bench_explorers_lab.py [--quick] [--lab LAB_VENV] [explorer ...]
-(``make lab`` makes LAB_VENV, ``.venv-lab`` by default; Chromium is ``/usr/bin/chromium``, or
-``FGCOURSE_CHROMIUM``, as for the browser check.)
+(``make lab`` makes LAB_VENV, the running environment's path with ``-lab`` added, ``.venv-lab``;
+without it the script says so and measures nothing. Chromium is ``/usr/bin/chromium``, or
+``FGCOURSE_CHROMIUM``, as for the browser check. ``--quick``: the chains explorer only, one
+change each way per control, to check that the script runs; its numbers mean little.)
 
 For each explorer the script writes a notebook of two cells into a temporary folder (the imports the
 chapter's notebook makes, then the chapter's explorer cell, read from ``notebooks/``), starts
@@ -103,6 +105,11 @@ def start_lab(lab_venv: Path, folder: Path, port: int) -> subprocess.Popen:
         (data / "labextensions").mkdir()
         (data / "labextensions" / "@jupyter-widgets").symlink_to(widgets)
     env["JUPYTER_PATH"] = str(data)
+    # Everything JupyterLab writes (runtime files, workspaces, settings) stays in the temporary folder.
+    for variable, sub in [("JUPYTER_DATA_DIR", "data"), ("JUPYTER_RUNTIME_DIR", "runtime"),
+                          ("JUPYTER_CONFIG_DIR", "config"), ("JUPYTERLAB_WORKSPACES_DIR", "workspaces"),
+                          ("JUPYTERLAB_SETTINGS_DIR", "settings")]:
+        env[variable] = str(folder / ".jupyter" / sub)
     command = [str(lab_venv / "bin" / "jupyter-lab"), "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
                "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={folder}",
                "--ServerApp.open_browser=False", "--LabApp.news_url=", "--LabApp.check_for_updates_class="
@@ -197,14 +204,16 @@ def controls_of(explorer) -> list[tuple]:
 def bench(browser, port: int, name: str, quick: bool) -> list[dict]:
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     messages = Messages(page)
-    page.goto(f"http://127.0.0.1:{port}/lab/tree/{name}.ipynb")
-    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120000)
+    # A workspace of its own, reset: JupyterLab would otherwise reopen the notebooks of the last page.
+    page.goto(f"http://127.0.0.1:{port}/lab/workspaces/{name}/tree/{name}.ipynb?reset")
+    panel = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+    page.wait_for_selector(f"{panel} .jp-Cell", timeout=120000)
     page.wait_for_function("() => document.body.innerText.includes('| Idle')", timeout=120000)  # the kernel
-    page.click(".jp-Notebook .jp-Cell .jp-InputArea-editor")
+    page.click(f"{panel} .jp-Cell .jp-InputArea-editor")
     page.keyboard.press("Shift+Enter")
     page.keyboard.press("Shift+Enter")
-    page.wait_for_selector(".fgcourse-explorer img", state="visible", timeout=900000)
-    explorer = page.wait_for_selector(".fgcourse-explorer", state="visible")
+    page.wait_for_selector(f"{panel} .fgcourse-explorer img", state="visible", timeout=900000)
+    explorer = page.wait_for_selector(f"{panel} .fgcourse-explorer", state="visible")
     page.wait_for_timeout(1000)
     explorer.evaluate(INSTALL)
     rows = []
@@ -233,17 +242,19 @@ def bench(browser, port: int, name: str, quick: bool) -> list[dict]:
 
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("explorers", nargs="*", default=list(SETUP), help=f"of {list(SETUP)}")
-    parser.add_argument("--lab", default=str(ROOT / ".venv-lab"), help="JupyterLab's environment (make lab)")
+    parser.add_argument("explorers", nargs="*", help=f"of {list(SETUP)} (default: all; with --quick, chains)")
+    parser.add_argument("--lab", default=sys.prefix + "-lab", help="JupyterLab's environment (make lab)")
     parser.add_argument("--quick", action="store_true", help="one change each way per control")
     parser.add_argument("--json", help="also write the rows to this file")
     args = parser.parse_args(argv)
+    args.explorers = args.explorers or (["chains"] if args.quick else list(SETUP))
     unknown = [name for name in args.explorers if name not in SETUP]
     if unknown:
         parser.error(f"unknown explorers {unknown}: choose among {list(SETUP)}")
     lab = Path(args.lab)
-    if not (lab / "bin" / "jupyter-lab").exists():
-        sys.exit(f"no JupyterLab in {lab}: run `make lab` (or pass --lab)")
+    if not (lab / "bin" / "jupyter-lab").exists() or not Path(CHROMIUM).exists():
+        print(f"nothing measured: this needs JupyterLab in {lab} (make lab, or --lab) and Chromium at {CHROMIUM}")
+        return
     from playwright.sync_api import sync_playwright
 
     rows = []

@@ -461,12 +461,21 @@ def test_the_widget_is_built_from_a_plan_and_its_pages():
     chosen = plan("k", [1, 2], {"scale": widgets.Dropdown(options=[1, 2])}, description="A line")
     pages = render(draw, chosen, sample(draw, chosen))
     box = widget(draw, chosen, pages, saved=True)
-    assert isinstance(box, Explorer) and isinstance(box, widgets.VBox) and repr(box).startswith("VBox(children=")
+    assert isinstance(box, Explorer) and isinstance(box, widgets.VBox)
     assert (box.grid, box.num_pages, box.png_bytes, box.dpi) == (("k", "scale"), 4, pages.png_bytes, pages.dpi)
     leaves = [leaf.value for level in root_stack(box).children for leaf in level.children]
     assert leaves == [pages.pages[chosen.key(p)].html(chosen.describe(p[0], chosen.settings(p)[1]))
                       for p in chosen.points()]
     assert 'alt="A line, at k = 2, scale = 1"' in leaves[2]
+
+
+def test_the_saved_text_says_what_the_explorer_shows_and_how_to_show_it_again():
+    box = explorer(draw, "k", [1, 2], controls={"scale": widgets.Dropdown(options=[1, 2]),
+                                                "shift": widgets.FloatSlider()}, description="A line")
+    first, second = repr(box).split("\n")
+    assert first == "Explorer. A line: 4 precomputed pages (k x scale); shift needs a running kernel."
+    assert "model not found" in second and "run this cell" in second
+    assert box._repr_mimebundle_()["text/plain"] == repr(box)
 
 
 def test_description_and_controls_are_shown():

@@ -56,6 +56,17 @@ def _footer(plan: ExplorerPlan) -> str:
             "too.</small>")
 
 
+def saved_text(plan: ExplorerPlan) -> str:
+    """The text output of an explorer's cell: what it shows, and what to do where it cannot be shown."""
+    what = f"{plan.description}: " if plan.description else ""
+    grid = " x ".join([plan.name, *plan.grid])
+    kernel = f"; {', '.join(plan.needs_kernel)} need{'s' if len(plan.needs_kernel) == 1 else ''} a running " \
+             "kernel" if plan.needs_kernel else ""
+    return (f"Explorer. {what}{plan.num_pages} precomputed pages ({grid}){kernel}.\n"
+            "Where the widget cannot be shown (\"Error displaying widget: model not found\" after Jupyter saved "
+            "the notebook without its widget state), run this cell to show it again.")
+
+
 class Explorer(widgets.VBox):
     """An explorer's widget (:func:`widget`): a VBox of the description, the main slider, the other
     controls, the figure and a footer, saved and shown as a VBox.
@@ -81,8 +92,15 @@ class Explorer(widgets.VBox):
         slider.observe(self._update, names="index")
 
     def __repr__(self) -> str:
-        # A notebook's text output of the widget: the VBox it is.
-        return "VBox" + super().__repr__().removeprefix(type(self).__name__)
+        # The cell's saved text: what a reader sees where the widget cannot be shown (a viewer without
+        # widgets, or Jupyter after a save that dropped the widget state: "model not found").
+        return saved_text(self.plan)
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is not None:
+            bundle["text/plain"] = repr(self)  # whole: ipywidgets cuts it at 110 characters
+        return bundle
 
     @property
     def grid(self) -> tuple[str, ...]:
