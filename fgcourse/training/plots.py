@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from fgcourse._checks import check_instance, check_int, check_option, check_real, check_sequence
+from fgcourse._vocabulary import BLOWN_UP
 
 from .costs import NestedCosts, StepCosts
 from .runs import RunTable
@@ -51,7 +52,7 @@ def _band(ax, table, runs, x, metric, color, label):
     longest = histories[int(np.argmax([h[x].size for h in histories]))]
     xs = longest[x] if x != "seconds" else np.nanmedian(
         np.array([np.pad(h[x], (0, length - h[x].size), constant_values=np.nan) for h in histories]), axis=0)
-    failed = [f"{count}/{len(runs)} {word}" for word in ("diverged", "non_finite")
+    failed = [f"{count}/{len(runs)} {word}" for word in BLOWN_UP
               if (count := int(np.sum(table.status[runs] == word)))]
     suffix = f" ({', '.join(failed)})" if failed else ""
     with np.errstate(all="ignore"), _quiet():
