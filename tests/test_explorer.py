@@ -2,6 +2,7 @@
 controls, never a stale figure in Jupyter, readable pages, each step (plan, sample, render,
 widget) on its own, bad input."""
 
+import asyncio
 import base64
 import itertools
 import re
@@ -361,6 +362,26 @@ def test_for_a_running_kernel_an_explorer_is_one_page_that_python_sets():
     assert calls.calls == drawn + 2, "the page of shift = 2.0 comes from the cache"
     from_browser(shift, value=0.0)
     assert png_of(figure.value) == png_of(root_stack(reference).children[1].children[2].value)
+
+
+def test_for_a_running_kernel_the_pages_one_step_away_are_drawn_while_it_is_idle():
+    calls = counted(draw)
+    shift = widgets.IntSlider(1, 0, 3)
+
+    async def session():
+        box = explorer(calls, "k", [1, 2, 3], controls={"shift": shift}, offline=(), saved=False)
+        built = calls.calls
+        await asyncio.sleep(0.5)  # idle: shift = 2 and shift = 0 are drawn (k = 2, shift = 1 is a precomputed page)
+        assert calls.calls == built + 2 and len(box.cache) == 2
+        shift.value = 2
+        assert calls.calls == built + 2, "the change is served from the pages drawn while idle"
+        assert box.figure().value == box.cache[page_key(0, {"shift": 2})]
+        await asyncio.sleep(0.5)  # then k = 2 and shift = 3 at shift = 2 (shift = 1 is precomputed)
+        assert calls.calls == built + 4
+        assert set(box.cache) == {page_key(i, {"shift": s}) for i, s in [(0, 2), (0, 0), (1, 2), (0, 3)]}
+
+    asyncio.run(session())
+    assert [p[0] for p in explorer(draw, "k", [1, 2], controls={"shift": shift}, offline=()).neighbours()] == [1, 0, 0]
 
 
 def test_an_explorer_built_for_a_saved_state_links_every_stack_of_a_level():

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import html as html_text
 import os
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import ipywidgets as widgets
 from matplotlib.figure import Figure
@@ -23,6 +24,7 @@ from fgcourse.explorer.pages import (
     render_page,
 )
 from fgcourse.explorer.plan import (
+    INDEXED,
     ExplorerPlan,
     check_pages,
     check_plan,
@@ -31,8 +33,10 @@ from fgcourse.explorer.plan import (
 
 NEEDS_KERNEL = "fgcourse-needs-kernel"
 """CSS class of a control that is not precomputed: the book disables it, Jupyter ignores it."""
-LIVE_CACHE = 32
+LIVE_CACHE = 64
 """Live pages kept in Jupyter, so that going back to a setting costs nothing."""
+PREFETCH_DELAY = 0.05
+"""Seconds after a change before the kernel, idle, draws the pages one step away from it."""
 
 
 def _listed(names: Sequence[str]) -> str:
@@ -54,6 +58,17 @@ def _footer(plan: ExplorerPlan) -> str:
             f"{_listed([label(key) for key in plan.needs_kernel])} need{'s' if one else ''} a running kernel "
             f"(greyed out in the HTML book): run the notebook in Jupyter to change {'it' if one else 'them'} "
             "too.</small>")
+
+
+def _adjacent(control) -> list:
+    """The values one step from a control's value: the next and previous option, or slider position."""
+    if isinstance(control, INDEXED):
+        index, values = control.index, control._options_values
+        return [values[i] for i in (index + 1, index - 1) if index is not None and 0 <= i < len(values)]
+    step = getattr(control, "step", None)
+    if step is None or not hasattr(control, "min") or not hasattr(control, "max"):
+        return []
+    return [value for value in (control.value + step, control.value - step) if control.min <= value <= control.max]
 
 
 def saved_text(plan: ExplorerPlan) -> str:
@@ -86,10 +101,13 @@ class Explorer(widgets.VBox):
         self.slider, self.stack, self.links, self.slot = slider, stack, tuple(links), slot
         self.live = children[slot] if stack is None else widgets.HTML()
         self.cache: OrderedDict = OrderedDict()
+        self.wanted: list = []
+        self._prefetching = None
         self.add_class("fgcourse-explorer")
         for control in plan.controls.values():
             control.observe(self._update, names="value")
         slider.observe(self._update, names="index")
+        self._prefetch_soon()
 
     def __repr__(self) -> str:
         # The cell's saved text: what a reader sees where the widget cannot be shown (a viewer without
@@ -126,16 +144,67 @@ class Explorer(widgets.VBox):
         """The controls' values now."""
         return {key: control.value for key, control in self.plan.controls.items()}
 
-    def describe(self, index: int | None = None) -> str:
-        """The alt text of the page for the main value at ``index`` (now: the slider's) and the controls now."""
+    def describe(self, index: int | None = None, settings: Mapping | None = None) -> str:
+        """The alt text of the page for the main value at ``index`` and the controls at ``settings``
+        (by default the slider's and the controls' now)."""
         index = self.slider.index if index is None else index
-        return self.plan.describe(index, self.current())
+        return self.plan.describe(index, self.current() if settings is None else settings)
 
-    def render(self, index: int) -> str:
-        """The HTML of a live page: the main value at ``index``, the controls at their current values."""
+    def render(self, index: int, settings: Mapping | None = None) -> str:
+        """The HTML of a live page: the main value at ``index``, the controls at ``settings`` (by default
+        their current values)."""
         index = check_int("index", index, minimum=0, maximum=len(self.plan.values) - 1)
-        fig = draw_figure(self.draw, self.plan.values[index], self.current())
-        return render_page(fig, self.pages.dpi, self.pages.frame).html(self.describe(index))
+        settings = self.current() if settings is None else settings
+        fig = draw_figure(self.draw, self.plan.values[index], settings)
+        return render_page(fig, self.pages.dpi, self.pages.frame).html(self.describe(index, settings))
+
+    def neighbours(self) -> list[tuple[int, dict]]:
+        """The settings ``(index, controls)`` one step from now: the main slider's, then each kernel-only
+        control's (the next and previous option or slider position), the others as they are."""
+        index, now = self.slider.index, self.current()
+        found = [(i, now) for i in (index + 1, index - 1) if 0 <= i < len(self.plan.values)]
+        for key in self.plan.needs_kernel:
+            found += [(index, {**now, key: value}) for value in _adjacent(self.plan.controls[key])]
+        return found
+
+    def _store(self, key, html: str) -> None:
+        self.cache[key] = html
+        self.cache.move_to_end(key)
+        if len(self.cache) > LIVE_CACHE:
+            self.cache.popitem(last=False)
+
+    def _prefetch_soon(self) -> None:
+        """Once the kernel is idle, draw the :meth:`neighbours` not yet drawn, one page per turn of its
+        event loop, so that a change arriving meanwhile waits for one page at most. For a running
+        kernel only (none outside an event loop, e.g. in a script)."""
+        if self.stack is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self.wanted = self.neighbours()
+        if self._prefetching is None:
+            self._prefetching = loop.call_later(PREFETCH_DELAY, self._prefetch_one)
+
+    def _prefetch_one(self) -> None:
+        import matplotlib.pyplot as plt
+
+        self._prefetching = None
+        while self.wanted:
+            index, settings = self.wanted.pop(0)
+            key = page_key(index, settings)
+            if key in self.pages.pages or key in self.cache:
+                continue
+            open_before = set(plt.get_fignums())
+            try:
+                self._store(key, self.render(index, settings))
+            except Exception:  # drawn again, with its error shown, if the reader goes there
+                for number in set(plt.get_fignums()) - open_before:
+                    plt.close(number)
+            break
+        if self.wanted:
+            self._prefetching = asyncio.get_running_loop().call_later(0, self._prefetch_one)
 
     def figure(self):
         """The figure widget shown now: the stacks, or the live page."""
@@ -149,20 +218,19 @@ class Explorer(widgets.VBox):
             return self.pages.pages[key].html(self.describe(index))
         if key not in self.cache:
             try:
-                self.cache[key] = self.render(index)
+                self._store(key, self.render(index))
             except Exception as error:  # draw may fail in any way: say so where the figure was, never a stale one
                 return (f'<div class="fgcourse-explorer-error" role="alert">{html_text.escape(self.describe(index))}: '
                         f'{html_text.escape(str(error))}</div>')
-            if len(self.cache) > LIVE_CACHE:
-                self.cache.popitem(last=False)
         self.cache.move_to_end(key)
         return self.cache[key]
 
     def _update(self, _change=None) -> None:
         kwargs = self.current()
         precomputed = all(kwargs[key] == self.plan.initial[key] for key in self.plan.needs_kernel)
-        if self.stack is None:  # a running kernel: one page, set here
+        if self.stack is None:  # a running kernel: one page, set here, and its neighbours drawn when idle
             self.live.value = self._page(precomputed)
+            self._prefetch_soon()
             return
         if not precomputed:
             self.live.value = self._page(False)
