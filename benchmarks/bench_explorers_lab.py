@@ -222,8 +222,10 @@ def bench(browser, port: int, name: str, quick: bool) -> list[dict]:
             count = control.query_selector("select").evaluate("s => s.options.length")
             forward = min(count - 1, 1 if quick else 3)
             steps = [1] * forward + [-1] * forward + ([1] * forward + [-1] * forward if not quick else [])
-        else:
-            forward = 1 if quick else 3
+        else:  # as many steps right as the slider has positions after its value, at most 3
+            room = control.query_selector(".noUi-handle").evaluate(
+                "h => Number(h.getAttribute('aria-valuemax')) - Number(h.getAttribute('aria-valuenow'))")
+            forward = max(1, min(1 if quick else 3, round(room)))
             steps = [1] * forward + [-1] * forward + ([1] * forward + [-1] * forward if not quick else [])
         timed = time_changes(page, explorer, control, kind, steps, messages)
         forward = steps.index(-1)

@@ -384,6 +384,26 @@ def test_for_a_running_kernel_the_pages_one_step_away_are_drawn_while_it_is_idle
     assert [p[0] for p in explorer(draw, "k", [1, 2], controls={"shift": shift}, offline=()).neighbours()] == [1, 0, 0]
 
 
+def test_pages_slow_to_draw_are_not_drawn_ahead(monkeypatch):
+    import importlib
+
+    # Every page is slow.
+    monkeypatch.setattr(importlib.import_module("fgcourse.explorer.widget"), "PREFETCH_MAX_SECONDS", 0.0)
+    calls = counted(draw)
+    shift = widgets.IntSlider(1, 0, 3)
+
+    async def session():
+        box = explorer(calls, "k", [1, 2, 3], controls={"shift": shift}, offline=(), saved=False)
+        built = calls.calls
+        await asyncio.sleep(0.5)
+        assert calls.calls == built + 1 and len(box.draw_seconds) == 1, "one page drawn ahead, timed, then none"
+        shift.value = 3
+        await asyncio.sleep(0.5)
+        assert calls.calls == built + 2, "only the page asked for"
+
+    asyncio.run(session())
+
+
 def test_an_explorer_built_for_a_saved_state_links_every_stack_of_a_level():
     # Why a running kernel gets one page: with stacks, a browser's change of a control sends one
     # message per stack of its level (3 main values x 3 scales: 3 stacks for scale, 9 for shift).

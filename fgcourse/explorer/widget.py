@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import html as html_text
 import os
+import statistics
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 
@@ -37,6 +39,9 @@ LIVE_CACHE = 64
 """Live pages kept in Jupyter, so that going back to a setting costs nothing."""
 PREFETCH_DELAY = 0.05
 """Seconds after a change before the kernel, idle, draws the pages one step away from it."""
+PREFETCH_MAX_SECONDS = 0.2
+"""Pages that take longer to draw (the median of the last few) are not drawn ahead: a change arriving
+while one is drawn would wait for it (Beale's pages rerun optimizations)."""
 
 
 def _listed(names: Sequence[str]) -> str:
@@ -103,6 +108,7 @@ class Explorer(widgets.VBox):
         self.cache: OrderedDict = OrderedDict()
         self.wanted: list = []
         self._prefetching = None
+        self.draw_seconds: list[float] = []  # the last few live pages' drawing times
         self.add_class("fgcourse-explorer")
         for control in plan.controls.values():
             control.observe(self._update, names="value")
@@ -155,8 +161,11 @@ class Explorer(widgets.VBox):
         their current values)."""
         index = check_int("index", index, minimum=0, maximum=len(self.plan.values) - 1)
         settings = self.current() if settings is None else settings
+        began = time.perf_counter()
         fig = draw_figure(self.draw, self.plan.values[index], settings)
-        return render_page(fig, self.pages.dpi, self.pages.frame).html(self.describe(index, settings))
+        html = render_page(fig, self.pages.dpi, self.pages.frame).html(self.describe(index, settings))
+        self.draw_seconds = [*self.draw_seconds[-4:], time.perf_counter() - began]
+        return html
 
     def neighbours(self) -> list[tuple[int, dict]]:
         """The settings ``(index, controls)`` one step from now: the main slider's, then each kernel-only
@@ -175,9 +184,11 @@ class Explorer(widgets.VBox):
 
     def _prefetch_soon(self) -> None:
         """Once the kernel is idle, draw the :meth:`neighbours` not yet drawn, one page per turn of its
-        event loop, so that a change arriving meanwhile waits for one page at most. For a running
-        kernel only (none outside an event loop, e.g. in a script)."""
-        if self.stack is not None:
+        event loop, so that a change arriving meanwhile waits for one page at most; not when pages take
+        over ``PREFETCH_MAX_SECONDS`` to draw. For a running kernel only (none outside an event loop,
+        e.g. in a script)."""
+        if self.stack is not None or (self.draw_seconds and statistics.median(self.draw_seconds)
+                                      > PREFETCH_MAX_SECONDS):
             return
         try:
             loop = asyncio.get_running_loop()
@@ -191,7 +202,8 @@ class Explorer(widgets.VBox):
         import matplotlib.pyplot as plt
 
         self._prefetching = None
-        while self.wanted:
+        while self.wanted and not (self.draw_seconds and statistics.median(self.draw_seconds)
+                                   > PREFETCH_MAX_SECONDS):
             index, settings = self.wanted.pop(0)
             key = page_key(index, settings)
             if key in self.pages.pages or key in self.cache:
