@@ -400,6 +400,7 @@ def test_pages_slow_to_draw_are_not_drawn_ahead(monkeypatch):
         shift.value = 3
         await asyncio.sleep(0.5)
         assert calls.calls == built + 2, "only the page asked for"
+        assert box.wanted == [] and box._prefetching is None, "and nothing left scheduled: the kernel is idle"
 
     asyncio.run(session())
 

@@ -202,8 +202,9 @@ class Explorer(widgets.VBox):
         import matplotlib.pyplot as plt
 
         self._prefetching = None
-        while self.wanted and not (self.draw_seconds and statistics.median(self.draw_seconds)
-                                   > PREFETCH_MAX_SECONDS):
+        if self.draw_seconds and statistics.median(self.draw_seconds) > PREFETCH_MAX_SECONDS:
+            self.wanted = []  # slow pages: none drawn ahead
+        while self.wanted:
             index, settings = self.wanted.pop(0)
             key = page_key(index, settings)
             if key in self.pages.pages or key in self.cache:
