@@ -158,14 +158,18 @@ levels-data: env
 
 # JupyterLab on the notebooks. It lives in its own environment (.venv-lab, pinned by constraints.txt,
 # about a minute the first time): in .venv it would slow every process that imports nbformat by 2 s
-# (see constraints.txt). Its "Python 3" kernel is .venv's Python, with fgcourse.
+# (see constraints.txt). Its "Python 3" kernel is .venv's Python, with fgcourse. jupyterlab_widgets
+# shows the explorers; tools/lab_overrides.json makes JupyterLab save the widget state with a notebook
+# (else a saved notebook reopens with "model not found" where its explorers were).
 # LAB_OPTIONS go to jupyter lab (e.g. --no-browser --port=8899).
 LAB_VENV := $(VENV)-lab
-$(LAB_VENV)/.installed: constraints.txt $(VENV)/.installed
+$(LAB_VENV)/.installed: constraints.txt tools/lab_overrides.json $(VENV)/.installed
 	@echo "== Creating $(LAB_VENV) with JupyterLab (pinned by constraints.txt); its kernel is $(VENV)'s Python."
 	$(PYTHON) -m venv $(LAB_VENV)
 	$(LAB_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(LAB_VENV)/bin/python -m pip install --quiet -c constraints.txt jupyterlab
+	$(LAB_VENV)/bin/python -m pip install --quiet -c constraints.txt jupyterlab jupyterlab_widgets
+	mkdir -p $(LAB_VENV)/share/jupyter/lab/settings
+	cp tools/lab_overrides.json $(LAB_VENV)/share/jupyter/lab/settings/overrides.json
 	$(PY) -m ipykernel install --prefix $(LAB_VENV) --name python3 --display-name "Python 3 (fgcourse)" > /dev/null
 	touch $@
 

@@ -29,8 +29,12 @@ __all__ = [
     "AUTOGRAD_HINT", "describe", "check_int", "check_real", "check_positive", "check_open_interval",
     "check_bool", "check_option", "check_callable", "check_rng", "check_array", "check_vector",
     "check_sequence", "check_instance", "check_output", "call_user", "user_vjp", "user_jvp", "check_int_array",
-    "check_positive_diagonal", "check_interval", "check_box",
+    "check_positive_diagonal", "check_interval", "check_box", "MAX_NUMBERS",
 ]
+
+MAX_NUMBERS = 10**8
+"""The most numbers an array sized by a caller's counts may hold (800 MB of float64): a count that asks
+for more is refused with its name instead of failing inside numpy with a MemoryError."""
 
 AUTOGRAD_HINT = ("write it with autograd.numpy (import autograd.numpy as np): autograd follows its own functions "
                  "only, not numpy's or math's, nor float() or item() on its values")

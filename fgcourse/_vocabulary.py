@@ -34,6 +34,11 @@ its budget, or stopped where its direction or slope is zero. A success only for 
 asked for no tolerance or target (training; ``minimize`` without ``target``; ``descent``)."""
 
 
+BLOWN_UP = ("diverged", "non_finite")
+"""The statuses of a run that blew up: its value or an iterate grew beyond the threshold, or met an
+inf or a NaN. Never a success."""
+
+
 def is_success(status, *, target: bool):
     """The one success rule: ``status`` is a success when the run did what was asked.
 

@@ -34,11 +34,20 @@ import functools
 import importlib
 import math
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
-from fgcourse._checks import check_callable, check_option, check_real, describe
+from fgcourse._checks import (
+    check_bool,
+    check_callable,
+    check_instance,
+    check_option,
+    check_real,
+    check_sequence,
+    describe,
+)
 
 __all__ = ["EXERCISES", "check", "answer", "expect_close", "expect_equal", "NOT_ANSWERED", "observe", "paired",
            "expect_cases", "run_cases", "record_tests", "replaying", "to_data", "from_data", "Opaque", "MAX_NUMBERS"]
@@ -224,8 +233,9 @@ def _short(value) -> str:
         return "(" + ", ".join(_short(x) for x in value) + ")"
     if isinstance(value, list) and _real_array(value) is None:
         return "[" + ", ".join(_short(x) for x in value) + "]"
-    if isinstance(value, (np.ndarray, list)) and _real_array(value) is not None:
-        return np.array2string(np.asarray(value), precision=6, threshold=6, edgeitems=2, separator=", ")
+    if isinstance(value, (np.ndarray, list)) and _real_array(value) is not None:  # on one line, even 2-d
+        return " ".join(np.array2string(np.asarray(value), precision=6, threshold=6, edgeitems=2,
+                                        separator=", ").split())
     if isinstance(value, (float, np.floating)):
         return f"{value:.10g}"
     return describe(value) if not isinstance(value, (int, str)) else repr(value)
@@ -300,7 +310,8 @@ def expect_equal(what: str, got, expected) -> None:
 
     A bool is never equal to a number here (``True`` is not the count 1).
     """
-    same = isinstance(got, (bool, np.bool_)) == isinstance(expected, (bool, np.bool_))
+    same = (isinstance(got, (bool, np.bool_)) == isinstance(expected, (bool, np.bool_))
+            and np.iscomplexobj(got) == np.iscomplexobj(expected))  # nor is 1 + 0j the number 1
     try:
         same = same and bool(np.all(got == expected)) and np.shape(got) == np.shape(expected)
     except (TypeError, ValueError):
@@ -506,6 +517,8 @@ def record_tests(tests: dict, namespace: dict) -> dict:
     functions it takes, "answer_key": [...]}``. The classroom grader calls this inside the sandbox, in the
     learner's kernel, with the notebook's namespace; the records are all that leaves it.
     """
+    check_instance("tests", tests, Mapping, "a mapping of test ids to their cases, names and answer_key")
+    check_instance("namespace", namespace, Mapping, "a mapping of names to the notebook's values")
     records = {}
     for test_id, test in tests.items():
         scope = {"__name__": "fgcourse_cases", "__builtins__": builtins}
@@ -561,7 +574,8 @@ def replaying(record: dict):
 
 def paired(got, want) -> list[tuple]:
     """The learner's results and the reference's, case by case; fails unless there are as many of each."""
-    got, want = list(got), list(want)
+    got = list(check_sequence("got", got, min_length=0, what="results (from observe)"))
+    want = list(check_sequence("want", want, min_length=0, what="results of the reference run"))
     if len(got) != len(want):
         raise AssertionError(f"expected {len(want)} results, got {len(got)}")
     return list(zip(got, want))
@@ -573,6 +587,13 @@ def expect_cases(got, want, *, rtol: float = 1e-7, atol: float = 1e-9, exact: bo
     ``what`` is the reference's; values are compared with :func:`expect_close` (``rtol``, ``atol``), or with
     :func:`expect_equal` when ``exact``.
     """
+    rtol = check_real("rtol", rtol, minimum=0.0)
+    atol = check_real("atol", atol, minimum=0.0)
+    exact = check_bool("exact", exact)
+    want = check_sequence("want", want, min_length=0, what="(what, value) pairs")  # a generator, read once
+    for index, case in enumerate(want):
+        if not (isinstance(case, tuple) and len(case) == 2 and isinstance(case[0], str)):
+            raise TypeError(f"want[{index}] must be a (what, value) pair, what a string, got {_short(case)}")
     for case, (what, expected) in paired(got, want):
         if not (isinstance(case, tuple) and len(case) == 2):
             raise AssertionError(f"{what}: expected a result, got {_short(case)}")

@@ -189,6 +189,20 @@ def _item(array, index):
     return value.item() if hasattr(value, "item") else value
 
 
+def check_tolerances(name: str, value) -> dict:
+    """A mapping of quantity names to :class:`Tolerance` (or ``(rtol, atol)`` pairs), as Tolerances."""
+    check_instance(name, value, Mapping, "a mapping of quantity names to Tolerance or (rtol, atol)")
+    tolerances = {}
+    for key, tolerance in value.items():
+        if not isinstance(tolerance, Tolerance):
+            check_instance(f"{name}[{key!r}]", tolerance, tuple, "a Tolerance or an (rtol, atol) pair")
+            if len(tolerance) != 2:
+                raise ValueError(f"{name}[{key!r}] must be a Tolerance or an (rtol, atol) pair, got {tolerance!r}")
+            tolerance = Tolerance(*tolerance)
+        tolerances[key] = tolerance
+    return tolerances
+
+
 def compare_rerun(fresh, stored, *, close: Mapping | None = None, ignore=(), what: str = "rerun") -> Comparison:
     """Compare a rerun with the stored data, quantity by quantity.
 
@@ -204,16 +218,7 @@ def compare_rerun(fresh, stored, *, close: Mapping | None = None, ignore=(), wha
     fresh, stored = _columns("fresh", fresh), _columns("stored", stored)
     ignore = set(check_sequence("ignore", ignore, lambda n, v: check_instance(n, v, str, "a string"),
                                 what="quantity names", min_length=0))
-    close = dict(check_instance("close", close if close is not None else {}, Mapping,
-                                "a mapping of quantity names to Tolerance or (rtol, atol)"))
-    tolerances = {}
-    for key, value in close.items():
-        if not isinstance(value, Tolerance):
-            check_instance(f"close[{key!r}]", value, tuple, "a Tolerance or an (rtol, atol) pair")
-            if len(value) != 2:
-                raise ValueError(f"close[{key!r}] must be a Tolerance or an (rtol, atol) pair, got {value!r}")
-            value = Tolerance(*value)
-        tolerances[key] = value
+    tolerances = check_tolerances("close", close if close is not None else {})
     names = [key for key in stored if key not in ignore]
     missing = sorted(set(names) - set(fresh))
     extra = sorted(set(fresh) - set(stored) - ignore)

@@ -215,6 +215,12 @@ def test_make_lab_serves_jupyterlab_on_the_notebooks():
         assert argv[0] == os.path.abspath(sys.executable), argv
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab?token={token}", timeout=30) as r:
             assert r.status == 200 and "JupyterLab" in r.read().decode()
+        # The widgets' extension is installed (its settings exist), and saves the widget state with the
+        # notebook (tools/lab_overrides.json turns its default, False, to True): explorers reopen.
+        plugin = "@jupyter-widgets/jupyterlab-manager:plugin"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/lab/api/settings/{plugin}?token={token}",
+                                    timeout=10) as r:
+            assert json.loads(r.read())["schema"]["properties"]["saveState"]["default"] is True
     finally:
         os.killpg(lab.pid, signal.SIGTERM)
         try:

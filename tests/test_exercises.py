@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from strategies import assert_names_argument
+from strategies import assert_names_argument, assert_refused
 
 from fgcourse import exercises
 from fgcourse.exercises import (
@@ -206,6 +206,32 @@ def test_expect_close_compares_nested_tuples_of_arrays(got, expected):
 def test_expect_close_never_takes_a_string_a_bool_or_a_complex_for_a_number(got):
     with pytest.raises(AssertionError, match="x: expected 1"):
         expect_close("x", got, 1.0)
+
+
+@pytest.mark.parametrize("got", [1 + 0j, np.complex128(1.0), np.array([1 + 0j])])
+def test_expect_equal_never_takes_a_complex_for_a_real(got):
+    with pytest.raises(AssertionError, match=r"x: expected \[?1"):
+        expect_equal("x", got, 1 if np.ndim(got) == 0 else np.array([1]))
+
+
+def test_a_failed_expectation_is_one_line_even_for_a_matrix():
+    with pytest.raises(AssertionError) as excinfo:
+        expect_close("J", np.ones((3, 3)), np.zeros((3, 3)))
+    assert "\n" not in str(excinfo.value) and str(excinfo.value).startswith("J: expected [[0., 0., 0.], [0.")
+
+
+@pytest.mark.parametrize("call, name, word", [
+    (lambda: paired(None, [1.0]), "got", "NoneType"),
+    (lambda: paired([1.0], 3), "want", "int"),
+    (lambda: expect_cases([("x", 1.0)], [1.0]), "want[0]", "(what, value) pair"),
+    (lambda: expect_cases([("x", 1.0)], [("x", 1.0)], rtol=-1.0), "rtol", ">= 0"),
+    (lambda: expect_cases([("x", 1.0)], [("x", 1.0)], atol="0"), "atol", "str"),
+    (lambda: expect_cases([("x", 1.0)], [("x", 1.0)], exact=1), "exact", "True or False"),
+    (lambda: record_tests(None, {}), "tests", "mapping"),
+    (lambda: record_tests({}, [1]), "namespace", "mapping"),
+])
+def test_the_test_writers_tools_name_bad_arguments(call, name, word):
+    assert_refused(call, name, word)
 
 
 # --- cases, run where the learner's code runs, and checked elsewhere ----------------------------------

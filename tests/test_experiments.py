@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -419,6 +419,8 @@ def test_an_unreachable_scheduler_is_a_clear_error_within_the_timeout(tmp_path):
 
 # ----------------------------------------------------------------------------- bad input
 
+SMOKE_BATCH = get_grid("smoke").batches()[0]
+
 BAD_GRIDS = [
     (lambda: make_grid(["sphre"]), "functions[0]", "did you mean 'sphere'"),
     (lambda: make_grid([3]), "functions[0]", "int"),
@@ -445,6 +447,20 @@ BAD_GRIDS = [
     (lambda: make_grid(["sphere"], seed=-1), "seed", ">= 0"),
     (lambda: make_grid(["sphere"], stop_at_target="yes"), "stop_at_target", "True or False"),
     (lambda: get_grid("smok"), "grid", "did you mean 'smoke'"),
+    (lambda: compute_batch(None), "batch", "a Batch"),
+    (lambda: compute_batch(get_grid("smoke")), "batch", "Grid"),
+    (lambda: replace(SMOKE_BATCH, num_starts=0), "num_starts", ">= 1"),
+    (lambda: replace(SMOKE_BATCH, num_repeats=True), "num_repeats", "bool"),
+    (lambda: replace(SMOKE_BATCH, function="Sphere"), "function", "did you mean 'sphere'"),
+    (lambda: replace(SMOKE_BATCH, function="beale", n=3), "n", "n = 2 only"),
+    (lambda: replace(SMOKE_BATCH, optimizer="Adam"), "optimizer", "did you mean 'adam'"),
+    (lambda: replace(SMOKE_BATCH, gradient="backprop"), "gradient", "'forward'"),
+    (lambda: replace(SMOKE_BATCH, lr=float("nan")), "lr", "nan"),
+    (lambda: replace(SMOKE_BATCH, law=None), "law", "NoneType"),
+    (lambda: replace(SMOKE_BATCH, seed="0"), "seed", "str"),
+    (lambda: replace(SMOKE_BATCH, stop_at_target=1), "stop_at_target", "True or False"),
+    (lambda: starts("sphere", 10**12, 0, 1), "n", "<= 100000000"),
+    (lambda: starts("sphere", 1000, 0, 10**6), "num_starts", "<= 100000"),
 ]
 
 
@@ -465,6 +481,7 @@ BAD_RUNS = [
     (dict(grid="smok"), "grid", "did you mean 'smoke'"),
     (dict(grid=3), "grid", "a Grid"),
     (dict(n_jobs=0), "n_jobs", ">= 1"),
+    (dict(n_jobs=10**12), "n_jobs", "<= 1024"),
     (dict(backend="dsk"), "backend", "did you mean 'dask'"),
     (dict(scheduler="tcp://127.0.0.1:8786"), "scheduler", "backend='dask'"),
     (dict(backend="dask", scheduler=8786), "scheduler", "int"),

@@ -2,22 +2,29 @@
 
 import math
 
-import numpy as np
-import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-from strategies import accuracy_tables, assert_names_argument, assert_refused, profile_costs
+import matplotlib
 
-from fgcourse.experiments import (
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from strategies import accuracy_tables, assert_names_argument, assert_refused, profile_costs  # noqa: E402
+
+from fgcourse.experiments import (  # noqa: E402
     SOLVER_SETS,
     accuracy_inputs,
     accuracy_profile,
+    draw_accuracy_profiles,
+    draw_performance_profiles,
+    draw_profile_page,
     performance_profile,
     run_grid,
     solver_order,
     solver_table,
 )
-from fgcourse.experiments.profiles import (
+from fgcourse.experiments.profiles import (  # noqa: E402
     accuracy_summary,
     forward_against_true,
     profile_curve,
@@ -264,3 +271,18 @@ def test_profiles_refuse_unknown_solver_sets_and_solvers(smoke):
     with pytest.raises(ValueError) as excinfo:
         profile_times(smoke, 2, budget=0)
     assert_names_argument(excinfo, "budget", "> 0")
+
+
+@pytest.mark.parametrize("call, name, word", [
+    (lambda table: profile_times(table, 2, solvers=[1.0, 2.0]), "solvers[0]", "float"),
+    (lambda table: profile_times(table, 2, solvers=np.ones((2, 2))), "solvers[0]", "array"),
+    (lambda table: draw_accuracy_profiles(table, (2,), solvers=["adabelief/true"]), "solvers", "adabelief/true"),
+    (lambda table: draw_accuracy_profiles(table, (2,), solvers=[]), "solvers", "at least 1"),
+    (lambda table: profile_times(None, 2), "table", "NoneType"),
+    (lambda table: profile_summary([1.0, 2.0], (2,)), "table", "DataFrame"),
+    (lambda table: draw_performance_profiles(table[["n", "t"]], (2,)), "table", "'function'"),
+    (lambda table: draw_profile_page(2, table={}), "table", "dict"),
+])
+def test_profiles_refuse_what_is_not_a_table_or_its_solvers(smoke, call, name, word):
+    assert_refused(lambda: call(smoke), name, word)
+    plt.close("all")

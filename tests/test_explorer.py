@@ -2,9 +2,13 @@
 controls, never a stale figure in Jupyter, readable pages, each step (plan, sample, render,
 widget) on its own, bad input."""
 
+import asyncio
 import base64
+import itertools
 import re
 import struct
+import tracemalloc
+from pathlib import Path
 
 import ipywidgets as widgets
 import matplotlib
@@ -32,6 +36,8 @@ from fgcourse.explorer import (  # noqa: E402
     smallest_font_px,
     widget,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def draw(k, scale=1, shift=0.0, w=0):
@@ -76,7 +82,7 @@ def follow_links(box):
 
 
 def test_one_precomputed_page_per_value_linked_to_the_slider():
-    box = explorer(draw, "k", [1, 2, 3])
+    box = explorer(draw, "k", [1, 2, 3], saved=True)
     slider, stack = slider_of(box), root_stack(box)
     assert len(stack.children) == 3 and box.num_pages == 3
     pages = [page.value for page in stack.children]
@@ -91,7 +97,7 @@ def test_the_grid_is_the_product_of_the_slider_and_the_offline_controls():
     calls = counted(draw)
     scale = widgets.Dropdown(options=[1, 2, 3], value=2)
     box = explorer(calls, "k", [1, 2], controls={"scale": scale, "shift": widgets.IntSlider(0, 0, 1)},
-                   offline=("scale", "shift"))
+                   offline=("scale", "shift"), saved=True)
     assert box.grid == ("k", "scale", "shift") and box.needs_kernel == ()
     assert box.num_pages == 2 * 3 * 2
     root = root_stack(box)
@@ -111,7 +117,7 @@ def test_the_grid_is_the_product_of_the_slider_and_the_offline_controls():
 
 def test_an_int_slider_is_precomputed_as_an_index_slider_kept_in_sync():
     shift = widgets.IntSlider(1, 0, 2, description="shift")
-    box = explorer(draw, "k", [1, 2], controls={"shift": shift})
+    box = explorer(draw, "k", [1, 2], controls={"shift": shift}, saved=True)
     (row,) = [w for w in box.children if isinstance(w, widgets.HBox)]
     (shown,) = row.children
     assert isinstance(shown, widgets.SelectionSlider) and shown.index == 1 and shown.description == "shift"
@@ -148,7 +154,7 @@ def test_a_declared_grid_over_budget_fails_with_the_page_count_and_the_budget():
 
 
 def test_pages_over_the_size_budget_fail_instead_of_being_dropped():
-    one_page = len(png_of(explorer(draw, "k", [1, 2]).children[1].children[0].value))
+    one_page = len(png_of(explorer(draw, "k", [1, 2], saved=True).children[1].children[0].value))
     with pytest.raises(ValueError) as excinfo:
         explorer(draw, "k", [1, 2, 3], controls={"scale": widgets.Dropdown(options=[1, 2])}, offline=("scale",),
                  max_bytes=4 * one_page)
@@ -162,7 +168,7 @@ def test_pages_over_the_size_budget_fail_instead_of_being_dropped():
 def test_in_jupyter_a_kernel_only_control_switches_to_a_live_figure_and_back():
     shift = widgets.FloatSlider(0.0, min=0.0, max=5.0)
     scale = widgets.Dropdown(options=[1, 2])
-    box = explorer(draw, "k", [1, 2, 3], controls={"scale": scale, "shift": shift})
+    box = explorer(draw, "k", [1, 2, 3], controls={"scale": scale, "shift": shift}, saved=True)
     slider, root = slider_of(box), root_stack(box)
     shift.value = 2.0
     live = box.figure()
@@ -198,12 +204,12 @@ def test_sliders_update_on_release():
 
 
 def test_the_slider_row_has_no_fixed_width():
-    box = explorer(draw, "k", [1, 2])
+    box = explorer(draw, "k", [1, 2], saved=True)
     assert slider_of(box).layout.width == "100%"
 
 
 def test_pages_keep_their_natural_size_and_record_their_smallest_font():
-    box = explorer(draw, "k", [1, 2])
+    box = explorer(draw, "k", [1, 2], saved=True)
     page = root_stack(box).children[0].value
     width, height = png_size(page)
     assert f'width="{width}"' in page and f'height="{height}"' in page and "max-width:none" in page
@@ -231,7 +237,7 @@ def test_pages_share_one_frame_so_the_figure_does_not_jump():
         fig.axes[0].set_title("x" * (10 * k))
         return fig
 
-    box = explorer(draw_with_long_title, "k", [1, 2, 3])
+    box = explorer(draw_with_long_title, "k", [1, 2, 3], saved=True)
     sizes = {png_size(page.value) for page in root_stack(box).children}
     assert len(sizes) == 1
     width, _ = sizes.pop()
@@ -259,7 +265,7 @@ def test_render_png_gives_png_bytes_and_closes_the_figure():
 
 def test_grid_controls_lists_what_can_be_precomputed():
     assert grid_controls(widgets.Dropdown(options=[("a", (0, 1)), ("b", (2, 3))])) == ((0, 1), (2, 3))
-    assert grid_controls(widgets.IntSlider(2, 0, 6, step=2)) == (0, 2, 4, 6)
+    assert tuple(grid_controls(widgets.IntSlider(2, 0, 6, step=2))) == (0, 2, 4, 6)
     assert grid_controls(widgets.FloatSlider()) is None
 
 
@@ -285,6 +291,164 @@ def test_median_update_time_calls_draw_for_every_value_and_repeat():
     counted_draw = counted(draw)
     median_update_time(counted_draw, [1, 2, 3], repeat=2)
     assert counted_draw.calls == 3 + 3 * 2  # the common frame, then the timed updates
+
+
+def test_a_control_with_huge_ranges_is_never_enumerated():
+    # A slider over 10^8 values would be a tuple of 800 MB: it is counted, not listed, so it
+    # needs a kernel (chosen grid) or is refused with its size (declared grid), in little memory.
+    huge = 10**8
+    tracemalloc.start()
+    try:
+        assert len(grid_controls(widgets.IntSlider(1, 0, huge))) == huge + 1
+        chosen = plan("k", [1, 2], {"w": widgets.IntSlider(1, 0, huge), "scale": widgets.Dropdown(options=[1, 2])})
+        assert dict(chosen.grid) == {"scale": (1, 2)} and chosen.needs_kernel == ("w",)
+        assert_refused(lambda: plan("k", [1, 2], {"w": widgets.IntSlider(1, 0, huge)}, offline=("w",)),
+                       "offline", f"got {2 * (huge + 1)} pages", f"{huge + 1} w", "max_pages = 150")
+        assert_refused(lambda: plan("k", range(huge)), "offline", f"got {huge} pages", "max_pages = 150")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10_000_000, f"{peak} bytes for a plan of 2 pages"
+
+
+# ----------------------------------------------------------------------------- in a running kernel
+
+def from_browser(control, **state) -> list:
+    """Apply ``state`` to ``control`` as a message from the browser would, and return the (widget, trait)
+    updates the kernel sends back to the browser meanwhile."""
+    sent = []
+    original = widgets.Widget.notify_change
+
+    def recording(self, change):
+        # What ipywidgets sends to a connected browser: a synced trait, unless the browser just sent it.
+        name = change["name"]
+        if name in self.keys and self._should_send_property(name, getattr(self, name)):
+            sent.append((self, name))
+        return original(self, change)
+
+    widgets.Widget.notify_change = recording
+    try:
+        control._handle_msg({"content": {"data": {"method": "update", "state": state, "buffer_paths": []}},
+                             "buffers": []})
+    finally:
+        widgets.Widget.notify_change = original
+    return sent
+
+
+def test_for_a_running_kernel_an_explorer_is_one_page_that_python_sets():
+    calls = counted(draw)
+    scale = widgets.Dropdown(options=[1, 2, 3], value=2, description="scale")
+    shift = widgets.FloatSlider(0.0, min=0.0, max=5.0, description="shift")
+    box = explorer(calls, "k", [1, 2, 3], controls={"scale": scale, "shift": shift}, saved=False)
+    reference = explorer(draw, "k", [1, 2, 3], controls={
+        "scale": widgets.Dropdown(options=[1, 2, 3], value=2, description="scale"),
+        "shift": widgets.FloatSlider(0.0, min=0.0, max=5.0, description="shift")}, saved=True)
+    figure = box.figure()
+    assert box.links == () and box.stack is None and isinstance(figure, widgets.HTML)
+    assert not any(isinstance(w, widgets.Stack) for w in box.children)
+    assert shown_page(box) == shown_page(reference)
+    drawn = calls.calls
+    # A precomputed control: one message from the browser, one back (the page); nothing drawn.
+    assert from_browser(scale, index=2) == [(figure, "value")]
+    assert calls.calls == drawn and box.figure() is figure
+    assert png_of(figure.value) == png_of(root_stack(reference).children[0].children[2].value)
+    assert 'alt="k = 1, scale = 3, shift = 0"' in figure.value
+    assert from_browser(slider_of(box), index=1) == [(figure, "value")]
+    # A kernel-only control: drawn live, and cached for a revisit.
+    assert from_browser(shift, value=2.0) == [(figure, "value")]
+    assert calls.calls == drawn + 1 and figure.value == box.render(1)
+    from_browser(shift, value=0.0)
+    from_browser(shift, value=2.0)
+    assert calls.calls == drawn + 2, "the page of shift = 2.0 comes from the cache"
+    from_browser(shift, value=0.0)
+    assert png_of(figure.value) == png_of(root_stack(reference).children[1].children[2].value)
+
+
+def test_for_a_running_kernel_the_pages_one_step_away_are_drawn_while_it_is_idle():
+    calls = counted(draw)
+    shift = widgets.IntSlider(1, 0, 3)
+
+    async def session():
+        box = explorer(calls, "k", [1, 2, 3], controls={"shift": shift}, offline=(), saved=False)
+        built = calls.calls
+        await asyncio.sleep(0.5)  # idle: shift = 2 and shift = 0 are drawn (k = 2, shift = 1 is a precomputed page)
+        assert calls.calls == built + 2 and len(box.cache) == 2
+        shift.value = 2
+        assert calls.calls == built + 2, "the change is served from the pages drawn while idle"
+        assert box.figure().value == box.cache[page_key(0, {"shift": 2})]
+        await asyncio.sleep(0.5)  # then k = 2 and shift = 3 at shift = 2 (shift = 1 is precomputed)
+        assert calls.calls == built + 4
+        assert set(box.cache) == {page_key(i, {"shift": s}) for i, s in [(0, 2), (0, 0), (1, 2), (0, 3)]}
+
+    asyncio.run(session())
+    assert [p[0] for p in explorer(draw, "k", [1, 2], controls={"shift": shift}, offline=()).neighbours()] == [1, 0, 0]
+
+
+def test_pages_slow_to_draw_are_not_drawn_ahead(monkeypatch):
+    import importlib
+
+    # Every page is slow.
+    monkeypatch.setattr(importlib.import_module("fgcourse.explorer.widget"), "PREFETCH_MAX_SECONDS", 0.0)
+    calls = counted(draw)
+    shift = widgets.IntSlider(1, 0, 3)
+
+    async def session():
+        box = explorer(calls, "k", [1, 2, 3], controls={"shift": shift}, offline=(), saved=False)
+        built = calls.calls
+        await asyncio.sleep(0.5)
+        assert calls.calls == built + 1 and len(box.draw_seconds) == 1, "one page drawn ahead, timed, then none"
+        shift.value = 3
+        await asyncio.sleep(0.5)
+        assert calls.calls == built + 2, "only the page asked for"
+        assert box.wanted == [] and box._prefetching is None, "and nothing left scheduled: the kernel is idle"
+
+    asyncio.run(session())
+
+
+def test_an_explorer_built_for_a_saved_state_links_every_stack_of_a_level():
+    # Why a running kernel gets one page: with stacks, a browser's change of a control sends one
+    # message per stack of its level (3 main values x 3 scales: 3 stacks for scale, 9 for shift).
+    controls = {"scale": widgets.Dropdown(options=[1, 2, 3]), "shift": widgets.IntSlider(0, 0, 2)}
+    box = explorer(draw, "k", [1, 2, 3], controls=controls, saved=True)
+    sources = [link.source[0] for link in box.links]
+    assert [sources.count(w) for w in [slider_of(box), controls["scale"]]] == [1, 3]
+    assert len(sources) == 1 + 3 + 9
+
+
+def test_the_saved_state_is_chosen_by_the_notebook_runner(monkeypatch):
+    from fgcourse.explorer import SAVED_STATE_VARIABLE, saving_widget_state
+
+    monkeypatch.setenv(SAVED_STATE_VARIABLE, "1")
+    assert saving_widget_state() and explorer(draw, "k", [1, 2]).stack is not None
+    monkeypatch.delenv(SAVED_STATE_VARIABLE)
+    assert not saving_widget_state() and explorer(draw, "k", [1, 2]).stack is None
+    runner = (ROOT / "tools" / "execute_notebooks.py").read_text()
+    assert f'os.environ["{SAVED_STATE_VARIABLE}"] = "1"' in runner
+
+
+def test_a_page_that_fails_to_draw_says_so_where_the_figure_was():
+    def fragile(k, shift=0.0):
+        if shift > 1:
+            raise ValueError("no data for this shift")
+        return draw(k, shift=shift)
+
+    shift = widgets.FloatSlider(0.0, min=0.0, max=5.0)
+    for saved in (False, True):
+        box = explorer(fragile, "k", [1, 2], controls={"shift": shift}, saved=saved)
+        shift.value = 2.0
+        text = box.figure().value
+        assert 'role="alert"' in text and "k = 1, shift = 2: draw failed" in text and "no data for this shift" in text
+        assert "<img" not in text, "never the page of another setting"
+        shift.value = 0.0
+
+
+def test_alt_text_names_every_control_with_the_label_the_reader_sees():
+    controls = {"start": widgets.Dropdown(options=[("(0, 0.5)", (0.0, 0.5)), ("(1, 2)", (1.0, 2.0))],
+                                          description="start"),
+                "rng": widgets.IntSlider(3, 0, 9, description="seed"), "lr": widgets.FloatSlider(0.25)}
+    chosen = plan("k", [1, 2], controls, description="Beale")
+    assert chosen.describe(1, {"start": (1.0, 2.0), "rng": 3, "lr": 0.25}) == (
+        "Beale, at k = 2, start = (1, 2), seed = 3, lr = 0.25")
 
 
 # ----------------------------------------------------------------------------- the steps, one by one
@@ -338,11 +502,22 @@ def test_a_page_is_the_live_render_of_its_figure():
 def test_the_widget_is_built_from_a_plan_and_its_pages():
     chosen = plan("k", [1, 2], {"scale": widgets.Dropdown(options=[1, 2])}, description="A line")
     pages = render(draw, chosen, sample(draw, chosen))
-    box = widget(draw, chosen, pages)
-    assert isinstance(box, Explorer) and isinstance(box, widgets.VBox) and repr(box).startswith("VBox(children=")
+    box = widget(draw, chosen, pages, saved=True)
+    assert isinstance(box, Explorer) and isinstance(box, widgets.VBox)
     assert (box.grid, box.num_pages, box.png_bytes, box.dpi) == (("k", "scale"), 4, pages.png_bytes, pages.dpi)
     leaves = [leaf.value for level in root_stack(box).children for leaf in level.children]
-    assert leaves == [pages.pages[chosen.key(p)].html(f"k = {p[0] + 1}") for p in chosen.points()]
+    assert leaves == [pages.pages[chosen.key(p)].html(chosen.describe(p[0], chosen.settings(p)[1]))
+                      for p in chosen.points()]
+    assert 'alt="A line, at k = 2, scale = 1"' in leaves[2]
+
+
+def test_the_saved_text_says_what_the_explorer_shows_and_how_to_show_it_again():
+    box = explorer(draw, "k", [1, 2], controls={"scale": widgets.Dropdown(options=[1, 2]),
+                                                "shift": widgets.FloatSlider()}, description="A line")
+    first, second = repr(box).split("\n")
+    assert first == "Explorer. A line: 4 precomputed pages (k x scale); shift needs a running kernel."
+    assert "model not found" in second and "run this cell" in second
+    assert box._repr_mimebundle_()["text/plain"] == repr(box)
 
 
 def test_description_and_controls_are_shown():
@@ -422,6 +597,9 @@ BAD_CALLS = [
     (lambda: median_update_time(draw, [1, 2], dpi=-5), ValueError, "dpi", ">= 1"),
     (lambda: median_update_time(draw, [1, 2], clock=3), TypeError, "clock", "callable"),
     (lambda: plan("", [1, 2]), ValueError, "name", "non-empty"),
+    (lambda: plan("k", itertools.count()), ValueError, "offline", "more than 150 values of k"),
+    (lambda: plan("k", [1, 2], {"scale": widgets.Dropdown(options=[])}), ValueError, "controls['scale']",
+     "at least one option"),
     (lambda: plan("k", [1, 2], offline=("scale",)), ValueError, "offline[0]", "one of ()"),
     (lambda: plan("k", [1, 2]).fitted(-1), ValueError, "page_bytes", ">= 0"),
     (lambda: sample(draw, "plan"), TypeError, "plan", "ExplorerPlan"),
@@ -431,6 +609,12 @@ BAD_CALLS = [
     (lambda: render_page(draw(1), 80, None), TypeError, "frame", "Bbox"),
     (lambda: render_page(draw(1), 0, common_frame([draw(1)])), ValueError, "dpi", ">= 1"),
     (lambda: page_key(-1, {}), ValueError, "value_index", ">= 0"),
+    (lambda: explorer(draw, "k", [1, 2]).render(2), ValueError, "index", "<= 1"),
+    (lambda: explorer(draw, "k", [1, 2]).render("0"), TypeError, "index", "str"),
+    (lambda: plan("k", [1, 2]).settings((9,)), ValueError, "point[0]", "<= 1"),
+    (lambda: plan("k", [1, 2]).key(None), TypeError, "point", "NoneType"),
+    (lambda: plan("k", [1, 2], {"s": widgets.Dropdown(options=[1, 2])}).settings((0,)), ValueError, "point",
+     "at least 2"),
     (lambda: page_key(0, [("scale", 1)]), TypeError, "settings", "mapping"),
 ]
 

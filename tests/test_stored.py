@@ -12,7 +12,16 @@ from hypothesis import strategies as st
 from strategies import assert_names_argument, assert_refused, float_arrays
 
 from fgcourse import training as tr
-from fgcourse.experiments import RERUN_TOLERANCES, check_rerun, get_grid, load_table, quick_batches, run_grid
+from fgcourse.experiments import (
+    RERUN_TOLERANCES,
+    check_rerun,
+    get_grid,
+    level_drift,
+    load_table,
+    quick_batches,
+    run_grid,
+    stable_batches,
+)
 from fgcourse.stored import (
     Comparison,
     RerunMismatch,
@@ -218,6 +227,18 @@ def test_check_rerun_names_a_column_that_moved_beyond_its_bound(smoke):
         check_rerun(tampered, get_grid("smoke"), [1])
 
 
+@pytest.mark.parametrize("call, name, words", [
+    (lambda table: check_rerun(table, "smoke", [1], tolerances=1e-9), "tolerances", ("mapping", "float")),
+    (lambda table: check_rerun(table, "smoke", [1], tolerances={"f_best": (1e-9,)}), "tolerances['f_best']",
+     ("pair",)),
+    (lambda table: check_rerun(table, "smoke", [1], tolerances=[("f_best", 1e-9)]), "tolerances", ("list",)),
+    (lambda table: stable_batches(table, None, "smoke"), "other", ("DataFrame", "NoneType")),
+    (lambda table: level_drift(table, table[["n"]]), "other", ("columns",)),
+])
+def test_check_rerun_and_level_readers_name_bad_arguments_before_any_work(smoke, call, name, words):
+    assert_refused(lambda: call(smoke), name, *words)
+
+
 def test_quick_batches_are_those_below_the_wall_time(smoke):
     every = quick_batches(smoke, "smoke", max_seconds=1e9)
     assert every == list(range(len(get_grid("smoke").batches())))
@@ -242,6 +263,8 @@ def test_training_check_rerun_matches_a_stored_run_and_names_a_tampered_loss():
     (lambda r, s: tr.check_rerun(r, s, 575), "run", ("<= 574",)),
     (lambda r, s: tr.check_rerun(r, s, 0, max_iter=75), "max_iter", ("multiple", "50")),
     (lambda r, s: tr.check_rerun(r, s, 0, max_iter=10**6), "max_iter", ("<=",)),
+    (lambda r, s: tr.check_rerun(r, s, 0, tolerances=1e-6), "tolerances", ("mapping", "float")),
+    (lambda r, s: tr.check_rerun(r, s, 0, tolerances={"val_loss": 1e-6}), "tolerances['val_loss']", ("pair",)),
 ])
 def test_training_check_rerun_names_bad_arguments(call, name, words):
     runs, split = tr.load_runs(ROOT / "data" / "training" / "runs.npz"), tr.digits_split()

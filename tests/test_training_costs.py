@@ -31,6 +31,11 @@ BAD_INPUT = [
     (lambda: tr.step_costs([("s", lambda t: "x", np.ones(3))]), "problems[0] f", TypeError, "real"),
     (lambda: tr.step_costs([("short", lambda t: t)]), "problems[0]", TypeError, "triple"),
     (lambda: tr.nested_costs(S=0), "S", ValueError, ">= 1"),
+    (lambda: tr.nested_costs(S=10**12), "S", ValueError, "1e+06"),
+    (lambda: tr.nested_costs(S=10, depths=(1, 6)), "S", ValueError, "n = 6"),
+    (lambda: tr.deep_tanh_loss(10**12), "depth", ValueError, "<= 6103"),
+    (lambda: tr.deep_tanh_loss(2, width=10**12), "width", ValueError, "<= 10000"),
+    (lambda: tr.deep_tanh_loss(2, batch=10**12), "batch", ValueError, "<= 781250"),
 ]
 
 

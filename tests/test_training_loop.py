@@ -79,6 +79,7 @@ def test_one_mlp_step_is_fast():
 BAD_INPUT = [
     (lambda: tr.minibatches(5, 0, 10), "batch_size", ValueError, "<= 5"),
     (lambda: tr.minibatches(0, 0, 1), "m", ValueError, ">= 1"),
+    (lambda: tr.minibatches(10**12, 0, 1), "m", ValueError, "<= 100000000"),
     (lambda: tr.minibatches(5, 0, 0), "batch_size", ValueError, ">= 1"),
     (lambda: tr.minibatches(5, None, 2), "rng", TypeError, "Generator"),
     (lambda: tr.train("mlp", SPLIT, batch_size=0), "batch_size", ValueError, ">= 1"),

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from strategies import small_table
+import pytest
+from strategies import assert_refused, small_table
 
 from fgcourse import training as tr
 
@@ -71,3 +72,19 @@ def test_the_sweep_figure_has_one_panel_per_optimizer_and_circles_each_oracles_b
     assert len(crosses) == 1 and list(crosses[0].get_xdata()) == [0.1]  # the rate where weight perturbation blew up
     plt.close("all")
     assert_refused(lambda: tr.draw_sweep(summary.drop(columns="blown_up")), "summary", "blown_up")
+
+
+@pytest.mark.parametrize("call, name, word", [
+    (lambda t: tr.draw_curves(t, "smal", "sgd", 0.1), "table", "model 'smal'"),
+    (lambda t: tr.draw_curves(t, "small", "sgd", 0.7), "table", "lr = 0.7"),
+    (lambda t: tr.draw_budget(t, "small", "adm", 0.1, "weights, gaussian"), "table", "optimizer 'adm'"),
+    (lambda t: tr.draw_curves(t, None, "sgd", 0.1), "model", "NoneType"),
+    (lambda t: tr.runs_of(t, "small", "sgd", "0.1", "backprop"), "lr", "str"),
+    (lambda t: tr.runs_of(t, "small", "sgd", 0.1, "backprop", B=True), "B", "bool"),
+    (lambda t: t.select(seed=1.5), "seed", "float"),
+])
+def test_figures_of_no_stored_run_and_bad_selections_are_refused(call, name, word):
+    import matplotlib.pyplot as plt
+
+    assert_refused(lambda: call(small_table()), name, word)
+    plt.close("all")

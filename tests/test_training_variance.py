@@ -45,6 +45,12 @@ BAD_INPUT = [
     (lambda: tr.compare_variances(MLP, np.zeros(5), SPLIT.X_val, SPLIT.y_val, 0), "theta", ValueError, "6570"),
     (lambda: tr.activity_mean_squared_deviation(MLP, MLP.init(0), SPLIT.X_val, SPLIT.y_val, "sphere"), "law",
      ValueError, "gaussian"),
+    (lambda: tr.compare_variances(MLP, MLP.init(0), SPLIT.X_val, SPLIT.y_val, 0, laws=("gaussian", 1.0)), "laws[1]",
+     TypeError, "float"),
+    (lambda: tr.compare_variances(MLP, MLP.init(0), SPLIT.X_val, SPLIT.y_val, 0, num_samples=10**12), "num_samples",
+     ValueError, "<= 100000000"),
+    (lambda: tr.activity_squared_deviations(MLP, MLP.init(0), SPLIT.X_val, SPLIT.y_val, "gaussian", 0, 10**12),
+     "num_samples", ValueError, "<= 100000000"),
 ]
 
 

@@ -301,3 +301,10 @@ def test_the_status_tuples_are_found():
     assert {"fgcourse.optim.minimize.OPTIMIZE_STATUSES", "fgcourse.training.loop.TRAIN_STATUSES",
             "fgcourse.linesearch.descent.DESCENT_STATUSES", "fgcourse.linesearch.inexact.STEP_STATUSES",
             "fgcourse.linesearch.exact.EXACT_STATUSES"} <= set(status_tuples())
+
+
+def test_the_blown_up_statuses_are_words_of_the_table_and_never_a_success():
+    from fgcourse._vocabulary import BLOWN_UP, STATUSES, is_success
+
+    assert set(BLOWN_UP) <= set(STATUSES)
+    assert not any(is_success(status, target=target) for status in BLOWN_UP for target in (False, True))

@@ -6,9 +6,12 @@ so a notebook must be re-executed with this script after every edit::
     python tools/execute_notebooks.py notebooks/chains.ipynb [more.ipynb ...]
 
 Widget state is stored in the notebook's metadata so that the HTML book can show the
-widgets (and their precomputed pages) without a kernel.
+widgets (and their precomputed pages) without a kernel. The kernel runs with
+``FGCOURSE_SAVED_WIDGETS=1``, so that every explorer is built for that saved state: stacks of
+pages linked in the browser (``fgcourse.explorer.widget``'s ``saved``).
 """
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -18,6 +21,7 @@ from nbclient import NotebookClient
 
 
 def execute(path: Path) -> float:
+    os.environ["FGCOURSE_SAVED_WIDGETS"] = "1"  # the kernel inherits it
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb, timeout=600, kernel_name="python3", store_widget_state=True,

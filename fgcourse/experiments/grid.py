@@ -24,6 +24,7 @@ import numpy as np
 
 import fgcourse
 from fgcourse._checks import (
+    MAX_NUMBERS,
     check_bool,
     check_int,
     check_option,
@@ -75,6 +76,12 @@ def _supports(function, n: int) -> bool:
     return n >= function.min_dim
 
 
+def _dimensions(name: str) -> str:
+    """The dimensions a test function is defined in, in words."""
+    function = TEST_FUNCTIONS[name]
+    return f"n = {function.dim} only" if function.dim is not None else f"n >= {function.min_dim}"
+
+
 def _check_problem(name: str, entry, dims: tuple[int, ...]) -> list[tuple[str, int]]:
     """The (function, n) pairs an entry of ``functions`` stands for, refused when unsupported.
 
@@ -93,10 +100,9 @@ def _check_problem(name: str, entry, dims: tuple[int, ...]) -> list[tuple[str, i
     pair = check_sequence(name, entry, min_length=2, max_length=2, what="a function name and a dimension")
     function_name = check_option(f"{name}[0]", pair[0], sorted(TEST_FUNCTIONS))
     n = check_int(f"{name}[1]", pair[1], minimum=1)
-    function = TEST_FUNCTIONS[function_name]
-    if not _supports(function, n):
-        accepted = f"n = {function.dim} only" if function.dim is not None else f"n >= {function.min_dim}"
-        raise ValueError(f"{name} must name a dimension {function_name!r} is defined in ({accepted}), got n = {n}")
+    if not _supports(TEST_FUNCTIONS[function_name], n):
+        raise ValueError(f"{name} must name a dimension {function_name!r} is defined in "
+                         f"({_dimensions(function_name)}), got n = {n}")
     return [(function_name, n)]
 
 
@@ -121,6 +127,24 @@ class Batch:
     B: int
     seed: int
     stop_at_target: bool
+
+    def __post_init__(self):
+        # Checked as make_grid checks them: a Batch built by hand is refused in its own fields' names.
+        function = check_option("function", self.function, sorted(TEST_FUNCTIONS))
+        n = check_int("n", self.n, minimum=1)
+        if not _supports(TEST_FUNCTIONS[function], n):
+            raise ValueError(f"n must be a dimension {function!r} is defined in ({_dimensions(function)}), got n = {n}")
+        checked = dict(
+            function=function, n=n, optimizer=check_option("optimizer", self.optimizer, optimizer_names()),
+            gradient=check_option("gradient", self.gradient, GRADIENTS), lr=check_positive("lr", self.lr),
+            max_iter=check_int("max_iter", self.max_iter, minimum=1),
+            num_starts=check_int("num_starts", self.num_starts, minimum=1),
+            num_repeats=check_int("num_repeats", self.num_repeats, minimum=1), eps=check_positive("eps", self.eps),
+            law=check_option("law", self.law, sorted(LAWS)), B=check_int("B", self.B, minimum=1),
+            seed=check_int("seed", self.seed, minimum=0), stop_at_target=check_bool("stop_at_target",
+                                                                                     self.stop_at_target))
+        for field, value in checked.items():
+            object.__setattr__(self, field, value)
 
     @property
     def num_runs(self) -> int:
@@ -150,13 +174,11 @@ def starts(function: str, n: int, seed: int, num_starts: int) -> np.ndarray:
     stream is derived), so every solver starts from the same points, in every process.
     """
     function = check_option("function", function, sorted(TEST_FUNCTIONS))
-    n = check_int("n", n, minimum=1)
+    n = check_int("n", n, minimum=1, maximum=MAX_NUMBERS)
     if not _supports(TEST_FUNCTIONS[function], n):
-        defined = TEST_FUNCTIONS[function]
-        accepted = f"n = {defined.dim} only" if defined.dim is not None else f"n >= {defined.min_dim}"
-        raise ValueError(f"n must be a dimension {function!r} is defined in ({accepted}), got n = {n}")
+        raise ValueError(f"n must be a dimension {function!r} is defined in ({_dimensions(function)}), got n = {n}")
     seed = check_int("seed", seed, minimum=0)
-    num_starts = check_int("num_starts", num_starts, minimum=1)
+    num_starts = check_int("num_starts", num_starts, minimum=1, maximum=max(1, MAX_NUMBERS // n))
     bounds = TEST_FUNCTIONS[function].bounds(n)
     rng = np.random.default_rng([seed, stable_number(function), n])
     return rng.uniform(bounds[:, 0], bounds[:, 1], size=(num_starts, n))

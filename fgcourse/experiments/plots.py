@@ -37,6 +37,7 @@ from fgcourse.experiments.profiles import (
     profile_curve,
     profile_times,
     solver_set,
+    table_solvers,
 )
 from fgcourse.optim import OptimizeResult, check_optimize_result
 
@@ -237,14 +238,14 @@ def draw_performance_profiles(table, dims=PAPER_DIMS, *, solvers="all", budget: 
 
 def draw_accuracy_profiles(table, dims=PAPER_DIMS, *, solvers="all", M: float = 10.0, axes=None):
     """R_s(τ) of the digits gained at the grid's budget (capped at ``M``), one panel per dimension."""
-    solvers = solver_set(solvers)
+    solver_set(solvers)  # checked before any work
     dims = check_sequence("dims", dims, lambda name, n: check_int(name, n, minimum=1), what="dimensions")
     M = check_positive("M", M)
     fig, axes = _axes(axes, len(dims))
     taus = np.linspace(0.0, M, 201)
     for ax, n in zip(axes, dims):
         final, start, best = accuracy_inputs(table, n)
-        final = final[[s for s in solvers if s in final.columns]]
+        final = final[table_solvers(solvers, final.columns)]
         best = np.minimum(start, final.to_numpy().min(axis=1))  # the best of the solvers drawn
         profile = accuracy_profile(final.to_numpy(), start, best, taus, M=M)
         for solver, curve in zip(final.columns, profile):

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fgcourse._checks import check_array, check_int, check_option, check_positive, check_sequence
+from fgcourse._checks import check_array, check_instance, check_int, check_option, check_positive, check_sequence
 from fgcourse.experiments.grid import PAPER_DIMS, optimizer_names
 from fgcourse.optim.minimize import GRADIENTS
 from fgcourse.optim.optimizers import OPTIMIZERS, SGD, Adam, ClippedSGD
@@ -114,6 +114,10 @@ def solver_order() -> tuple[str, ...]:
     return tuple(f"{optimizer}/{gradient}" for gradient in GRADIENTS for optimizer in optimizer_names())
 
 
+_TABLE_KEYS = ("function", "n", "start", "repeat", "gradient", "solver")
+"""The columns of a run_grid table that name a problem and a solver."""
+
+
 def solver_table(table, column: str = "t", n: int | None = None):
     """A ``(problems, solvers)`` DataFrame of one column of a :func:`run_grid` table.
 
@@ -123,6 +127,10 @@ def solver_table(table, column: str = "t", n: int | None = None):
     """
     import pandas as pd
 
+    table = check_instance("table", table, pd.DataFrame, "a DataFrame from run_grid() or load_table()")
+    missing = [c for c in _TABLE_KEYS if c not in table.columns]
+    if missing:
+        raise ValueError(f"table must have the columns of a run_grid table, got one without {missing}")
     column = check_option("column", column, [c for c in table.columns if c not in ("solver",)])
     if n is not None:
         n = check_int("n", n, minimum=1)
@@ -176,7 +184,21 @@ def solver_set(solvers) -> tuple:
         member = SOLVER_SETS[check_option("solvers", solvers, tuple(SOLVER_SETS))]
         return tuple(solver for solver in solver_order()
                      if member(OPTIMIZERS[solver.split("/")[0]], solver.split("/")[1]))
-    return check_sequence("solvers", solvers, what="solver names (optimizer/gradient)")
+    return check_sequence("solvers", solvers, lambda name, solver: check_instance(name, solver, str, "a solver name"),
+                          what="solver names (optimizer/gradient)")
+
+
+def table_solvers(solvers, columns) -> list:
+    """The solvers ``solvers`` names (:func:`solver_set`) among ``columns``, a :func:`solver_table`'s: a named
+    set keeps those the table has, a list must name solvers of the table."""
+    named = isinstance(solvers, str)
+    solvers = solver_set(solvers)
+    if named:
+        return [s for s in solvers if s in columns]
+    missing = [s for s in solvers if s not in columns]
+    if missing:
+        raise ValueError(f"solvers must be solvers of the table {tuple(columns)}, got {missing}")
+    return list(solvers)
 
 
 def profile_times(table, n: int, *, solvers="all", budget: float | None = None):
@@ -185,15 +207,9 @@ def profile_times(table, n: int, *, solvers="all", budget: float | None = None):
     ``solvers`` is a name of :data:`SOLVER_SETS` (the table's solvers of that set) or a
     sequence of solvers of the table.
     """
-    named = isinstance(solvers, str)
-    solvers = solver_set(solvers)
+    solver_set(solvers)  # checked before any work
     times = solver_table(table, "t", n)
-    if named:  # a named set keeps the solvers the table has
-        solvers = [s for s in solvers if s in times.columns]
-    missing = [s for s in solvers if s not in times.columns]
-    if missing:
-        raise ValueError(f"solvers must be solvers of the table {tuple(times.columns)}, got {missing}")
-    times = times[list(solvers)]
+    times = times[table_solvers(solvers, times.columns)]
     if budget is not None:
         budget = check_positive("budget", budget)
         times = times.where(times <= budget, np.inf)

@@ -49,6 +49,8 @@ budget and the best f of the path, minimize's nit and status, and the wall time 
 of the batch's one vectorized minimize call, which its runs share."""
 
 BACKENDS = ("joblib", "dask")
+MAX_JOBS = 1024
+"""The most worker processes run_grid starts (joblib's limit is a C int; a machine's cores are fewer)."""
 
 
 def _forward_rng_seed(batch: Batch) -> list[int]:
@@ -58,6 +60,7 @@ def _forward_rng_seed(batch: Batch) -> list[int]:
 
 def compute_batch(batch: Batch) -> dict:
     """Run one batch: ``{"rows": [...], "wall_time": seconds, "version": fgcourse.__version__}``."""
+    batch = check_instance("batch", batch, Batch, "a Batch, one of make_grid(...).batches()")
     function = TEST_FUNCTIONS[batch.function]
     f_star = function.minimum_value(batch.n)
     target = f_star + batch.eps
@@ -143,7 +146,7 @@ def run_grid(grid, cache, n_jobs: int = 1, backend: str = "joblib", scheduler: s
     if isinstance(grid, str):
         grid = get_grid(grid)
     grid = check_instance("grid", grid, Grid, "a Grid from make_grid() or a grid name ('smoke', 'paper')")
-    n_jobs = check_int("n_jobs", n_jobs, minimum=1)
+    n_jobs = check_int("n_jobs", n_jobs, minimum=1, maximum=MAX_JOBS)
     backend = check_option("backend", backend, BACKENDS)
     if scheduler is not None and not isinstance(scheduler, str):
         raise TypeError(f"scheduler must be a dask scheduler address (str) or None, got {describe(scheduler)}")

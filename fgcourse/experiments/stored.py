@@ -18,7 +18,7 @@ import pandas as pd
 from fgcourse._checks import check_instance, check_int, check_positive, check_real, check_sequence
 from fgcourse.experiments.grid import Grid, get_grid
 from fgcourse.experiments.runner import COLUMNS, compute_batch
-from fgcourse.stored import Comparison, StoredDataError, Tolerance, compare_rerun, read_stored
+from fgcourse.stored import Comparison, StoredDataError, Tolerance, check_tolerances, compare_rerun, read_stored
 
 __all__ = ["RUN_KEYS", "RERUN_TOLERANCES", "STABLE_RTOL", "load_table", "rerun_batches", "quick_batches",
            "stable_batches", "check_rerun", "GridDrift", "level_drift"]
@@ -121,10 +121,10 @@ def quick_batches(table: pd.DataFrame, grid, max_seconds: float = 2.0) -> list[i
             if wall.get((b.function, b.n, b.optimizer, b.gradient), np.inf) < max_seconds]
 
 
-def _check_table(table) -> pd.DataFrame:
-    table = check_instance("table", table, pd.DataFrame, "a DataFrame from load_table()")
+def _check_table(table, name: str = "table") -> pd.DataFrame:
+    table = check_instance(name, table, pd.DataFrame, "a DataFrame from load_table()")
     if tuple(table.columns) != COLUMNS:
-        raise ValueError(f"table must have the columns {list(COLUMNS)}, got {list(table.columns)}")
+        raise ValueError(f"{name} must have the columns {list(COLUMNS)}, got {list(table.columns)}")
     return table
 
 
@@ -138,6 +138,7 @@ def check_rerun(table: pd.DataFrame, grid, indices, *, tolerances=None) -> Compa
     """
     table = _check_table(table)
     grid = _grid(grid)
+    close = check_tolerances("tolerances", RERUN_TOLERANCES if tolerances is None else tolerances)
     fresh = rerun_batches(grid, indices)
     batches = grid.batches()
     picked = {tuple(getattr(batches[i], key) for key in _BATCH_KEYS) for i in indices}
@@ -150,7 +151,6 @@ def check_rerun(table: pd.DataFrame, grid, indices, *, tolerances=None) -> Compa
     if len(fresh) != len(stored):
         raise ValueError(f"table must hold every run of the batches {list(indices)}: it holds {len(stored)} of "
                          f"their {len(fresh)} runs")
-    close = dict(RERUN_TOLERANCES if tolerances is None else tolerances)
     label = f"{len(indices)} batches, {len(fresh)} runs"
     return compare_rerun(fresh, stored, close=close, ignore=("wall_time",), what=label).check()
 
@@ -186,7 +186,7 @@ class GridDrift:
 
 def level_drift(table: pd.DataFrame, other: pd.DataFrame) -> GridDrift:
     """Compare two tables of the same runs (e.g. computed at two SIMD levels): see :class:`GridDrift`."""
-    table, other = _check_table(table), _check_table(other).rename(columns=lambda c: f"{c}_other")
+    table, other = _check_table(table), _check_table(other, "other").rename(columns=lambda c: f"{c}_other")
     keys = list(RUN_KEYS)
     merged = table.merge(other, left_on=keys, right_on=[f"{k}_other" for k in keys], how="inner")
     if len(merged) != len(table) or len(table) != len(other):
@@ -233,7 +233,7 @@ def stable_batches(table: pd.DataFrame, other: pd.DataFrame, grid, rtol: float =
 
 def _run_deviations(table: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
     """One row per run: its keys, whether its discrete outcomes agree, its largest relative move of f."""
-    table, other = _check_table(table), _check_table(other)
+    table, other = _check_table(table), _check_table(other, "other")
     merged = table.merge(other, on=list(RUN_KEYS), suffixes=("", "_other"))
     if len(merged) != len(table) or len(table) != len(other):
         raise ValueError(f"other must hold the same runs as table: {len(table)} and {len(other)} runs, "

@@ -25,6 +25,7 @@ from fgcourse._checks import (
     check_sequence,
     check_vector,
 )
+from fgcourse._vocabulary import BLOWN_UP
 from fgcourse.experiments.grid import PAPER_DIMS, PAPER_SEED, starts
 from fgcourse.optim import check_optimize_result, iterations_to_reach, minimize, true_and_forward_batch
 from fgcourse.testfunctions import TEST_FUNCTIONS, check_test_function
@@ -78,7 +79,7 @@ def lr_stability(function, x0, lrs, rng, *, optimizer="sgd", max_iter: int = 200
             reached = result.fun_path <= target
             steps = np.where(reached.any(axis=0), reached.argmax(axis=0), -1)
             rows.append(dict(lr=lr, gradient=gradient, runs=x0.shape[0],
-                             blown_up=int(np.isin(result.status, ("diverged", "non_finite")).sum()),
+                             blown_up=int(np.isin(result.status, BLOWN_UP).sum()),
                              reached=int((steps >= 0).sum()),
                              median_t=float(np.median(steps[steps >= 0])) if (steps >= 0).any() else np.nan))
     return pd.DataFrame(rows)

@@ -10,10 +10,17 @@ controls. It works in two worlds:
   pages in the browser. A control that does not fit in the explorer's budgets (pages and
   bytes of PNG) carries the CSS class ``fgcourse-needs-kernel``: the book's own script
   (book/_static/fgcourse.js) disables it and says that it needs a running kernel;
-- in Jupyter, with a kernel, every control works. While the kernel-only controls keep the
-  values the pages were drawn with, the precomputed pages are right and flip as in the book.
-  Once one of them changes, the stacks are replaced by one figure that Python redraws for
-  every change, so no page drawn for other values is ever shown.
+- in Jupyter, with a kernel, every control works, and the explorer is one figure that Python
+  sets on every change: the precomputed page while the kernel-only controls keep the values the
+  pages were drawn with, else a page drawn live (the last few cached), so no page drawn for other
+  values is ever shown. A change is then one widget message to the kernel and one back; linked
+  stacks would send one message per stack of the control's level (dozens for a dropdown).
+
+Which of the two an explorer is built for is decided when it is built (``saved=``): the notebooks
+are executed for the book by ``tools/execute_notebooks.py``, which sets ``FGCOURSE_SAVED_WIDGETS=1``
+and stores the widget state, so the book (and a stored notebook opened in Jupyter before it runs)
+gets the linked stacks; a notebook run in Jupyter gets the one figure. Every page's alt text lists
+every control and its value.
 
 It is built in four steps, each a function that returns a small frozen object and can be
 called (and tested) on its own:
@@ -70,13 +77,13 @@ from fgcourse.explorer.pages import (
 )
 from fgcourse.explorer.plan import MAX_BYTES, MAX_PAGES, ExplorerPlan, grid_controls, plan
 from fgcourse.explorer.precompute import render, sample
-from fgcourse.explorer.widget import NEEDS_KERNEL, Explorer, widget
+from fgcourse.explorer.widget import NEEDS_KERNEL, SAVED_STATE_VARIABLE, Explorer, saving_widget_state, widget
 from fgcourse.measure import median_seconds
 
 __all__ = [
     "explorer", "plan", "sample", "render", "widget", "ExplorerPlan", "Pages", "Page", "Explorer", "page_key",
     "render_page", "render_png", "common_frame", "median_update_time", "smallest_font_px", "grid_controls",
-    "fixed_ticks", "NEEDS_KERNEL", "MAX_PAGES", "MAX_BYTES",
+    "fixed_ticks", "NEEDS_KERNEL", "MAX_PAGES", "MAX_BYTES", "SAVED_STATE_VARIABLE", "saving_widget_state",
 ]
 
 
@@ -92,6 +99,7 @@ def explorer(
     dpi: int = 80,
     min_font_px: float = 9.0,
     description: str | None = None,
+    saved: bool | None = None,
 ) -> Explorer:
     """Build an explorer widget over ``draw(value, **controls)``: :func:`plan`, :func:`sample`,
     :func:`render`, :func:`widget`.
@@ -121,7 +129,14 @@ def explorer(
         Resolution of the pages; it is raised so that the smallest text of the first pages is
         at least ``min_font_px`` CSS pixels at natural size (readable on a phone).
     description:
-        An optional line of text above the controls.
+        An optional line of text above the controls; it starts the alt text of every page, which
+        then lists every control and its value.
+    saved:
+        ``True``: built for a saved widget state, whose pages flip in the browser without a kernel
+        (nested stacks linked on the client to the controls); ``False``: built for a running kernel
+        (one page that Python sets on every change: one message per change); ``None``: ``True`` when
+        the notebook runs to store its widget state (``tools/execute_notebooks.py`` sets
+        ``FGCOURSE_SAVED_WIDGETS=1``), else ``False``. See :func:`widget`.
 
     Returns
     -------
@@ -136,7 +151,7 @@ def explorer(
                   min_font_px=min_font_px, description=description)
     first = sample(draw, chosen)
     chosen = chosen.fitted(first.largest)
-    return widget(draw, chosen, render(draw, chosen, first))
+    return widget(draw, chosen, render(draw, chosen, first), saved=saved)
 
 
 def median_update_time(draw: Callable, values: Sequence, repeat: int = 1, dpi: int = 80,

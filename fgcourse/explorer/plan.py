@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence, Sized
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
@@ -46,17 +46,33 @@ def _controls(controls) -> dict:
         check_instance(f"controls key {key!r}", key, str, "a string, a keyword name of draw")
         check_instance(f"controls[{key!r}]", control, widgets.ValueWidget,
                        "an ipywidgets value widget (Dropdown, IntSlider, ...)")
+        if isinstance(control, INDEXED) and not control.options:
+            raise ValueError(f"controls[{key!r}] must have at least one option, got a {type(control).__name__} "
+                             "without options")
     return dict(controls)
 
 
-def grid_controls(control) -> tuple | None:
-    """The values a control can take, if it can be precomputed (an option list or an IntSlider's range); else None."""
+def grid_controls(control) -> Sequence | None:
+    """The values a control can take, if it can be precomputed: an option list's options (a tuple), an
+    IntSlider's values as a ``range`` (never enumerated: a slider over 10^8 values costs nothing until
+    a plan takes it into its grid, which its page budget forbids); else None."""
     check_instance("control", control, widgets.ValueWidget, "an ipywidgets value widget")
     if isinstance(control, INDEXED):
         return tuple(control._options_values)
     if isinstance(control, widgets.IntSlider):
-        return tuple(range(control.min, control.max + 1, control.step))
+        return range(control.min, control.max + 1, control.step)
     return None
+
+
+def _shown_value(control, value) -> str:
+    """A control's value as the control shows it: an option's label, a number in few digits."""
+    if isinstance(control, INDEXED):
+        for label, option in zip(control._options_labels, control._options_values):
+            if option == value:
+                return str(label)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
 
 def indexed_control(control, values: tuple):
@@ -125,12 +141,31 @@ class ExplorerPlan:
 
     def settings(self, point: tuple) -> tuple:
         """``(main value, {control: value})`` of a point: the kernel-only controls at their initial values."""
+        point = self.check_point(point)
         kwargs = dict(self.initial)
         kwargs.update({key: choices[i] for (key, choices), i in zip(self.grid.items(), point[1:])})
         return self.values[point[0]], kwargs
 
+    def check_point(self, point) -> tuple:
+        """A point of the grid: one index per level (main value, then each precomputed control), in range."""
+        sizes = (len(self.values), *map(len, self.grid.values()))
+        point = check_sequence("point", point, min_length=len(sizes), max_length=len(sizes),
+                               what="indices, the main value's then one per precomputed control")
+        return tuple(check_int(f"point[{i}]", index, minimum=0, maximum=size - 1)
+                     for i, (index, size) in enumerate(zip(point, sizes)))
+
+    def describe(self, index: int, settings: Mapping) -> str:
+        """The text of a page for a reader who cannot see it (its ``alt``): the explorer's description, then
+        every control and its value as the reader sees it, ``"depth = 64, width = 16"``."""
+        parts = [f"{self.name} = {self.labels[index]}"]
+        for key, control in self.controls.items():
+            parts.append(f"{getattr(control, 'description', '') or key} = {_shown_value(control, settings[key])}")
+        settings_text = ", ".join(parts)
+        return f"{self.description}, at {settings_text}" if self.description else settings_text
+
     def key(self, point: tuple) -> tuple:
         """The :func:`page_key` of a point."""
+        point = self.check_point(point)
         return page_key(point[0], self.settings(point)[1])
 
     def fitted(self, page_bytes: int) -> ExplorerPlan:
@@ -158,7 +193,7 @@ def _grid(name, values, controls, offline, max_pages) -> dict:
         pages = len(values)
         for key, choices in options.items():
             if choices is not None and pages * len(choices) <= max_pages:
-                grid[key], pages = choices, pages * len(choices)
+                grid[key], pages = tuple(choices), pages * len(choices)
         return grid
     names = check_sequence("offline", offline, lambda label, key: check_option(label, key, tuple(controls)),
                            min_length=0, what="keys of controls")
@@ -170,7 +205,20 @@ def _grid(name, values, controls, offline, max_pages) -> dict:
     pages = len(values) * math.prod(len(choices) for choices in grid.values())
     if pages > max_pages:
         raise _budget_error(pages, {name: len(values), **{k: len(v) for k, v in grid.items()}}, max_pages)
-    return grid
+    return {key: tuple(choices) for key, choices in grid.items()}  # within the budget: small
+
+
+def _values(name: str, values, max_pages: int) -> tuple:
+    """The main values, counted before they are listed: ``range(10**8)`` or an endless iterator is
+    refused by the page budget, never listed."""
+    if isinstance(values, Iterator):
+        values = tuple(itertools.islice(values, max_pages + 1))
+        if len(values) > max_pages:
+            raise ValueError(f"offline grid must have at most max_pages = {max_pages} pages (its budget), got more "
+                             f"than {max_pages} values of {name}: give fewer values, or raise max_pages")
+    elif isinstance(values, Sized) and not isinstance(values, (str, bytes, dict)) and len(values) > max_pages:
+        raise _budget_error(len(values), {name: len(values)}, max_pages)
+    return check_sequence("values", values, min_length=2, what="slider values")
 
 
 def plan(name: str, values: Sequence, controls: Mapping[str, widgets.ValueWidget] | None = None, *,
@@ -181,9 +229,9 @@ def plan(name: str, values: Sequence, controls: Mapping[str, widgets.ValueWidget
     check_instance("name", name, str, "a non-empty string naming the main parameter")
     if not name:
         raise ValueError("name must be a non-empty string naming the main parameter, got ''")
-    values = tuple(check_sequence("values", values, min_length=2, what="slider values"))
-    controls = _controls(controls)
     max_pages = check_int("max_pages", max_pages, minimum=1)
+    values = _values(name, values, max_pages)
+    controls = _controls(controls)
     max_bytes = check_int("max_bytes", max_bytes, minimum=1)
     dpi = check_dpi(dpi)
     min_font_px = check_positive("min_font_px", min_font_px)

@@ -14,6 +14,7 @@ in depth), since the step's other arrays are θ's checked copy and v, scaled int
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from autograd.core import make_jvp
 
 from fgcourse import forward_gradient as fg
 from fgcourse._checks import (
+    MAX_NUMBERS,
     call_user,
     check_callable,
     check_instance,
@@ -36,7 +38,7 @@ from fgcourse._checks import (
     user_jvp,
     user_vjp,
 )
-from fgcourse.checkpointing import nested_forward, nested_reverse
+from fgcourse.checkpointing import MAX_NESTED_CALLS, nested_forward, nested_reverse
 from fgcourse.measure import median_seconds, peak_bytes
 from fgcourse.stored import StoredDataError, check_format, read_stored
 
@@ -49,9 +51,9 @@ def deep_tanh_loss(depth: int, width: int = 128, batch: int = 64, rng=0):
 
     The problem of ``benchmarks/bench_forward_gradient.py``: inputs and θ ~ N(0, 1/width) are drawn from ``rng``.
     """
-    depth = check_int("depth", depth, minimum=1)
-    width = check_int("width", width, minimum=1)
-    batch = check_int("batch", batch, minimum=1)
+    width = check_int("width", width, minimum=1, maximum=math.isqrt(MAX_NUMBERS))
+    depth = check_int("depth", depth, minimum=1, maximum=MAX_NUMBERS // width**2)  # θ holds depth · width² numbers
+    batch = check_int("batch", batch, minimum=1, maximum=MAX_NUMBERS // width)
     rng = check_rng("rng", rng)
     inputs = rng.standard_normal((batch, width))
     theta = rng.standard_normal(depth * width * width) / np.sqrt(width)
@@ -160,6 +162,10 @@ def nested_costs(S: int = 3, depths=(1, 2, 3, 4, 5), repeat: int = 3,
     """Measure F_n' in forward and reverse mode for sizes (S,) * n, n in ``depths``."""
     S = check_int("S", S, minimum=1)
     depths = check_sequence("depths", depths, lambda name, d: check_int(name, d, minimum=1), what="depths")
+    deepest = max(depths)
+    if (deepest + 1) * S**deepest > MAX_NESTED_CALLS:  # D_n = (n + 1) S^n calls of F_0 and F_0' (Property 1)
+        raise ValueError(f"S must keep (n + 1) S^n, the calls of F_n', within {MAX_NESTED_CALLS:.0e} for the depths "
+                         f"up to n = {deepest}, got S = {S}")
     repeat = check_int("repeat", repeat, minimum=1)
     clock = check_callable("clock", clock, "() -> seconds")
     rows = [_nested_row((S,) * depth, repeat, clock) for depth in depths]

@@ -15,6 +15,7 @@ import numpy as np
 
 from fgcourse import forward_gradient as fg
 from fgcourse._checks import (
+    MAX_NUMBERS,
     call_user,
     check_bool,
     check_callable,
@@ -98,7 +99,7 @@ def minibatches(m: int, rng: np.random.Generator, batch_size: int):
 
     The arguments are checked when the generator is made, not at its first ``next``: a batch
     larger than the rows (it would never yield) is refused there."""
-    m = check_int("m", m, minimum=1)
+    m = check_int("m", m, minimum=1, maximum=MAX_NUMBERS)  # each epoch is a permutation of the m rows
     rng = check_rng("rng", rng)
     batch_size = check_int("batch_size", batch_size, minimum=1, maximum=m)
     return _batches(m, rng, batch_size)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from fgcourse._checks import check_instance, check_int, check_option, check_real, check_sequence
+from fgcourse._vocabulary import BLOWN_UP
 
 from .costs import NestedCosts, StepCosts
 from .runs import RunTable
@@ -31,8 +32,15 @@ def runs_of(table: RunTable, model: str, optimizer: str, lr: float, oracle: str,
     """Indices of the stored runs of one setting (all seeds); B is ignored for backprop."""
     check_instance("table", table, RunTable, "a RunTable")
     gradient, law = ORACLES[check_option("oracle", oracle, tuple(ORACLES))]
-    B = 1 if gradient == "true" else check_int("B", B, minimum=1)
+    B = check_int("B", B, minimum=1)
+    B = 1 if gradient == "true" else B
     return table.select(model=model, optimizer=optimizer, lr=lr, gradient=gradient, law=law, B=B)
+
+
+def _require_runs(runs: dict, model, optimizer, lr) -> None:
+    """Refuse a figure that would be empty: no stored run of any of its curves."""
+    if not any(r.size for r in runs.values()):
+        raise ValueError(f"table must hold runs of model {model!r}, optimizer {optimizer!r}, lr = {lr:g}, got none")
 
 
 def _band(ax, table, runs, x, metric, color, label):
@@ -45,7 +53,7 @@ def _band(ax, table, runs, x, metric, color, label):
     longest = histories[int(np.argmax([h[x].size for h in histories]))]
     xs = longest[x] if x != "seconds" else np.nanmedian(
         np.array([np.pad(h[x], (0, length - h[x].size), constant_values=np.nan) for h in histories]), axis=0)
-    failed = [f"{count}/{len(runs)} {word}" for word in ("diverged", "non_finite")
+    failed = [f"{count}/{len(runs)} {word}" for word in BLOWN_UP
               if (count := int(np.sum(table.status[runs] == word)))]
     suffix = f" ({', '.join(failed)})" if failed else ""
     with np.errstate(all="ignore"), _quiet():
@@ -76,6 +84,8 @@ def draw_curves(table: RunTable, model: str, optimizer: str, lr: float, *, oracl
     metrics = check_sequence("metrics", metrics, lambda n, m: check_option(n, m, tuple(METRICS)), what="metrics")
     x = check_option("x", x, tuple(AXES))
     lr = check_real("lr", lr)
+    runs = {oracle: runs_of(table, model, optimizer, lr, oracle, B) for oracle in oracles}
+    _require_runs(runs, model, optimizer, lr)
     if ax is None:
         fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.2), squeeze=False)
         axes = axes[0]
@@ -84,9 +94,8 @@ def draw_curves(table: RunTable, model: str, optimizer: str, lr: float, *, oracl
         fig = axes[0].figure
     for metric, axis in zip(metrics, axes):
         for oracle in oracles:
-            runs = runs_of(table, model, optimizer, lr, oracle, B)
-            if runs.size:
-                _band(axis, table, runs, x, metric, COLORS[oracle], oracle)
+            if runs[oracle].size:
+                _band(axis, table, runs[oracle], x, metric, COLORS[oracle], oracle)
         axis.set_xlabel(AXES[x])
         axis.set_ylabel(METRICS[metric])
         if metric.endswith("loss"):
@@ -166,13 +175,14 @@ def draw_budget(table: RunTable, model: str, optimizer: str, lr: float, oracle: 
     oracle = check_option("oracle", oracle, tuple(ORACLES))
     metric = check_option("metric", metric, tuple(METRICS))
     Bs = check_sequence("Bs", Bs, lambda n, b: check_int(n, b, minimum=1), what="tangent counts")
+    runs = {B: runs_of(table, model, optimizer, lr, oracle, B) for B in Bs}
+    reference = runs_of(table, model, optimizer, lr, "backprop")
+    _require_runs({**{f"{oracle}, B = {B}": r for B, r in runs.items()}, "backprop": reference}, model, optimizer, lr)
     fig, ax = plt.subplots(figsize=(4.6, 3.2))
     colors = plt.get_cmap("viridis")(np.linspace(0, 0.85, len(Bs)))
     for B, color in zip(Bs, colors):
-        runs = runs_of(table, model, optimizer, lr, oracle, B)
-        if runs.size:
-            _band(ax, table, runs, "njvp_path", metric, color, f"B = {B}")
-    reference = runs_of(table, model, optimizer, lr, "backprop")
+        if runs[B].size:
+            _band(ax, table, runs[B], "njvp_path", metric, color, f"B = {B}")
     if reference.size:
         _band(ax, table, reference, "ngev_path", metric, "black", "backprop (gradients)")
     ax.set_xlabel("oracle calls (JVPs or gradients)")

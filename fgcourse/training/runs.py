@@ -16,7 +16,15 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from fgcourse._checks import check_instance, check_int, check_option, check_real, check_sequence
-from fgcourse.stored import Comparison, StoredDataError, Tolerance, check_format, compare_rerun, read_stored
+from fgcourse.stored import (
+    Comparison,
+    StoredDataError,
+    Tolerance,
+    check_format,
+    check_tolerances,
+    compare_rerun,
+    read_stored,
+)
 
 from .data import Split
 from .loop import Setting, TrainResult, train
@@ -68,7 +76,12 @@ class RunTable:
         for key, value in criteria.items():
             check_option("criteria key", key, RUN_COLUMNS)
             column = getattr(self, key)
-            keep &= np.isclose(column, value) if column.dtype.kind == "f" else column == value
+            if column.dtype.kind == "f":
+                keep &= np.isclose(column, check_real(key, value))
+            elif column.dtype.kind in "iu":
+                keep &= column == check_int(key, value)
+            else:
+                keep &= column == check_instance(key, value, str, f"a string, a {key} of the table")
         return np.flatnonzero(keep)
 
     def history(self, run: int) -> dict:
@@ -261,13 +274,13 @@ def check_rerun(table: RunTable, data: Split, run: int, *, max_iter: int = 200, 
     max_iter = check_int("max_iter", max_iter, minimum=eval_every, maximum=last)
     if max_iter % eval_every:
         raise ValueError(f"max_iter must be a multiple of the run's evaluation interval {eval_every}, got {max_iter}")
+    close = check_tolerances("tolerances", RERUN_TOLERANCES if tolerances is None else tolerances)
     setting = table.setting(run)
     live = train(setting.model, data, setting.optimizer, setting.lr, gradient=setting.gradient,
                  law=setting.law or "gaussian", B=setting.B, rng=int(table.seed[run]), max_iter=max_iter,
                  eval_every=eval_every)
     rows = stored["nit_path"] <= max_iter
     fresh = {key: getattr(live, key) for key in stored if key != "seconds"}
-    close = dict(RERUN_TOLERANCES if tolerances is None else tolerances)
     label = (f"{setting.optimizer} lr={setting.lr:g} {setting.label}, seed {int(table.seed[run])}: "
              f"{max_iter} steps, {int(rows.sum())} evaluations")
     return compare_rerun(fresh, {key: value[rows] for key, value in stored.items()}, close=close,

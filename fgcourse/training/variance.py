@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fgcourse import forward_gradient as fg
-from fgcourse._checks import check_int, check_rng, check_sequence
+from fgcourse._checks import MAX_NUMBERS, check_int, check_rng, check_sequence
 
 from .estimators import activity_gradients, activity_weight_gradient, true_gradient
 from .models import get_model
@@ -65,7 +65,7 @@ def activity_squared_deviations(model, theta, X, y, law, rng, num_samples: int) 
     """Samples of ‖Ĝ − ∇L‖² for the activity estimate (tangents u drawn, a_i known exactly)."""
     model, theta, X, y, law = _checked(model, theta, X, y, law)
     rng = check_rng("rng", rng)
-    num_samples = check_int("num_samples", num_samples, minimum=1)
+    num_samples = check_int("num_samples", num_samples, minimum=1, maximum=MAX_NUMBERS)
     A, inputs, *_ = _activity_terms(model, theta, X, y)
     grad = activity_weight_gradient(model, theta, X, A, inputs)
     out = np.empty(num_samples)
@@ -102,8 +102,8 @@ def compare_variances(model, theta, X, y, rng, num_samples: int = 200, laws=("ga
     theta = model.check_theta(theta)
     X, y = model.check_data(X, y)
     rng = check_rng("rng", rng)
-    num_samples = check_int("num_samples", num_samples, minimum=2)
-    laws = check_sequence("laws", laws, lambda name, law: fg.tangent_law(law).name, what="tangent laws")
+    num_samples = check_int("num_samples", num_samples, minimum=2, maximum=MAX_NUMBERS)
+    laws = check_sequence("laws", laws, lambda name, law: fg.tangent_law(law, name).name, what="tangent laws")
     _, grad = true_gradient(model, theta, X, y)
     weight_exact = tuple(fg.mean_squared_deviation(law, grad) for law in laws)
     activity_exact = tuple(activity_mean_squared_deviation(model, theta, X, y, law) for law in laws)
