@@ -118,7 +118,7 @@ def speed_table(device) -> dict:
         with jax.enable_x64(dtype == "float64"), jax.default_device(device):
             for layout in LAYOUTS:
                 for depth in DEPTHS:
-                    loss, params = tanh_problem(depth, WIDTH, BATCH, dtype, layout)
+                    loss, params = tanh_problem(depth, WIDTH, BATCH, dtype=dtype, layout=layout)
                     functions = step_functions(loss, params)
                     flops = {name: cost.flops for name, cost in compiled_costs(functions).items()}
                     runs = {"jax jvp": lambda: functions.jvp_pass(*functions.args["jvp"]),
@@ -153,7 +153,7 @@ def memory_table() -> None:
     print(f"{'depth':>5} | {'jvp MB':>7} {'fg MB':>7} {'bp MB':>7} | {'scan: JVP':>9} {'grad':>6} | "
           f"{'unrolled: JVP':>13} {'grad':>6}")
     for depth in DEPTHS:
-        loss, params = tanh_problem(depth, WIDTH, BATCH, "float32", "pytree")
+        loss, params = tanh_problem(depth, WIDTH, BATCH, dtype="float32", layout="pytree")
         costs = compiled_costs(step_functions(loss, params, draws=("bits",), rbg=False))
         held = {name: (cost.temp_bytes + cost.output_bytes) / 1e6 for name, cost in costs.items()}
         forward = forward_memory(depth, WIDTH, BATCH)

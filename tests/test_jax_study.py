@@ -29,9 +29,9 @@ SPLIT = digits_split()
 
 
 def test_backprop_sgd_learns_and_a_forward_gradient_at_a_huge_rate_diverges_and_stops():
-    train, val, accuracy = train_run(Setting("sgd", 0.1, "true"), SPLIT, 0, 200, 50, hidden=(16,))
+    train, val, accuracy = train_run(SPLIT, Setting("sgd", 0.1, "true"), "gaussian", 0, 200, 50, hidden=(16,))
     assert np.all(np.isfinite(train)) and val[-1] < val[0] and accuracy[-1] > 0.5
-    train, val, accuracy = train_run(Setting("sgd", 1e4, "forward"), SPLIT, 0, 200, 50, hidden=(16,))
+    train, val, accuracy = train_run(SPLIT, Setting("sgd", 1e4, "forward"), "gaussian", 0, 200, 50, hidden=(16,))
     assert not np.isfinite(train[-1]) and np.isnan(accuracy[-1])
     # once diverged, nothing more is recorded
     first = int(np.argmax(~np.isfinite(train)))
@@ -39,9 +39,9 @@ def test_backprop_sgd_learns_and_a_forward_gradient_at_a_huge_rate_diverges_and_
 
 
 def test_a_run_is_a_function_of_its_seed():
-    a = train_run(Setting("adam", 1e-3, "forward"), SPLIT, 3, 20, 10, hidden=(16,))
-    b = train_run(Setting("adam", 1e-3, "forward"), SPLIT, 3, 20, 10, hidden=(16,))
-    c = train_run(Setting("adam", 1e-3, "forward"), SPLIT, 4, 20, 10, hidden=(16,))
+    a = train_run(SPLIT, Setting("adam", 1e-3, "forward"), "gaussian", 3, 20, 10, hidden=(16,))
+    b = train_run(SPLIT, Setting("adam", 1e-3, "forward"), "gaussian", 3, 20, 10, hidden=(16,))
+    c = train_run(SPLIT, Setting("adam", 1e-3, "forward"), "gaussian", 4, 20, 10, hidden=(16,))
     np.testing.assert_array_equal(a[0], b[0])  # one process, one program, one seed: the same floats
     assert not np.allclose(a[0], c[0])
 
@@ -87,10 +87,12 @@ def test_the_table_round_trips_and_a_damaged_file_names_the_command(tmp_path):
     (lambda: Setting("rmsprop", 0.1, "true"), "optimizer"),
     (lambda: Setting("sgd", -0.1, "true"), "lr"),
     (lambda: Setting("sgd", 0.1, "backprop"), "gradient"),
-    (lambda: train_run(Setting("sgd", 0.1, "true"), SPLIT, -1, 10, 5), "seed"),
-    (lambda: train_run(Setting("sgd", 0.1, "true"), SPLIT, 0, 0, 5), "iterations"),
-    (lambda: train_run(Setting("sgd", 0.1, "true"), SPLIT, 0, 10, 5, law="normal"), "law"),
-    (lambda: train_run(Setting("sgd", 0.1, "true"), SPLIT, 0, 10, 5, hidden=(0,)), "hidden[0]"),
+    (lambda: train_run(SPLIT, Setting("sgd", 0.1, "true"), "gaussian", -1, 10, 5), "seed"),
+    (lambda: train_run(SPLIT, Setting("sgd", 0.1, "true"), "gaussian", 0, 0, 5), "iterations"),
+    (lambda: train_run(SPLIT, Setting("sgd", 0.1, "true"), "normal", 0, 10, 5), "law"),
+    (lambda: train_run(SPLIT, Setting("sgd", 0.1, "true"), "gaussian", 0, 10, 5, hidden=(0,)), "hidden[0]"),
+    (lambda: train_run(None, Setting("sgd", 0.1, "true"), "gaussian", 0, 10, 5), "data"),
+    (lambda: train_run(SPLIT, ("sgd", 0.1, "true"), "gaussian", 0, 10, 5), "setting"),
 ])
 def test_bad_arguments_are_refused_with_the_message_contract(call, name):
     assert_refused(call, name)

@@ -56,7 +56,7 @@ PROBLEM = frozenset({
     # user functions and callables
     "f", "fs", "grad", "function", "model", "problems",
     # points, arrays and data
-    "theta", "thetas", "x", "x0", "X", "y", "s0", "mu", "a", "start", "data", "settings", "functions",
+    "theta", "thetas", "x", "x0", "X", "y", "s0", "mu", "a", "start", "data", "setting", "settings", "functions",
     # a tangent law
     "law",
     # the sizes of what is computed on or drawn: a dimension, widths, a depth, rows of a batch

@@ -40,8 +40,8 @@ LAYOUTS = ("pytree", "flat")
 DTYPES = {"float32": jnp.float32, "float64": jnp.float64}
 
 
-def tanh_problem(depth: int, width: int = 128, batch: int = 64, dtype: str = "float32", layout: str = "pytree",
-                 rng=0):
+def tanh_problem(depth: int, width: int = 128, batch: int = 64, rng=0, dtype: str = "float32",
+                 layout: str = "pytree"):
     """``(loss, params)``: the deep tanh MLP of :func:`fgcourse.training.deep_tanh_loss` in JAX.
 
     Inputs and weights ~ N(0, 1/width) from ``rng``; ``params`` is a list of ``depth`` matrices
@@ -201,6 +201,13 @@ class RematCost:
     flops: float
 
 
+def _shapes(K: int, width: int, batch: int):
+    """The weights and the input of a depth-K chain as abstract float32 arrays (shapes, no values)."""
+    width = check_int("width", width, minimum=1)
+    batch = check_int("batch", batch, minimum=1)
+    return (jax.ShapeDtypeStruct((K, width, width), jnp.float32), jax.ShapeDtypeStruct((batch, width), jnp.float32))
+
+
 def checkpoint_memory(K: int = 64, s: int = 8, width: int = 128, batch: int = 64, plans=None) -> dict:
     """``{plan: RematCost}`` of the compiled gradient (with respect to the input) of a depth-K
     tanh chain h_k = tanh(h_{k-1} W_k), float32, under each remat plan:
@@ -219,9 +226,7 @@ def checkpoint_memory(K: int = 64, s: int = 8, width: int = 128, batch: int = 64
     """
     K = check_int("K", K, minimum=1)
     s = check_int("s", s, minimum=1)
-    rng = np.random.default_rng(0)
-    ws = jnp.asarray(rng.standard_normal((K, width, width)) / np.sqrt(width), jnp.float32)
-    x = jnp.asarray(rng.standard_normal((batch, width)), jnp.float32)
+    ws, x = _shapes(K, width, batch)  # compiled, never run: only shapes and types matter
     block = max(1, int(round(K**0.5)))
 
     def body(h, w):
@@ -271,9 +276,7 @@ def forward_memory(K: int = 64, width: int = 128, batch: int = 64, forms=("scan"
     input, as :func:`checkpoint_memory`), in states, for each of ``forms``: ``"scan"`` (a
     ``lax.scan`` over the steps) and ``"unrolled"`` (a Python loop)."""
     K = check_int("K", K, minimum=1)
-    rng = np.random.default_rng(0)
-    ws = jnp.asarray(rng.standard_normal((K, width, width)) / np.sqrt(width), jnp.float32)
-    x = jnp.asarray(rng.standard_normal((batch, width)), jnp.float32)
+    ws, x = _shapes(K, width, batch)  # compiled, never run: only shapes and types matter
 
     def scanned(h, ws):
         return jnp.mean(jax.lax.scan(lambda c, w: (jnp.tanh(c @ w), None), h, ws)[0] ** 2)
@@ -287,5 +290,5 @@ def forward_memory(K: int = 64, width: int = 128, batch: int = 64, forms=("scan"
     for name in forms:
         loss = {"scan": scanned, "unrolled": unrolled}[check_option("forms", name, ("scan", "unrolled"))]
         jvp = jax.jit(lambda x, v, ws, loss=loss: jax.jvp(lambda h: loss(h, ws), (x,), (v,)))
-        out[name] = _cost(jvp, (x, jnp.ones_like(x), ws)).temp_bytes / (batch * width * 4)
+        out[name] = _cost(jvp, (x, x, ws)).temp_bytes / (batch * width * 4)
     return out

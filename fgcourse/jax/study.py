@@ -25,8 +25,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from fgcourse._checks import check_int, check_option, check_positive, check_sequence
+from fgcourse._checks import check_instance, check_int, check_option, check_positive, check_sequence
 from fgcourse.stored import StoredDataError, check_format, compare_rerun, read_stored
+from fgcourse.training import Split
 
 from .core import LAWS, value_and_forward_grad
 from .costs import alternated_min_seconds
@@ -153,22 +154,23 @@ def _evaluate(params, X, y):
     return loss, jnp.mean(jnp.argmax(logits, axis=1) == y)
 
 
-def train_run(setting: Setting, split, seed: int, iterations: int, record_every: int, law: str = "gaussian",
-              hidden=HIDDEN):
+def train_run(data, setting: Setting, law: str, seed: int, iterations: int, record_every: int, hidden=HIDDEN):
     """One run: ``(train_loss, val_loss, val_accuracy)``, arrays of ``iterations // record_every``
     records (the mean minibatch loss over each block of steps, and the validation loss and accuracy
     after it), NaN after a block whose loss is not finite (the run has diverged and stops).
     ``hidden``: the hidden widths (the study's are 1024, 1024)."""
+    check_instance("data", data, Split, "a Split, e.g. fgcourse.training.digits_split()")
+    check_instance("setting", setting, Setting, "a Setting(optimizer, lr, gradient)")
     setting = Setting(setting.optimizer, setting.lr, setting.gradient)
     seed = check_int("seed", seed, minimum=0)
     iterations = check_int("iterations", iterations, minimum=1)
     record_every = check_int("record_every", record_every, minimum=1)
     law = check_option("law", law, LAWS)
-    X, y = jnp.asarray(split.X_train, jnp.float32), jnp.asarray(split.y_train, jnp.int32)
-    X_val, y_val = jnp.asarray(split.X_val, jnp.float32), jnp.asarray(split.y_val, jnp.int32)
+    X, y = jnp.asarray(data.X_train, jnp.float32), jnp.asarray(data.y_train, jnp.int32)
+    X_val, y_val = jnp.asarray(data.X_val, jnp.float32), jnp.asarray(data.y_val, jnp.int32)
     init_key, run_key = jax.random.split(jax.random.key(seed))
     hidden = check_sequence("hidden", hidden, lambda name, d: check_int(name, d, minimum=1), what="hidden widths")
-    params = init_mlp(init_key, (X.shape[1], *hidden, split.num_classes))
+    params = init_mlp(init_key, (X.shape[1], *hidden, data.num_classes))
     state = _optimizer_state(setting, params)
     run = _chunk(setting, law, X, y, record_every)
     records = iterations // record_every
@@ -243,11 +245,11 @@ def run_study(settings, split, seeds=range(5), iterations: int = 2000, record_ev
     jobs = check_int("jobs", jobs, minimum=1)
     tasks = [(setting, seed) for setting in settings for seed in seeds]
     if jobs == 1:
-        results = [train_run(setting, split, seed, iterations, record_every, law) for setting, seed in tasks]
+        results = [train_run(split, setting, law, seed, iterations, record_every) for setting, seed in tasks]
     else:
         from joblib import Parallel, delayed
 
-        results = Parallel(n_jobs=jobs)(delayed(train_run)(setting, split, seed, iterations, record_every, law)
+        results = Parallel(n_jobs=jobs)(delayed(train_run)(split, setting, law, seed, iterations, record_every)
                                         for setting, seed in tasks)
     timing = step_seconds(split, law)
     records = iterations // record_every
@@ -299,7 +301,7 @@ def check_rerun(table: StudyTable, split, run: int, records: int = 2, tolerances
     records = check_int("records", records, minimum=1, maximum=table.steps.size)
     record_every = int(table.steps[0])
     setting = Setting(str(table.optimizer[run]), float(table.lr[run]), str(table.gradient[run]))
-    fresh = train_run(setting, split, int(table.seed[run]), records * record_every, record_every)
+    fresh = train_run(split, setting, "gaussian", int(table.seed[run]), records * record_every, record_every)
     names = ("train_loss", "val_loss", "val_accuracy")
     stored = {name: getattr(table, name)[run, :records] for name in names}
     close = dict(RERUN_TOLERANCES if tolerances is None else tolerances)
