@@ -4,7 +4,7 @@
 Rademacher signs 32 per random word.
 """
 
+from . import core as _core
 from .core import *  # noqa: F403
-from .core import __all__ as _core_all
 
-__all__ = list(_core_all)
+__all__ = list(_core.__all__)
