@@ -6,7 +6,9 @@ plots, the explorer) may import it at module top, and it imports nothing of the 
 module (and a chapter's core through it) costs nothing until a figure is drawn.
 
 - :func:`fixed_ticks`: a few round, plain-text ticks on an axis whose limits are final, for
-  the pages an explorer draws on every update (CONTRIBUTING.md, "An explorer").
+  the pages an explorer draws on every update (CONTRIBUTING.md, "An explorer");
+- :func:`texts_outside` and :func:`data_outside`: what a figure cuts, its texts at its edge and
+  its lines' data at an axes' view, for the tests of every figure.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 
 from fgcourse._checks import check_bool, check_instance, check_int
 
-__all__ = ["fixed_ticks", "texts_outside"]
+__all__ = ["fixed_ticks", "texts_outside", "data_outside"]
 
 
 def _round_steps(low: float, high: float, num: int, integer: bool = False) -> np.ndarray:
@@ -98,4 +100,45 @@ def texts_outside(fig, margin: float = 0.5) -> list[str]:
         edge, amount = max(overflow.items(), key=lambda item: item[1])
         if amount > margin:
             found.append(f"{text.get_text()!r} ({amount:.0f} px past the {edge})")
+    return found
+
+
+def data_outside(ax, rtol: float = 1e-9) -> list[str]:
+    """The lines of ``ax`` (``Line2D`` and ``LineCollection``) whose finite data leave its view, each as
+    ``"<label>: x in [lo, hi], y in [lo, hi] beyond the view x [..], y [..]"``: a curve the axes cut.
+    Empty when every point drawn is inside the view. Points a log axis cannot show (<= 0) are
+    counted as outside; ``rtol`` of the view's span (in decades on a log axis) is tolerated."""
+    from matplotlib.axes import Axes
+    from matplotlib.collections import LineCollection
+
+    check_instance("ax", ax, Axes, "matplotlib Axes")
+
+    def points(artist):
+        if isinstance(artist, LineCollection):
+            segments = [np.asarray(s, dtype=float).reshape(-1, 2) for s in artist.get_segments()]
+            return np.concatenate(segments) if segments else np.empty((0, 2))
+        return np.asarray(artist.get_xydata(), dtype=float).reshape(-1, 2)
+
+    def inside(values, view, scale):
+        low, high = sorted(view)
+        if scale == "log":
+            with np.errstate(divide="ignore", invalid="ignore"):
+                values, low, high = np.log10(values), np.log10(low), np.log10(high)
+        tolerance = rtol * (high - low)
+        return (values >= low - tolerance) & (values <= high + tolerance)
+
+    found = []
+    for artist in [*ax.get_lines(), *(c for c in ax.collections if isinstance(c, LineCollection))]:
+        if not artist.get_visible():
+            continue
+        xy = points(artist)
+        xy = xy[np.isfinite(xy).all(axis=1)]
+        if xy.size == 0:
+            continue
+        ok = inside(xy[:, 0], ax.get_xlim(), ax.get_xscale()) & inside(xy[:, 1], ax.get_ylim(), ax.get_yscale())
+        if not ok.all():
+            label = artist.get_label() or type(artist).__name__
+            found.append(f"{label}: x in [{xy[:, 0].min():.3g}, {xy[:, 0].max():.3g}], y in [{xy[:, 1].min():.3g}, "
+                         f"{xy[:, 1].max():.3g}] beyond the view x {np.round(ax.get_xlim(), 6).tolist()}, "
+                         f"y {np.round(ax.get_ylim(), 6).tolist()}")
     return found

@@ -80,3 +80,26 @@ def test_the_memory_timelines_fit_their_figure():
 
     for depth in (2, 16, 64):
         assert texts_outside(draw_memory_timelines(depth)) == []
+
+
+def test_data_outside_finds_a_curve_the_view_cuts_on_linear_and_log_axes():
+    from matplotlib.collections import LineCollection
+
+    from fgcourse._figures import data_outside
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1, 2], [1, 2, 3], label="line")
+    assert data_outside(ax) == []
+    ax.set_ylim(0, 2.5)
+    cut = data_outside(ax)
+    assert len(cut) == 1 and cut[0].startswith("line: x in [0, 2], y in [1, 3]")
+    fig, ax = plt.subplots()
+    ax.set_yscale("log")
+    ax.add_collection(LineCollection([[(0, 1e-3), (10, 1e2)]], label="runs"))
+    ax.set_xlim(0, 10)
+    ax.set_ylim(1e-3, 1e2)
+    assert data_outside(ax) == []
+    ax.set_ylim(1e-2, 1e2)
+    assert data_outside(ax)[0].startswith("runs:")
+    plt.close("all")
+    assert_refused(lambda: data_outside(fig), "ax", "Axes", error=TypeError)

@@ -89,6 +89,24 @@ def _thinned_steps(num_points: int, budget: int = 400) -> np.ndarray:
     return np.unique(np.concatenate([np.arange(early), np.linspace(early, num_points - 1, budget - early).astype(int)]))
 
 
+def _padded(limits, margin: float = 0.03):
+    """``limits`` widened by ``margin`` of their span on each side."""
+    low, high = limits
+    pad = margin * (high - low)
+    return low - pad, high + pad
+
+
+def _log_padded(values, margin: float = 0.05):
+    """Limits of a log axis holding every positive finite value of ``values``, widened by ``margin``
+    of their span in decades on each side (one decade around a single value; (0.1, 10) without any)."""
+    values = values[np.isfinite(values) & (values > 0)]
+    if values.size == 0:
+        return 0.1, 10.0
+    low, high = np.log10(values.min()), np.log10(values.max())
+    pad = margin * (high - low) if high > low else 0.5
+    return 10.0 ** (low - pad), 10.0 ** (high + pad)
+
+
 def plot_runs(function, runs, box=None, axes=None, title=None):
     """Paths on log-spaced contours (left) and f(θ_k) − f* against k (right).
 
@@ -117,6 +135,7 @@ def plot_runs(function, runs, box=None, axes=None, title=None):
         what="matplotlib Axes (contours, values)")
     _contours(contour_ax, function, box, num=100)
     loss_ax.set_yscale("log")
+    last_step, drawn_gaps = 0, []
     for run in runs:
         color, zorder = RUN_COLORS[run.gradient], RUN_ZORDERS[run.gradient]
         paths = run.path if run.path.ndim == 3 else run.path[:, None, :]
@@ -129,8 +148,13 @@ def plot_runs(function, runs, box=None, axes=None, title=None):
         contour_ax.add_collection(LineCollection(paths.transpose(1, 0, 2), **style), autolim=False)
         contour_ax.plot(paths[0, :, 0], paths[0, :, 1], "o", color=color, markersize=4, zorder=zorder)
         loss_ax.add_collection(LineCollection([np.column_stack([steps, gaps[:, r]]) for r in range(gaps.shape[1])],
-                                              **style))
-    loss_ax.autoscale_view()
+                                              **style), autolim=False)
+        last_step = max(last_step, int(steps[-1]))
+        drawn_gaps.append(gaps[np.isfinite(gaps)])
+    # The view is set from the data drawn: a collection's data limits on a log axis are computed in
+    # the axis's linear coordinates, and autoscale then cuts curves at both ends of the log range.
+    loss_ax.set_xlim(*_padded((0.0, max(last_step, 1))))
+    loss_ax.set_ylim(*_log_padded(np.concatenate(drawn_gaps)))
     # Plain-text labels: mathtext parsing (tick labels like 10^-5 included) would cost
     # a third of an explorer update; a few fixed ticks save most of the rest of the axes' time.
     contour_ax.set_xlabel("x")
