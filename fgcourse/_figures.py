@@ -8,7 +8,10 @@ module (and a chapter's core through it) costs nothing until a figure is drawn.
 - :func:`fixed_ticks`: a few round, plain-text ticks on an axis whose limits are final, for
   the pages an explorer draws on every update (CONTRIBUTING.md, "An explorer");
 - :func:`texts_outside` and :func:`data_outside`: what a figure cuts, its texts at its edge and
-  its lines' data at an axes' view, for the tests of every figure.
+  its lines' data at an axes' view, for the tests of every figure;
+- :func:`show`: how a notebook shows a figure: with the alt text that says what it shows, each
+  panel its own image, side by side on a desktop and one under the other on a phone, refused when
+  a text is cut or a panel too wide for its text to stay readable on a phone.
 """
 
 from __future__ import annotations
@@ -19,7 +22,15 @@ import numpy as np
 
 from fgcourse._checks import check_bool, check_instance, check_int
 
-__all__ = ["fixed_ticks", "texts_outside", "data_outside"]
+__all__ = ["fixed_ticks", "texts_outside", "data_outside", "smallest_font_pt", "show", "Shown", "PHONE_COLUMN_PX",
+           "MIN_FONT_PX", "FIGURE_DPI"]
+
+PHONE_COLUMN_PX = 358
+"""Width in CSS pixels of the book's text column on a 390 px phone: every panel must fit it with readable text."""
+MIN_FONT_PX = 9.0
+"""The smallest text a reader is shown, in CSS pixels, on a desktop and on a phone."""
+FIGURE_DPI = 100
+"""Resolution of a figure as :func:`show` draws it: one image pixel per CSS pixel at natural size."""
 
 
 def _round_steps(low: float, high: float, num: int, integer: bool = False) -> np.ndarray:
@@ -80,6 +91,24 @@ def fixed_ticks(axis, num: int = 5, integer: bool = False) -> None:
     axis.set_minor_locator(NullLocator())
 
 
+def _undrawn_tick_labels(fig) -> set:
+    """The tick labels of ``fig`` that matplotlib keeps but does not draw: those of ticks outside their
+    axis's view (a locator places ticks beyond it, and an axis draws only the ticks inside)."""
+    undrawn = set()
+    for ax in fig.axes:
+        for axis in ax._axis_map.values():
+            scale = axis.get_transform()  # compared where the axis is linear (in decades on a log axis)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                low, high = sorted(np.ravel(scale.transform(np.reshape(axis.get_view_interval(), (-1, 1)))))
+                span = (high - low) * 1e-9
+                for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                    loc = tick.get_loc()
+                    where = np.nan if loc is None else float(np.ravel(scale.transform([[loc]]))[0])
+                    if not (low - span <= where <= high + span):
+                        undrawn.update((tick.label1, tick.label2))
+    return undrawn
+
+
 def texts_outside(fig, margin: float = 0.5) -> list[str]:
     """The texts of ``fig`` (titles, labels, tick labels, legends, annotations) that cross its
     edge once drawn, each as ``"<text>" (<how far> px past the <edge>)``: a text cut inside the
@@ -88,12 +117,17 @@ def texts_outside(fig, margin: float = 0.5) -> list[str]:
     from matplotlib.text import Text
 
     check_instance("fig", fig, Figure, "a matplotlib Figure")
+    if not hasattr(fig.canvas, "get_renderer"):  # a bare Figure(): drawn as Agg draws it
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
+    undrawn = _undrawn_tick_labels(fig)
     width, height = fig.bbox.width, fig.bbox.height
     found = []
     for text in fig.findobj(Text):
-        if not text.get_visible() or not text.get_text().strip():
+        if not text.get_visible() or not text.get_text().strip() or text in undrawn:
             continue
         box = text.get_window_extent(renderer)
         overflow = {"left": -box.x0, "right": box.x1 - width, "bottom": -box.y0, "top": box.y1 - height}
@@ -142,3 +176,148 @@ def data_outside(ax, rtol: float = 1e-9) -> list[str]:
                          f"{xy[:, 1].max():.3g}] beyond the view x {np.round(ax.get_xlim(), 6).tolist()}, "
                          f"y {np.round(ax.get_ylim(), 6).tolist()}")
     return found
+
+
+def smallest_font_pt(fig, skip=()) -> float:
+    """The size in points of the smallest visible, non-empty text of ``fig`` (``inf`` without text),
+    leaving out the texts in ``skip``."""
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    check_instance("fig", fig, Figure, "a matplotlib Figure")
+    sizes = [text.get_fontsize() for text in fig.findobj(Text)
+             if text.get_visible() and text.get_text().strip() and text not in skip]
+    return min(sizes) if sizes else math.inf
+
+
+def _panel_boxes(fig, renderer, skip) -> list:
+    """The boxes (display pixels) of ``fig``'s panels: the tight boxes of its axes, of its legends and
+    texts, boxes that overlap merged (an axes and its twin or its colorbar are one panel), in reading
+    order (rows from the top, then left to right)."""
+    from matplotlib.text import Text
+    from matplotlib.transforms import Bbox
+
+    # A colorbar is part of the panel of the axes it describes.
+    owner = {ax: getattr(getattr(getattr(ax, "_colorbar", None), "mappable", None), "axes", None) or ax
+             for ax in fig.axes}
+    by_owner: dict = {}
+    for ax in fig.axes:
+        if ax.get_visible():
+            by_owner.setdefault(owner[ax], []).append(ax.get_tightbbox(renderer))
+    boxes = [Bbox.union([box for box in group if box is not None]) for group in by_owner.values()
+             if any(box is not None for box in group)]
+    boxes += [legend.get_window_extent(renderer) for legend in fig.legends if legend.get_visible()]
+    boxes += [text.get_window_extent(renderer) for text in fig.texts
+              if isinstance(text, Text) and text.get_visible() and text.get_text().strip() and text not in skip]
+    boxes = [box for box in boxes if box is not None and box.width > 0 and box.height > 0]
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(boxes)):
+            for j in range(i + 1, len(boxes)):
+                if boxes[i].padded(2).overlaps(boxes[j]):
+                    boxes[i] = Bbox.union([boxes[i], boxes.pop(j)])
+                    merged = True
+                    break
+            if merged:
+                break
+    rows: list[list] = []
+    for box in sorted(boxes, key=lambda b: -b.y1):
+        if rows and box.y1 > rows[-1][0].y0:  # starts above the bottom of the row's first panel: same row
+            rows[-1].append(box)
+        else:
+            rows.append([box])
+    return [box for row in rows for box in sorted(row, key=lambda b: b.x0)]
+
+
+def _png(rgb, colors: int = 128) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).quantize(colors, method=Image.Quantize.FASTOCTREE).save(buffer, format="png", optimize=True)
+    return buffer.getvalue()
+
+
+class Shown:
+    """A figure as a notebook shows it (:func:`show`): its panels as PNG images with its alt text, in
+    HTML that lays them side by side where they fit with text of at least ``MIN_FONT_PX`` CSS pixels
+    and one under the other on a narrower screen. ``panels`` are the PNG bytes, ``sizes`` their
+    (width, height) in pixels, ``font_px`` the smallest text in CSS pixels at natural size, ``title``
+    the figure's suptitle (shown as text above the panels)."""
+
+    def __init__(self, panels, sizes, font_px: float, alt: str, title: str):
+        self.panels, self.sizes, self.font_px, self.alt, self.title = tuple(panels), tuple(sizes), font_px, alt, title
+
+    def __repr__(self) -> str:
+        return f"Figure: {self.alt}"
+
+    def _repr_html_(self) -> str:
+        import base64
+        import html
+
+        images = []
+        for k, (png, (width, height)) in enumerate(zip(self.panels, self.sizes)):
+            readable = math.ceil(width * min(1.0, MIN_FONT_PX / self.font_px)) if self.font_px < math.inf else width
+            alt = self.alt if k == 0 else ""
+            data = base64.b64encode(png).decode("ascii")
+            font = f' data-min-font-px="{self.font_px:.2f}"' if self.font_px < math.inf else ""
+            images.append(f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}" width="{width}" '
+                          f'height="{height}"{font} style="flex: 1 1 {readable}px; min-width: min({readable}px, 100%); '
+                          f'max-width: {width}px; height: auto"/>')
+        title = f'<p class="fgcourse-figure-title">{html.escape(self.title)}</p>' if self.title else ""
+        return (f'<figure class="fgcourse-panels" style="margin: 0">{title}<div class="fgcourse-panel-row" '
+                f'style="display: flex; flex-wrap: wrap; gap: 4px 8px; align-items: flex-start">'
+                f'{"".join(images)}</div></figure>')
+
+
+def show(fig, alt: str, *, dpi: int = FIGURE_DPI) -> Shown:
+    """``fig`` as a notebook shows it: each panel its own image with ``alt`` (what the figure shows, in
+    words), side by side where the column has room and one under the other on a phone (:class:`Shown`).
+    The figure is closed. Refused, naming what is wrong, when a text of ``fig`` is cut at its edge
+    (:func:`texts_outside`) or when a panel is too wide for its smallest text to stay at least
+    ``MIN_FONT_PX`` CSS pixels on a phone's ``PHONE_COLUMN_PX`` column: draw it narrower, or its text larger.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    check_instance("fig", fig, Figure, "a matplotlib Figure")
+    check_instance("alt", alt, str, "a sentence saying what the figure shows")
+    if len(alt.split()) < 4:
+        raise ValueError(f"alt must be a sentence saying what the figure shows (4 words or more), got {alt!r}")
+    dpi = check_int("dpi", dpi, minimum=50, maximum=400)
+    try:
+        cut = texts_outside(fig)
+        if cut:
+            raise ValueError(f"fig must show every text whole, got texts cut at its edge: {'; '.join(cut)}")
+        suptitle = fig._suptitle if getattr(fig, "_suptitle", None) is not None and fig._suptitle.get_visible() \
+            else None
+        title = suptitle.get_text().strip() if suptitle is not None else ""
+        font_pt = smallest_font_pt(fig, skip=(suptitle,))
+        canvas = FigureCanvasAgg(fig)
+        fig.set_dpi(dpi)
+        if suptitle is not None:
+            suptitle.set_visible(False)
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        rgb = np.asarray(canvas.buffer_rgba())[:, :, :3]
+        height = rgb.shape[0]
+        font_px = font_pt * dpi / 72
+        panels, sizes = [], []
+        for k, box in enumerate(_panel_boxes(fig, renderer, skip=(suptitle,)), start=1):
+            box = box.padded(3)
+            x0, x1 = max(0, math.floor(box.x0)), min(rgb.shape[1], math.ceil(box.x1))
+            y0, y1 = max(0, height - math.ceil(box.y1)), min(height, height - math.floor(box.y0))
+            if font_px < math.inf and (x1 - x0) * MIN_FONT_PX / font_px > PHONE_COLUMN_PX:
+                raise ValueError(
+                    f"fig's panel {k} must fit a phone's {PHONE_COLUMN_PX} px column with text of at least "
+                    f"{MIN_FONT_PX:g} px, got a panel {(x1 - x0) / dpi:.2f} in wide whose smallest text is "
+                    f"{font_pt:g} pt ({font_px * PHONE_COLUMN_PX / (x1 - x0):.1f} px there): draw it at most "
+                    f"{font_pt * PHONE_COLUMN_PX / (MIN_FONT_PX * 72):.2f} in wide, or its text larger")
+            panels.append(_png(np.ascontiguousarray(rgb[y0:y1, x0:x1])))
+            sizes.append((x1 - x0, y1 - y0))
+        return Shown(panels, sizes, font_px, " ".join(alt.split()), title)
+    finally:
+        plt.close(fig)

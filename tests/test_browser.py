@@ -221,6 +221,43 @@ def test_page_does_not_scroll_sideways_on_a_phone(phone_window, path):
     assert phone.errors == [], f"console errors or warnings: {phone.errors}"
 
 
+FIGURE_TEXT = """() => Array.from(document.querySelectorAll('article img'))
+    .filter(img => img.offsetParent !== null && img.naturalWidth > 0)
+    .map(img => ({src: img.src.slice(-40), font: Number(img.dataset.minFontPx || 0),
+                  scale: img.getBoundingClientRect().width / img.naturalWidth}))"""
+"""Every figure of the article as shown: the smallest text of its image at natural size (data-min-font-px,
+written by fgcourse._figures.show and the explorers' pages) and its displayed width over its natural width."""
+
+
+def assert_figure_text_readable(page, path, where) -> None:
+    figures = page.evaluate(FIGURE_TEXT)
+    unknown = [f["src"] for f in figures if not f["font"]]
+    assert unknown == [], f"{path.name} ({where}): figures whose text size is unknown (no data-min-font-px): {unknown}"
+    small = [f"{f['font'] * f['scale']:.1f} px (scale {f['scale']:.2f})" for f in figures
+             if f["font"] * f["scale"] < 9.0]
+    assert small == [], f"{path.name} ({where}): figure text below 9 CSS px: {small}"
+
+
+@pytest.mark.parametrize("path", book_pages(), ids=lambda p: str(p.relative_to(HTML)))
+def test_figure_text_is_at_least_9_css_px_on_a_desktop(desktop, path):
+    assert_figure_text_readable(desktop.open(path), path, "1280 px")
+
+
+@pytest.mark.parametrize("path", book_pages(), ids=lambda p: str(p.relative_to(HTML)))
+def test_figure_text_is_at_least_9_css_px_on_a_phone(phone_window, path):
+    phone = phone_window.open(path)
+    assert_figure_text_readable(phone, path, "390 px")
+    # A figure that is wider than the screen scrolls in its own box, with a visible hint.
+    silent = phone.evaluate(
+        """() => Array.from(document.querySelectorAll('article .fgcourse-figure'))
+                  .filter(b => b.offsetParent !== null && b.scrollWidth > b.clientWidth + 1)
+                  .filter(b => { const hint = b.previousElementSibling;
+                                 return !(hint && hint.classList.contains('fgcourse-scroll-hint')
+                                          && hint.offsetParent !== null); }).length"""
+    )
+    assert silent == 0, f"{path.name}: {silent} figures scroll sideways on a phone without a visible hint"
+
+
 def explorer_pages() -> list[Path]:
     return [p for p in book_pages() if "fgcourse-explorer" in p.read_text(errors="ignore")]
 

@@ -103,3 +103,45 @@ def test_data_outside_finds_a_curve_the_view_cuts_on_linear_and_log_axes():
     assert data_outside(ax)[0].startswith("runs:")
     plt.close("all")
     assert_refused(lambda: data_outside(fig), "ax", "Axes", error=TypeError)
+
+
+def test_show_gives_each_panel_its_own_image_with_the_alt_text_and_its_text_size():
+    from fgcourse._figures import FIGURE_DPI, show
+
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3), layout="constrained")
+    for ax in axes:
+        ax.plot([0, 1], [0, 1])
+        ax.set_xlabel("x")
+    fig.suptitle("two panels")
+    shown = show(fig, alt="Two straight lines, one in each panel.")
+    assert len(shown.panels) == 2 and all(png.startswith(b"\x89PNG") for png in shown.panels)
+    assert shown.title == "two panels" and shown.font_px == pytest.approx(10 * FIGURE_DPI / 72)
+    html = shown._repr_html_()
+    assert html.count("<img") == 2 and 'alt="Two straight lines, one in each panel."' in html
+    assert 'data-min-font-px="13.89"' in html and "two panels" in html
+    assert repr(shown) == "Figure: Two straight lines, one in each panel."
+    assert plt.get_fignums() == []  # closed: the inline backend does not show it a second time
+
+
+def test_show_merges_a_colorbar_with_its_axes_into_one_panel():
+    from fgcourse._figures import show
+
+    fig, ax = plt.subplots(figsize=(4, 3), layout="constrained")
+    fig.colorbar(ax.imshow(np.arange(9.0).reshape(3, 3)), ax=ax)
+    assert len(show(fig, alt="A three by three image with its colorbar.").panels) == 1
+
+
+def test_show_refuses_a_cut_text_and_a_panel_too_wide_for_a_phone():
+    from fgcourse._figures import show
+
+    fig, ax = plt.subplots(figsize=(3, 2), layout="constrained")
+    ax.set_xlabel("a label far too long for a figure three inches wide, cut at both of its ends")
+    assert_refused(lambda: show(fig, alt="A label that does not fit."), "fig", "every text whole", error=ValueError)
+    fig, ax = plt.subplots(figsize=(9, 3), layout="constrained")
+    ax.plot([0, 1])
+    assert_refused(lambda: show(fig, alt="One panel nine inches wide."), "fig", "phone", "in wide",
+                   error=ValueError)
+    fig, ax = plt.subplots(figsize=(3, 2))
+    assert_refused(lambda: show(fig, alt="plot"), "alt", "sentence", error=ValueError)
+    assert_refused(lambda: show("fig", alt="A figure that is not one."), "fig", "Figure", error=TypeError)
+    plt.close("all")

@@ -18,6 +18,47 @@
   window.addEventListener("resize", markWideMath);
 })();
 
+// An explorer's figure keeps its natural size (its text stays readable); where the screen is
+// narrower, its box scrolls sideways. Such a box gets a visible cue: a hint above it and a shadow
+// at its right edge (class fg-scrolls, see fgcourse.css).
+(function () {
+  var HINT = "The figure is wider than the screen: swipe or scroll it sideways to see all of it.";
+  function markScrolling() {
+    document.querySelectorAll(".fgcourse-explorer .fgcourse-figure").forEach(function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      box.classList.toggle("fg-scrolls", scrolls);
+      if (scrolls) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", "figure, scrolls sideways");
+      }
+      var hint = box.previousElementSibling;
+      var has = hint && hint.classList.contains("fgcourse-scroll-hint");
+      if (scrolls && !has) {
+        hint = document.createElement("span");
+        hint.className = "fgcourse-scroll-hint";
+        hint.textContent = HINT;
+        box.parentNode.insertBefore(hint, box);
+      } else if (!scrolls && has) {
+        hint.remove();
+      }
+    });
+  }
+  var pending = false;
+  function soon() {
+    if (pending) return;
+    pending = true;
+    window.requestAnimationFrame(function () { pending = false; markScrolling(); });
+  }
+  function watch() {
+    markScrolling();
+    new MutationObserver(soon).observe(document.body, { childList: true, subtree: true });
+    window.addEventListener("resize", soon);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", watch);
+  else watch();
+})();
+
 // Explorers (fgcourse.explorer): the book has no kernel, so a control whose settings were not
 // precomputed (class fgcourse-needs-kernel) would move without changing the figure. It is
 // disabled here, with a hint; in Jupyter this script does not run and the control stays live.

@@ -128,8 +128,7 @@ def plot_runs(function, runs, box=None, axes=None, title=None):
     box = None if box is None else check_box("box", box)
     title = _title(title)
     if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-        fig.subplots_adjust(wspace=0.25)
+        fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), layout="constrained")
     contour_ax, loss_ax = check_sequence(
         "axes", axes, lambda name, ax: check_instance(name, ax, Axes, "matplotlib Axes"), min_length=2, max_length=2,
         what="matplotlib Axes (contours, values)")
@@ -203,7 +202,8 @@ def draw_mean_estimates(function, theta, means, true_gradient, box=None):
         raise ValueError("true_gradient must be nonzero (it sets the arrows' scale), got [0, 0]")
     box = None if box is None else check_box("box", box)
     scale = 1.5 / np.linalg.norm(true_gradient)
-    fig, axes = plt.subplots(1, len(means), figsize=(5.5 * len(means), 4.2), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(means), figsize=(4.6 * len(means), 4.0), sharey=True, squeeze=False,
+                             layout="constrained")
     arrow = dict(angles="xy", scale_units="xy", scale=1)
     for ax, (name, by_count) in zip(axes[0], means.items()):
         _contours(ax, function, box, num=200)
@@ -213,7 +213,7 @@ def draw_mean_estimates(function, theta, means, true_gradient, box=None):
             ax.quiver(*theta, *(scale * mean), color=plt.cm.Reds(shade), width=0.005, label=f"mean of {B}", **arrow)
         ax.set_title(f"{name} tangents")
         ax.set_xlabel("x")
-        ax.legend(loc="lower right", fontsize=8)
+        ax.legend(loc="lower right", fontsize=9)
     axes[0, 0].set_ylabel("y")
     return fig
 
@@ -289,7 +289,7 @@ def draw_spectral_radii(a, laws, lrs, title=None):
     radii = {law.name: spectral_radii(a, law, lrs) for law in laws}  # checks a and lrs
     lrs = np.asarray(lrs, dtype=float)
     title = _title(title)
-    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    fig, ax = plt.subplots(figsize=(4.8, 3.4), layout="constrained")
     for law in laws:
         color = LIMIT_COLORS.get(law.name, "C4")
         ax.plot(lrs, radii[law.name], color=color, label=f"{law.name} tangents")
@@ -318,7 +318,7 @@ def draw_step_limits(dims, limits, reference: float | None = 0.01):
               check_vector(f"limits[{key!r}]", values, len(dims), against="dims") for key, values in limits.items()}
     if reference is not None:
         reference = check_positive("reference", reference)
-    fig, ax = plt.subplots(figsize=(6.5, 4))
+    fig, ax = plt.subplots(figsize=(4.8, 3.6), layout="constrained")
     for key, values in limits.items():
         label = "true SGD" if key == "true" else f"forward, {key}"
         ax.loglog(dims, values, color=LIMIT_COLORS.get(key, "C4"), label=label)
@@ -339,7 +339,8 @@ def draw_mean_square_runs(results):
 
     results = check_sequence("results", results, lambda name, result: check_instance(
         name, result, MeanSquareRuns, "MeanSquareRuns from mean_square_runs()"), what="MeanSquareRuns")
-    fig, axes = plt.subplots(1, len(results), figsize=(5.5 * len(results), 3.8), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(results), figsize=(4.6 * len(results), 3.6), sharey=True,
+                             squeeze=False, layout="constrained")
     for ax, result in zip(axes[0], results):
         num_runs = result.squares.shape[1]
         ax.semilogy(result.predicted, "k--", label="predicted mean, Σ (M^k d_0)_i")
@@ -348,5 +349,5 @@ def draw_mean_square_runs(results):
         ax.set_title(f"{result.law} tangents, lr = {result.factor:g} x limit")
         ax.set_xlabel("step k")
     axes[0, 0].set_ylabel("‖θ_k‖²")
-    axes[0, 0].legend(fontsize=8)
+    axes[0, 0].legend(fontsize=9)
     return fig

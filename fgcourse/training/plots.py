@@ -76,7 +76,8 @@ def draw_curves(table: RunTable, model: str, optimizer: str, lr: float, *, oracl
     x = check_option("x", x, tuple(AXES))
     lr = check_real("lr", lr)
     if ax is None:
-        fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.2), squeeze=False)
+        fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.2), squeeze=False,
+                                 layout="constrained")
         axes = axes[0]
     else:
         axes = np.atleast_1d(ax)
@@ -91,8 +92,7 @@ def draw_curves(table: RunTable, model: str, optimizer: str, lr: float, *, oracl
         if metric.endswith("loss"):
             axis.set_yscale("log")
     axes[0].set_title(f"{model}, {optimizer}, lr = {lr:g}", fontsize=10)
-    axes[-1].legend(fontsize=7)
-    fig.tight_layout()
+    axes[-1].legend(fontsize=9)
     return fig
 
 
@@ -121,7 +121,7 @@ def draw_training_explorer(lr, table: RunTable, model: str = "mlp", optimizer: s
     for axis in axes:
         axis.set_xlabel("oracle calls (gradients or JVPs)")
     axes[0].set_title(f"{model}, {optimizer}, lr = {lr:g}", fontsize=10)
-    axes[1].legend(fontsize=7, loc="lower right")
+    axes[1].legend(fontsize=9, loc="lower right")
     fig.tight_layout()
     return fig
 
@@ -136,7 +136,7 @@ def draw_cost_ratios(tanh: StepCosts, depths, nested: NestedCosts, digits: StepC
     depths = np.array(check_sequence("depths", depths, lambda n, d: check_int(n, d, minimum=1), what="depths"))
     if depths.size != len(tanh.labels):
         raise ValueError(f"depths must give one depth per problem of tanh: {len(tanh.labels)}, got {depths.size}")
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8.8, 3.3))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8.8, 3.3), layout="constrained")
     left.plot(depths, tanh.time_ratio, "o-", label="tanh MLP: step")
     left.plot(nested.depths, nested.time_ratio, "s--", color="tab:red", label=f"F_n, S = {nested.S}")
     right.plot(depths, tanh.memory_ratio, "o-", label="tanh MLP: whole step")
@@ -152,8 +152,7 @@ def draw_cost_ratios(tanh: StepCosts, depths, nested: NestedCosts, digits: StepC
         axis.set_yscale("log")
         axis.set_xlabel("depth (layers, or nesting n of F_n)")
         axis.set_title(title, fontsize=10)
-        axis.legend(fontsize=7)
-    fig.tight_layout()
+        axis.legend(fontsize=9)
     return fig
 
 
@@ -165,7 +164,7 @@ def draw_budget(table: RunTable, model: str, optimizer: str, lr: float, oracle: 
     oracle = check_option("oracle", oracle, tuple(ORACLES))
     metric = check_option("metric", metric, tuple(METRICS))
     Bs = check_sequence("Bs", Bs, lambda n, b: check_int(n, b, minimum=1), what="tangent counts")
-    fig, ax = plt.subplots(figsize=(4.6, 3.2))
+    fig, ax = plt.subplots(figsize=(4.6, 3.2), layout="constrained")
     colors = plt.get_cmap("viridis")(np.linspace(0, 0.85, len(Bs)))
     for B, color in zip(Bs, colors):
         runs = runs_of(table, model, optimizer, lr, oracle, B)
@@ -179,6 +178,5 @@ def draw_budget(table: RunTable, model: str, optimizer: str, lr: float, oracle: 
     if metric.endswith("loss"):
         ax.set_yscale("log")
     ax.set_title(f"{oracle}, {optimizer}, lr = {lr:g}", fontsize=10)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
+    ax.legend(fontsize=9)
     return fig
