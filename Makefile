@@ -109,7 +109,7 @@ experiments: env
 	mkdir -p $(dir $(EXPERIMENTS_OUT))
 	$(PY) -m fgcourse.experiments run --grid $(GRID) --cache $(EXPERIMENTS_CACHE) --jobs $(JOBS) --out $(EXPERIMENTS_OUT)
 
-# The classroom kit (book/teaching.md): student copies and autograders of notebooks/exercises,
+# The classroom kit (book/teaching.md): student copies and autograders of instructors/masters,
 # offline grading of a class (each notebook in a bubblewrap sandbox; UNSAFE=1 without it, JOBS at a
 # time, TIMEOUT seconds and MEMORY GiB each, CHAPTERS to grade only some), and the book without solutions.
 CLASSROOM ?= _build/classroom

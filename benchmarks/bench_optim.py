@@ -81,7 +81,41 @@ def main() -> None:
     print(f"\nBeale explorer (300 steps, 1 true + 5 forward runs, draw + PNG) over "
           f"{len(EXPLORER_LEARNING_RATES)} learning rates: median update {update:.3f} s wall, "
           f"mean {mean_cpu:.3f} s CPU (target <= 0.3 s)")
+    mean_square_scaling()
     print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+def mean_square_scaling() -> None:
+    """E‖θ_k‖² by the O(n) recursion against the dense n × n matrix it replaces, side by side; then
+    the O(n) one alone at n = 10^6 (the dense matrix would be 8 TB)."""
+    from fgcourse.measure import peak_bytes
+    from fgcourse.optim import mean_square_path, second_moment_recursion
+
+    n, steps = (200, 20) if QUICK else (2000, 100)
+    a, x0 = 2.0 * np.arange(1, n + 1), np.ones(n)
+    lr = 0.5 / a.sum()
+
+    def dense():
+        M, d = second_moment_recursion(a, "gaussian", lr), x0**2
+        for _ in range(steps):
+            d = M @ d
+        return d.sum()
+
+    times = {}
+    for name, run in (("O(n) recursion", lambda: mean_square_path(a, "gaussian", lr, x0, steps)), ("dense M", dense)):
+        cpu = time.process_time()
+        peak = peak_bytes(run)
+        times[name] = (time.process_time() - cpu, peak)
+    (fast, fast_peak), (slow, slow_peak) = times["O(n) recursion"], times["dense M"]
+    print(f"\nmean_square_path, n = {n}, {steps} steps: O(n) {fast * 1e3:.1f} ms and {fast_peak / 1e6:.2f} MB against "
+          f"the dense matrix's {slow * 1e3:.1f} ms and {slow_peak / 1e6:.1f} MB: time ratio {slow / fast:.0f}, "
+          f"memory ratio {slow_peak / fast_peak:.0f} (the matrix is n² = {n * n:,} floats, the recursion 4n)")
+    big = 10**4 if QUICK else 10**6
+    a = 2.0 * np.arange(1, big + 1)
+    cpu = time.process_time()
+    peak = peak_bytes(lambda: mean_square_path(a, "rademacher", 0.5 / a.sum(), np.ones(big), 3))
+    print(f"mean_square_path, n = {big:,}, 3 steps: {time.process_time() - cpu:.2f} s of CPU, peak {peak / 1e6:.0f} MB "
+          f"(target < 1 s and < 100 MB)")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ a grader::
 verdict as a bool. A formula is given as a Python function of the exercise's symbols and is
 compared with the book's at a few points. ``EXERCISES`` lists the labels that can be checked.
 
-The exercise notebooks (``notebooks/exercises/``, with otter-grader) compare a learner's
+The exercise notebooks (``instructors/masters/``, with otter-grader) compare a learner's
 function with the library through :func:`answer` and :func:`expect_close`, which turn every
 failure into one short message: the input that failed, what was expected, what came back.
 

@@ -129,7 +129,7 @@ def test_student_copies_hold_no_solution_nor_hidden_test(built):
         text = json.dumps(student)
         assert "hidden=True" not in text and "SOLUTION" not in text
         sources = "\n".join(c.source for c in student.cells)
-        master = nbformat.read(ROOT / "notebooks" / "exercises" / f"{name}.ipynb", as_version=4)
+        master = nbformat.read(classroom.MASTERS / f"{name}.ipynb", as_version=4)
         hidden = [line for c in master.cells for line in solution_lines(c.source)]
         assert hidden
         assert not [line for line in hidden if line in sources], name
@@ -430,3 +430,9 @@ def test_grading_refuses_to_start_without_bubblewrap_and_says_how_to_install_it(
     message = str(excinfo.value)
     assert "bubblewrap" in message and "apt-get install bubblewrap" in message and "UNSAFE=1" in message
     assert not (tmp_path / "grades.csv").exists()
+
+
+def test_no_master_sits_where_learners_open_notebooks():
+    masters = [p for p in (ROOT / "notebooks").rglob("*.ipynb") if "BEGIN SOLUTION" in p.read_text()]
+    assert masters == [], "the masters (solutions and hidden tests) belong in instructors/masters/"
+    assert len(list(classroom.MASTERS.glob("*.ipynb"))) == len(classroom.chapters()) >= 7

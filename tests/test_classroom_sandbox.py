@@ -341,7 +341,7 @@ def attacked(tmp_path_factory):
     for learner in HONEST:
         right = "right" in learner
         write(classroom.filled_copy(out, "chains", None if right else {"jvp": WRONG_JVP}), learner)
-    grader_files = [str(ROOT / "Makefile"), str(ROOT / "notebooks" / "exercises" / "chains.ipynb"),
+    grader_files = [str(ROOT / "Makefile"), str(ROOT / "instructors" / "masters" / "chains.ipynb"),
                     str(out / "chains" / "autograder" / "chains.ipynb"), str(submissions / "a_right" / "chains.ipynb"),
                     str(home / ".ssh" / "id_canary"), str(submissions)]
     targets = [str(submissions / "a_right" / "chains.ipynb"), str(submissions / "z_one_wrong" / "chains.ipynb"),

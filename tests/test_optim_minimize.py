@@ -513,3 +513,10 @@ def test_blow_ups_is_one_rule_for_non_finite_and_diverged_rows():
     assert diverged.tolist() == [False, False, True, True, False]  # never both: a non-finite row is not "diverged"
     assert [bool(m) for m in blow_ups(np.nan, np.ones(3), 1e8)] == [True, False]
     assert [bool(m) for m in blow_ups(2.0, np.full(3, 5.0), 4.0)] == [False, True]
+
+
+@pytest.mark.parametrize("x0", [np.ones(2), np.ones((3, 2))])
+def test_an_f_that_is_not_row_wise_is_told_how_to_write_it(x0):
+    with pytest.raises(ValueError) as excinfo:
+        minimize(lambda x: anp.sum(x**2), x0)
+    assert_names_argument(excinfo, "f", "row-wise", f"shape ({np.atleast_2d(x0).shape[0]},)", "axis=-1")

@@ -228,3 +228,26 @@ def test_mean_square_runs_follow_the_prediction_with_rademacher_tangents():
     standard_error = result.squares.std(axis=1) / math.sqrt(4000)
     assert np.all(np.abs(result.squares.mean(axis=1) - result.predicted) <= 5 * standard_error + 1e-12)
     assert result.predicted[-1] < result.predicted[0], "below the limit the mean shrinks"
+
+
+@pytest.mark.simd
+@given(positive_diagonals, st.sampled_from(["rademacher", "gaussian", "sphere"]), st.integers(1, 4),
+       st.floats(0.01, 0.9))
+def test_mean_square_path_is_the_dense_recursion_in_o_n(a, law, B, fraction):
+    lr = fraction * forward_sgd_step_limit(a, law, B=B)
+    M, d = second_moment_recursion(a, law, lr, B=B), np.ones(a.size)
+    expected = [d.sum()]
+    for _ in range(30):
+        d = M @ d
+        expected.append(d.sum())
+    # a diagonal plus a rank-one product instead of a matrix product: rounding of 30 short sums
+    np.testing.assert_allclose(mean_square_path(a, law, lr, np.ones(a.size), 30, B=B), expected, rtol=1e-12)
+
+
+def test_mean_square_path_never_builds_the_n_by_n_matrix():
+    from fgcourse.measure import peak_bytes
+
+    n = 200_000
+    a = 2.0 * np.arange(1, n + 1)
+    peak = peak_bytes(lambda: mean_square_path(a, "gaussian", 0.5 / a.sum(), np.ones(n), 2))
+    assert peak < 10 * 8 * n  # a few vectors of n floats; the matrix would be 320 GB

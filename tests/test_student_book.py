@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT / "book" / "_ext"))
 pytest.importorskip("docutils", reason="book/_ext needs the book extra: pip install -e '.[book]'")
 from exercise_notebooks import strip_solutions  # noqa: E402
 
-CHAPTERS = sorted(path.stem for path in (ROOT / "notebooks" / "exercises").glob("*.ipynb"))
+CHAPTERS = sorted(path.stem for path in (ROOT / "instructors" / "masters").glob("*.ipynb"))
 MARKUP = re.compile(r"[$`*_{}\[\]()\\'\"|<>=^~:;,.!?+-]")
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import autograd.numpy as anp
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import central_gradient, seeds, small_batch, small_model
+from strategies import assert_refused, central_gradient, seeds, small_batch, small_model
 
 from fgcourse import forward_gradient as fg
 from fgcourse import training as tr
@@ -61,3 +62,32 @@ def test_forward_oracle_is_the_library_estimator():
     value, g, ngev, njvp = tr.step_gradient(SMALL, theta, X, y, "forward", fg.rademacher, np.random.default_rng(4), 3)
     reference = fg.forward_gradient(lambda t: SMALL.loss(t, X, y), theta, fg.rademacher, np.random.default_rng(4), B=3)
     assert (ngev, njvp) == (0, 3) and np.isclose(value, reference[0]) and np.allclose(g, reference[1])
+
+
+_X, _Y = small_batch()
+_THETA = SMALL.init(0)
+
+BAD_INPUT = [
+    (lambda: tr.activity_gradient(SMALL, _THETA, _X, _Y, "cauchy", 0), "law", ValueError, "gaussian"),
+    (lambda: tr.activity_gradient(SMALL, _THETA, _X, _Y, "gaussian", 0, B=0), "B", ValueError, ">= 1"),
+    (lambda: tr.activity_gradient(SMALL, _THETA, _X, _Y, "gaussian", 0, B=True), "B", TypeError, "bool"),
+    (lambda: tr.activity_gradient(SMALL, _THETA, _X, _Y, "gaussian", None), "rng", TypeError, "Generator"),
+    (lambda: tr.step_gradient(SMALL, _THETA, _X, _Y, "backprop", "gaussian", 0, 1), "gradient", ValueError,
+     "'true', 'forward', 'activity'"),
+    (lambda: tr.activity_weight_gradient(SMALL, _THETA, _X, np.ones((len(_Y), 1))), "activity", ValueError,
+     "shape"),
+    (lambda: tr.true_gradient("perceptron", _THETA, _X, _Y), "model", ValueError, "mlp"),
+    (lambda: tr.true_gradient(SMALL, _THETA[:-1], _X, _Y), "theta", ValueError, "parameter count"),
+    (lambda: tr.activity_gradients(SMALL, _THETA, _X, _Y + 50), "y", ValueError, "class labels"),
+]
+
+
+@pytest.mark.parametrize("call, name, kind, word", BAD_INPUT)
+def test_bad_input_is_refused_before_work(call, name, kind, word):
+    assert_refused(call, name, word, error=kind)
+
+
+def test_a_model_may_be_named():
+    theta = tr.MODELS["softmax"].init(0)
+    value, g = tr.true_gradient("softmax", theta, np.zeros((4, 64)), np.arange(4))
+    assert value == pytest.approx(np.log(10)) and g.shape == theta.shape  # zero inputs: uniform softmax

@@ -77,6 +77,10 @@ def test_one_mlp_step_is_fast():
 
 
 BAD_INPUT = [
+    (lambda: tr.minibatches(5, 0, 10), "batch_size", ValueError, "<= 5"),
+    (lambda: tr.minibatches(0, 0, 1), "m", ValueError, ">= 1"),
+    (lambda: tr.minibatches(5, 0, 0), "batch_size", ValueError, ">= 1"),
+    (lambda: tr.minibatches(5, None, 2), "rng", TypeError, "Generator"),
     (lambda: tr.train("mlp", SPLIT, batch_size=0), "batch_size", ValueError, ">= 1"),
     (lambda: tr.train("mlp", SPLIT, batch_size=1078), "batch_size", ValueError, "<= 1077 (the training rows)"),
     (lambda: tr.train("mpl", SPLIT), "model", ValueError, "did you mean 'mlp'"),

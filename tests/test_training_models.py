@@ -34,9 +34,21 @@ def test_losses_are_cross_entropies():
     assert SMALL.accuracy(theta, X, y) == np.mean(np.argmax(z, axis=1) == y)  # exact: the same logits, a share
 
 
+_X, _Y = small_batch()
+_THETA = SMALL.init(0)
+
 BAD_INPUT = [
     (lambda: tr.Model("m", (3,)), "widths", ValueError, "at least 2"),
     (lambda: tr.mlp((0, 3)), "hidden[0]", ValueError, ">= 1"),
+    (lambda: tr.mlp(num_features=0), "num_features", ValueError, ">= 1"),
+    (lambda: tr.mlp(num_classes=1), "num_classes", ValueError, ">= 2"),
+    (lambda: tr.softmax_regression(num_features=True), "num_features", TypeError, "integer"),
+    (lambda: SMALL.loss(_THETA, _X, np.full(len(_Y), 99)), "y", ValueError, "class labels in"),
+    (lambda: SMALL.loss(_THETA, _X, _Y.astype(float)), "y", ValueError, "integer label"),
+    (lambda: SMALL.loss(_THETA, _X, _Y[:-1]), "y", ValueError, "one integer label per row"),
+    (lambda: SMALL.loss(_THETA[:-1], _X, _Y), "theta", ValueError, "parameter count"),
+    (lambda: SMALL.loss(_THETA, _X[:, :-1], _Y), "X", ValueError, "shape (M,"),
+    (lambda: SMALL.losses(_THETA, _X, _Y, np.zeros((len(_Y), 1))), "perturbation", ValueError, "shape (M, D)"),
 ]
 
 

@@ -4,7 +4,7 @@
     python tools/classroom.py grade SUBMISSIONS [--classroom DIR] [--timeout S] [--memory GIB] [--jobs N]
                                     [--chapters CHAPTER ...] [--unsafe]
 
-``assign`` runs otter assign on every master notebook ``notebooks/exercises/<chapter>.ipynb``
+``assign`` runs otter assign on every master notebook ``instructors/masters/<chapter>.ipynb``
 into ``<out>/<chapter>/student/<chapter>.ipynb`` and ``<out>/<chapter>/autograder/`` (otter's
 layout). It never touches an output folder that exists unless ``--force`` (an instructor's
 edited copies must never be lost) and builds the chapters that are missing, so a second run
@@ -54,7 +54,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MASTERS = ROOT / "notebooks" / "exercises"
+MASTERS = ROOT / "instructors" / "masters"
 DEFAULT_OUT = ROOT / "_build" / "classroom"
 CHECK_CALL = re.compile(r"""^\s*grader\.check\(\s*["']([^"']+)["']\s*\)\s*$""")
 TIME_LIMIT = 120.0

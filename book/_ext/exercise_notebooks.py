@@ -1,6 +1,6 @@
 """Each chapter links its exercise notebook, and the student edition carries no solution.
 
-- Every master in ``notebooks/exercises/<chapter>.ipynb`` is turned into its student copy by
+- Every master in ``instructors/masters/<chapter>.ipynb`` is turned into its student copy by
   otter assign (without solutions or hidden tests), served at ``exercises/<chapter>.ipynb``
   in the HTML output; the page ``book/<chapter>`` gets a download link to it, in both editions.
 - With ``FGCOURSE_EDITION=student`` (``make book-student``) the ``{solution}`` directives are
@@ -24,7 +24,7 @@ FENCE = re.compile(r"^\s*(`{3,}|:{3,})\{solution\}")
 
 
 def _masters(app) -> dict:
-    folder = Path(app.confdir) / "notebooks" / "exercises"
+    folder = Path(app.confdir) / "instructors" / "masters"
     return {path.stem: path for path in sorted(folder.glob("*.ipynb"))}
 
 

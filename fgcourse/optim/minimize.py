@@ -80,8 +80,21 @@ def true_gradient_batch(f: Callable, thetas) -> tuple[np.ndarray, np.ndarray]:
     check_callable("f", f, "row-wise objective, array (R, n) -> array (R,)")
     thetas = _start("thetas", thetas, ndim=2)
     values, G = _values_and_gradients(f, thetas)
-    values = check_output("f", values, (thetas.shape[0],), at="thetas")
+    values = _row_values(values, thetas, at="thetas")
     return values, check_output("the gradient of f", G, thetas.shape, at="thetas")
+
+
+def _row_values(values, X, at: str = "x0") -> np.ndarray:
+    """f's values on the rows of X: one per row, shape (R,), said so in terms of the rows when not."""
+    R, n = X.shape
+    check_output("f", values, finite=False, at=at)  # real numbers first: a string is no shape question
+    if np.ndim(values) != 1 or np.shape(values)[0] != R:
+        shape = np.shape(values)
+        raise ValueError(f"f must be row-wise: called on the {R} starting point(s) as rows of an array of shape "
+                         f"({R}, {n}), it must return one value per row, shape ({R},); it returned shape {shape} at "
+                         f"{at}. Write f for rows, e.g. anp.sum(x**2, axis=-1) rather than anp.sum(x**2) "
+                         f"(a single start is passed as one row)")
+    return check_output("f", values, (R,), at=at)
 
 
 def _oracle(f, gradient, law, B, rng, n):
@@ -211,7 +224,7 @@ def minimize(
     # f at x0 must make sense; the check also refuses an untraceable f before any step.
     oracle = _oracle(f, gradient, law, B, rng, X.shape[1])
     values, G = oracle(X)
-    values = check_output("f", values, (R,), at="x0")
+    values = _row_values(values, X)
 
     path, fun_path = [X], [values]  # grown per step: memory follows the steps actually done
     nit = np.zeros(R, dtype=int)

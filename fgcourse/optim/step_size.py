@@ -149,15 +149,24 @@ def mean_square_path(a, law, lr: float, x0, num_steps: int, *, B: int = 1) -> np
 
     Σ_i (M^k d_0)_i with d_0 = θ_0² and M from :func:`second_moment_recursion`: what the mean of
     ‖θ_k‖² over many runs tends to (not what a typical run does, when the steps are heavy-tailed).
+    M is a diagonal plus a rank-one matrix, so each step costs O(n) time and memory, never the
+    n × n matrix: d_k = m ⊙ d_{k−1} + (w/B) α² (a²·d_{k−1}) 1, with m the diagonal of
+    :func:`second_moment_recursion` but its rank-one part.
     """
-    M = second_moment_recursion(a, law, lr, B=B)
-    d = check_vector("x0", x0, M.shape[0], against="a") ** 2
+    a = check_positive_diagonal("a", a)
+    law = _symmetric_law(law, a.size)
+    lr = check_positive("lr", lr)
+    B = check_int("B", B, minimum=1)
+    d = check_vector("x0", x0, a.size, against="a") ** 2
     num_steps = check_int("num_steps", num_steps, minimum=0)
+    rank_one, squares = _moment_weights(law, a.size, B)
+    diagonal = 1 - 2 * lr * a + squares * lr**2 * a**2
+    coupling, a2 = rank_one * lr**2, a**2
     path = np.empty(num_steps + 1)
     path[0] = d.sum()
-    with np.errstate(over="ignore"):  # far above the limit the moments overflow to inf, which is the answer
+    with np.errstate(over="ignore", invalid="ignore"):  # far above the limit the moments overflow to inf
         for k in range(1, num_steps + 1):
-            d = M @ d
+            d = diagonal * d + coupling * float(a2 @ d)
             path[k] = d.sum()
     return path
 

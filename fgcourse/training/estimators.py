@@ -22,9 +22,10 @@ import numpy as np
 from autograd.core import make_jvp, make_vjp
 
 from fgcourse import forward_gradient as fg
+from fgcourse._checks import check_array, check_int, check_option, check_rng
 from fgcourse.optim.minimize import GRADIENTS as OPTIMIZE_GRADIENTS
 
-from .models import Model
+from .models import Model, get_model
 
 __all__ = ["GRADIENTS", "true_gradient", "activity_gradients", "activity_gradient", "activity_weight_gradient",
            "step_gradient"]
@@ -34,8 +35,21 @@ GRADIENTS = (*OPTIMIZE_GRADIENTS, "activity")
 and activity perturbation, which needs the layers of a model."""
 
 
+def _problem(model, theta, X, y):
+    """The model (a name of MODELS or a Model), θ and the minibatch, checked."""
+    model = get_model(model)
+    theta = model.check_theta(theta)
+    X, y = model.check_data(X, y)
+    return model, theta, X, y
+
+
+def _tangents(law, rng, B):
+    return fg.tangent_law(law), check_rng("rng", rng), check_int("B", B, minimum=1)
+
+
 def true_gradient(model: Model, theta, X, y):
     """``(L(θ), ∇L(θ))`` on the minibatch (X, y), by one reverse pass."""
+    model, theta, X, y = _problem(model, theta, X, y)
     pullback, value = make_vjp(lambda t: model.loss(t, X, y), theta)
     return float(value), pullback(1.0)
 
@@ -47,6 +61,11 @@ def activity_weight_gradient(model: Model, theta, X, activity, inputs: list | No
     (W_l, b_l). With the true a_i = ∇_{z_i} ℓ_i this is ∇L(θ); with estimates â_i it is the
     activity estimate. ``inputs`` are the layer inputs of :meth:`Model.layer_inputs`, if known.
     """
+    model = get_model(model)
+    theta = model.check_theta(theta)
+    X = check_array("X", X, ndim=2, shape=(None, model.widths[0]), against=f"the {model.name} model's inputs")
+    activity = check_array("activity", activity, shape=(X.shape[0], model.num_activations),
+                           against="(rows of X, the model's activations D)")
     inputs = model.layer_inputs(theta, X) if inputs is None else inputs
     M, parts, offset = X.shape[0], [], 0
     for h, (W, _) in zip(inputs, model.unpack(theta)):
@@ -59,6 +78,7 @@ def activity_weight_gradient(model: Model, theta, X, activity, inputs: list | No
 def activity_gradients(model: Model, theta, X, y) -> np.ndarray:
     """The true per-example activity gradients a_i = ∇_{z_i} ℓ_i, shape (M, D), by one reverse pass
     of Σ_i ℓ_i over a zero perturbation (row i of the result is a_i: ℓ_i sees only row i)."""
+    model, theta, X, y = _problem(model, theta, X, y)
     M = X.shape[0]
     pullback, _ = make_vjp(lambda eps: anp.sum(model.losses(theta, X, y, eps)), np.zeros((M, model.num_activations)))
     return pullback(1.0)
@@ -70,6 +90,8 @@ def activity_gradient(model: Model, theta, X, y, law, rng, B: int = 1):
     Each tangent is one forward-mode pass of the per-example losses along u (M, D), rows drawn
     independently from ``law`` in dimension D.
     """
+    model, theta, X, y = _problem(model, theta, X, y)
+    law, rng, B = _tangents(law, rng, B)
     M, D = X.shape[0], model.num_activations
     jvp = make_jvp(lambda eps: model.losses(theta, X, y, eps), np.zeros((M, D)))
     total = np.zeros((M, D))
@@ -81,7 +103,11 @@ def activity_gradient(model: Model, theta, X, y, law, rng, B: int = 1):
 
 
 def step_gradient(model: Model, theta, X, y, gradient: str, law, rng, B: int):
-    """``(L(θ), estimate, ngev, njvp)`` for one step of the oracle ``gradient`` (already checked)."""
+    """``(L(θ), estimate, ngev, njvp)`` for one step of the oracle ``gradient`` ("true", "forward" or
+    "activity"); ``law``, ``rng`` and ``B`` are checked also for "true", which draws nothing."""
+    gradient = check_option("gradient", gradient, GRADIENTS)
+    model, theta, X, y = _problem(model, theta, X, y)
+    law, rng, B = _tangents(law, rng, B)
     if gradient == "true":
         return (*true_gradient(model, theta, X, y), 1, 0)
     if gradient == "forward":

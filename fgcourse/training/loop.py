@@ -94,7 +94,17 @@ class TrainResult:
 
 def minibatches(m: int, rng: np.random.Generator, batch_size: int):
     """Index arrays of ``batch_size`` rows out of m, epoch after epoch: each epoch is a fresh
-    permutation by ``rng`` cut into ⌊m / batch_size⌋ batches (the remainder waits for a later epoch)."""
+    permutation by ``rng`` cut into ⌊m / batch_size⌋ batches (the remainder waits for a later epoch).
+
+    The arguments are checked when the generator is made, not at its first ``next``: a batch
+    larger than the rows (it would never yield) is refused there."""
+    m = check_int("m", m, minimum=1)
+    rng = check_rng("rng", rng)
+    batch_size = check_int("batch_size", batch_size, minimum=1, maximum=m)
+    return _batches(m, rng, batch_size)
+
+
+def _batches(m: int, rng: np.random.Generator, batch_size: int):
     while True:
         order = rng.permutation(m)
         for start in range(0, m - batch_size + 1, batch_size):

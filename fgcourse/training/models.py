@@ -14,7 +14,15 @@ import autograd.numpy as anp
 import numpy as np
 from autograd.scipy.special import logsumexp
 
-from fgcourse._checks import check_instance, check_int, check_option, check_rng, check_sequence, check_vector
+from fgcourse._checks import (
+    check_instance,
+    check_int,
+    check_option,
+    check_rng,
+    check_sequence,
+    check_vector,
+    describe,
+)
 
 from .data import NUM_CLASSES, check_dataset
 
@@ -97,8 +105,29 @@ class Model:
                 h = np.maximum(h @ W + b, 0.0)
         return inputs
 
+    def check_shapes(self, theta, X, y, perturbation=None) -> None:
+        """The shapes (and the labels' range) a loss needs, checked without reading θ's values, so
+        that autograd can trace through: θ of length n, X of (M, d_0), M labels in 0..d_L − 1,
+        a perturbation of (M, D). Cheap: no copy, no scan of X or θ."""
+        if np.shape(theta) != (self.n,):
+            raise ValueError(f"theta must have {self.n} entries (the {self.name} model's parameter count), "
+                             f"got shape {np.shape(theta)}")
+        if np.ndim(X) != 2 or np.shape(X)[1] != self.widths[0]:
+            raise ValueError(f"X must have shape (M, {self.widths[0]}) (the {self.name} model's inputs), "
+                             f"got shape {np.shape(X)}")
+        labels = np.asarray(y)
+        if labels.shape != (np.shape(X)[0],) or labels.dtype.kind not in "iu":
+            raise ValueError(f"y must hold one integer label per row of X ({np.shape(X)[0]}), got {describe(y)}")
+        if labels.size and (labels.min() < 0 or labels.max() >= self.widths[-1]):
+            raise ValueError(f"y must hold class labels in 0..{self.widths[-1] - 1}, "
+                             f"got labels from {labels.min()} to {labels.max()}")
+        if perturbation is not None and np.shape(perturbation) != (np.shape(X)[0], self.num_activations):
+            raise ValueError(f"perturbation must have shape (M, D) = ({np.shape(X)[0]}, {self.num_activations}), "
+                             f"got shape {np.shape(perturbation)}")
+
     def losses(self, theta, X, y, perturbation=None):
         """ℓ_i(θ) for every row: the cross-entropy of softmax(z_{L,i}) against label y_i."""
+        self.check_shapes(theta, X, y, perturbation)
         z = self.logits(theta, X, perturbation)
         return logsumexp(z, axis=1) - z[np.arange(len(y)), y]
 
@@ -113,12 +142,16 @@ class Model:
 
 def softmax_regression(num_features: int = 64, num_classes: int = NUM_CLASSES) -> Model:
     """One dense layer: logits = x W + b; n = (d_0 + 1) · classes = 650 for digits."""
+    num_features = check_int("num_features", num_features, minimum=1)
+    num_classes = check_int("num_classes", num_classes, minimum=2)
     return Model("softmax", (num_features, num_classes))
 
 
 def mlp(hidden=(64, 32), num_features: int = 64, num_classes: int = NUM_CLASSES) -> Model:
     """Two hidden ReLU layers (the architecture of gao2023gradients, narrower: 64 inputs, not 784)."""
     hidden = check_sequence("hidden", hidden, lambda n, w: check_int(n, w, minimum=1), what="hidden widths")
+    num_features = check_int("num_features", num_features, minimum=1)
+    num_classes = check_int("num_classes", num_classes, minimum=2)
     return Model("mlp", (num_features, *hidden, num_classes))
 
 
