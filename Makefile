@@ -9,7 +9,7 @@ JB_FLAGS := -W -n --keep-going
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
 .PHONY: book test checks env assets chromium bubblewrap notebooks pytest nbval lint browser benchmarks experiments clean \
-	classroom grade book-student training-data levels levels-data commands lab
+	classroom grade book-student training-data levels levels-data commands lab pdf
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@echo "== Creating $(VENV) and installing fgcourse with the book and test tools (pinned by constraints.txt)."
@@ -127,6 +127,12 @@ book-student: env assets
 	FGCOURSE_EDITION=student $(VENV)/bin/jupyter-book build . $(JB_FLAGS) --path-output _build/student
 	rm -rf _build/student-html && cp -r _build/student/_build/html _build/student-html
 	@echo "Student edition built: open _build/student-html/index.html"
+
+# Every page of both editions printed to PDF (A4, the book's print stylesheet) by the browser
+# check's Chromium: handouts in _build/pdf/full and _build/pdf/student.
+# PDF_PAGES: only these pages (e.g. book/chains), PDF_HTML and PDF_OUT: one book and where its PDFs go.
+pdf: book book-student chromium
+	$(PY) tools/print_pdf.py $(if $(PDF_HTML),--html $(PDF_HTML)) $(if $(PDF_OUT),--out $(PDF_OUT)) $(PDF_PAGES)
 
 # The stored runs and costs of the chapter "Training with forward gradients" (about 6 minutes of CPU).
 # QUICK=1: a small slice in seconds; TRAINING_DATA: another folder; PARTS=runs or PARTS=costs: one file.

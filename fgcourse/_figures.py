@@ -9,6 +9,8 @@ module (and a chapter's core through it) costs nothing until a figure is drawn.
   the pages an explorer draws on every update (CONTRIBUTING.md, "An explorer");
 - :func:`texts_outside` and :func:`data_outside`: what a figure cuts, its texts at its edge and
   its lines' data at an axes' view, for the tests of every figure;
+- :data:`SERIES_COLORS`, :func:`simulate_cvd`, :func:`closest_colors`: colours of series that
+  readers with protanopia or deuteranopia tell apart too, and the check of it;
 - :func:`show`: how a notebook shows a figure: with the alt text that says what it shows, each
   panel its own image, side by side on a desktop and one under the other on a phone, refused when
   a text is cut or a panel too wide for its text to stay readable on a phone.
@@ -23,7 +25,8 @@ import numpy as np
 from fgcourse._checks import check_bool, check_instance, check_int
 
 __all__ = ["fixed_ticks", "texts_outside", "data_outside", "smallest_font_pt", "show", "Shown", "PHONE_COLUMN_PX",
-           "MIN_FONT_PX", "FIGURE_DPI"]
+           "MIN_FONT_PX", "FIGURE_DPI", "OKABE_ITO", "SERIES_COLORS", "simulate_cvd", "closest_colors",
+           "series_told_apart_by_color_only"]
 
 PHONE_COLUMN_PX = 358
 """Width in CSS pixels of the book's text column on a 390 px phone: every panel must fit it with readable text."""
@@ -321,3 +324,73 @@ def show(fig, alt: str, *, dpi: int = FIGURE_DPI) -> Shown:
         return Shown(panels, sizes, font_px, " ".join(alt.split()), title)
     finally:
         plt.close(fig)
+
+
+OKABE_ITO = {"black": "#000000", "orange": "#E69F00", "sky blue": "#56B4E9", "bluish green": "#009E73",
+             "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "reddish purple": "#CC79A7"}
+"""The colours of Okabe and Ito's palette, told apart by readers with any colour vision."""
+
+# Machado, Oliveira and Fernandes (2009), severity 1: the linear-RGB colours seen with dichromacy.
+_CVD_MATRICES = {
+    "protanopia": ((0.152286, 1.052583, -0.204868), (0.114503, 0.786281, 0.099216), (-0.003882, -0.048116, 1.051998)),
+    "deuteranopia": ((0.367322, 0.860646, -0.227968), (0.280085, 0.672501, 0.047413), (-0.011820, 0.042940, 0.968881)),
+}
+CVD_KINDS = ("normal", *_CVD_MATRICES)
+
+SERIES_COLORS = tuple(OKABE_ITO[name] for name in ("blue", "orange", "bluish green", "vermillion", "reddish purple",
+                                                     "sky blue", "black", "yellow"))
+"""The colours of a figure's series, in order: Okabe and Ito's, any two of the first five at least
+17 ΔE apart under normal vision, protanopia and deuteranopia (tests/test_figures.py)."""
+
+
+def _lab(srgb) -> np.ndarray:
+    """CIELAB (D65) of sRGB colours in [0, 1], shape (k, 3)."""
+    srgb = np.clip(np.asarray(srgb, dtype=float), 0.0, 1.0)
+    linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    xyz = linear @ np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]).T
+    xyz = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.stack([116 * f[:, 1] - 16, 500 * (f[:, 0] - f[:, 1]), 200 * (f[:, 1] - f[:, 2])], axis=1)
+
+
+def simulate_cvd(colors, kind: str) -> np.ndarray:
+    """``colors`` (anything matplotlib reads as a colour) as seen with ``kind`` of colour vision
+    (``"normal"``, ``"protanopia"``, ``"deuteranopia"``; Machado et al. 2009, severity 1), as sRGB in [0, 1]."""
+    from matplotlib.colors import to_rgb
+
+    if kind not in CVD_KINDS:
+        raise ValueError(f"kind must be one of {CVD_KINDS}, got {kind!r}")
+    srgb = np.array([to_rgb(c) for c in colors], dtype=float).reshape(-1, 3)
+    if kind == "normal":
+        return srgb
+    linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    seen = np.clip(linear @ np.array(_CVD_MATRICES[kind]).T, 0.0, 1.0)
+    return np.where(seen <= 0.0031308, 12.92 * seen, 1.055 * seen ** (1 / 2.4) - 0.055)
+
+
+def closest_colors(colors) -> tuple[float, str]:
+    """The smallest CIELAB distance (ΔE 1976) between two of ``colors`` under normal vision,
+    protanopia and deuteranopia, with the kind and the pair where it is reached (``inf`` for fewer
+    than two colours)."""
+    colors = list(colors)
+    best, where = math.inf, ""
+    for kind in CVD_KINDS:
+        lab = _lab(simulate_cvd(colors, kind))
+        for i in range(len(colors)):
+            for j in range(i + 1, len(colors)):
+                distance = float(np.linalg.norm(lab[i] - lab[j]))
+                if distance < best:
+                    best, where = distance, f"{colors[i]} and {colors[j]} under {kind}"
+    return best, where
+
+
+def series_told_apart_by_color_only(ax) -> list[list]:
+    """The groups of ``ax``'s labelled lines that share line style and marker, so that only their
+    colour tells them apart (each group as a list of colours)."""
+    groups: dict = {}
+    for line in ax.get_lines():
+        if line.get_label().startswith("_") or not line.get_visible():
+            continue
+        key = (line.get_linestyle(), line.get_marker() if line.get_marker() not in (None, "", " ", "None") else None)
+        groups.setdefault(key, []).append(line.get_color())
+    return [colors for colors in groups.values() if len(colors) > 1]

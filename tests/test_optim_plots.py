@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from autograd import grad
 from matplotlib.colors import to_rgba
-from strategies import assert_refused
+from strategies import assert_refused, assert_told_apart_with_any_colour_vision
 
 from fgcourse._figures import data_outside, texts_outside
 from fgcourse.optim import (
@@ -165,7 +165,10 @@ def test_draw_spectral_radii_draws_each_law_and_its_limit():
 
 def test_draw_step_limits_draws_every_series_and_the_reference():
     dims = [1, 10, 100]
-    limits = hyperellipsoid_step_limits(dims, ("rademacher", "gaussian"))
+    limits = hyperellipsoid_step_limits(dims, ("rademacher", "gaussian", "sphere"))
+    figure = draw_step_limits(dims, limits, reference=0.01)
+    assert_told_apart_with_any_colour_vision(figure)
+    limits.pop("sphere")
     (ax,) = draw_step_limits(dims, limits, reference=0.01).axes
     assert [text.get_text() for text in ax.get_legend().get_texts()] == [
         "true SGD", "forward, rademacher", "forward, gaussian", "lr = 0.01 (the sources)"]

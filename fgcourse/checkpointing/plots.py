@@ -66,7 +66,9 @@ def draw_schedule(schedule: Schedule, title: str | None = None, legend: bool = T
     intervals = _checkpoint_intervals(stats.timeline, stats.time)
     # fixed margins instead of tight_layout: the explorer redraws this figure live
     fig, (ax, ax_memory) = plt.subplots(1, 2, figsize=(8.4, 3.4), gridspec_kw={"width_ratios": [3, 2]})
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.91, wspace=0.22)
+    # a title of two lines (the explorer's) takes more room above the panels
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.85 if title and "\n" in title else 0.91,
+                        wspace=0.22)
     ax.add_collection(LineCollection([((a, j), (b, j)) for j, a, b in intervals], colors="tab:blue",
                                      linewidths=4, alpha=0.35, label="stored state"))
     ax.plot([a for _, a, _ in intervals], [j for j, _, _ in intervals], "o", color="tab:blue", markersize=4)
@@ -107,8 +109,8 @@ def explore_schedule(K: int, s: int = 3, strategy: str = "optimal"):
     stats = dry_run(plan)
     note = f" (needs s = {needs})" if needs > s else ""
     return draw_schedule(plan, legend=False, title=(
-        f"{strategy}{note}, K = {K}: {stats.step_calls} step calls, peak {stats.peak_states} states; "
-        f"optimum for s = {s}: {min_step_calls(K, s)}"
+        f"{strategy}{note}, K = {K}: {stats.step_calls} step calls,\n"
+        f"peak {stats.peak_states} states; optimum for s = {s}: {min_step_calls(K, s)}"
     ))
 
 

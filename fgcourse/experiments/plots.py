@@ -45,12 +45,15 @@ __all__ = [
 
 def solver_color(solver: str) -> str:
     """One color per optimizer, whatever its gradient: the k-th optimizer of
-    :data:`fgcourse.optim.OPTIMIZERS` draws in matplotlib's k-th cycle color ``"Ck"`` (SGD C0,
-    clipped SGD C1, Adam C2, AdaBelief C3; a registered optimizer takes the next); black for a
-    solver whose optimizer is not registered."""
+    :data:`fgcourse.optim.OPTIMIZERS` draws in the k-th of :data:`fgcourse._figures.SERIES_COLORS`
+    (Okabe-Ito: SGD blue, clipped SGD orange, Adam bluish green, AdaBelief vermillion; a registered
+    optimizer takes the next), told apart with any colour vision; black for a solver whose optimizer
+    is not registered."""
+    from fgcourse._figures import SERIES_COLORS
+
     names = optimizer_names()
     optimizer = solver.split("/")[0]
-    return f"C{names.index(optimizer) % 10}" if optimizer in names else "k"
+    return SERIES_COLORS[names.index(optimizer) % 6] if optimizer in names else "k"
 
 
 def _style(solver: str) -> dict:

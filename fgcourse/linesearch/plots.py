@@ -8,6 +8,7 @@ in one batched call; :func:`draw_conditions` is the explorer's draw function;
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import cycle
 
 import numpy as onp
 
@@ -24,7 +25,7 @@ from fgcourse._checks import (
     describe,
     user_vjp,
 )
-from fgcourse._figures import fixed_ticks
+from fgcourse._figures import SERIES_COLORS, fixed_ticks
 
 from .conditions import armijo, check_wolfe_constants, curvature, goldstein, strong_curvature, wolfe_conditions
 from .descent import DescentResult
@@ -196,9 +197,9 @@ def draw_bracket_widths(runs):
     smallest = 1.0
     for ax, (title, panel) in zip(axes, runs.items()):
         most = 1
-        for method, result in panel.items():
+        for color, (method, result) in zip(cycle(SERIES_COLORS), panel.items()):
             nfev, width = bracket_widths(result)
-            ax.semilogy(nfev, width / width[0], ".-", label=method)
+            ax.semilogy(nfev, width / width[0], ".-", color=color, label=method)
             most, smallest = max(most, int(nfev[-1])), min(smallest, float(width[-1] / width[0]))
         n = onp.arange(0, most + 1)
         ax.semilogy(n, 0.5 ** (n / 2), "k--", lw=1, label="0.5 per 2 evaluations")
@@ -223,8 +224,8 @@ def draw_descent(runs, *, xlabel="evaluations of f and ∇f", floor=1e-30):
     floor = check_positive("floor", floor)
     fig, axes = _panels(len(runs), 4.6, 3.6)
     for ax, (title, panel) in zip(axes, runs.items()):
-        for name, run in panel.items():
-            ax.semilogy(run.evaluations, onp.maximum(run.fun_path, floor), label=name)
+        for color, (name, run) in zip(cycle(SERIES_COLORS), panel.items()):
+            ax.semilogy(run.evaluations, onp.maximum(run.fun_path, floor), color=color, label=name)
         ax.set_title(title, fontsize=10)
         ax.set_xlabel(xlabel)
         ax.set_ylabel("f(x_k)")

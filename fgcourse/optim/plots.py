@@ -275,7 +275,8 @@ def explorer_figure(lr, start=(0.0, 0.5), law="rademacher", optimizer="sgd", *, 
 
 # ------------------------------------------------------------------------ the step-size limit
 
-LIMIT_COLORS = {"true": "C0", "rademacher": "C3", "gaussian": "C1", "sphere": "C2"}
+LIMIT_COLORS = {"true": "#0072B2", "rademacher": "#D55E00", "gaussian": "#E69F00", "sphere": "#009E73"}
+"""Okabe-Ito colours, one per gradient (true) or tangent law, told apart with any colour vision."""
 """The colours of the step-size figures: true SGD, then forward SGD by tangent law."""
 
 
@@ -291,7 +292,7 @@ def draw_spectral_radii(a, laws, lrs, title=None):
     title = _title(title)
     fig, ax = plt.subplots(figsize=(4.8, 3.4), layout="constrained")
     for law in laws:
-        color = LIMIT_COLORS.get(law.name, "C4")
+        color = LIMIT_COLORS.get(law.name, "#CC79A7")
         ax.plot(lrs, radii[law.name], color=color, label=f"{law.name} tangents")
         ax.axvline(forward_sgd_step_limit(a, law), color=color, ls="--", lw=1)
     ax.axhline(1, color="k", lw=0.8)
@@ -321,7 +322,7 @@ def draw_step_limits(dims, limits, reference: float | None = 0.01):
     fig, ax = plt.subplots(figsize=(4.8, 3.6), layout="constrained")
     for key, values in limits.items():
         label = "true SGD" if key == "true" else f"forward, {key}"
-        ax.loglog(dims, values, color=LIMIT_COLORS.get(key, "C4"), label=label)
+        ax.loglog(dims, values, color=LIMIT_COLORS.get(key, "#CC79A7"), label=label)
     if reference is not None:
         ax.loglog(dims, reference * np.ones(len(dims)), "k:", lw=1, label=f"lr = {reference:g} (the sources)")
     ax.set_xlabel("dimension n")

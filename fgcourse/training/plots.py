@@ -22,8 +22,10 @@ ORACLES = {
 
 METRICS = {"val_loss": "validation loss", "train_loss": "training loss", "val_accuracy": "validation accuracy"}
 AXES = {"nit_path": "iterations", "seconds": "CPU seconds in steps", "njvp_path": "JVPs", "ngev_path": "gradients"}
-COLORS = {"backprop": "black", "weights, gaussian": "tab:blue", "weights, rademacher": "tab:orange",
-          "activities, gaussian": "tab:green"}
+COLORS = {"backprop": "black", "weights, gaussian": "#0072B2", "weights, rademacher": "#E69F00",
+          "activities, gaussian": "#009E73"}
+"""The colour of each oracle's curves: black and Okabe-Ito's blue, orange and bluish green, told apart
+with any colour vision."""
 
 
 def runs_of(table: RunTable, model: str, optimizer: str, lr: float, oracle: str, B: int = 1) -> np.ndarray:
@@ -104,7 +106,7 @@ def draw_training_explorer(lr, table: RunTable, model: str = "mlp", optimizer: s
 
     check_instance("table", table, RunTable, "a RunTable")
     oracle = check_option("oracle", oracle, tuple(ORACLES))
-    fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.2))
+    fig, axes = plt.subplots(1, 2, figsize=(7.2, 3.4))
     for name, size in (("backprop", 1), (oracle, B)):
         runs = runs_of(table, model, optimizer, lr, name, size)
         if runs.size == 0:
@@ -137,15 +139,15 @@ def draw_cost_ratios(tanh: StepCosts, depths, nested: NestedCosts, digits: StepC
     if depths.size != len(tanh.labels):
         raise ValueError(f"depths must give one depth per problem of tanh: {len(tanh.labels)}, got {depths.size}")
     fig, (left, right) = plt.subplots(1, 2, figsize=(8.8, 3.3), layout="constrained")
-    left.plot(depths, tanh.time_ratio, "o-", label="tanh MLP: step")
-    left.plot(nested.depths, nested.time_ratio, "s--", color="tab:red", label=f"F_n, S = {nested.S}")
-    right.plot(depths, tanh.memory_ratio, "o-", label="tanh MLP: whole step")
-    right.plot(depths, tanh.working_memory_ratio, "o:", label="tanh MLP: beyond parameter arrays")
-    right.plot(nested.depths, nested.memory_ratio, "s--", color="tab:red", label=f"F_n, S = {nested.S}")
+    left.plot(depths, tanh.time_ratio, "o-", color="#0072B2", label="tanh MLP: step")
+    left.plot(nested.depths, nested.time_ratio, "s--", color="#D55E00", label=f"F_n, S = {nested.S}")
+    right.plot(depths, tanh.memory_ratio, "o-", color="#0072B2", label="tanh MLP: whole step")
+    right.plot(depths, tanh.working_memory_ratio, "o:", color="#CC79A7", label="tanh MLP: beyond parameter arrays")
+    right.plot(nested.depths, nested.memory_ratio, "s--", color="#D55E00", label=f"F_n, S = {nested.S}")
     if digits is not None:
         check_instance("digits", digits, StepCosts, "a StepCosts from step_costs")
-        left.axhline(digits.time_ratio[0], color="tab:green", lw=1, label="digits MLP")
-        right.axhline(digits.memory_ratio[0], color="tab:green", lw=1, label="digits MLP")
+        left.axhline(digits.time_ratio[0], color="#009E73", lw=1, label="digits MLP")
+        right.axhline(digits.memory_ratio[0], color="#009E73", lw=1, label="digits MLP")
     for axis, title in ((left, "CPU time, forward / reverse"), (right, "peak memory, forward / reverse")):
         axis.axhline(1.0, color="grey", lw=0.8)
         axis.set_xscale("log", base=2)
