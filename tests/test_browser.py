@@ -422,6 +422,11 @@ def assert_accessible(page, path, where) -> None:
     assert found == {}, f"{path.name} ({where}): axe-core finds {found}"
 
 
+def body_of(path: Path) -> str:
+    text = path.read_text(errors="replace")
+    return text[text.find("<body"):]
+
+
 @pytest.fixture(scope="module")
 def student_desktop(browser):
     window = Window(browser)
@@ -446,6 +451,9 @@ def test_axe_finds_nothing_on_a_desktop_and_on_a_phone(desktop, phone_window, pa
 def test_axe_finds_nothing_in_the_student_edition(student_desktop, student_phone, path):
     if not (STUDENT_HTML / "index.html").exists():
         pytest.fail(f"no student edition at {STUDENT_HTML}: run `make book-student` first")
+    full = HTML / path.relative_to(STUDENT_HTML)
+    if full.exists() and body_of(full) == body_of(path):
+        return  # the same page as the full edition's, which test_axe_finds_nothing_on_a_desktop_and_on_a_phone checks
     assert_accessible(student_desktop.open(path), path, "student edition, 1280 px")
     assert_accessible(student_phone.open(path), path, "student edition, 390 px")
 

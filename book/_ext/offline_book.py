@@ -40,7 +40,10 @@ MATHJAX2_SHIM = """
 
 def _drop_thebe(app, pagename, templatename, context, doctree):
     def keep(asset):
-        text = f"{getattr(asset, 'filename', asset)} {getattr(asset, 'attributes', {}).get('body', '')}"
+        attributes = getattr(asset, "attributes", {})
+        if attributes.get("type") == "application/vnd.jupyter.widget-state+json":
+            return True  # saved widgets: their base64 figures may spell "thebe" by chance (Beale's did)
+        text = f"{getattr(asset, 'filename', asset)} {attributes.get('body', '')}"
         return "thebe" not in text.lower()
 
     for key in ("script_files", "css_files"):
@@ -114,8 +117,9 @@ def _search_pages(app, exception):
             continue
         for junk in main.find_all(["script", "style", "img", "svg", "noscript", "button", "nav", "form"]):
             junk.decompose()
-        for widget in main.select(".cell_output"):
-            widget.decompose()
+        # outputs and widgets, the printed contents list, the title's "#" links, the buttons' header
+        for junk in main.select(".cell_output, .onlyprint, .headerlink, .bd-header-article, .prev-next-area"):
+            junk.decompose()
         for tag in main.find_all(True):
             tag.attrs = {key: value for key, value in tag.attrs.items() if key in ("id", "role")}
         pages[path.relative_to(out).as_posix()] = str(main)
