@@ -134,7 +134,8 @@ book-student: env assets
 pdf: book book-student chromium
 	$(PY) tools/print_pdf.py $(if $(PDF_HTML),--html $(PDF_HTML)) $(if $(PDF_OUT),--out $(PDF_OUT)) $(PDF_PAGES)
 
-# The stored runs and costs of the chapter "Training with forward gradients" (about 6 minutes of CPU).
+# The stored runs and costs of the chapter "Training with forward gradients": 575 runs sweeping the learning rate
+# (about 10 minutes of CPU) and the costs (half a minute).
 # QUICK=1: a small slice in seconds; TRAINING_DATA: another folder; PARTS=runs or PARTS=costs: one file.
 TRAINING_DATA ?= data/training
 training-data: env

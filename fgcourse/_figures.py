@@ -99,6 +99,10 @@ def _undrawn_tick_labels(fig) -> set:
     axis's view (a locator places ticks beyond it, and an axis draws only the ticks inside)."""
     undrawn = set()
     for ax in fig.axes:
+        if not ax.axison:  # set_axis_off: no tick label is drawn
+            ticks = [tick for axis in ax._axis_map.values() for tick in axis.get_major_ticks() + axis.get_minor_ticks()]
+            undrawn.update(label for tick in ticks for label in (tick.label1, tick.label2))
+            continue
         for axis in ax._axis_map.values():
             scale = axis.get_transform()  # compared where the axis is linear (in decades on a log axis)
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -250,8 +254,9 @@ class Shown:
     (width, height) in pixels, ``font_px`` the smallest text in CSS pixels at natural size, ``title``
     the figure's suptitle (shown as text above the panels)."""
 
-    def __init__(self, panels, sizes, font_px: float, alt: str, title: str):
+    def __init__(self, panels, sizes, font_px: float, alt: str, title: str, wide: bool = False):
         self.panels, self.sizes, self.font_px, self.alt, self.title = tuple(panels), tuple(sizes), font_px, alt, title
+        self.wide = wide
 
     def __repr__(self) -> str:
         return f"Figure: {self.alt}"
@@ -263,11 +268,13 @@ class Shown:
         images = []
         for k, (png, (width, height)) in enumerate(zip(self.panels, self.sizes)):
             readable = math.ceil(width * min(1.0, MIN_FONT_PX / self.font_px)) if self.font_px < math.inf else width
+            # a panel never shrinks below the width where its text is MIN_FONT_PX (a wide one scrolls instead)
+            least = f"{readable}px" if self.wide else f"min({readable}px, 100%)"
             alt = self.alt if k == 0 else ""
             data = base64.b64encode(png).decode("ascii")
             font = f' data-min-font-px="{self.font_px:.2f}"' if self.font_px < math.inf else ""
             images.append(f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}" width="{width}" '
-                          f'height="{height}"{font} style="flex: 1 1 {readable}px; min-width: min({readable}px, 100%); '
+                          f'height="{height}"{font} style="flex: 1 1 {readable}px; min-width: {least}; '
                           f'max-width: {width}px; height: auto"/>')
         title = f'<p class="fgcourse-figure-title">{html.escape(self.title)}</p>' if self.title else ""
         return (f'<figure class="fgcourse-panels" style="margin: 0">{title}<div class="fgcourse-panel-row" '
@@ -275,12 +282,14 @@ class Shown:
                 f'{"".join(images)}</div></figure>')
 
 
-def show(fig, alt: str, *, dpi: int = FIGURE_DPI) -> Shown:
+def show(fig, alt: str, *, dpi: int = FIGURE_DPI, wide: bool = False) -> Shown:
     """``fig`` as a notebook shows it: each panel its own image with ``alt`` (what the figure shows, in
     words), side by side where the column has room and one under the other on a phone (:class:`Shown`).
     The figure is closed. Refused, naming what is wrong, when a text of ``fig`` is cut at its edge
     (:func:`texts_outside`) or when a panel is too wide for its smallest text to stay at least
     ``MIN_FONT_PX`` CSS pixels on a phone's ``PHONE_COLUMN_PX`` column: draw it narrower, or its text larger.
+    ``wide=True`` is for a diagram that cannot be narrower: on a phone it keeps its readable width and its
+    output box scrolls sideways, with the book's visible cue (book/_static/fgcourse.js).
     """
     import matplotlib.pyplot as plt
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -291,6 +300,7 @@ def show(fig, alt: str, *, dpi: int = FIGURE_DPI) -> Shown:
     if len(alt.split()) < 4:
         raise ValueError(f"alt must be a sentence saying what the figure shows (4 words or more), got {alt!r}")
     dpi = check_int("dpi", dpi, minimum=50, maximum=400)
+    wide = check_bool("wide", wide)
     try:
         cut = texts_outside(fig)
         if cut:
@@ -313,7 +323,7 @@ def show(fig, alt: str, *, dpi: int = FIGURE_DPI) -> Shown:
             box = box.padded(3)
             x0, x1 = max(0, math.floor(box.x0)), min(rgb.shape[1], math.ceil(box.x1))
             y0, y1 = max(0, height - math.ceil(box.y1)), min(height, height - math.floor(box.y0))
-            if font_px < math.inf and (x1 - x0) * MIN_FONT_PX / font_px > PHONE_COLUMN_PX:
+            if not wide and font_px < math.inf and (x1 - x0) * MIN_FONT_PX / font_px > PHONE_COLUMN_PX:
                 raise ValueError(
                     f"fig's panel {k} must fit a phone's {PHONE_COLUMN_PX} px column with text of at least "
                     f"{MIN_FONT_PX:g} px, got a panel {(x1 - x0) / dpi:.2f} in wide whose smallest text is "
@@ -321,7 +331,7 @@ def show(fig, alt: str, *, dpi: int = FIGURE_DPI) -> Shown:
                     f"{font_pt * PHONE_COLUMN_PX / (MIN_FONT_PX * 72):.2f} in wide, or its text larger")
             panels.append(_png(np.ascontiguousarray(rgb[y0:y1, x0:x1])))
             sizes.append((x1 - x0, y1 - y0))
-        return Shown(panels, sizes, font_px, " ".join(alt.split()), title)
+        return Shown(panels, sizes, font_px, " ".join(alt.split()), title, wide)
     finally:
         plt.close(fig)
 

@@ -236,7 +236,7 @@ def test_simd_levels_lists_and_refuses_what_this_machine_cannot_emulate():
 
 def test_the_stored_data_reload_as_the_notebooks_read_them():
     assert len(load_table(ROOT / "data" / "paper.csv.gz", "paper")) == 11640
-    assert tr.load_runs(ROOT / "data" / "training" / "runs.npz").num_runs == 260
+    assert tr.load_runs(ROOT / "data" / "training" / "runs.npz").num_runs == 575
     assert np.all(tr.load_costs(ROOT / "data" / "training" / "costs.npz")["tanh"].n > 0)
 
 

@@ -19,6 +19,7 @@ from fgcourse.experiments.plots import (  # noqa: E402
     draw_hyperellipsoid,
     draw_linear_objective,
     draw_performance_profiles,
+    draw_profile_curve,
     draw_profile_page,
     draw_spiral,
 )
@@ -63,6 +64,19 @@ def test_the_profile_figures_have_one_panel_per_dimension(smoke):
         assert_told_apart_with_any_colour_vision(fig)
     fig = draw_profile_page(2, table=smoke, solvers="forward only", budget=100)
     assert [line.get_label() for line in fig.axes[0].get_lines()] == ["sgd/forward", "adam/forward"]
+
+
+def test_the_profile_curve_marks_its_readings_and_the_share_solved(smoke):
+    from fgcourse.experiments.profiles import profile_curve
+
+    fig = draw_profile_curve(smoke, 2, "adam/true", marks=(1.0, 3.0))
+    read = profile_curve(smoke, 2, "adam/true", [1.0, 3.0, np.inf])
+    title = fig.axes[0].get_title()
+    assert title.startswith("adam/true, n = 2:")
+    for tau, rho in zip(("1", "3", "∞"), read.to_numpy()):
+        assert f"ρ({tau}) = {rho:.3f}" in title
+    assert_refused(lambda: draw_profile_curve(smoke, 2, "adam/true", marks=(0.5,)), "marks", "[1, max_tau]")
+    assert_refused(lambda: draw_profile_curve(smoke, 2, "adam/fwd"), "solver", "adam/forward")
 
 
 def test_rerun_batches_reproduces_the_stored_rows_except_the_wall_time(smoke):

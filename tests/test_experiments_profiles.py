@@ -20,6 +20,8 @@ from fgcourse.experiments import (
 from fgcourse.experiments.profiles import (
     accuracy_summary,
     forward_against_true,
+    profile_curve,
+    profile_rise,
     profile_summary,
     profile_times,
     solver_set,
@@ -215,10 +217,31 @@ def test_forward_against_true_compares_each_forward_solver_with_the_best_true_on
     best = times[["sgd/true", "adam/true"]].min(axis=1)
     solved = np.isfinite(best)
     assert frame.attrs["problems"] == solved.sum()
+    assert frame.attrs["functions"] == tuple(sorted(set(times[solved].index.get_level_values("function"))))
     expected = (times.loc[solved, "sgd/forward"] >= 2.0 * best[solved]).mean()
     assert frame.loc["sgd/forward", "slower"] == pytest.approx(expected)
     assert frame.loc[["sgd/true", "adam/true"], "best_true"].sum() >= 1.0  # someone is best on every problem
     assert np.isnan(frame.loc["sgd/true", "slower"])
+
+
+def test_profile_curve_and_profile_rise_read_the_performance_profile(smoke):
+    times = profile_times(smoke, 2)
+    rho = performance_profile(times.to_numpy(), [1.0, 2.0, INF])
+    j = list(times.columns).index("sgd/forward")
+    curve = profile_curve(smoke, 2, "sgd/forward", [1.0, 2.0, INF])
+    assert list(curve.index) == [1.0, 2.0, INF] and curve.name == "sgd/forward"
+    np.testing.assert_array_equal(curve.to_numpy(), rho[j])  # exact: the same counts, divided the same way
+    rise = profile_rise(smoke, (2,))
+    assert list(rise.index) == list(times.columns) and list(rise.columns) == [2]
+    np.testing.assert_array_equal(rise[2].to_numpy(), rho[:, 1] - rho[:, 0])  # exact: same shares, subtracted
+    assert (rise[2] >= 0).all()  # a profile never decreases
+
+
+def test_profile_curve_and_profile_rise_refuse_bad_arguments(smoke):
+    assert_refused(lambda: profile_curve(smoke, 2, "sgd/fwd"), "solver", "sgd/forward")
+    assert_refused(lambda: profile_curve(smoke, 2, "sgd/true", [0.5]), "taus", ">= 1")
+    assert_refused(lambda: profile_rise(smoke, (2,), tau=1.0), "tau", "> 1")
+    assert_refused(lambda: profile_rise(smoke, (0,)), "dims[0]", ">= 1")
 
 
 def test_every_solver_set_holds_solvers_of_the_grid():

@@ -18,6 +18,7 @@ from fgcourse.experiments.studies import (  # noqa: E402
     largest_hessian_eigenvalue,
     lr_stability,
     plane_starts,
+    race_to_target,
 )
 from fgcourse.testfunctions import TEST_FUNCTIONS  # noqa: E402
 
@@ -52,6 +53,28 @@ def test_lr_stability_sees_true_sgd_blow_up_above_two_over_the_curvature():
     assert set(table.columns) == {"lr", "gradient", "runs", "blown_up", "reached", "median_t"}
 
 
+def test_race_to_target_says_start_by_start_which_gradient_reaches_the_level_first():
+    from fgcourse.optim import iterations_to_reach, true_and_forward_batch
+
+    # The sphere from three starts at lr 0.3: the true runs contract by 0.4 per step; a forward run with a
+    # Rademacher tangent in n = 2 is sometimes faster, sometimes slower, and from the minimizer both start done.
+    x0 = np.array([[2.0, -1.0], [0.5, 0.5], [0.0, 0.0]])
+    true_runs, forward_runs = true_and_forward_batch(TEST_FUNCTIONS["sphere"], x0, "sgd", 0.3, rng=0, max_iter=60)
+    race = race_to_target(true_runs, forward_runs, 1e-6)
+    assert list(race.columns) == ["start", "true", "forward", "true_status", "forward_status", "first"]
+    assert race["start"].tolist() == [(2.0, -1.0), (0.5, 0.5), (0.0, 0.0)]
+    assert race["true"].tolist() == iterations_to_reach(true_runs, 1e-6).tolist()
+    assert race["forward"].tolist() == iterations_to_reach(forward_runs, 1e-6).tolist()
+    for t, f, first in zip(race["true"], race["forward"], race["first"]):
+        expected = ("neither" if t < 0 and f < 0 else "true" if f < 0 or 0 <= t < f else
+                    "forward" if t < 0 or f < t else "tie")
+        assert first == expected
+    assert race["first"].iloc[2] == "tie"  # both start at f = 0
+    # A forward run that never gets there loses, whatever the true run does.
+    diverging = true_and_forward_batch(TEST_FUNCTIONS["sphere"], x0[:2], "sgd", 1.5, rng=0, max_iter=30)
+    assert race_to_target(*diverging, 1e-6)["first"].tolist() == ["neither", "neither"]
+
+
 def test_forward_sgd_fails_on_the_hyperellipsoid_in_dimension_100_at_lr_001():
     # 2/tr A = 2/(n(n+1)) ≈ 2e-4 < 0.01 for n = 100; in n = 2 every run converges.
     runs = hyperellipsoid_runs((2, 100), ("sgd",), 0.01, 0, max_iter=300, num_runs=3)
@@ -78,6 +101,14 @@ def test_equal_budget_runs_spend_the_same_jvps():
     assert len(draw_batch_mode(variance, runs).axes) == 2
 
 
+def _two_runs():
+    from fgcourse.optim import true_and_forward_batch
+
+    return true_and_forward_batch(TEST_FUNCTIONS["sphere"], np.ones((2, 2)), "sgd", 0.1, rng=0, max_iter=3)
+
+
+_TWO_RUNS = _two_runs()
+
 BAD_CALLS = [
     (lambda: largest_hessian_eigenvalue("rosenbrok", (1.0, 1.0)), "function", "did you mean 'rosenbrock'"),
     (lambda: largest_hessian_eigenvalue(3, (1.0, 1.0)), "function", "TestFunction"),
@@ -89,6 +120,8 @@ BAD_CALLS = [
     (lambda: hyperellipsoid_runs((0,)), "dims[0]", ">= 1"),
     (lambda: batch_variance(TEST_FUNCTIONS["sphere"], np.ones(2), "rademacher", [0], 0), "Bs[0]", ">= 1"),
     (lambda: equal_budget_runs("sphere", np.ones(2), [1, 10], 0, 5), "budget", ">= 10"),
+    (lambda: race_to_target("runs", "runs", 0.1), "true_runs", "OptimizeResult"),
+    (lambda: race_to_target(*_TWO_RUNS, float("nan")), "level", "finite"),
 ]
 
 

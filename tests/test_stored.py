@@ -239,7 +239,7 @@ def test_training_check_rerun_matches_a_stored_run_and_names_a_tampered_loss():
 @pytest.mark.parametrize("call, name, words", [
     (lambda r, s: tr.check_rerun("runs", s, 0), "table", ("RunTable",)),
     (lambda r, s: tr.check_rerun(r, None, 0), "data", ("Split",)),
-    (lambda r, s: tr.check_rerun(r, s, 260), "run", ("<= 259",)),
+    (lambda r, s: tr.check_rerun(r, s, 575), "run", ("<= 574",)),
     (lambda r, s: tr.check_rerun(r, s, 0, max_iter=75), "max_iter", ("multiple", "50")),
     (lambda r, s: tr.check_rerun(r, s, 0, max_iter=10**6), "max_iter", ("<=",)),
 ])

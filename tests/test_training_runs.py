@@ -80,3 +80,40 @@ def test_stored_runs_are_what_the_library_computes():
         # above it (the losses move by ~1e-2 between two stored rows).
         np.testing.assert_allclose(live.val_loss, stored["val_loss"][:rows], rtol=1e-12, atol=0)
         np.testing.assert_array_equal(live.njvp_path, stored["njvp_path"][:rows])  # exact: integer counts
+
+
+
+def _subset(table, picked):
+    """The runs ``picked`` of ``table``, in that order, as a RunTable of their own."""
+    from dataclasses import fields
+
+    columns = {key: getattr(table, key)[picked] for key in tr.RUN_COLUMNS}
+    rows = {key: [] for key in tr.ROW_COLUMNS}
+    for new, run in enumerate(picked):
+        mine = table.run == run
+        rows["run"].append(np.full(int(mine.sum()), new))
+        for key in tr.ROW_COLUMNS[1:]:
+            rows[key].append(getattr(table, key)[mine])
+    columns.update({key: np.concatenate(values) for key, values in rows.items()})
+    return tr.RunTable(**{field.name: columns[field.name] for field in fields(tr.RunTable)})
+
+
+@pytest.mark.simd
+def test_level_drift_compares_each_run_with_its_copy_whatever_the_order_and_counts_the_runs_without_one():
+    from strategies import assert_refused
+
+    table = small_table()
+    same = tr.level_drift(table, table, steps=(5, 20))
+    assert (same.num_runs, same.num_unmatched, same.num_status, same.num_nit, same.num_accuracy_rows) == (4, 0, 0, 0, 0)
+    assert np.all(same.max_rel == 0.0)  # exact: each run compared with itself
+    # A copy of two of the runs, in the other order, with one loss moved by a relative 1e-6 at step 5.
+    copy = _subset(table, [3, 1])
+    row = np.flatnonzero((copy.run == 0) & (copy.nit_path == 5))[0]
+    copy.val_loss[row] *= 1 + 1e-6
+    drift = tr.level_drift(table, copy, steps=(5, 20))
+    assert (drift.num_runs, drift.num_unmatched) == (2, 2)
+    assert drift.groups == (("small", "sgd", 0.1),)
+    assert drift.max_rel[0, 0] == pytest.approx(1e-6, rel=1e-6) and drift.max_rel[0, 1] == 0.0
+    assert str(drift).startswith("2 runs (2 other runs have no copy): status differs in 0")
+    assert_refused(lambda: tr.level_drift(copy, table), "other", "2 runs that table lacks")
+    assert_refused(lambda: tr.level_drift(table, _subset(table, [1, 1])), "other", "twice")

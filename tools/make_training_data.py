@@ -5,12 +5,20 @@
 
 ``runs``: every seeded training run of the chapter (runs.npz). ``costs``: time and memory of one
 step of each mode (costs.npz). Without arguments, both, into ``data/training`` (``--out``: another
-folder). Budget: about 5 minutes of CPU for the runs (260 runs of at most 1,000 steps; 1.3 to 2
-ms of CPU per MLP step on this machine) and half a minute for the costs. Times are CPU times
-(``time.process_time``), with one BLAS thread: on a shared machine they are far steadier than
-wall times. ``--quick`` runs the same code on a small slice in seconds (two settings of the MLP,
-one seed, 100 oracle calls; two depths of each cost): a check that the command works, whose
-files are not the chapter's.
+folder). Times are CPU times (``time.process_time``), with one BLAS thread: on a shared machine
+they are far steadier than wall times. ``--quick`` runs the same code on a small slice in seconds
+(two settings of the MLP, one seed, 100 oracle calls; two depths of each cost): a check that the
+command works, whose files are not the chapter's.
+
+The runs (:func:`settings`): both models, SGD and Adam, every oracle with one tangent, each at
+every learning rate of its optimizer's sweep (:data:`LRS`: 7 rates for SGD, 6 for Adam, a factor
+of about 3 apart, wide enough that each oracle's best rate lies inside the sweep or at the end
+where larger rates stop helping), so that each oracle can be compared at its own best rate; and,
+at the two rates of :data:`B_LRS`, the MLP's three perturbations with B = 5 and B = 10 tangents
+at the same budget of JVPs. 5 seeds per setting: 575 runs of at most 1,000 steps. Budget: 610 s
+of CPU for the runs on the course's machine (1 to 2.3 ms of CPU per MLP step; runs that diverge
+stop early) and half a minute for the costs, so that ``make training-data`` stays within a quarter
+of an hour of CPU (on a shared two-core machine, half an hour of wall time).
 """
 
 from __future__ import annotations
@@ -43,8 +51,12 @@ OUT = Path(__file__).resolve().parent.parent / "data" / "training"
 QUICK = {"max_jvps": 100, "seeds": range(1), "tanh_depths": (2, 4), "nested_depths": (1, 2)}
 """The slice of ``--quick``: the first two settings of :func:`settings` at this budget, one seed."""
 OPTIMIZERS = ("sgd", "adam")
-LRS = (0.003, 0.03)
-"""Two learning rates for each optimizer, shared so that one slider serves both."""
+LRS = {"sgd": (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0), "adam": (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1)}
+"""Each optimizer's learning-rate sweep, run by every oracle with one tangent. SGD's steps scale with the
+gradient and Adam's do not (about α per coordinate), so Adam's sweep sits lower."""
+B_LRS = (0.003, 0.03)
+"""The learning rates at which the MLP's perturbations also run with B > 1 tangents (both optimizers),
+shared so that one slider of the explorer serves both."""
 MAX_JVPS = 1000
 """The oracle budget of every run: 1,000 gradients or JVPs (B tangents per step: 1000 / B steps)."""
 BS = (1, 5, 10)
@@ -55,16 +67,18 @@ NESTED_DEPTHS = (1, 2, 3, 4, 5)
 
 
 def settings(max_jvps: int = MAX_JVPS):
-    """The chapter's grid: both models, both optimizers, both learning rates, every oracle; B > 1
-    (at the same JVP budget) for the MLP's perturbation oracles."""
+    """The chapter's grid: both models, both optimizers, every learning rate of the optimizer's sweep,
+    every oracle; B > 1 (at the same JVP budget) for the MLP's perturbation oracles at the rates of
+    :data:`B_LRS`."""
     out = []
     for model in ("mlp", "softmax"):
         for optimizer in OPTIMIZERS:
-            for lr in LRS:
+            for lr in LRS[optimizer]:
                 for oracle, (gradient, law) in ORACLES.items():
                     if model == "softmax" and oracle == "weights, rademacher":
                         continue
-                    for B in (BS if model == "mlp" and gradient != "true" else (1,)):
+                    with_B = model == "mlp" and gradient != "true" and lr in B_LRS
+                    for B in (BS if with_B else (1,)):
                         out.append(Setting(model, optimizer, lr, gradient, law, B, max_jvps // B))
     return out
 

@@ -6,9 +6,10 @@
   :func:`fgcourse.optim.linear_sgd_paths`;
 - the spiral (belouze2022report §6.1.1): :func:`draw_spiral`;
 - performance and accuracy profiles of a :func:`~fgcourse.experiments.run_grid` table
-  (belouze2022paper Fig. 6, belouze2022report Fig. 8): :func:`draw_performance_profiles`,
-  :func:`draw_accuracy_profiles`, :func:`draw_profile_page` (the explorer's page);
-- batch mode (belouze2022report §6.3): :func:`draw_batch_mode` of
+  (belouze2022paper Fig. 6, belouze2022report Fig. 8): :func:`draw_profile_curve` (one solver's
+  curve, read point by point), :func:`draw_performance_profiles`, :func:`draw_accuracy_profiles`,
+  :func:`draw_profile_page` (the explorer's page);
+- several tangents per step: :func:`draw_batch_mode` of
   :func:`~fgcourse.experiments.studies.batch_variance` and
   :func:`~fgcourse.experiments.studies.equal_budget_runs`.
 
@@ -33,14 +34,15 @@ from fgcourse.experiments.profiles import (
     accuracy_inputs,
     accuracy_profile,
     performance_profile,
+    profile_curve,
     profile_times,
     solver_set,
 )
 from fgcourse.optim import OptimizeResult, check_optimize_result
 
 __all__ = [
-    "solver_color", "draw_hyperellipsoid", "draw_linear_objective", "draw_spiral", "draw_performance_profiles",
-    "draw_accuracy_profiles", "draw_profile_page", "draw_batch_mode",
+    "solver_color", "draw_hyperellipsoid", "draw_linear_objective", "draw_spiral", "draw_profile_curve",
+    "draw_performance_profiles", "draw_accuracy_profiles", "draw_profile_page", "draw_batch_mode",
 ]
 
 def solver_color(solver: str) -> str:
@@ -172,6 +174,44 @@ def _axes(axes, count: int, width: float = 4.2, height: float = 3.4):
     axes = check_sequence("axes", axes, lambda name, ax: check_instance(name, ax, Axes, "matplotlib Axes"),
                           min_length=count, max_length=count, what="matplotlib Axes, one per dimension")
     return axes[0].figure, list(axes)
+
+
+def draw_profile_curve(table, n: int, solver: str, *, marks=(1.0, 2.0, 10.0), max_tau: float = 1e3):
+    """One solver's performance profile of dimension n, read point by point.
+
+    The step curve ρ(τ) from τ = 1 to ``max_tau`` (log scale), a dot and its value at each τ of
+    ``marks``, and a dotted line at ρ(∞), the share solved, which the curve reaches and never
+    passes: ρ(1) is where the curve starts (the share of problems the solver is the best on), a
+    steep rise means it is often close to the best, a flat stretch that it is either the best or far
+    behind. The title gives the readings. Returns the figure.
+    """
+    import matplotlib.pyplot as plt
+
+    n = check_int("n", n, minimum=1)
+    marks = check_sequence("marks", marks, check_positive, what="ratios tau >= 1")
+    max_tau = check_positive("max_tau", max_tau)
+    if max_tau <= 1 or min(marks) < 1 or max(marks) > max_tau:
+        raise ValueError(f"marks must lie in [1, max_tau] and max_tau must be > 1, got marks {tuple(marks)} and "
+                         f"max_tau {max_tau:g}")
+    taus = np.geomspace(1.0, max_tau, 300)
+    curve = profile_curve(table, n, solver, taus)  # checks the solver
+    read = profile_curve(table, n, solver, [*marks, np.inf])
+    fig, ax = plt.subplots(figsize=(4.9, 3.8))
+    ax.step(taus, curve.to_numpy(), where="post", lw=1.6, **_style(solver))
+    ax.axhline(read.iloc[-1], color="0.5", ls=":", lw=1)
+    ax.text(max_tau, read.iloc[-1], f"  ρ(∞) = {read.iloc[-1]:.3f}: solved", va="center", fontsize=9)
+    for tau, rho in zip(marks, read.to_numpy()[:-1]):
+        ax.plot([tau], [rho], "o", color=solver_color(solver), ms=5)
+        ax.annotate(f"ρ({tau:g}) = {rho:.3f}", (tau, rho), textcoords="offset points", xytext=(4, -12), fontsize=9)
+    ax.set_xscale("log")
+    ax.set_xlim(1.0, max_tau)
+    ax.set_ylim(-0.02, min(1.02, read.iloc[-1] + 0.2))
+    ax.set_xlabel("τ (cost ratio to the best solver)")
+    ax.set_ylabel("ρ(τ)")
+    readings = ", ".join(f"ρ({tau:g}) = {rho:.3f}" for tau, rho in zip(marks, read.to_numpy()[:-1]))
+    ax.set_title(f"{solver}, n = {n}:\n{readings}, ρ(∞) = {read.iloc[-1]:.3f}", fontsize=9)
+    fig.subplots_adjust(left=0.14, right=0.70, bottom=0.15, top=0.86)
+    return fig
 
 
 def draw_performance_profiles(table, dims=PAPER_DIMS, *, solvers="all", budget: float | None = None,

@@ -21,8 +21,9 @@ f_p^0 = f_p^best no solver improved on the start: γ = 0 for a solver that staye
 
 The readings of a :func:`~fgcourse.experiments.run_grid` table that the chapter prints and
 draws come last: :func:`profile_times` (with a budget and a solver set of
-:data:`SOLVER_SETS`), :func:`profile_summary`, :func:`accuracy_summary` and
-:func:`forward_against_true`.
+:data:`SOLVER_SETS`), :func:`profile_curve` (one solver's curve at a few τ),
+:func:`profile_summary`, :func:`profile_rise` (ρ(τ) − ρ(1), the slope at 1 that
+belouze2022paper reads), :func:`accuracy_summary` and :func:`forward_against_true`.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ from fgcourse.optim.minimize import GRADIENTS
 from fgcourse.optim.optimizers import OPTIMIZERS, SGD, Adam, ClippedSGD
 
 __all__ = ["performance_profile", "accuracy_profile", "accuracy", "solver_table", "accuracy_inputs", "solver_order",
-           "SOLVER_SETS", "solver_set", "profile_times", "profile_summary", "accuracy_summary",
-           "forward_against_true"]
+           "SOLVER_SETS", "solver_set", "profile_times", "profile_curve", "profile_summary", "profile_rise",
+           "accuracy_summary", "forward_against_true"]
 
 
 def _no_nan(name: str, array: np.ndarray) -> None:
@@ -199,6 +200,43 @@ def profile_times(table, n: int, *, solvers="all", budget: float | None = None):
     return times
 
 
+def profile_curve(table, n: int, solver: str, taus=(1.0, 2.0, 10.0, np.inf)):
+    """One solver's performance profile of dimension n at the ratios ``taus``, as a Series indexed by τ.
+
+    ρ(1) is the share of problems it is the best on, ρ(τ) the share it solves within a factor τ of
+    the best solver, ρ(∞) the share it solves; the curve never decreases.
+    """
+    import pandas as pd
+
+    times = profile_times(table, n)
+    solver = check_option("solver", solver, tuple(times.columns))
+    taus = _taus(taus, minimum=1.0)
+    rho = performance_profile(times.to_numpy(), taus)[list(times.columns).index(solver)]
+    return pd.Series(rho, index=pd.Index(taus, name="tau"), name=solver)
+
+
+def profile_rise(table, dims=PAPER_DIMS, *, tau: float = 2.0):
+    """ρ_s(τ) − ρ_s(1) per solver (rows) and dimension (columns): how much of a solver's profile lies
+    between the best and a factor ``tau`` of it.
+
+    belouze2022paper reads the slope of the profile at τ = 1, ρ'(1) ≈ 0, for the forward solvers in
+    high dimension; with ``tau = 2`` this is that slope as a finite difference over [1, 2]. It is 0
+    when the solver is never within a factor ``tau`` of the best without being the best.
+    """
+    import pandas as pd
+
+    dims = check_sequence("dims", dims, lambda name, n: check_int(name, n, minimum=1), what="dimensions")
+    tau = check_positive("tau", tau)
+    if tau <= 1:
+        raise ValueError(f"tau must be > 1, got {tau:g}")
+    columns = {}
+    for n in dims:
+        times = profile_times(table, n)
+        rho = performance_profile(times.to_numpy(), [1.0, tau])
+        columns[n] = pd.Series(rho[:, 1] - rho[:, 0], index=times.columns)
+    return pd.DataFrame(columns)
+
+
 def profile_summary(table, dims=PAPER_DIMS, *, solvers="all", budget: float | None = None):
     """ρ_s(1) (share of problems where s is the best) and ρ_s(∞) (share solved), per solver and n.
 
@@ -235,10 +273,11 @@ def accuracy_summary(table, dims=PAPER_DIMS, taus=(1.0, 3.0, 10.0), *, M: float 
 def forward_against_true(table, n: int, *, factor: float = 10.0):
     """belouze2022paper's two readings of a profile of dimension n, per solver, as a DataFrame.
 
-    On the problems some true-gradient solver solves (their number is ``.attrs["problems"]``):
-    ``slower`` is the share where a forward solver's cost is at least ``factor`` times the best
-    true solver's (a failure counts as slower); ``best_true`` the share where a true solver is
-    the best of the true solvers (ties count for each).
+    On the problems some true-gradient solver solves (their number is ``.attrs["problems"]``, the
+    functions they come from ``.attrs["functions"]``): ``slower`` is the share where a forward
+    solver's cost is at least ``factor`` times the best true solver's (a failure counts as
+    slower); ``best_true`` the share where a true solver is the best of the true solvers (ties
+    count for each).
     """
     import pandas as pd
 
@@ -256,4 +295,5 @@ def forward_against_true(table, n: int, *, factor: float = 10.0):
     frame = pd.DataFrame({"slower": pd.Series(slower, dtype=float), "best_true": pd.Series(best, dtype=float)})
     frame = frame.reindex([s for s in solver_order() if s in frame.index])
     frame.attrs["problems"] = int(solved.sum())
+    frame.attrs["functions"] = tuple(sorted(set(times.index.get_level_values("function"))))
     return frame

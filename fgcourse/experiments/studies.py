@@ -1,7 +1,7 @@
 """The computations of the chapter "Experiments": the runs and measurements its figures draw.
 
 - trajectories from random starts on a plane test function (belouze2022paper Fig. 4):
-  :func:`plane_starts`, :func:`lr_stability` and :func:`largest_hessian_eigenvalue`;
+  :func:`plane_starts`, :func:`lr_stability`, :func:`race_to_target` and :func:`largest_hessian_eigenvalue`;
 - the hyperellipsoid in several dimensions, SGD and Adam (belouze2022paper Fig. 5):
   :func:`hyperellipsoid_runs`;
 - batch mode (belouze2022report §6.3): :func:`batch_variance`, :func:`equal_budget_runs`.
@@ -20,16 +20,17 @@ from fgcourse._checks import (
     check_array,
     check_int,
     check_positive,
+    check_real,
     check_rng,
     check_sequence,
     check_vector,
 )
 from fgcourse.experiments.grid import PAPER_DIMS, PAPER_SEED, starts
-from fgcourse.optim import minimize, true_and_forward_batch
+from fgcourse.optim import check_optimize_result, iterations_to_reach, minimize, true_and_forward_batch
 from fgcourse.testfunctions import TEST_FUNCTIONS, check_test_function
 
-__all__ = ["largest_hessian_eigenvalue", "plane_starts", "lr_stability", "hyperellipsoid_runs", "batch_variance",
-           "equal_budget_runs"]
+__all__ = ["largest_hessian_eigenvalue", "plane_starts", "lr_stability", "race_to_target", "hyperellipsoid_runs",
+           "batch_variance", "equal_budget_runs"]
 
 
 # ------------------------------------------------------------------ trajectories in the plane
@@ -81,6 +82,43 @@ def lr_stability(function, x0, lrs, rng, *, optimizer="sgd", max_iter: int = 200
                              reached=int((steps >= 0).sum()),
                              median_t=float(np.median(steps[steps >= 0])) if (steps >= 0).any() else np.nan))
     return pd.DataFrame(rows)
+
+
+def race_to_target(true_runs, forward_runs, level: float):
+    """Start by start, the steps each gradient needs to reach f ≤ ``level``, and which one gets there first.
+
+    ``true_runs`` and ``forward_runs`` are the two results of
+    :func:`~fgcourse.optim.true_and_forward_batch` (row r of each starts from the same point). A pandas
+    DataFrame with one row per start: ``start`` (x_0 as a tuple), ``true`` and ``forward`` (steps to the
+    level, -1 if never: the run ran out of steps or blew up first), their ``true_status`` and
+    ``forward_status``, and ``first``: "true", "forward", "tie" or "neither". A forward run can be
+    first: a noisy step may jump across a valley that the true gradient has to go round.
+    """
+    import pandas as pd
+
+    true_runs = check_optimize_result("true_runs", true_runs)
+    forward_runs = check_optimize_result("forward_runs", forward_runs)
+    level = check_real("level", level)
+    starts_true, starts_forward = true_runs.path[0], forward_runs.path[0]
+    if starts_true.shape != starts_forward.shape or starts_true.ndim != 2:
+        raise ValueError(f"forward_runs must start from the rows of true_runs, got starts of shapes "
+                         f"{starts_true.shape} and {starts_forward.shape}")
+    steps_true = np.atleast_1d(iterations_to_reach(true_runs, level))
+    steps_forward = np.atleast_1d(iterations_to_reach(forward_runs, level))
+
+    def first(t, f):
+        if t < 0 and f < 0:
+            return "neither"
+        if f < 0 or 0 <= t < f:
+            return "true"
+        return "forward" if t < 0 or f < t else "tie"
+
+    return pd.DataFrame({
+        "start": [tuple(float(x) for x in point) for point in starts_true],
+        "true": steps_true, "forward": steps_forward,
+        "true_status": list(true_runs.status), "forward_status": list(forward_runs.status),
+        "first": [first(t, f) for t, f in zip(steps_true, steps_forward)],
+    })
 
 
 # --------------------------------------------------------------------------- the hyperellipsoid

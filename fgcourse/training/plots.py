@@ -1,4 +1,5 @@
-"""Figures of the chapter: training curves over seeds, the explorer's page, the cost ratios."""
+"""Figures of the chapter: training curves over seeds, the explorer's page, the cost ratios, and where
+the tangents enter the network."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from .costs import NestedCosts, StepCosts
 from .runs import RunTable
 
 __all__ = ["ORACLES", "METRICS", "AXES", "runs_of", "draw_curves", "draw_training_explorer", "draw_cost_ratios",
-           "draw_budget"]
+           "draw_budget", "draw_sweep", "ACTIVITY_TANGENTS_ALT", "draw_activity_tangents"]
 
 ORACLES = {
     "backprop": ("true", ""),
@@ -181,4 +182,98 @@ def draw_budget(table: RunTable, model: str, optimizer: str, lr: float, oracle: 
         ax.set_yscale("log")
     ax.set_title(f"{oracle}, {optimizer}, lr = {lr:g}", fontsize=10)
     ax.legend(fontsize=9)
+    return fig
+
+
+ACTIVITY_TANGENTS_ALT = (
+    "A network drawn left to right as a chain of blocks: the input x, then for each layer a dense block "
+    "z = h W + b followed by a ReLU, and at the end the logits and the loss of one example. Above each "
+    "pre-activation z_l a green arrow adds the activity tangent u_l, one per layer and example, of the "
+    "layer's width; below each dense block a dashed blue arrow marks where weight perturbation puts its "
+    "tangent instead, on the weights W_l and biases b_l. The title counts them: activity perturbation "
+    "perturbs the D pre-activations of an example (106 for the digits MLP), weight perturbation all n "
+    "parameters (6,570)."
+)
+"""The alt text of :func:`draw_activity_tangents` for the book (the cell's ``mystnb.image.alt``)."""
+
+
+def draw_activity_tangents(widths=(64, 64, 32, 10)):
+    """Where the tangents enter a dense network of layer widths ``widths`` (inputs first).
+
+    One example flows left to right: x = h_0, then for each layer l the dense block
+    z_l = h_{l-1} W_l + b_l, the ReLU (not after the last layer), the logits and the loss ℓ.
+    Activity perturbation adds its tangent u_l ∈ R^{d_l} to each pre-activation z_l (green, above);
+    weight perturbation puts its tangent on W_l and b_l (dashed blue, below). The caption counts
+    both: D = d_1 + d_2 + ... activities per example against n parameters. Returns the figure
+    (:data:`ACTIVITY_TANGENTS_ALT` describes it in words).
+    """
+    import matplotlib.pyplot as plt
+
+    widths = check_sequence("widths", widths, lambda name, w: check_int(name, w, minimum=1), min_length=2,
+                            what="layer widths (inputs first)")
+    layers = len(widths) - 1
+    D = sum(widths[1:])
+    n = sum((widths[layer - 1] + 1) * widths[layer] for layer in range(1, layers + 1))
+    fig, ax = plt.subplots(figsize=(2.0 + 2.1 * layers, 2.9))
+    ax.set_axis_off()
+    box = dict(boxstyle="round,pad=0.3", fc="white", ec="0.3")
+    arrow = dict(arrowstyle="->", color="0.3", lw=1.0)
+    ax.text(0.0, 0.0, f"x = h$_0$\n∈ R$^{{{widths[0]}}}$", ha="center", va="center", fontsize=9, bbox=box)
+    x = 0.0
+    for layer in range(1, layers + 1):
+        dense, pre = x + 1.0, x + 2.0
+        ax.annotate("", (dense - 0.42, 0.0), (x + 0.4, 0.0), arrowprops=arrow)
+        ax.text(dense, 0.0, f"W$_{layer}$, b$_{layer}$", ha="center", va="center", fontsize=9, bbox=box)
+        ax.annotate("", (pre - 0.33, 0.0), (dense + 0.42, 0.0), arrowprops=arrow)
+        ax.text(pre, 0.0, f"z$_{layer}$ + u$_{layer}$", ha="center", va="center", fontsize=9,
+                bbox=dict(boxstyle="round,pad=0.3", fc="#e5f5e0", ec="tab:green"))
+        ax.annotate(f"u$_{layer}$ ∈ R$^{{{widths[layer]}}}$", (pre, 0.25), (pre, 0.95), ha="center", fontsize=8,
+                    color="tab:green", arrowprops=dict(arrowstyle="->", color="tab:green", lw=1.4))
+        ax.annotate(f"v on W$_{layer}$, b$_{layer}$", (dense, -0.25), (dense, -0.95), ha="center", va="top", fontsize=8,
+                    color="tab:blue", arrowprops=dict(arrowstyle="->", color="tab:blue", lw=1.2, ls="--"))
+        x = pre
+        if layer < layers:
+            ax.text(pre + 0.5, 0.12, "ReLU", ha="center", fontsize=7, color="0.3")
+    ax.annotate("", (x + 0.75, 0.0), (x + 0.42, 0.0), arrowprops=arrow)
+    ax.text(x + 1.05, 0.0, "loss ℓ", ha="center", va="center", fontsize=9, bbox=box)
+    ax.set_xlim(-0.6, x + 1.5)
+    ax.set_ylim(-1.3, 1.25)
+    ax.set_title(f"activity tangents u (green): D = {D} numbers per example; weight tangent v (blue): "
+                 f"n = {n:,} parameters", fontsize=9)
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.88)
+    return fig
+
+
+def draw_sweep(summary, title: str = ""):
+    """The learning-rate sweep of a :func:`~fgcourse.training.summaries.final_summary`: the median final
+    validation loss against the learning rate (both log scales), one panel per optimizer and one line per
+    oracle, each oracle's best rate (lowest ``score``) circled; a rate where a run blew up is marked with
+    an × at the top of its panel (where every run blew up, the line has no point). Returns the figure."""
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    check_instance("summary", summary, pd.DataFrame, "a DataFrame from final_summary")
+    missing = {"optimizer", "lr", "oracle", "val_loss", "blown_up", "score"} - set(summary.columns)
+    if missing:
+        raise ValueError(f"summary must have the columns of final_summary, got no {sorted(missing)}")
+    optimizers = list(dict.fromkeys(summary["optimizer"]))
+    fig, axes = plt.subplots(1, len(optimizers), figsize=(4.3 * len(optimizers), 3.3), squeeze=False)
+    for optimizer, ax in zip(optimizers, axes[0]):
+        rows = summary[summary["optimizer"] == optimizer]
+        top = rows["val_loss"].max()
+        for k, (oracle, group) in enumerate(rows.groupby("oracle", sort=False)):
+            group = group.sort_values("lr")
+            color = COLORS.get(oracle, "grey")
+            ax.plot(group["lr"], group["val_loss"], "o-", color=color, ms=3.5, lw=1.2, label=oracle)
+            best = group.loc[group["score"].idxmin()]
+            ax.plot([best["lr"]], [best["val_loss"]], "o", ms=10, mfc="none", mec=color, mew=1.4)
+            blown = group[group["blown_up"] > 0]
+            ax.plot(blown["lr"], np.full(len(blown), 1.6 * top * 1.15**k), "x", color=color, ms=6)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("learning rate α")
+        ax.set_ylabel("median final validation loss")
+        ax.set_title(f"{title}{optimizer}: ○ best rate, × a run blew up", fontsize=9)
+    axes[0][0].legend(fontsize=9, loc="lower left")
+    fig.tight_layout()
     return fig

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from fgcourse._checks import check_instance, check_int, check_option, check_sequence
+from fgcourse._checks import check_instance, check_int, check_option, check_real, check_sequence
 from fgcourse.stored import Comparison, StoredDataError, Tolerance, check_format, compare_rerun, read_stored
 
 from .data import Split
@@ -168,13 +168,17 @@ class TimeToReach:
 
 
 def time_to_reach(table: RunTable, model: str, optimizer: str, lr: float, gradient: str, law: str,
-                  B: int = 1) -> TimeToReach:
-    """T_f and T_b for every seed that has both a backprop run and a run of the given oracle."""
+                  B: int = 1, *, backprop_lr: float | None = None) -> TimeToReach:
+    """T_f and T_b for every seed that has both a backprop run and a run of the given oracle.
+
+    Backprop runs at ``backprop_lr`` (default: ``lr``, the same rate), so that each mode can be
+    taken at its own best learning rate."""
     check_instance("table", table, RunTable, "a RunTable")
     gradient = check_option("gradient", gradient, ("forward", "activity"))
     B = check_int("B", B, minimum=1)
+    backprop_lr = lr if backprop_lr is None else check_real("backprop_lr", backprop_lr)
     seeds, best, T_b, T_f = [], [], [], []
-    for reference in table.select(model=model, optimizer=optimizer, lr=lr, gradient="true"):
+    for reference in table.select(model=model, optimizer=optimizer, lr=backprop_lr, gradient="true"):
         seed = table.seed[reference]
         match = table.select(model=model, optimizer=optimizer, lr=lr, gradient=gradient, law=law, B=B, seed=seed)
         if match.size == 0:
@@ -187,8 +191,8 @@ def time_to_reach(table: RunTable, model: str, optimizer: str, lr: float, gradie
         T_b.append(back["seconds"][k])
         T_f.append(fwd["seconds"][reached[0]] if reached.size else np.inf)
     if not seeds:
-        raise ValueError(f"table must hold a pair of backprop and {gradient} runs (same seed) for {model}, "
-                         f"{optimizer}, lr={lr:g}, law={law!r}, B={B}; got no pair")
+        raise ValueError(f"table must hold a pair of backprop (lr={backprop_lr:g}) and {gradient} runs (same seed) "
+                         f"for {model}, {optimizer}, lr={lr:g}, law={law!r}, B={B}; got no pair")
     return TimeToReach(np.array(seeds), np.array(best), np.array(T_b), np.array(T_f))
 
 
@@ -224,8 +228,9 @@ RERUN_TOLERANCES = {
 }
 """How far the losses of a rerun may be from the stored ones (relative), in a well-conditioned run.
 
-The 260 stored runs were computed again with OpenBLAS and numpy limited to SSE4.2, and with the
-C library's exp, log, ... moved by one ulp (``data/levels``; :func:`level_drift`). Every run of
+The 260 stored runs at α = 0.003 and 0.03 were computed again with OpenBLAS and numpy limited to
+SSE4.2, and with the C library's exp, log, ... moved by one ulp (``data/levels``; :func:`level_drift`;
+the sweep's other rates have no copy there). Every run of
 SGD, and of Adam at α = 0.003, stayed within 3e-12 of the stored losses at every step (4e-15 but
 for the SGD runs at α = 0.03 that diverge), 300 times below this bound. Adam at α = 0.03 on the
 MLP is chaotic: its runs separate by a factor of about 30 every 50 steps (2e-12 at step 100,
@@ -273,9 +278,11 @@ def check_rerun(table: RunTable, data: Split, run: int, *, max_iter: int = 200, 
 class LevelDrift:
     """How far the same runs computed on two machines (or SIMD levels) drift apart, step by step.
 
+    ``num_runs`` runs are compared: those of the first table that the second holds too (same
+    setting and seed); ``num_unmatched`` runs of the first table have no copy in the second.
     ``groups`` are ``(model, optimizer, lr)``; ``max_rel[g, j]`` is the largest relative
-    deviation of the training and validation losses over the runs of group g (every oracle,
-    B and seed) at step ``steps[j]`` (NaN where no run of the group reaches that step).
+    deviation of the training and validation losses over the compared runs of group g (every
+    oracle, B and seed) at step ``steps[j]`` (NaN where no run of the group reaches that step).
     ``num_status``, ``num_nit`` and ``num_accuracy_rows`` count the runs whose status or step
     count differ and the evaluation rows whose validation accuracy differs; ``first_accuracy``
     is the first step at which an accuracy differs (-1: never).
@@ -290,12 +297,15 @@ class LevelDrift:
     num_rows: int
     num_accuracy_rows: int
     first_accuracy: int
+    num_unmatched: int = 0
 
     def __str__(self) -> str:
         accuracy = (f"validation accuracy differs in {self.num_accuracy_rows} of {self.num_rows} rows, first at step "
                     f"{self.first_accuracy}" if self.num_accuracy_rows else
                     f"validation accuracy identical in all {self.num_rows} rows")
-        lines = [f"{self.num_runs} runs: status differs in {self.num_status}, steps done in {self.num_nit}; {accuracy}",
+        unmatched = f" ({self.num_unmatched} other runs have no copy)" if self.num_unmatched else ""
+        lines = [f"{self.num_runs} runs{unmatched}: status differs in {self.num_status}, steps done in "
+                 f"{self.num_nit}; {accuracy}",
                  "largest relative deviation of the losses at step " + ", ".join(str(int(s)) for s in self.steps)]
         for (model, optimizer, lr), row in zip(self.groups, self.max_rel):
             cells = "  ".join("      -" if np.isnan(v) else f"{v:7.0e}" for v in row)
@@ -303,22 +313,44 @@ class LevelDrift:
         return "\n".join(lines)
 
 
+_RUN_KEY = ("model", "optimizer", "lr", "gradient", "law", "B", "max_iter", "seed")
+
+
+def _run_keys(table: RunTable) -> list[tuple]:
+    return [tuple(getattr(table, key)[run].item() for key in _RUN_KEY) for run in range(table.num_runs)]
+
+
 def level_drift(table: RunTable, other: RunTable, steps=(50, 100, 200, 500, 1000)) -> LevelDrift:
-    """Compare two tables of the same runs computed on two machines: see :class:`LevelDrift`."""
+    """Compare the runs of ``table`` with their copies in ``other``, the same runs computed on another
+    machine or SIMD level: see :class:`LevelDrift`.
+
+    A run's copy is the run of ``other`` with the same setting and seed (their order does not
+    matter). ``other`` may hold fewer runs than ``table`` (a copy of an earlier, smaller grid): the
+    runs without a copy are counted, not compared. It must hold no run that ``table`` lacks, and
+    at least one copy.
+    """
     check_instance("table", table, RunTable, "a RunTable")
     check_instance("other", other, RunTable, "a RunTable of the same runs")
     steps = np.array(check_sequence("steps", steps, lambda n, s: check_int(n, s, minimum=0), what="steps"))
-    same = table.num_runs == other.num_runs and all(
-        np.array_equal(getattr(table, key), getattr(other, key))  # exact: the runs' settings, copied
-        for key in ("model", "optimizer", "lr", "gradient", "law", "B", "max_iter", "seed"))
-    if not same:
-        raise ValueError("other must hold the same runs as table (same settings and seeds, in the same order)")
-    groups = sorted({(str(m), str(o), float(lr)) for m, o, lr in zip(table.model, table.optimizer, table.lr)})
+    keys = _run_keys(table)
+    where = {key: run for run, key in enumerate(keys)}
+    other_keys = _run_keys(other)
+    foreign = [key for key in other_keys if key not in where]
+    if foreign or len(set(other_keys)) != len(other_keys):
+        raise ValueError(f"other must hold copies of runs of table (same setting and seed), each once; got "
+                         f"{len(foreign)} runs that table lacks" if foreign else
+                         "other must hold copies of runs of table, each once; got a run twice")
+    pairs = sorted((where[key], copy) for copy, key in enumerate(other_keys))
+    if not pairs:
+        raise ValueError("other must hold a copy of at least one run of table, got no run")
+    groups = sorted({(str(table.model[run]), str(table.optimizer[run]), float(table.lr[run])) for run, _ in pairs})
     max_rel = np.full((len(groups), steps.size), np.nan)
-    num_rows = num_accuracy = 0
+    num_rows = num_accuracy = num_status = num_nit = 0
     first = -1
-    for run in range(table.num_runs):
-        a, b = table.history(run), other.history(run)
+    for run, copy in pairs:
+        a, b = table.history(run), other.history(copy)
+        num_status += int(table.status[run] != other.status[copy])
+        num_nit += int(table.nit[run] != other.nit[copy])
         m = min(a["nit_path"].size, b["nit_path"].size)
         num_rows += m
         differ = np.flatnonzero(a["val_accuracy"][:m] != b["val_accuracy"][:m])
@@ -333,5 +365,5 @@ def level_drift(table: RunTable, other: RunTable, steps=(50, 100, 200, 500, 1000
             at = np.flatnonzero(a["nit_path"][:m] == step)
             if at.size:
                 max_rel[g, j] = np.fmax(max_rel[g, j], rel[at[0]])
-    return LevelDrift(tuple(groups), steps, max_rel, table.num_runs, int(np.sum(table.status != other.status)),
-                      int(np.sum(table.nit != other.nit)), num_rows, num_accuracy, first)
+    return LevelDrift(tuple(groups), steps, max_rel, len(pairs), num_status, num_nit, num_rows, num_accuracy, first,
+                      table.num_runs - len(pairs))
