@@ -9,7 +9,7 @@ JB_FLAGS := -W -n --keep-going
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
 .PHONY: book test checks env assets chromium bubblewrap notebooks pytest nbval lint browser benchmarks experiments clean \
-	classroom grade book-student training-data levels levels-data commands lab jax-data
+	classroom grade book-student training-data levels levels-data commands lab jax-data pdf
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@echo "== Creating $(VENV) and installing fgcourse with the book and test tools (pinned by constraints.txt)."
@@ -75,7 +75,7 @@ levels: env
 
 # Every command the README and CONTRIBUTING.md show, run as they are written, on small configurations
 # where the real run takes long (tests/test_commands.py).
-commands: env bubblewrap
+commands: env bubblewrap book chromium
 	$(PY) -m pytest tests/test_commands.py -m commands -q -p no:cacheprovider
 
 # Every check, JOBS at a time (CI has 2 cores). Each check's output is printed whole when it ends.
@@ -127,6 +127,12 @@ book-student: env assets
 	FGCOURSE_EDITION=student $(VENV)/bin/jupyter-book build . $(JB_FLAGS) --path-output _build/student
 	rm -rf _build/student-html && cp -r _build/student/_build/html _build/student-html
 	@echo "Student edition built: open _build/student-html/index.html"
+
+# Every page of both editions printed to PDF (A4, the book's print stylesheet) by the browser
+# check's Chromium: handouts in _build/pdf/full and _build/pdf/student.
+# PDF_PAGES: only these pages (e.g. book/chains), PDF_HTML and PDF_OUT: one book and where its PDFs go.
+pdf: book book-student chromium
+	$(PY) tools/print_pdf.py $(if $(PDF_HTML),--html $(PDF_HTML)) $(if $(PDF_OUT),--out $(PDF_OUT)) $(PDF_PAGES)
 
 # The stored runs and costs of the chapter "Training with forward gradients": 575 runs sweeping the learning rate
 # (about 10 minutes of CPU) and the costs (half a minute).

@@ -883,7 +883,7 @@ def draw_contours(names, num: int = 150, ncols: int = 3):
         ax.plot(*function.minimizer(2), marker="*", color="gold", markeredgecolor="k", markersize=13,
                 clip_on=False, zorder=5)
         ax.set_title(function.name, fontsize=10)
-        ax.tick_params(labelsize=7)
+        ax.tick_params(labelsize=9)
     for ax in axes.ravel()[len(functions):]:
         ax.set_visible(False)
     fig.tight_layout()

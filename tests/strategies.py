@@ -424,3 +424,20 @@ def small_table():
             results.append((seed, training.train(small_model(), split, "sgd", 0.1, gradient=setting.gradient,
                                                  rng=seed, max_iter=20, batch_size=8, eval_every=5)))
     return training.run_table(results)
+
+
+MIN_CVD_DISTANCE = 15.0
+"""The smallest CIELAB distance (ΔE 1976) between two series that only colour tells apart, under normal
+vision, protanopia and deuteranopia: matplotlib's default orange and green are 4.6 apart under
+protanopia (one colour to such a reader); Okabe and Ito's colours are 17.9 and more."""
+
+
+def assert_told_apart_with_any_colour_vision(fig) -> None:
+    """Every two series of an axes of ``fig`` that share line style and marker differ in colour by at
+    least ``MIN_CVD_DISTANCE`` for readers with normal vision, protanopia and deuteranopia."""
+    from fgcourse._figures import closest_colors, series_told_apart_by_color_only
+
+    for ax in fig.axes:
+        for colors in series_told_apart_by_color_only(ax):
+            distance, where = closest_colors(colors)
+            assert distance >= MIN_CVD_DISTANCE, f"{ax.get_title()!r}: {where} are {distance:.1f} apart"

@@ -221,6 +221,43 @@ def test_page_does_not_scroll_sideways_on_a_phone(phone_window, path):
     assert phone.errors == [], f"console errors or warnings: {phone.errors}"
 
 
+FIGURE_TEXT = """() => Array.from(document.querySelectorAll('article img'))
+    .filter(img => img.offsetParent !== null && img.naturalWidth > 0)
+    .map(img => ({src: img.src.slice(-40), font: Number(img.dataset.minFontPx || 0),
+                  scale: img.getBoundingClientRect().width / img.naturalWidth}))"""
+"""Every figure of the article as shown: the smallest text of its image at natural size (data-min-font-px,
+written by fgcourse._figures.show and the explorers' pages) and its displayed width over its natural width."""
+
+
+def assert_figure_text_readable(page, path, where) -> None:
+    figures = page.evaluate(FIGURE_TEXT)
+    unknown = [f["src"] for f in figures if not f["font"]]
+    assert unknown == [], f"{path.name} ({where}): figures whose text size is unknown (no data-min-font-px): {unknown}"
+    small = [f"{f['font'] * f['scale']:.1f} px (scale {f['scale']:.2f})" for f in figures
+             if f["font"] * f["scale"] < 9.0]
+    assert small == [], f"{path.name} ({where}): figure text below 9 CSS px: {small}"
+
+
+@pytest.mark.parametrize("path", book_pages(), ids=lambda p: str(p.relative_to(HTML)))
+def test_figure_text_is_at_least_9_css_px_on_a_desktop(desktop, path):
+    assert_figure_text_readable(desktop.open(path), path, "1280 px")
+
+
+@pytest.mark.parametrize("path", book_pages(), ids=lambda p: str(p.relative_to(HTML)))
+def test_figure_text_is_at_least_9_css_px_on_a_phone(phone_window, path):
+    phone = phone_window.open(path)
+    assert_figure_text_readable(phone, path, "390 px")
+    # A figure that is wider than the screen scrolls in its own box, with a visible hint.
+    silent = phone.evaluate(
+        """() => Array.from(document.querySelectorAll('article .fgcourse-figure'))
+                  .filter(b => b.offsetParent !== null && b.scrollWidth > b.clientWidth + 1)
+                  .filter(b => { const hint = b.previousElementSibling;
+                                 return !(hint && hint.classList.contains('fgcourse-scroll-hint')
+                                          && hint.offsetParent !== null); }).length"""
+    )
+    assert silent == 0, f"{path.name}: {silent} figures scroll sideways on a phone without a visible hint"
+
+
 def explorer_pages() -> list[Path]:
     return [p for p in book_pages() if "fgcourse-explorer" in p.read_text(errors="ignore")]
 
@@ -338,3 +375,171 @@ def test_a_markdown_table_that_a_notebook_displays_renders_as_a_table(page):
     rows = page.locator("table tbody tr")
     assert rows.count() >= len(TEST_FUNCTIONS)
     assert "| `sphere`" not in page.inner_text("main")
+
+
+# Accessibility (WCAG 2.1 A and AA, and axe's best practices), measured by axe-core (pinned in
+# assets/package.json, installed by `make assets`) on every page of both editions, on a desktop and
+# on a phone, in light and in dark mode. The dark theme changes colours only (the same DOM, laid out
+# the same), so in dark mode the rules that read colours run again: color-contrast and
+# link-in-text-block. No rule is disabled; an exclusion would be listed here, per element, with why.
+AXE = ROOT / "assets" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+COLOUR_RULES = ["color-contrast", "link-in-text-block"]
+STUDENT_HTML = Path(os.environ.get("FGCOURSE_STUDENT_HTML", ROOT / "_build" / "student-html"))
+
+
+def all_pages(html: Path) -> list[Path]:
+    """The book's pages and its generated ones: the proof index, the general index and search."""
+    return book_pages_of(html) + [html / name for name in ("prf-prf.html", "genindex.html", "search.html")]
+
+
+def book_pages_of(html: Path) -> list[Path]:
+    return sorted(p for folder in ("book", "notebooks") for p in (html / folder).glob("*.html"))
+
+
+def axe_violations(page, rules=None) -> list[str]:
+    if not AXE.exists():
+        pytest.fail(f"no axe-core at {AXE}: run `make assets`")
+    if not page.evaluate("() => !!window.axe"):
+        page.add_script_tag(path=str(AXE))
+    run_only = {"type": "rule", "values": rules} if rules else {"type": "tag", "values": AXE_TAGS}
+    return page.evaluate(
+        """async (runOnly) => (await axe.run(document, {runOnly, resultTypes: ['violations']})).violations
+              .map(v => `${v.id} (${v.nodes.length}): `
+                        + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join('; '))""",
+        run_only,
+    )
+
+
+def assert_accessible(page, path, where) -> None:
+    found = {"light": axe_violations(page)}
+    # the theme fades colours when its mode changes: the check reads them once the fade is over
+    page.add_style_tag(content="*, *::before, *::after { transition: none !important; }")
+    page.evaluate("() => { document.documentElement.dataset.theme = 'dark'; }")
+    try:
+        found["dark"] = axe_violations(page, COLOUR_RULES)
+    finally:
+        page.evaluate("() => { document.documentElement.dataset.theme = 'light'; }")
+    found = {mode: v for mode, v in found.items() if v}
+    assert found == {}, f"{path.name} ({where}): axe-core finds {found}"
+
+
+def body_of(path: Path) -> str:
+    text = path.read_text(errors="replace")
+    return text[text.find("<body"):]
+
+
+@pytest.fixture(scope="module")
+def student_desktop(browser):
+    window = Window(browser)
+    yield window
+    window.close()
+
+
+@pytest.fixture(scope="module")
+def student_phone(browser):
+    window = Window(browser, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    yield window
+    window.close()
+
+
+@pytest.mark.parametrize("path", all_pages(HTML), ids=lambda p: str(p.relative_to(HTML)))
+def test_axe_finds_nothing_on_a_desktop_and_on_a_phone(desktop, phone_window, path):
+    assert_accessible(desktop.open(path), path, "full edition, 1280 px")
+    assert_accessible(phone_window.open(path), path, "full edition, 390 px")
+
+
+@pytest.mark.parametrize("path", all_pages(STUDENT_HTML), ids=lambda p: "student/" + str(p.relative_to(STUDENT_HTML)))
+def test_axe_finds_nothing_in_the_student_edition(student_desktop, student_phone, path):
+    if not (STUDENT_HTML / "index.html").exists():
+        pytest.fail(f"no student edition at {STUDENT_HTML}: run `make book-student` first")
+    full = HTML / path.relative_to(STUDENT_HTML)
+    if full.exists() and body_of(full) == body_of(path):
+        return  # the same page as the full edition's, which test_axe_finds_nothing_on_a_desktop_and_on_a_phone checks
+    assert_accessible(student_desktop.open(path), path, "student edition, 1280 px")
+    assert_accessible(student_phone.open(path), path, "student edition, 390 px")
+
+
+@pytest.mark.parametrize("path", explorer_pages(), ids=lambda p: str(p.relative_to(HTML)))
+def test_sliders_announce_their_value_and_disabled_controls_are_inert(desktop, path):
+    page = desktop.open(path)
+    page.wait_for_selector(".fgcourse-explorer", state="visible", timeout=15000)
+    for slider in page.query_selector_all(".fgcourse-explorer .widget-slider, .fgcourse-explorer .widget-hslider"):
+        handle, readout = slider.query_selector(".noUi-handle"), slider.query_selector(".widget-readout")
+        shown = readout.text_content().strip()
+        said = handle.get_attribute("aria-valuetext")
+        assert said == shown, f"the slider says {said!r} to a screen reader, and shows {shown!r}"
+        assert readout.get_attribute("contenteditable") == "false", "a slider's readout can be edited"
+        if slider.evaluate("s => !s.closest('.fgcourse-needs-kernel')"):
+            move_slider(page, slider)
+            page.wait_for_function("([h, r, before]) => r.textContent.trim() !== before"
+                                   " && h.getAttribute('aria-valuetext') === r.textContent.trim()",
+                                   arg=[handle, readout, shown], timeout=5000)
+    for control in page.query_selector_all(".fgcourse-needs-kernel.fgcourse-disabled"):
+        # out of the tab order and inert: focus() does not reach it, so neither do keys nor typing
+        reachable = control.evaluate(
+            """c => Array.from(c.querySelectorAll('.noUi-handle, select, input, .widget-readout'))
+                     .filter(e => { e.focus(); return document.activeElement === e; }).map(e => e.className)""")
+        assert reachable == [], f"a disabled control can be focused: {reachable}"
+        before = control.evaluate("c => Array.from(c.querySelectorAll('.noUi-handle'))"
+                                  ".map(h => h.getAttribute('aria-valuenow'))")
+        control.click(force=True)
+        page.keyboard.press("ArrowRight")
+        page.keyboard.type("16")
+        assert control.evaluate("c => Array.from(c.querySelectorAll('.noUi-handle'))"
+                                ".map(h => h.getAttribute('aria-valuenow'))") == before
+
+
+# Print (`make pdf`, tools/print_pdf.py): Chromium lays a printed page out at the width between the
+# A4 page's margins of the print stylesheet (210 mm - 2 x 14 mm = 182 mm, 688 CSS px). Laid out so,
+# with the print media rules, no text may reach past that width: it would be cut in the PDF.
+PRINT_WIDTH = round((210 - 2 * 14) / 25.4 * 96)
+TEXT_PAST_THE_MARGIN = """() => {
+    const limit = document.documentElement.clientWidth + 1, found = [];
+    const walker = document.createTreeWalker(document.querySelector('article') || document.body, NodeFilter.SHOW_TEXT);
+    const range = document.createRange();
+    for (let node = walker.nextNode(); node && found.length < 5; node = walker.nextNode()) {
+        if (!node.textContent.trim() || !node.parentElement
+            || node.parentElement.closest('mjx-assistive-mml')) continue;
+        range.selectNodeContents(node);
+        const box = range.getBoundingClientRect();
+        if (box.width > 0 && box.right > limit)
+            found.push(`${node.textContent.trim().slice(0, 40)} (${Math.round(box.right)} px)`);
+    }
+    const mathOut = Array.from(document.querySelectorAll('article mjx-container, article img, article table'))
+        .filter(e => e.offsetParent !== null && e.getBoundingClientRect().right > limit)
+        .slice(0, 5).map(e => `${e.tagName} (${Math.round(e.getBoundingClientRect().right)} px)`);
+    return found.concat(mathOut);
+}"""
+
+
+@pytest.mark.parametrize("path", book_pages(), ids=lambda p: str(p.relative_to(HTML)))
+def test_printed_page_has_no_text_beyond_its_margins(desktop, path):
+    page = desktop.open(path)
+    page.set_viewport_size({"width": PRINT_WIDTH, "height": 1000})
+    page.emulate_media(media="print")
+    try:
+        page.wait_for_timeout(100)
+        beyond = page.evaluate(TEXT_PAST_THE_MARGIN)
+        hidden = page.evaluate("() => ['.bd-sidebar-primary', '.bd-header', '.bd-footer-content',"
+                               " '.fgcourse-kernel-hint']"
+                               ".flatMap(s => Array.from(document.querySelectorAll(s)))"
+                               ".filter(e => e.offsetParent !== null).map(e => e.className)")
+    finally:
+        page.emulate_media(media="screen")
+        page.set_viewport_size({"width": 1280, "height": 720})
+    assert beyond == [], f"{path.name} printed: text beyond the right margin: {beyond}"
+    assert hidden == [], f"{path.name} printed: screen-only parts print: {hidden}"
+
+
+def test_make_pdf_prints_a_chapter_to_an_a4_pdf(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "print_pdf.py"), "--html", str(HTML), "--out",
+                           str(tmp_path), "book/chains"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    pdf = (tmp_path / "book-chains.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) >= 3  # a chapter: pages
+    boxes = {tuple(round(float(v)) for v in box) for box in re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)", pdf)}
+    assert boxes == {(595, 842)}, boxes  # A4, in points

@@ -68,7 +68,8 @@ TESTED = {
     "make grade SUBMISSIONS=DIR JOBS=N": "tests/test_classroom.py",
     "make training-data": "here", "make jax-data": "here",
     "make benchmarks": "here", "make notebooks": "here", "make levels": "make test",
-    "make commands": "make test", "bash .ci/run": "CI", "make test PYTHON=python3.13": "here (dry run)",
+    "make commands": "make test", "make pdf": "here (one page, the books built by make browser)",
+    "bash .ci/run": "CI", "make test PYTHON=python3.13": "here (dry run)",
     "pip install .": "here (--no-deps)",
     ".venv/bin/python tools/execute_notebooks.py notebooks/NAME.ipynb": "make notebooks",
     "python -m fgcourse.experiments run --grid NAME --cache DIR --jobs N": "tests/test_experiments.py",
@@ -82,6 +83,15 @@ def test_the_readme_starts_with_the_two_commands_and_shows_only_tested_ones():
     inline = re.findall(r"`((?:make|bash|pip|python|\.venv/bin/\S+) [^`]*|make)`", (ROOT / "README.md").read_text())
     shown = set(commands) | {" ".join(command.split()) for command in inline}
     assert shown <= set(TESTED), sorted(shown - set(TESTED))
+
+
+def test_make_pdf_prints_a_page_of_the_built_book(tmp_path):
+    # make commands depends on book (make test builds it once, for the browser check and this test)
+    assert (ROOT / "_build" / "html" / "index.html").exists(), "make pdf prints the built book: run make book first"
+    # -o: the books are taken as built (make browser builds them; two builds of one book at once would clash)
+    make("-o", "book", "-o", "book-student", "-o", "chromium", "pdf", "PDF_HTML=_build/html", f"PDF_OUT={tmp_path}",
+         "PDF_PAGES=book/intro")
+    assert (tmp_path / "book-intro.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_make_experiments_writes_a_table_that_load_table_reads_and_resumes(tmp_path):

@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from strategies import assert_refused  # noqa: E402
+from strategies import assert_refused, assert_told_apart_with_any_colour_vision  # noqa: E402
 
 from fgcourse.experiments import get_grid, run_grid  # noqa: E402
 from fgcourse.experiments.plots import (  # noqa: E402
@@ -59,8 +59,9 @@ def test_the_spiral_figure_has_a_3d_panel_and_a_value_panel():
 
 
 def test_the_profile_figures_have_one_panel_per_dimension(smoke):
-    assert len(draw_performance_profiles(smoke, (2,)).axes) == 1
-    assert len(draw_accuracy_profiles(smoke, (2,)).axes) == 1
+    for fig in (draw_performance_profiles(smoke, (2,)), draw_accuracy_profiles(smoke, (2,))):
+        assert len(fig.axes) == 1
+        assert_told_apart_with_any_colour_vision(fig)
     fig = draw_profile_page(2, table=smoke, solvers="forward only", budget=100)
     assert [line.get_label() for line in fig.axes[0].get_lines()] == ["sgd/forward", "adam/forward"]
 

@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from strategies import (
     assert_names_argument,
     assert_refused,
+    assert_told_apart_with_any_colour_vision,
     ill_conditioned_quadratic,
     plain_numpy_function,
     smooth_rays,
@@ -112,6 +113,7 @@ def test_draw_bracket_widths_draws_each_search_and_the_two_reference_lines():
     assert len(first.lines) == 3 + 2 and [ax.get_title() for ax in fig.axes] == ["quartic", "shifted"]
     np.testing.assert_allclose(first.lines[1].get_ydata()[0], 1.0)  # widths relative to b − a
     assert first.get_yscale() == "log"
+    assert_told_apart_with_any_colour_vision(fig)
 
 
 def test_draw_descent_draws_one_curve_per_run_against_evaluations():
@@ -123,6 +125,7 @@ def test_draw_descent_draws_one_curve_per_run_against_evaluations():
     assert isinstance(fig, Figure) and len(ax.lines) == 2 and ax.get_xlabel() == "evaluations"
     np.testing.assert_array_equal(ax.lines[0].get_xdata(), runs["constant"].evaluations)  # exact: counts
     assert np.all(ax.lines[1].get_ydata() >= 1e-30)  # an exact 0 stays on the log scale
+    assert_told_apart_with_any_colour_vision(fig)
 
 
 _F, _X, _D, _ = line_problem("quadratic")

@@ -2,16 +2,19 @@
 step-size figures, bad input."""
 
 import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from autograd import grad
 from matplotlib.colors import to_rgba
-from strategies import assert_refused
+from strategies import assert_refused, assert_told_apart_with_any_colour_vision
 
+from fgcourse._figures import data_outside, texts_outside
 from fgcourse.optim import (
     EXPLORER_STARTS,
     EXPLORER_TRUE_RUNS,
     LIMIT_COLORS,
+    OPTIMIZERS,
     draw_mean_estimates,
     draw_mean_square_runs,
     draw_spectral_radii,
@@ -24,6 +27,7 @@ from fgcourse.optim import (
     minimize,
     plot_runs,
     spectral_radii,
+    true_and_forward_runs,
 )
 from fgcourse.testfunctions import beale, hyperellipsoid_diagonal, rosenbrock, spiral
 
@@ -44,6 +48,46 @@ def test_explorer_figure_draws_both_panels_with_the_true_run_on_top():
         assert to_rgba(true_runs.get_color()[0], 0.8) == to_rgba("C0", 0.8) and len(true_runs.get_paths()) == 1
         assert to_rgba(forward_runs.get_color()[0], 0.8) == to_rgba("C3", 0.8) and len(forward_runs.get_paths()) == 5
         assert true_runs.get_zorder() > forward_runs.get_zorder()
+
+
+BEALE_EXPLORER_LRS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1)
+"""The Beale explorer's learning rates (notebooks/beale.ipynb); its grid is lr x optimizer x law."""
+
+
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+def test_every_page_of_the_beale_explorer_shows_every_point_of_every_loss_curve(optimizer):
+    # The explorer's draw function over its whole grid (lr x optimizer x law, from the default start):
+    # the loss panel holds every finite point of every run, and the paths' panel every start.
+    for lr in BEALE_EXPLORER_LRS:
+        for law in ("rademacher", "gaussian", "sphere"):
+            figure = explorer_figure(lr, law=law, optimizer=optimizer)
+            contour_ax, loss_ax = figure.axes
+            assert data_outside(loss_ax) == [], (lr, law)
+            for line in contour_ax.get_lines():  # the star and the starts
+                assert data_outside_points(contour_ax, line.get_xydata()) == [], (lr, law)
+            plt.close(figure)
+
+
+def data_outside_points(ax, xy):
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    return [tuple(p) for p in xy if not (x0 <= p[0] <= x1 and y0 <= p[1] <= y1)]
+
+
+@pytest.mark.parametrize("function, start, lr, max_iter, box", [
+    (beale, (0.0, 0.5), 0.01, 3000, None),  # notebooks/beale.ipynb
+    (rosenbrock, (-1.0, 0.0), 5e-4, 6000, ((-2.0, 2.0), (-1.0, 3.0))),
+])
+def test_the_static_runs_figures_show_every_point_of_every_loss_curve(function, start, lr, max_iter, box):
+    true_run, forward_runs = true_and_forward_runs(function, start, "sgd", lr, max_iter=max_iter, rng=0)
+    figure = plot_runs(function, [true_run, forward_runs], box=box, title="runs")
+    loss_ax = figure.axes[1]
+    assert data_outside(loss_ax) == []
+    assert loss_ax.get_xlim()[1] <= 1.1 * max_iter  # no empty stretch after the last step
+    gaps = np.concatenate([true_run.fun_path, forward_runs.fun_path.ravel()]) - function.minimum
+    low, high = np.log10(loss_ax.get_ylim())
+    assert high - low <= 1.2 * (np.log10(gaps.max()) - np.log10(gaps.min()))  # no empty decades either
+    assert texts_outside(figure) == []
+    plt.close(figure)
 
 
 @pytest.mark.simd
@@ -121,7 +165,10 @@ def test_draw_spectral_radii_draws_each_law_and_its_limit():
 
 def test_draw_step_limits_draws_every_series_and_the_reference():
     dims = [1, 10, 100]
-    limits = hyperellipsoid_step_limits(dims, ("rademacher", "gaussian"))
+    limits = hyperellipsoid_step_limits(dims, ("rademacher", "gaussian", "sphere"))
+    figure = draw_step_limits(dims, limits, reference=0.01)
+    assert_told_apart_with_any_colour_vision(figure)
+    limits.pop("sphere")
     (ax,) = draw_step_limits(dims, limits, reference=0.01).axes
     assert [text.get_text() for text in ax.get_legend().get_texts()] == [
         "true SGD", "forward, rademacher", "forward, gaussian", "lr = 0.01 (the sources)"]

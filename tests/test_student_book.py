@@ -78,3 +78,21 @@ def test_each_chapter_links_its_exercise_notebook_as_handed_out(edition):
         assert f'href="../exercises/{chapter}.ipynb"' in page, chapter
         notebook = (edition / "exercises" / f"{chapter}.ipynb").read_text()
         assert "NotImplementedError" in notebook and "SOLUTION" not in notebook and "hidden=True" not in notebook
+
+
+def test_the_intro_says_what_each_edition_does_with_solutions():
+    unfold = "The solution of each exercise unfolds when you click on it."
+    full = " ".join((FULL / "book" / "intro.html").read_text().split())
+    student = " ".join((STUDENT / "book" / "intro.html").read_text().split())
+    assert unfold in full and "leaves out the solutions" not in full
+    assert unfold not in student and "leaves out the solutions of the exercises" in student
+
+
+def test_each_chapter_page_carries_its_exercise_notebook_for_a_book_opened_from_disk():
+    import base64
+
+    for chapter in CHAPTERS:
+        page = (FULL / "book" / f"{chapter}.html").read_text()
+        inline = re.search(r'data-fg-notebook="([A-Za-z0-9+/=]+)"', page)
+        assert inline is not None, chapter
+        assert base64.b64decode(inline.group(1)) == (FULL / "exercises" / f"{chapter}.ipynb").read_bytes()

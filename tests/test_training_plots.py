@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from strategies import assert_refused, small_table
+from strategies import assert_refused, assert_told_apart_with_any_colour_vision, small_table
 
 from fgcourse import training as tr
 
@@ -15,8 +15,10 @@ def test_drawings_return_figures():
     table = small_table()
     fig = tr.draw_curves(table, "small", "sgd", 0.1, oracles=("backprop", "weights, gaussian"), x="seconds")
     assert len(fig.axes) == 2
+    assert_told_apart_with_any_colour_vision(tr.draw_curves(table, "small", "sgd", 0.1))
     fig2 = tr.draw_training_explorer(0.1, table, "small", "sgd", "weights, gaussian", 1)
     fig3 = tr.draw_training_explorer(0.1, table, "small", "sgd", "weights, rademacher", 5)  # nothing stored
+    assert_told_apart_with_any_colour_vision(fig2)
     plt.close("all")
     assert fig2 is not fig3
 

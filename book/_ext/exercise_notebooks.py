@@ -9,6 +9,7 @@
   in ``_config.yml``), so there is no ``_sources/`` to leak them.
 """
 
+import base64
 import os
 import re
 import shutil
@@ -32,6 +33,7 @@ def _student_copies(app, config):
     """Write the student copies into _build/exercise-notebooks/exercises/ (rebuilt when a master changes)."""
     if STUDENT:
         config.hide_solutions = True
+        app.tags.add("student")  # the intro's {only} student / not student paragraphs
     masters = _masters(app)
     served = Path(app.confdir) / "_build" / "exercise-notebooks"
     target = served / "exercises"
@@ -70,10 +72,15 @@ def _link(app, doctree):
     depth = docname.count("/")
     paragraph = nodes.paragraph(classes=["exercise-notebook"])
     paragraph += nodes.strong(text="Exercise notebook: ")
-    # raw HTML for the download attribute: the browser saves the notebook instead of showing its JSON
+    # raw HTML for the download attribute: the browser saves the notebook instead of showing its JSON.
+    # A page opened from disk (file://) is an origin of its own, where browsers ignore "download"
+    # for another file: the notebook also rides along in data-fg-notebook, which book/_static/fgcourse.js
+    # turns into a blob the browser saves there.
     href = "../" * depth + links[chapter]
-    paragraph += nodes.raw("", f'<a class="reference" href="{href}" download>download {chapter}.ipynb</a>',
-                           format="html")
+    copy = Path(app.confdir) / "_build" / "exercise-notebooks" / links[chapter]
+    inline = f' data-fg-notebook="{base64.b64encode(copy.read_bytes()).decode("ascii")}"' if copy.exists() else ""
+    paragraph += nodes.raw("", f'<a class="reference" href="{href}" download="{chapter}.ipynb"{inline}>'
+                               f'download {chapter}.ipynb</a>', format="html")
     paragraph += nodes.Text(" (coding exercises that check themselves with grader.check; "
                             "they need the fgcourse library and otter-grader).")
     section = next(iter(doctree.findall(nodes.section)), None)

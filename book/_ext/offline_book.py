@@ -3,6 +3,8 @@
 - Jupyter Book always loads sphinx-thebe, which puts a script pointing at a CDN on every page
   (twice, which also raises a JavaScript error). The book offers no live kernel, so its
   scripts and stylesheet are dropped from every page.
+- The download menu offers no page source: the book ships no ``_sources/`` (only "print").
+- Search excerpts work from disk: the pages' text is written to ``_static/fg-search-pages.js``.
 - The theme's colour mode is set ("auto"), so that no page logs an invalid-mode error.
 - ``book/_static`` adds the course's own stylesheet and script: pages read on a phone without
   sideways panning (long inline code wraps, wide inline formulas scroll in their own box,
@@ -38,7 +40,10 @@ MATHJAX2_SHIM = """
 
 def _drop_thebe(app, pagename, templatename, context, doctree):
     def keep(asset):
-        text = f"{getattr(asset, 'filename', asset)} {getattr(asset, 'attributes', {}).get('body', '')}"
+        attributes = getattr(asset, "attributes", {})
+        if attributes.get("type") == "application/vnd.jupyter.widget-state+json":
+            return True  # saved widgets: their base64 figures may spell "thebe" by chance (Beale's did)
+        text = f"{getattr(asset, 'filename', asset)} {attributes.get('body', '')}"
         return "thebe" not in text.lower()
 
     for key in ("script_files", "css_files"):
@@ -51,6 +56,14 @@ def _default_mode(app, pagename, templatename, context, doctree):
     # left empty, the first page a reader opens logs "Got invalid theme mode: . Resetting to auto."
     if not context.get("default_mode"):
         context["default_mode"] = "auto"
+
+
+def _drop_source_downloads(app, pagename, templatename, context, doctree):
+    # The theme's download menu offers the page's source (.md, .ipynb) from _sources/, which the
+    # book does not ship (html_copy_source: false): those items would lead nowhere. Print stays.
+    for group in context.get("header_buttons", []):
+        if group.get("type") == "group":
+            group["buttons"] = [b for b in group.get("buttons", []) if "_sources" not in str(b.get("url", ""))]
 
 
 STATIC = str(pathlib.Path(__file__).resolve().parents[1] / "_static")
@@ -85,12 +98,43 @@ def _lighter_output(app, exception):
         path.unlink()
 
 
+def _search_pages(app, exception):
+    """The text of every page, for the search page's excerpts: Sphinx's search fetches each page found
+    to quote it, which a browser refuses for a book opened from disk (file://). The pages' main
+    content (section ids kept, no scripts, images or widget state) goes into
+    _static/fg-search-pages.js, which book/_static/fgcourse.js serves to those fetches."""
+    if exception is not None or app.builder.format != "html":
+        return
+    import json
+
+    from bs4 import BeautifulSoup
+
+    out = pathlib.Path(app.outdir)
+    pages = {}
+    for path in sorted(p for folder in ("book", "notebooks") for p in (out / folder).glob("*.html")):
+        main = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").find(attrs={"role": "main"})
+        if main is None:
+            continue
+        for junk in main.find_all(["script", "style", "img", "svg", "noscript", "button", "nav", "form"]):
+            junk.decompose()
+        # outputs and widgets, the printed contents list, the title's "#" links, the buttons' header
+        for junk in main.select(".cell_output, .onlyprint, .headerlink, .bd-header-article, .prev-next-area"):
+            junk.decompose()
+        for tag in main.find_all(True):
+            tag.attrs = {key: value for key, value in tag.attrs.items() if key in ("id", "role")}
+        pages[path.relative_to(out).as_posix()] = str(main)
+    (out / "_static" / "fg-search-pages.js").write_text(
+        "window.FG_SEARCH_PAGES = " + json.dumps(pages, ensure_ascii=False) + ";\n", encoding="utf-8")
+
+
 def setup(app):
     app.connect("build-finished", _lighter_output)
+    app.connect("build-finished", _search_pages)
     app.connect("config-inited", _add_static)
     app.add_css_file("fgcourse.css")
     app.add_js_file("fgcourse.js")
     app.connect("html-page-context", _default_mode)
     app.connect("html-page-context", _drop_thebe, priority=900)
+    app.connect("html-page-context", _drop_source_downloads, priority=902)
     app.add_js_file(None, body=MATHJAX2_SHIM, priority=1000)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

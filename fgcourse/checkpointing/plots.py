@@ -65,8 +65,10 @@ def draw_schedule(schedule: Schedule, title: str | None = None, legend: bool = T
         previous = point
     intervals = _checkpoint_intervals(stats.timeline, stats.time)
     # fixed margins instead of tight_layout: the explorer redraws this figure live
-    fig, (ax, ax_memory) = plt.subplots(1, 2, figsize=(8.8, 3.2), gridspec_kw={"width_ratios": [3, 2]})
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.15, top=0.9, wspace=0.22)
+    fig, (ax, ax_memory) = plt.subplots(1, 2, figsize=(8.4, 3.4), gridspec_kw={"width_ratios": [3, 2]})
+    # a title of two lines (the explorer's) takes more room above the panels
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.85 if title and "\n" in title else 0.91,
+                        wspace=0.22)
     ax.add_collection(LineCollection([((a, j), (b, j)) for j, a, b in intervals], colors="tab:blue",
                                      linewidths=4, alpha=0.35, label="stored state"))
     ax.plot([a for _, a, _ in intervals], [j for j, _, _ in intervals], "o", color="tab:blue", markersize=4)
@@ -85,7 +87,7 @@ def draw_schedule(schedule: Schedule, title: str | None = None, legend: bool = T
     ax_memory.set_ylim(0, 1.6 * max(schedule.s, stats.peak_states) + 1)
     if legend:
         handles = ax.get_legend_handles_labels()[0] + ax_memory.get_legend_handles_labels()[0]
-        ax_memory.legend(handles=handles, loc="upper right", fontsize=7, ncol=2)
+        ax_memory.legend(handles=handles, loc="upper right", fontsize=9, ncol=2)
     ax_memory.set_title("stored states over time", fontsize=9)
     # few fixed tick labels: building ticks and laying out their text is most of a live redraw
     for axis, ticks in ((ax.xaxis, 4), (ax.yaxis, 4), (ax_memory.xaxis, 3), (ax_memory.yaxis, 3)):
@@ -107,8 +109,8 @@ def explore_schedule(K: int, s: int = 3, strategy: str = "optimal"):
     stats = dry_run(plan)
     note = f" (needs s = {needs})" if needs > s else ""
     return draw_schedule(plan, legend=False, title=(
-        f"{strategy}{note}, K = {K}: {stats.step_calls} step calls, peak {stats.peak_states} states; "
-        f"optimum for s = {s}: {min_step_calls(K, s)}"
+        f"{strategy}{note}, K = {K}: {stats.step_calls} step calls,\n"
+        f"peak {stats.peak_states} states; optimum for s = {s}: {min_step_calls(K, s)}"
     ))
 
 
@@ -130,7 +132,7 @@ def draw_cost_surface(max_K: int = 128, max_s: int = 12, K_slice: int = 64):
     table = np.pad(table, ((0, 0), (0, max_s + 1 - table.shape[1])), mode="edge")
     ks = np.arange(2, max_K + 1)
     overhead = np.log2(table[2:max_K + 1, 1:] / (ks[:, None] - 1.0))
-    fig, (ax, ax_slice) = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig, (ax, ax_slice) = plt.subplots(1, 2, figsize=(9.2, 3.8))
     image = ax.imshow(overhead.T, origin="lower", aspect="auto", cmap="viridis",
                       extent=(1.5, max_K + 0.5, 0.5, max_s + 0.5))
     fig.colorbar(image, ax=ax, label="log2(min calls / (K - 1))")
@@ -142,7 +144,7 @@ def draw_cost_surface(max_K: int = 128, max_s: int = 12, K_slice: int = 64):
     ax.set_xlabel("chain length K")
     ax.set_ylabel("slots s")
     ax.set_title("overhead of the optimal schedule", fontsize=9)
-    ax.legend(loc="upper right", fontsize=7)
+    ax.legend(loc="upper right", fontsize=9)
     slots = np.arange(1, max_s + 1)
     ax_slice.plot(slots, table[K_slice, 1:], "k.-", label="optimum min_step_calls(K, s)")
     ax_slice.plot([1], [K_slice * (K_slice - 1) // 2], "ro", label="recompute-all")
@@ -154,7 +156,7 @@ def draw_cost_surface(max_K: int = 128, max_s: int = 12, K_slice: int = 64):
     ax_slice.set_xlabel("slots s")
     ax_slice.set_ylabel("step calls")
     ax_slice.set_title(f"slice K = {K_slice}", fontsize=9)
-    ax_slice.legend(fontsize=7)
+    ax_slice.legend(fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -166,7 +168,7 @@ def draw_online_costs(slots: Sequence[int] = (2, 4, 8), Ks: Sequence[int] = ONLI
 
     slots = check_sequence("slots", slots, lambda name, s: check_int(name, s, minimum=1), what="budgets s >= 1")
     Ks = check_sequence("Ks", Ks, lambda name, K: check_int(name, K, minimum=1), what="chain lengths K >= 1")
-    fig, ax = plt.subplots(figsize=(6.4, 3.2))
+    fig, ax = plt.subplots(figsize=(4.8, 3.2))
     for s in slots:
         costs = online_costs(s, Ks)
         # K = 1 costs 0 calls offline and 1 online: the ratio is undefined there

@@ -48,12 +48,15 @@ __all__ = [
 
 def solver_color(solver: str) -> str:
     """One color per optimizer, whatever its gradient: the k-th optimizer of
-    :data:`fgcourse.optim.OPTIMIZERS` draws in matplotlib's k-th cycle color ``"Ck"`` (SGD C0,
-    clipped SGD C1, Adam C2, AdaBelief C3; a registered optimizer takes the next); black for a
-    solver whose optimizer is not registered."""
+    :data:`fgcourse.optim.OPTIMIZERS` draws in the k-th of :data:`fgcourse._figures.SERIES_COLORS`
+    (Okabe-Ito: SGD blue, clipped SGD orange, Adam bluish green, AdaBelief vermillion; a registered
+    optimizer takes the next), told apart with any colour vision; black for a solver whose optimizer
+    is not registered."""
+    from fgcourse._figures import SERIES_COLORS
+
     names = optimizer_names()
     optimizer = solver.split("/")[0]
-    return f"C{names.index(optimizer) % 10}" if optimizer in names else "k"
+    return SERIES_COLORS[names.index(optimizer) % 6] if optimizer in names else "k"
 
 
 def _style(solver: str) -> dict:
@@ -76,8 +79,8 @@ def draw_hyperellipsoid(runs: dict):
         raise ValueError("runs must hold at least one (n, optimizer) entry, got an empty mapping")
     dims = sorted({n for n, _ in runs})
     optimizers = list(dict.fromkeys(optimizer for _, optimizer in runs))
-    fig, axes = plt.subplots(len(dims), len(optimizers), figsize=(5 * len(optimizers), 2.8 * len(dims)),
-                             squeeze=False, sharex=True)
+    fig, axes = plt.subplots(len(dims), len(optimizers), figsize=(4.6 * len(optimizers), 2.8 * len(dims)),
+                             squeeze=False, sharex=True, layout="constrained")
     for (n, optimizer), pair in runs.items():
         true_run, forward_runs = (check_optimize_result(f"runs[{n, optimizer}]", run) for run in pair)
         ax = axes[dims.index(n), optimizers.index(optimizer)]
@@ -85,12 +88,11 @@ def draw_hyperellipsoid(runs: dict):
         _draw_gaps(ax, true_run, 0.0, "C0", "true gradient")
         statuses = ", ".join(sorted(set(np.atleast_1d(forward_runs.status))))
         ax.set_title(f"{optimizer}, n = {n} (forward: {statuses})", fontsize=9)
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=9)
     for ax in axes[-1]:
         ax.set_xlabel("iteration k")
     for ax in axes[:, 0]:
         ax.set_ylabel("f(θ_k) − f*")
-    fig.tight_layout()
     return fig
 
 
@@ -109,7 +111,7 @@ def draw_linear_objective(mu, paths, lr: float = 0.01):
     lr = check_positive("lr", lr)
     t = np.arange(paths.shape[1])
     true_path = -lr * t[:, None] * mu
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.2, 3.8), layout="constrained")
     for r, path in enumerate(paths):
         left.plot(t, path @ mu, color="C3", lw=1, alpha=0.8, label="forward gradient" if r == 0 else None)
         right.plot(path[:, 0], path[:, 1], color="C3", lw=1, alpha=0.8, label="forward gradient" if r == 0 else None)
@@ -121,9 +123,8 @@ def draw_linear_objective(mu, paths, lr: float = 0.01):
     right.set_ylabel("θ_2")
     right.set_aspect("equal", adjustable="datalim")
     for ax in (left, right):
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=9)
     fig.suptitle(f"SGD on f(θ) = μᵀθ, n = {mu.size}, lr = {lr:g}")
-    fig.tight_layout()
     return fig
 
 
@@ -135,7 +136,7 @@ def draw_spiral(true_run, forward_runs):
 
     true_run = check_optimize_result("true_run", true_run)
     forward_runs = check_optimize_result("forward_runs", forward_runs)
-    fig = plt.figure(figsize=(11, 4.5))
+    fig = plt.figure(figsize=(9.2, 4.2))
     ax3 = fig.add_subplot(1, 2, 1, projection="3d")
     values = fig.add_subplot(1, 2, 2)
     z = np.linspace(-3, 3, 300)
@@ -150,11 +151,12 @@ def draw_spiral(true_run, forward_runs):
     ax3.set_xlabel("x")
     ax3.set_ylabel("y")
     ax3.set_zlabel("z")
-    ax3.legend(fontsize=7, loc="upper left")
+    ax3.legend(fontsize=9, loc="upper left")
     values.set_xlabel("iteration k")
     values.set_ylabel("f(θ_k) − f*")
-    values.legend(fontsize=8)
-    fig.tight_layout()
+    values.legend(fontsize=9)
+    # Fixed margins: a 3-D axes's tick labels stick out of the box that tight or constrained layout computes.
+    fig.subplots_adjust(left=0.0, right=0.98, bottom=0.13, top=0.97, wspace=0.28)
     return fig
 
 
@@ -168,7 +170,7 @@ def _axes(axes, count: int, width: float = 4.2, height: float = 3.4):
     from matplotlib.axes import Axes
 
     if axes is None:
-        fig, axes = plt.subplots(1, count, figsize=(width * count, height), squeeze=False)
+        fig, axes = plt.subplots(1, count, figsize=(width * count, height), squeeze=False, layout="constrained")
         return fig, list(axes[0])
     axes = check_sequence("axes", axes, lambda name, ax: check_instance(name, ax, Axes, "matplotlib Axes"),
                           min_length=count, max_length=count, what="matplotlib Axes, one per dimension")
@@ -195,21 +197,21 @@ def draw_profile_curve(table, n: int, solver: str, *, marks=(1.0, 2.0, 10.0), ma
     taus = np.geomspace(1.0, max_tau, 300)
     curve = profile_curve(table, n, solver, taus)  # checks the solver
     read = profile_curve(table, n, solver, [*marks, np.inf])
-    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    fig, ax = plt.subplots(figsize=(4.9, 3.8))
     ax.step(taus, curve.to_numpy(), where="post", lw=1.6, **_style(solver))
     ax.axhline(read.iloc[-1], color="0.5", ls=":", lw=1)
-    ax.text(max_tau, read.iloc[-1], f"  ρ(∞) = {read.iloc[-1]:.3f}: solved", va="center", fontsize=8)
+    ax.text(max_tau, read.iloc[-1], f"  ρ(∞) = {read.iloc[-1]:.3f}: solved", va="center", fontsize=9)
     for tau, rho in zip(marks, read.to_numpy()[:-1]):
         ax.plot([tau], [rho], "o", color=solver_color(solver), ms=5)
-        ax.annotate(f"ρ({tau:g}) = {rho:.3f}", (tau, rho), textcoords="offset points", xytext=(4, -12), fontsize=8)
+        ax.annotate(f"ρ({tau:g}) = {rho:.3f}", (tau, rho), textcoords="offset points", xytext=(4, -12), fontsize=9)
     ax.set_xscale("log")
     ax.set_xlim(1.0, max_tau)
     ax.set_ylim(-0.02, min(1.02, read.iloc[-1] + 0.2))
     ax.set_xlabel("τ (cost ratio to the best solver)")
     ax.set_ylabel("ρ(τ)")
     readings = ", ".join(f"ρ({tau:g}) = {rho:.3f}" for tau, rho in zip(marks, read.to_numpy()[:-1]))
-    ax.set_title(f"{solver}, n = {n}: {readings}, ρ(∞) = {read.iloc[-1]:.3f}", fontsize=9)
-    fig.subplots_adjust(left=0.1, right=0.76, bottom=0.16)
+    ax.set_title(f"{solver}, n = {n}:\n{readings}, ρ(∞) = {read.iloc[-1]:.3f}", fontsize=9)
+    fig.subplots_adjust(left=0.14, right=0.70, bottom=0.15, top=0.86)
     return fig
 
 
@@ -232,7 +234,8 @@ def draw_performance_profiles(table, dims=PAPER_DIMS, *, solvers="all", budget: 
         ax.set_xlabel("τ (cost ratio to the best solver)")
         ax.set_title(f"n = {n}, {times.shape[0]} problems", fontsize=10)
     axes[0].set_ylabel("ρ_s(τ)")
-    axes[-1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5))
+    # The legend is a panel of its own (fgcourse._figures.show), beside the profiles or under them on a phone.
+    fig.legend(*axes[-1].get_legend_handles_labels(), fontsize=9, loc="outside right center")
     return fig
 
 
@@ -254,7 +257,8 @@ def draw_accuracy_profiles(table, dims=PAPER_DIMS, *, solvers="all", M: float = 
         ax.set_xlabel("τ (decimal digits gained)")
         ax.set_title(f"n = {n}, {final.shape[0]} problems", fontsize=10)
     axes[0].set_ylabel("R_s(τ)")
-    axes[-1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5))
+    # The legend is a panel of its own (fgcourse._figures.show), beside the profiles or under them on a phone.
+    fig.legend(*axes[-1].get_legend_handles_labels(), fontsize=9, loc="outside right center")
     return fig
 
 
@@ -267,7 +271,7 @@ def draw_profile_page(n: int, *, table, solvers: str = "all", budget: float | No
     draw_performance_profiles(table, (n,), solvers=solvers, budget=budget, axes=[ax])
     ax.set_title(f"n = {n}, solvers: {solvers}, budget: {'the grid' if budget is None else f'{budget:g} calls'}",
                  fontsize=10)
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=9, loc="lower right")
     return fig
 
 
@@ -280,12 +284,12 @@ def draw_batch_mode(variance, runs: dict, f_star: float = 0.0):
 
     check_instance("variance", variance, pd.DataFrame, "a DataFrame from batch_variance()")
     check_instance("runs", runs, dict, "a mapping {B: forward runs} from equal_budget_runs()")
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.2, 3.8), layout="constrained")
     left.loglog(variance["B"], variance["predicted"], "k-", lw=1, label="MSD / B (exact)")
     left.loglog(variance["B"], variance["measured"], "o", color="C3", label="measured")
     left.set_xlabel("tangents per step B")
     left.set_ylabel("E‖ḡ_B − ∇f‖²")
-    left.legend(fontsize=8)
+    left.legend(fontsize=9)
     colors = plt.cm.viridis(np.linspace(0, 0.9, len(runs)))
     for color, (B, run) in zip(colors, runs.items()):
         run = check_optimize_result(f"runs[{B}]", run)
@@ -295,6 +299,5 @@ def draw_batch_mode(variance, runs: dict, f_star: float = 0.0):
         right.semilogy(jvps, median, color=color, lw=1.5, label=f"B = {B}")
     right.set_xlabel("JVPs (B per step)")
     right.set_ylabel("median f(θ_k) − f*")
-    right.legend(fontsize=8)
-    fig.tight_layout()
+    right.legend(fontsize=9)
     return fig

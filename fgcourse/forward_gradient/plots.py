@@ -81,10 +81,14 @@ def example_gradient(shape: str, n: int, rng=None) -> np.ndarray:
     return rng.standard_normal(n)
 
 
-def _figure(width: float, height: float, columns: int):
-    # A fixed layout: constrained layout would double the time of each explorer update.
-    fig = Figure(figsize=(width, height))
-    fig.subplots_adjust(left=0.04, right=0.98, bottom=0.18, top=0.88, wspace=0.25)
+def _figure(width: float, height: float, columns: int, constrained: bool = False):
+    # A fixed layout for the explorers' pages: constrained layout would double the time of each
+    # explorer update. A figure shown once (constrained=True) fits its texts in its canvas.
+    if constrained:
+        fig = Figure(figsize=(width, height), layout="constrained")
+    else:
+        fig = Figure(figsize=(width, height))
+        fig.subplots_adjust(left=0.04, right=0.98, bottom=0.18, top=0.88, wspace=0.25)
     return fig, fig.subplots(1, columns)
 
 
@@ -188,7 +192,9 @@ def draw_minimal_laws_3d(rng=0, num_sphere_points: int = 600) -> Figure:
         "a rotated cube": cube @ rotation.T,
         r"uniform on the sphere of radius $\sqrt{3}$": LAWS["sphere"].sample(3, rng, size=num_sphere_points),
     }
-    fig = Figure(figsize=(10, 3.6))
+    # 3-D axes have no constrained layout (their tick labels stick out of the box it computes): fixed margins.
+    fig = Figure(figsize=(10, 3.8))
+    fig.subplots_adjust(left=0.01, right=0.95, bottom=0.06, top=0.92, wspace=0.2)
     for index, (title, points) in enumerate(clouds.items()):
         ax = fig.add_subplot(1, 3, index + 1, projection="3d")
         ax.scatter(*points.T, s=30 if len(points) == 8 else 4, depthshade=True)
@@ -231,7 +237,7 @@ def draw_sign_agreement(n: int, law: str = "rademacher", rng=0, num_samples: int
         ax.axvline(value, color=color, ls=style, lw=1.2)
     # One text block instead of a legend: a legend costs half of the page's rendering time.
     ax.text(0.99, 0.97, "\n".join(label for *_, label in references), transform=ax.transAxes, ha="right",
-            va="top", fontsize=8.5, family="monospace")
+            va="top", fontsize=9, family="monospace")
     ax.set(xlim=(low - 0.5, high + 0.5), xlabel="number of coordinates with sign(g_i) = sign(∂_i f)",
            yticks=[], title=f"n = {n}: {law}, {num_samples} samples (bars); exact law for Rademacher (dots)")
     fixed_ticks(ax.xaxis, integer=True)
@@ -243,7 +249,7 @@ def draw_sign_excess(max_n: int = 10**6) -> Figure:
     max_n = check_int("max_n", max_n, minimum=2)
     n = np.unique(np.logspace(0, np.log10(max_n), 300).astype(int))
     odd, even = n[n % 2 == 1], n[n % 2 == 0]
-    fig, axes = _figure(10, 3.4, 2)
+    fig, axes = _figure(9.4, 3.6, 2, constrained=True)
     for subset, marker, label in [(odd, "o", "exact, odd n"), (even, "s", "exact, even n")]:
         axes[0].loglog(subset, (expected_sign_agreement(subset) - subset / 2) / subset, marker, ms=2.5, label=label)
         axes[1].semilogx(subset, np.sqrt(subset) * (expected_sign_agreement(subset) - sign_bound(subset)),
@@ -254,7 +260,7 @@ def draw_sign_excess(max_n: int = 10**6) -> Figure:
     axes[1].axhline(0, color="k", lw=0.8)
     axes[1].set(xlabel="n", title=r"$\sqrt{n}\,$(exact − asymptotic value)")
     for ax in axes:
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=9)
     return fig
 
 
@@ -264,7 +270,7 @@ def draw_linear_objectives(rng=0, num_steps: int = 100, num_runs: int = 20) -> F
     num_runs = check_int("num_runs", num_runs, minimum=1)
     rng = check_rng("rng", rng)
     ns = np.unique(np.logspace(0, 3, 13).astype(int))
-    fig, axes = _figure(11, 3.4, 3)
+    fig, axes = _figure(13.5, 3.8, 3, constrained=True)
     axes[0].loglog(ns, ns, "o-", color=LAW_COLORS["rademacher"], ms=3, label="forward, Rademacher: n")
     axes[0].loglog(ns, ns + 2, "s--", color=LAW_COLORS["gaussian"], ms=3, label="forward, Gaussian: n + 2")
     axes[0].loglog(ns, np.ones_like(ns), "k-", label="true gradient: 1")
@@ -283,5 +289,5 @@ def draw_linear_objectives(rng=0, num_steps: int = 100, num_runs: int = 20) -> F
     axes[2].plot(np.arange(num_steps + 1), "k-", label="true gradient (any n)")
     axes[2].set(xlabel="step t", title="sign descent: (f(θ₀) − f(θ_t)) / n")
     for ax in axes:
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=9)
     return fig

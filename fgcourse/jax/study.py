@@ -26,6 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from fgcourse._checks import check_instance, check_int, check_option, check_positive, check_sequence
+from fgcourse._figures import OKABE_ITO
 from fgcourse.stored import StoredDataError, check_format, compare_rerun, read_stored
 from fgcourse.training import Split
 
@@ -337,8 +338,9 @@ def draw_study(table: StudyTable, metric: str = "val_loss"):
     import matplotlib.pyplot as plt
 
     metric = check_option("metric", metric, ("train_loss", "val_loss", "val_accuracy"))
-    figure, axes = plt.subplots(1, len(OPTIMIZERS), figsize=(9, 3.4), sharey=True, layout="constrained")
-    colors = {("true", 0): "#1f77b4", ("true", 1): "#17becf", ("forward", 0): "#d62728", ("forward", 1): "#ff7f0e"}
+    figure, axes = plt.subplots(1, len(OPTIMIZERS), figsize=(8.4, 4.2), sharey=True, layout="constrained")
+    colors = {("true", 0): OKABE_ITO["blue"], ("true", 1): OKABE_ITO["sky blue"],
+              ("forward", 0): OKABE_ITO["vermillion"], ("forward", 1): OKABE_ITO["orange"]}
     for ax, optimizer in zip(axes, OPTIMIZERS):
         for index, lr in enumerate(LEARNING_RATES[optimizer]):
             for gradient in GRADIENTS:
@@ -354,12 +356,12 @@ def draw_study(table: StudyTable, metric: str = "val_loss"):
                 diverged = int(np.sum(~np.isfinite(values[:, -1])))
                 if diverged:
                     label += f" ({diverged} of {rows.size} diverged)"
-                ax.plot(table.steps, mean, color=color, label=label)
+                ax.plot(table.steps, mean, color=color, label=label, linestyle="-" if gradient == "true" else "--")
                 ax.fill_between(table.steps, low, high, color=color, alpha=0.2, linewidth=0)
         ax.set_title(optimizer.upper() if optimizer == "sgd" else "Adam")
         ax.set_xlabel("iteration")
         if metric != "val_accuracy":
             ax.set_yscale("log")
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=9, loc="lower center", bbox_to_anchor=(0.5, 1.1), ncols=1, frameon=False)
     axes[0].set_ylabel(metric.replace("_", " ").replace("val", "validation"))
     return figure

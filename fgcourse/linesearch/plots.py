@@ -8,6 +8,7 @@ in one batched call; :func:`draw_conditions` is the explorer's draw function;
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import cycle
 
 import numpy as onp
 
@@ -24,7 +25,7 @@ from fgcourse._checks import (
     describe,
     user_vjp,
 )
-from fgcourse._figures import fixed_ticks
+from fgcourse._figures import SERIES_COLORS, fixed_ticks
 
 from .conditions import armijo, check_wolfe_constants, curvature, goldstein, strong_curvature, wolfe_conditions
 from .descent import DescentResult
@@ -142,7 +143,7 @@ def draw_conditions(c1=1e-4, c2=0.9, problem="rosenbrock", num=300):
     alphas = onp.linspace(0.0, alpha_max, num)[1:]
     regions = acceptance_regions(f, x, d, alphas, c1, c2)
     phi0, slope0, c = regions["phi0"], regions["slope0"], regions["goldstein_c"]
-    fig, ax = plt.subplots(figsize=(6.4, 3.3))
+    fig, ax = plt.subplots(figsize=(4.9, 3.3))
     ax.plot(alphas, regions["phi"], color="black", lw=2)
     ax.plot(alphas, phi0 + c1 * alphas * slope0, "--", color="tab:red")
     ax.plot(alphas, phi0 + (1 - c) * alphas * slope0, ":", color="tab:purple")
@@ -156,10 +157,10 @@ def draw_conditions(c1=1e-4, c2=0.9, problem="rosenbrock", num=300):
         ax.broken_barh(accepted_intervals(alphas, regions[key]), (level - 0.035 * span, 0.07 * span),
                        color=colour, alpha=0.6, lw=0)
     # the bands' names replace the numeric ticks: the figure is about where, not how much
-    ax.set_yticks(list(levels) + [phi0], [key.replace("_", " ") for key, _ in rows] + ["φ(0)"], fontsize=8)
+    ax.set_yticks(list(levels) + [phi0], [key.replace("_", " ") for key, _ in rows] + ["φ(0)"], fontsize=9)
     ax.set_xlabel("α")
     ax.set_title(f"{problem}: c1 = c = {c1:g}, c2 = {c2:g}", fontsize=9)
-    fig.subplots_adjust(left=0.16, right=0.98, bottom=0.14, top=0.92)
+    fig.subplots_adjust(left=0.21, right=0.97, bottom=0.14, top=0.92)
     fixed_ticks(ax.xaxis)
     return fig
 
@@ -181,7 +182,7 @@ def _check_panels(name, runs, kind, accepted):
 def _panels(count, width, height):
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, count, figsize=(width * count, height), squeeze=False)
+    fig, axes = plt.subplots(1, count, figsize=(width * count, height), squeeze=False, layout="constrained")
     return fig, axes[0]
 
 
@@ -196,20 +197,19 @@ def draw_bracket_widths(runs):
     smallest = 1.0
     for ax, (title, panel) in zip(axes, runs.items()):
         most = 1
-        for method, result in panel.items():
+        for color, (method, result) in zip(cycle(SERIES_COLORS), panel.items()):
             nfev, width = bracket_widths(result)
-            ax.semilogy(nfev, width / width[0], ".-", label=method)
+            ax.semilogy(nfev, width / width[0], ".-", color=color, label=method)
             most, smallest = max(most, int(nfev[-1])), min(smallest, float(width[-1] / width[0]))
         n = onp.arange(0, most + 1)
         ax.semilogy(n, 0.5 ** (n / 2), "k--", lw=1, label="0.5 per 2 evaluations")
         ax.semilogy(n, (1 / GOLDEN_RATIO) ** n, "k:", lw=1, label="0.618 per evaluation")
-        ax.set_title(title)
+        ax.set_title(title, fontsize=10)
         ax.set_xlabel("evaluations of φ")
     for ax in axes:
         ax.set_ylim(0.3 * smallest, 2)
     axes[0].set_ylabel("bracket width / (b - a)")
-    axes[0].legend(fontsize=8)
-    fig.tight_layout()
+    axes[0].legend(fontsize=9)
     return fig
 
 
@@ -222,13 +222,12 @@ def draw_descent(runs, *, xlabel="evaluations of f and ∇f", floor=1e-30):
     _check_panels("runs", runs, DescentResult, "a DescentResult (from descent)")
     check_instance("xlabel", xlabel, str, "a string")
     floor = check_positive("floor", floor)
-    fig, axes = _panels(len(runs), 6.5, 4)
+    fig, axes = _panels(len(runs), 4.6, 3.6)
     for ax, (title, panel) in zip(axes, runs.items()):
-        for name, run in panel.items():
-            ax.semilogy(run.evaluations, onp.maximum(run.fun_path, floor), label=name)
-        ax.set_title(title)
+        for color, (name, run) in zip(cycle(SERIES_COLORS), panel.items()):
+            ax.semilogy(run.evaluations, onp.maximum(run.fun_path, floor), color=color, label=name)
+        ax.set_title(title, fontsize=10)
         ax.set_xlabel(xlabel)
         ax.set_ylabel("f(x_k)")
-    axes[0].legend(fontsize=8)
-    fig.tight_layout()
+    axes[0].legend(fontsize=9)
     return fig

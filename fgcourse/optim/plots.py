@@ -89,6 +89,24 @@ def _thinned_steps(num_points: int, budget: int = 400) -> np.ndarray:
     return np.unique(np.concatenate([np.arange(early), np.linspace(early, num_points - 1, budget - early).astype(int)]))
 
 
+def _padded(limits, margin: float = 0.03):
+    """``limits`` widened by ``margin`` of their span on each side."""
+    low, high = limits
+    pad = margin * (high - low)
+    return low - pad, high + pad
+
+
+def _log_padded(values, margin: float = 0.05):
+    """Limits of a log axis holding every positive finite value of ``values``, widened by ``margin``
+    of their span in decades on each side (one decade around a single value; (0.1, 10) without any)."""
+    values = values[np.isfinite(values) & (values > 0)]
+    if values.size == 0:
+        return 0.1, 10.0
+    low, high = np.log10(values.min()), np.log10(values.max())
+    pad = margin * (high - low) if high > low else 0.5
+    return 10.0 ** (low - pad), 10.0 ** (high + pad)
+
+
 def plot_runs(function, runs, box=None, axes=None, title=None):
     """Paths on log-spaced contours (left) and f(θ_k) − f* against k (right).
 
@@ -110,13 +128,13 @@ def plot_runs(function, runs, box=None, axes=None, title=None):
     box = None if box is None else check_box("box", box)
     title = _title(title)
     if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-        fig.subplots_adjust(wspace=0.25)
+        fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), layout="constrained")
     contour_ax, loss_ax = check_sequence(
         "axes", axes, lambda name, ax: check_instance(name, ax, Axes, "matplotlib Axes"), min_length=2, max_length=2,
         what="matplotlib Axes (contours, values)")
     _contours(contour_ax, function, box, num=100)
     loss_ax.set_yscale("log")
+    last_step, drawn_gaps = 0, []
     for run in runs:
         color, zorder = RUN_COLORS[run.gradient], RUN_ZORDERS[run.gradient]
         paths = run.path if run.path.ndim == 3 else run.path[:, None, :]
@@ -129,8 +147,13 @@ def plot_runs(function, runs, box=None, axes=None, title=None):
         contour_ax.add_collection(LineCollection(paths.transpose(1, 0, 2), **style), autolim=False)
         contour_ax.plot(paths[0, :, 0], paths[0, :, 1], "o", color=color, markersize=4, zorder=zorder)
         loss_ax.add_collection(LineCollection([np.column_stack([steps, gaps[:, r]]) for r in range(gaps.shape[1])],
-                                              **style))
-    loss_ax.autoscale_view()
+                                              **style), autolim=False)
+        last_step = max(last_step, int(steps[-1]))
+        drawn_gaps.append(gaps[np.isfinite(gaps)])
+    # The view is set from the data drawn: a collection's data limits on a log axis are computed in
+    # the axis's linear coordinates, and autoscale then cuts curves at both ends of the log range.
+    loss_ax.set_xlim(*_padded((0.0, max(last_step, 1))))
+    loss_ax.set_ylim(*_log_padded(np.concatenate(drawn_gaps)))
     # Plain-text labels: mathtext parsing (tick labels like 10^-5 included) would cost
     # a third of an explorer update; a few fixed ticks save most of the rest of the axes' time.
     contour_ax.set_xlabel("x")
@@ -179,7 +202,8 @@ def draw_mean_estimates(function, theta, means, true_gradient, box=None):
         raise ValueError("true_gradient must be nonzero (it sets the arrows' scale), got [0, 0]")
     box = None if box is None else check_box("box", box)
     scale = 1.5 / np.linalg.norm(true_gradient)
-    fig, axes = plt.subplots(1, len(means), figsize=(5.5 * len(means), 4.2), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(means), figsize=(4.6 * len(means), 4.0), sharey=True, squeeze=False,
+                             layout="constrained")
     arrow = dict(angles="xy", scale_units="xy", scale=1)
     for ax, (name, by_count) in zip(axes[0], means.items()):
         _contours(ax, function, box, num=200)
@@ -189,7 +213,7 @@ def draw_mean_estimates(function, theta, means, true_gradient, box=None):
             ax.quiver(*theta, *(scale * mean), color=plt.cm.Reds(shade), width=0.005, label=f"mean of {B}", **arrow)
         ax.set_title(f"{name} tangents")
         ax.set_xlabel("x")
-        ax.legend(loc="lower right", fontsize=8)
+        ax.legend(loc="lower right", fontsize=9)
     axes[0, 0].set_ylabel("y")
     return fig
 
@@ -251,7 +275,8 @@ def explorer_figure(lr, start=(0.0, 0.5), law="rademacher", optimizer="sgd", *, 
 
 # ------------------------------------------------------------------------ the step-size limit
 
-LIMIT_COLORS = {"true": "C0", "rademacher": "C3", "gaussian": "C1", "sphere": "C2"}
+LIMIT_COLORS = {"true": "#0072B2", "rademacher": "#D55E00", "gaussian": "#E69F00", "sphere": "#009E73"}
+"""Okabe-Ito colours, one per gradient (true) or tangent law, told apart with any colour vision."""
 """The colours of the step-size figures: true SGD, then forward SGD by tangent law."""
 
 
@@ -265,9 +290,9 @@ def draw_spectral_radii(a, laws, lrs, title=None):
     radii = {law.name: spectral_radii(a, law, lrs) for law in laws}  # checks a and lrs
     lrs = np.asarray(lrs, dtype=float)
     title = _title(title)
-    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    fig, ax = plt.subplots(figsize=(4.8, 3.4), layout="constrained")
     for law in laws:
-        color = LIMIT_COLORS.get(law.name, "C4")
+        color = LIMIT_COLORS.get(law.name, "#CC79A7")
         ax.plot(lrs, radii[law.name], color=color, label=f"{law.name} tangents")
         ax.axvline(forward_sgd_step_limit(a, law), color=color, ls="--", lw=1)
     ax.axhline(1, color="k", lw=0.8)
@@ -294,10 +319,10 @@ def draw_step_limits(dims, limits, reference: float | None = 0.01):
               check_vector(f"limits[{key!r}]", values, len(dims), against="dims") for key, values in limits.items()}
     if reference is not None:
         reference = check_positive("reference", reference)
-    fig, ax = plt.subplots(figsize=(6.5, 4))
+    fig, ax = plt.subplots(figsize=(4.8, 3.6), layout="constrained")
     for key, values in limits.items():
         label = "true SGD" if key == "true" else f"forward, {key}"
-        ax.loglog(dims, values, color=LIMIT_COLORS.get(key, "C4"), label=label)
+        ax.loglog(dims, values, color=LIMIT_COLORS.get(key, "#CC79A7"), label=label)
     if reference is not None:
         ax.loglog(dims, reference * np.ones(len(dims)), "k:", lw=1, label=f"lr = {reference:g} (the sources)")
     ax.set_xlabel("dimension n")
@@ -315,7 +340,8 @@ def draw_mean_square_runs(results):
 
     results = check_sequence("results", results, lambda name, result: check_instance(
         name, result, MeanSquareRuns, "MeanSquareRuns from mean_square_runs()"), what="MeanSquareRuns")
-    fig, axes = plt.subplots(1, len(results), figsize=(5.5 * len(results), 3.8), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, len(results), figsize=(4.6 * len(results), 3.6), sharey=True,
+                             squeeze=False, layout="constrained")
     for ax, result in zip(axes[0], results):
         num_runs = result.squares.shape[1]
         ax.semilogy(result.predicted, "k--", label="predicted mean, Σ (M^k d_0)_i")
@@ -324,5 +350,5 @@ def draw_mean_square_runs(results):
         ax.set_title(f"{result.law} tangents, lr = {result.factor:g} x limit")
         ax.set_xlabel("step k")
     axes[0, 0].set_ylabel("‖θ_k‖²")
-    axes[0, 0].legend(fontsize=8)
+    axes[0, 0].legend(fontsize=9)
     return fig

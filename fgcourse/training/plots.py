@@ -24,8 +24,10 @@ ORACLES = {
 
 METRICS = {"val_loss": "validation loss", "train_loss": "training loss", "val_accuracy": "validation accuracy"}
 AXES = {"nit_path": "iterations", "seconds": "CPU seconds in steps", "njvp_path": "JVPs", "ngev_path": "gradients"}
-COLORS = {"backprop": "black", "weights, gaussian": "tab:blue", "weights, rademacher": "tab:orange",
-          "activities, gaussian": "tab:green"}
+COLORS = {"backprop": "black", "weights, gaussian": "#0072B2", "weights, rademacher": "#E69F00",
+          "activities, gaussian": "#009E73"}
+"""The colour of each oracle's curves: black and Okabe-Ito's blue, orange and bluish green, told apart
+with any colour vision."""
 
 
 def runs_of(table: RunTable, model: str, optimizer: str, lr: float, oracle: str, B: int = 1) -> np.ndarray:
@@ -87,7 +89,8 @@ def draw_curves(table: RunTable, model: str, optimizer: str, lr: float, *, oracl
     runs = {oracle: runs_of(table, model, optimizer, lr, oracle, B) for oracle in oracles}
     _require_runs(runs, model, optimizer, lr)
     if ax is None:
-        fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.2), squeeze=False)
+        fig, axes = plt.subplots(1, len(metrics), figsize=(4.2 * len(metrics), 3.2), squeeze=False,
+                                 layout="constrained")
         axes = axes[0]
     else:
         axes = np.atleast_1d(ax)
@@ -101,8 +104,7 @@ def draw_curves(table: RunTable, model: str, optimizer: str, lr: float, *, oracl
         if metric.endswith("loss"):
             axis.set_yscale("log")
     axes[0].set_title(f"{model}, {optimizer}, lr = {lr:g}", fontsize=10)
-    axes[-1].legend(fontsize=7)
-    fig.tight_layout()
+    axes[-1].legend(fontsize=9)
     return fig
 
 
@@ -114,7 +116,7 @@ def draw_training_explorer(lr, table: RunTable, model: str = "mlp", optimizer: s
 
     check_instance("table", table, RunTable, "a RunTable")
     oracle = check_option("oracle", oracle, tuple(ORACLES))
-    fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.2))
+    fig, axes = plt.subplots(1, 2, figsize=(7.2, 3.4))
     for name, size in (("backprop", 1), (oracle, B)):
         runs = runs_of(table, model, optimizer, lr, name, size)
         if runs.size == 0:
@@ -131,7 +133,7 @@ def draw_training_explorer(lr, table: RunTable, model: str = "mlp", optimizer: s
     for axis in axes:
         axis.set_xlabel("oracle calls (gradients or JVPs)")
     axes[0].set_title(f"{model}, {optimizer}, lr = {lr:g}", fontsize=10)
-    axes[1].legend(fontsize=7, loc="lower right")
+    axes[1].legend(fontsize=9, loc="lower right")
     fig.tight_layout()
     return fig
 
@@ -146,24 +148,23 @@ def draw_cost_ratios(tanh: StepCosts, depths, nested: NestedCosts, digits: StepC
     depths = np.array(check_sequence("depths", depths, lambda n, d: check_int(n, d, minimum=1), what="depths"))
     if depths.size != len(tanh.labels):
         raise ValueError(f"depths must give one depth per problem of tanh: {len(tanh.labels)}, got {depths.size}")
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8.8, 3.3))
-    left.plot(depths, tanh.time_ratio, "o-", label="tanh MLP: step")
-    left.plot(nested.depths, nested.time_ratio, "s--", color="tab:red", label=f"F_n, S = {nested.S}")
-    right.plot(depths, tanh.memory_ratio, "o-", label="tanh MLP: whole step")
-    right.plot(depths, tanh.working_memory_ratio, "o:", label="tanh MLP: beyond parameter arrays")
-    right.plot(nested.depths, nested.memory_ratio, "s--", color="tab:red", label=f"F_n, S = {nested.S}")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8.8, 3.3), layout="constrained")
+    left.plot(depths, tanh.time_ratio, "o-", color="#0072B2", label="tanh MLP: step")
+    left.plot(nested.depths, nested.time_ratio, "s--", color="#D55E00", label=f"F_n, S = {nested.S}")
+    right.plot(depths, tanh.memory_ratio, "o-", color="#0072B2", label="tanh MLP: whole step")
+    right.plot(depths, tanh.working_memory_ratio, "o:", color="#CC79A7", label="tanh MLP: beyond parameter arrays")
+    right.plot(nested.depths, nested.memory_ratio, "s--", color="#D55E00", label=f"F_n, S = {nested.S}")
     if digits is not None:
         check_instance("digits", digits, StepCosts, "a StepCosts from step_costs")
-        left.axhline(digits.time_ratio[0], color="tab:green", lw=1, label="digits MLP")
-        right.axhline(digits.memory_ratio[0], color="tab:green", lw=1, label="digits MLP")
+        left.axhline(digits.time_ratio[0], color="#009E73", lw=1, label="digits MLP")
+        right.axhline(digits.memory_ratio[0], color="#009E73", lw=1, label="digits MLP")
     for axis, title in ((left, "CPU time, forward / reverse"), (right, "peak memory, forward / reverse")):
         axis.axhline(1.0, color="grey", lw=0.8)
         axis.set_xscale("log", base=2)
         axis.set_yscale("log")
         axis.set_xlabel("depth (layers, or nesting n of F_n)")
         axis.set_title(title, fontsize=10)
-        axis.legend(fontsize=7)
-    fig.tight_layout()
+        axis.legend(fontsize=9)
     return fig
 
 
@@ -178,7 +179,7 @@ def draw_budget(table: RunTable, model: str, optimizer: str, lr: float, oracle: 
     runs = {B: runs_of(table, model, optimizer, lr, oracle, B) for B in Bs}
     reference = runs_of(table, model, optimizer, lr, "backprop")
     _require_runs({**{f"{oracle}, B = {B}": r for B, r in runs.items()}, "backprop": reference}, model, optimizer, lr)
-    fig, ax = plt.subplots(figsize=(4.6, 3.2))
+    fig, ax = plt.subplots(figsize=(4.6, 3.2), layout="constrained")
     colors = plt.get_cmap("viridis")(np.linspace(0, 0.85, len(Bs)))
     for B, color in zip(Bs, colors):
         if runs[B].size:
@@ -190,8 +191,7 @@ def draw_budget(table: RunTable, model: str, optimizer: str, lr: float, oracle: 
     if metric.endswith("loss"):
         ax.set_yscale("log")
     ax.set_title(f"{oracle}, {optimizer}, lr = {lr:g}", fontsize=10)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
+    ax.legend(fontsize=9)
     return fig
 
 
@@ -284,6 +284,6 @@ def draw_sweep(summary, title: str = ""):
         ax.set_xlabel("learning rate α")
         ax.set_ylabel("median final validation loss")
         ax.set_title(f"{title}{optimizer}: ○ best rate, × a run blew up", fontsize=9)
-    axes[0][0].legend(fontsize=7, loc="lower left")
+    axes[0][0].legend(fontsize=9, loc="lower left")
     fig.tight_layout()
     return fig
