@@ -48,6 +48,7 @@ from fgcourse._checks import (
     check_sequence,
     describe,
 )
+from fgcourse.answer_data import MAX_NUMBERS, Budget, Opaque, from_data, to_data
 
 __all__ = ["EXERCISES", "check", "answer", "expect_close", "expect_equal", "NOT_ANSWERED", "observe", "paired",
            "expect_cases", "run_cases", "record_tests", "replaying", "to_data", "from_data", "Opaque", "MAX_NUMBERS"]
@@ -322,97 +323,13 @@ def expect_equal(what: str, got, expected) -> None:
 
 # --- cases: what a test runs of the learner's code, as data ------------------------------------
 
-MAX_NUMBERS = 1_000_000
-"""The most numbers (array entries included) that one test's cases may yield: answers are data of a bounded size."""
-
-_MAX_DEPTH = 20
 _MAX_MESSAGE = 500
-_DTYPES = frozenset({"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-                     "float16", "float32", "float64"})
 _REPLAYED: contextvars.ContextVar = contextvars.ContextVar("fgcourse_replayed_cases", default=None)
-
-
-class Opaque:
-    """What stands for a value that is not data (a function, an object, a complex array): its description."""
-
-    def __init__(self, description):
-        self.description = str(description)[:200]
-
-    def __repr__(self) -> str:
-        return self.description
 
 
 def _one_line(text) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= _MAX_MESSAGE else text[:_MAX_MESSAGE - 3] + "..."
-
-
-class _Budget:
-    def __init__(self, numbers: int):
-        self.left = numbers
-
-    def take(self, count: int) -> None:
-        self.left -= count
-        if self.left < 0:
-            raise AssertionError(f"the answers are too large to be graded (more than {MAX_NUMBERS} numbers)")
-
-
-def to_data(value, budget: _Budget | None = None, depth: int = 0):
-    """``value`` as JSON data that :func:`from_data` turns back into the same value.
-
-    Numbers, strings, None, lists, tuples and real arrays keep what they are (a tuple stays a tuple, an
-    array its dtype and shape); anything else becomes an :class:`Opaque` description. At most
-    :data:`MAX_NUMBERS` numbers in all; beyond that an AssertionError says the answer is too large.
-    """
-    budget = _Budget(MAX_NUMBERS) if budget is None else budget
-    if depth > _MAX_DEPTH:
-        return {"opaque": f"a value nested more than {_MAX_DEPTH} levels deep"}
-    if value is None or isinstance(value, (bool, np.bool_)):
-        budget.take(1)
-        return None if value is None else bool(value)
-    if isinstance(value, (int, np.integer)):
-        budget.take(1)
-        number = int(value)
-        return number if number.bit_length() <= 3000 else {"opaque": f"an integer of {number.bit_length()} bits"}
-    if isinstance(value, (float, np.floating)):
-        budget.take(1)
-        return float(value)
-    if isinstance(value, str):
-        budget.take(1 + len(value) // 8)
-        return value
-    if isinstance(value, (tuple, list)):
-        items = [to_data(item, budget, depth + 1) for item in value]
-        return {"tuple": items} if isinstance(value, tuple) else items
-    if isinstance(value, np.ndarray) and value.dtype.name in _DTYPES:
-        budget.take(value.size)
-        return {"array": value.dtype.name, "shape": list(value.shape), "data": value.ravel().tolist()}
-    return {"opaque": describe(value)}
-
-
-def from_data(data, depth: int = 0):
-    """The value that :func:`to_data` wrote as ``data``; a ValueError for anything it cannot have written.
-
-    Only numbers, strings, None, lists, tuples, arrays and :class:`Opaque` come out: no code runs.
-    """
-    if depth > _MAX_DEPTH + 1:
-        raise ValueError("data nested too deeply")
-    if data is None or isinstance(data, (bool, int, float, str)):
-        return data
-    if isinstance(data, list):
-        return [from_data(item, depth + 1) for item in data]
-    if isinstance(data, dict) and set(data) == {"tuple"} and isinstance(data["tuple"], list):
-        return tuple(from_data(item, depth + 1) for item in data["tuple"])
-    if isinstance(data, dict) and set(data) == {"opaque"}:
-        return Opaque(data["opaque"])
-    if isinstance(data, dict) and set(data) == {"array", "shape", "data"}:
-        dtype, shape, values = data["array"], data["shape"], data["data"]
-        if (dtype not in _DTYPES or not isinstance(shape, list) or not isinstance(values, list)
-                or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape)
-                or math.prod(shape) != len(values)
-                or not all(isinstance(x, (bool, int, float)) for x in values)):
-            raise ValueError("not an array written by to_data")
-        return np.array(values, dtype=dtype).reshape(shape)
-    raise ValueError(f"not data written by to_data: {describe(data)}")
 
 
 def _library_attribute(dotted: str):
@@ -498,7 +415,7 @@ def run_cases(cases, functions, answer_key=()) -> dict:
     ``answer_key_calls`` which library functions of ``answer_key`` ran meanwhile.
     """
     calls: list[str] = []
-    results, error, budget = [], None, _Budget(MAX_NUMBERS)
+    results, error, budget = [], None, Budget(MAX_NUMBERS)
     with _answer_key_recorded(answer_key, functions, calls):
         try:
             for item in cases(*functions):

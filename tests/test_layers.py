@@ -25,7 +25,8 @@ LIBRARY = pathlib.Path(fgcourse.__file__).parent
 LAYERS = ("checks and vocabulary", "figures", "chapters' cores", "plots and explorers", "experiments and training")
 """The layers from the bottom: a module imports modules of its own layer and of the layers before it."""
 
-CHECKS = ("fgcourse", "fgcourse._checks", "fgcourse._vocabulary", "fgcourse.measure", "fgcourse.stored")
+CHECKS = ("fgcourse", "fgcourse._checks", "fgcourse._vocabulary", "fgcourse.measure", "fgcourse.stored",
+          "fgcourse.answer_data")
 FIGURES = ("fgcourse._figures",)
 CHAPTERS = ("chains", "trace", "linearize", "checkpointing", "testfunctions", "forward_gradient", "linesearch", "optim",
             "exercises")
