@@ -142,7 +142,7 @@ training-data: env
 	$(PY) tools/make_training_data.py --out $(TRAINING_DATA) $(if $(filter 1,$(QUICK)),--quick) $(PARTS)
 
 # The stored MLP study of the chapter "Forward gradients in practice" (JAX; data/jax/study.npz, 40 runs of
-# 1,000 iterations, about 15 minutes of CPU; ITERATIONS=4000 is the study's full configuration, about an hour).
+# 1,000 iterations, about 15 minutes of CPU; ITERATIONS=4000 runs four times longer, about an hour).
 # QUICK=1: a small slice in seconds; JAX_DATA: another folder.
 JAX_DATA ?= data/jax
 jax-data: env

@@ -7,7 +7,7 @@ The study of gao2023gradients (§4.2) on scikit-learn's digits (:mod:`fgcourse.j
 64-1024-1024-10 (ReLU), minibatch 64, SGD and Adam at two learning rates each, backprop and
 forward gradients (one Gaussian tangent), 5 seeds: 40 runs. The source ran 20,000 iterations on
 MNIST. Budget: a forward-gradient step takes about 30 ms and a backprop step about 12 ms of one
-core on this machine, so ``--iterations 4000`` (the study's full configuration) takes about an
+core on this machine, so ``--iterations 4000`` takes about an
 hour of CPU, half an hour of wall time on 2 cores; the stored table has ``--iterations 1000``
 (the default, about 15 minutes of CPU). Runs that diverge stop early. ``--quick`` runs two
 settings, one seed, 20 iterations: a check that the command works, whose file is not the chapter's.
