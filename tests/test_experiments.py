@@ -96,7 +96,9 @@ def test_a_registered_optimizer_joins_the_grid_its_table_profiles_and_figures(mo
     # Tables and figures: after the four of the chapter in each half, with its own color.
     assert solver_order()[4] == "half_step/true" and solver_order()[-1] == "half_step/forward"
     assert list(solver_table(table).columns) == ["sgd/true", "half_step/true", "sgd/forward", "half_step/forward"]
-    assert solver_color("half_step/forward") == "C4" and solver_color("adam/true") == "C2"
+    from fgcourse._figures import SERIES_COLORS
+
+    assert solver_color("half_step/forward") == SERIES_COLORS[4] and solver_color("adam/true") == SERIES_COLORS[2]
     assert set(profile_times(table, 2).columns) == set(table["solver"])
     # The sets of solvers: "all" and the halves take it; the two families are the chapter's
     # comparison of SGD's steps with Adam's, and it belongs to neither class.

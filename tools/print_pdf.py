@@ -68,7 +68,7 @@ def main(argv=None) -> None:
     parser.add_argument("--out", type=Path, help="where its PDFs go (with --html)")
     parser.add_argument("pages", nargs="*", help="pages such as book/chains (default: every page)")
     args = parser.parse_args(argv)
-    jobs = ({args.html: args.out or ROOT / "_build" / "pdf" / args.html.name} if args.html
+    jobs = ({args.html.resolve(): args.out or ROOT / "_build" / "pdf" / args.html.name} if args.html
             else {html: ROOT / "_build" / "pdf" / name for name, html in EDITIONS.items()})
     from playwright.sync_api import sync_playwright
 
