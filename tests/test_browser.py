@@ -104,18 +104,24 @@ class Window:
         self.path = self.context = self.page = None
 
 
-@pytest.fixture(scope="module")
-def desktop(browser):
-    window = Window(browser)
+PHONE_OPTIONS = dict(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+
+
+def opened(browser, **options):
+    """A :class:`Window` for a module's tests, closed after them."""
+    window = Window(browser, **options)
     yield window
     window.close()
+
+
+@pytest.fixture(scope="module")
+def desktop(browser):
+    yield from opened(browser)
 
 
 @pytest.fixture(scope="module")
 def phone_window(browser):
-    window = Window(browser, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-    yield window
-    window.close()
+    yield from opened(browser, **PHONE_OPTIONS)
 
 
 def open_page(page, path: Path) -> None:
@@ -431,16 +437,12 @@ def body_of(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def student_desktop(browser):
-    window = Window(browser)
-    yield window
-    window.close()
+    yield from opened(browser)
 
 
 @pytest.fixture(scope="module")
 def student_phone(browser):
-    window = Window(browser, viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
-    yield window
-    window.close()
+    yield from opened(browser, **PHONE_OPTIONS)
 
 
 @pytest.mark.parametrize("path", all_pages(HTML), ids=lambda p: str(p.relative_to(HTML)))
