@@ -220,6 +220,40 @@ def test_the_oracle_gives_the_batch_s_forward_gradients_from_one_stream():
         np.testing.assert_array_equal(G, expected_G)
 
 
+@given(st.integers(1, 3), st.integers(1, 3), st.integers(1, 3), st.sampled_from(["rademacher", "gaussian", "sphere"]),
+       st.integers(1, 2), st.integers(0, 2**16))
+def test_an_oracle_of_several_seeds_gives_each_block_the_tangents_of_its_seed_alone(K, S, rows, law, B, seed):
+    # Block (k, s) of a K x S batch gets, step after step, what an oracle of seed k alone gives its rows:
+    # one forward pass over every row against one per block, so within rounding.
+    f_rows = quadratic_rows(np.diag([1.0, 2.0, 3.0]), np.array([0.5, -1.0, 2.0]))
+    seeds = [seed + k for k in range(K)]
+    oracle = forward_gradient_oracle(f_rows, law, 3, seeds, B=B, repeats=S)
+    alone = {(k, s): forward_gradient_oracle(f_rows, law, 3, seeds[k], B=B) for k in range(K) for s in range(S)}
+    for theta in np.random.default_rng(seed).normal(size=(2, K * S * rows, 3)):  # two steps
+        values, G = oracle(theta)
+        for (k, s), single in alone.items():
+            block = slice((k * S + s) * rows, (k * S + s + 1) * rows)
+            expected_values, expected_G = single(theta[block])
+            np.testing.assert_allclose(values[block], expected_values, rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(G[block], expected_G, rtol=1e-12, atol=1e-12)
+
+
+def test_an_oracle_of_several_seeds_refuses_an_empty_list_and_rows_not_in_blocks():
+    f_rows = quadratic_rows(np.eye(2), np.zeros(2))
+    with pytest.raises(ValueError) as excinfo:
+        forward_gradient_oracle(f_rows, rademacher, 2, [])
+    assert_names_argument(excinfo, "rng", "empty")
+    with pytest.raises(TypeError) as excinfo:
+        forward_gradient_oracle(f_rows, rademacher, 2, [0, "1"])
+    assert_names_argument(excinfo, "rng[1]", "Generator")
+    with pytest.raises(ValueError) as excinfo:
+        forward_gradient_oracle(f_rows, rademacher, 2, [0, 1], repeats=2)(np.zeros((6, 2)))
+    assert_names_argument(excinfo, "thetas", "multiple of 4")
+    with pytest.raises(ValueError) as excinfo:
+        forward_gradient_oracle(f_rows, rademacher, 2, 0, repeats=0)
+    assert_names_argument(excinfo, "repeats")
+
+
 def test_single_point_shares_the_batch_implementation():
     f = lambda x: anp.sum(x**3)
     theta = np.array([1.0, -2.0, 0.5])

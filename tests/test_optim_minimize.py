@@ -34,6 +34,7 @@ from fgcourse.optim import (
     OptimizeResult,
     check_optimize_result,
     forward_gradient_means,
+    forward_runs_batch,
     iterations_to_reach,
     minimize,
     true_and_forward_batch,
@@ -520,3 +521,74 @@ def test_an_f_that_is_not_row_wise_is_told_how_to_write_it(x0):
     with pytest.raises(ValueError) as excinfo:
         minimize(lambda x: anp.sum(x**2), x0)
     assert_names_argument(excinfo, "f", "row-wise", f"shape ({np.atleast_2d(x0).shape[0]},)", "axis=-1")
+
+
+# ------------------------------------------------------------- forward runs of several starts and seeds
+
+RESULT_ARRAYS = ("x", "fun", "path", "fun_path")
+RESULT_COUNTS = ("nit", "status", "success", "ngev", "njvp")
+
+
+def assert_same_runs(result, expected, rtol=1e-12, atol=1e-12):
+    """Two results of the same runs computed two ways: counts and statuses exactly, floats within rounding."""
+    for field in RESULT_COUNTS:
+        np.testing.assert_array_equal(getattr(result, field), getattr(expected, field), err_msg=field)
+    assert (result.message, result.optimizer, result.gradient) == (expected.message, expected.optimizer,
+                                                                     expected.gradient)
+    for field in RESULT_ARRAYS:
+        np.testing.assert_allclose(getattr(result, field), getattr(expected, field), rtol=rtol, atol=atol,
+                                   equal_nan=True, err_msg=field)
+
+
+@given(arrays(float, st.tuples(st.integers(1, 3), st.just(2)), elements=st.floats(-2.0, 2.0)),
+       st.lists(st.integers(0, 2**16), min_size=1, max_size=3, unique=True), st.sampled_from(sorted(OPTIMIZERS)),
+       st.sampled_from([0.005, 0.05, 0.3]), st.sampled_from(["rademacher", "gaussian", "sphere"]),
+       st.integers(1, 3), st.sampled_from([None, 1.0]))
+def test_forward_runs_batch_gives_the_runs_of_each_start_and_seed_alone(starts, seeds, optimizer, lr, law, num_runs,
+                                                                         target):
+    # One batch against one minimize per (seed, start): the same tangents, each row's arithmetic its own, so
+    # the same runs within rounding (lr = 0.3 makes runs diverge, target = 1 makes them converge early).
+    runs = forward_runs_batch(beale, starts, seeds, optimizer, lr, law=law, num_runs=num_runs, max_iter=40,
+                              target=target)
+    assert [len(by_start) for by_start in runs] == [len(starts)] * len(seeds)
+    for k, seed in enumerate(seeds):
+        for s, start in enumerate(starts):
+            expected = minimize(beale, np.tile(start, (num_runs, 1)), optimizer, lr, gradient="forward", law=law,
+                                rng=seed, max_iter=40, target=target)
+            assert_same_runs(runs[k][s], expected)
+
+
+def test_forward_runs_batch_matches_true_and_forward_runs_on_the_explorer_s_setting():
+    true_run, forward_runs = true_and_forward_runs(beale, (1.0, 2.0), "adabelief", 0.05, law="gaussian", rng=3,
+                                                   max_iter=300)
+    runs = forward_runs_batch(beale, [(0.0, 0.5), (1.0, 2.0)], [0, 3], "adabelief", 0.05, law="gaussian",
+                              max_iter=300)
+    assert_same_runs(runs[1][1], forward_runs)
+
+
+def test_rows_of_a_batch_are_the_batch_of_their_starts():
+    X0 = np.array([[0.0, 0.5], [3.5, 3.5], [1.0, 1.0]])  # the middle run diverges at lr = 0.05
+    batch = minimize(beale, X0, "sgd", 0.05, max_iter=50)
+    assert batch.status[1] == "diverged"
+    for first, count in [(0, 1), (0, 2), (1, 2), (2, 1), (0, 3)]:
+        assert_same_runs(batch.rows(first, count), minimize(beale, X0[first:first + count], "sgd", 0.05, max_iter=50))
+    with pytest.raises(ValueError) as excinfo:
+        batch.rows(1, 3)
+    assert_names_argument(excinfo, "count", "<= 2")
+    with pytest.raises(ValueError) as excinfo:
+        minimize(beale, X0[0], "sgd", 0.05, max_iter=5).rows(0, 1)
+    assert_names_argument(excinfo, "first", "single start")
+
+
+@pytest.mark.parametrize("call, exception, name, words", [
+    (lambda: forward_runs_batch(beale, [(0.0, 0.5)], [], max_iter=5), ValueError, "seeds", ()),
+    (lambda: forward_runs_batch(beale, [(0.0, 0.5)], [-1], max_iter=5), ValueError, "seeds[0]", (">= 0",)),
+    (lambda: forward_runs_batch(beale, (0.0, 0.5), [0], max_iter=5), ValueError, "starts", ()),
+    (lambda: forward_runs_batch(beale, [(0.0, 0.5)], [0], num_runs=0, max_iter=5), ValueError, "num_runs", ()),
+    (lambda: forward_runs_batch(beale, [(0.0, 0.5)], [0], lr=-1.0, max_iter=5), ValueError, "lr", ()),
+    (lambda: forward_runs_batch(beale, [(0.0, 0.5)], [0], law="uniform", max_iter=5), ValueError, "law", ()),
+])
+def test_forward_runs_batch_refuses_bad_input_naming_the_argument(call, exception, name, words):
+    with pytest.raises(exception) as excinfo:
+        call()
+    assert_names_argument(excinfo, name, *words)

@@ -11,6 +11,7 @@ from strategies import assert_refused, assert_told_apart_with_any_colour_vision
 
 from fgcourse._figures import data_outside, texts_outside
 from fgcourse.optim import (
+    EXPLORER_FORWARD_RUNS,
     EXPLORER_STARTS,
     EXPLORER_TRUE_RUNS,
     LIMIT_COLORS,
@@ -106,6 +107,39 @@ def test_explorer_true_runs_are_the_single_runs_from_every_start_bit_for_bit():
             single.fun, single.nit, single.status, single.message, single.ngev, single.njvp)
     explorer_figure(0.05, start=(0.5, 0.5), optimizer="adam", max_iter=100, num_runs=1)  # off the menu: added
     assert ("beale", (0.5, 0.5), "'adam'", "0.05", "100") in EXPLORER_TRUE_RUNS
+
+
+def test_explorer_forward_runs_are_those_of_true_and_forward_runs_for_every_start_and_seed_kept():
+    EXPLORER_FORWARD_RUNS.clear()
+    seeds = (0, 1, 2)
+
+    def kept(start, seed):
+        return EXPLORER_FORWARD_RUNS.get(("beale", start, "'sgd'", "0.02", "60", "'gaussian'", 2, seed))
+
+    def page(start, seed):
+        plt.close(explorer_figure(0.02, start=start, law="gaussian", rng=seed, max_iter=60, num_runs=2, seeds=seeds))
+
+    page((1.0, 2.0), 0)  # a new setting: its seed, from every start of the menu at once
+    assert {kept(start, 0) is not None for start in EXPLORER_STARTS} == {True}
+    assert kept((1.0, 2.0), 1) is None
+    page((1.0, 2.0), 2)  # a second seed: every seed of the slider at once
+    assert len(EXPLORER_FORWARD_RUNS) == len(EXPLORER_STARTS) * len(seeds)
+    for start in EXPLORER_STARTS:
+        for seed in seeds:
+            # the runs a page alone would compute, within rounding (one batch against one minimize each)
+            _, expected = true_and_forward_runs(beale, start, "sgd", 0.02, law="gaussian", rng=seed, max_iter=60,
+                                                num_runs=2)
+            cached = kept(start, seed)
+            np.testing.assert_array_equal(cached.status, expected.status)
+            np.testing.assert_array_equal(cached.nit, expected.nit)
+            np.testing.assert_allclose(cached.path, expected.path, rtol=1e-12, atol=1e-12, equal_nan=True)
+            np.testing.assert_allclose(cached.fun_path, expected.fun_path, rtol=1e-12, atol=1e-12, equal_nan=True)
+    page((0.5, 0.5), 1)  # off the menu: added, with the menu's starts
+    assert kept((0.5, 0.5), 1) is not None
+    # a Generator is used as it is: the runs of its draws, not kept
+    count = len(EXPLORER_FORWARD_RUNS)
+    plt.close(explorer_figure(0.02, law="gaussian", rng=np.random.default_rng(1), max_iter=60, num_runs=2))
+    assert len(EXPLORER_FORWARD_RUNS) == count
 
 
 def test_contours_are_computed_once_and_are_matplotlib_s_contours():

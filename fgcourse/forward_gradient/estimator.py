@@ -19,22 +19,20 @@ from fgcourse._checks import (
     user_jvp,
 )
 
-from .laws import TangentLaw, tangent_law
+from .laws import tangent_law
 
 
-def _jvp_estimate(f, point: np.ndarray, law: TangentLaw, rng: np.random.Generator, B: int, value_shape: tuple,
-                  finite: bool):
-    """Average of (∇f·v) v over ``B`` forward passes of ``f`` at ``point``.
+def _jvp_estimate(f, point: np.ndarray, draw, B: int, value_shape: tuple, finite: bool):
+    """Average of (∇f·v) v over ``B`` forward passes of ``f`` at ``point``, each tangent v from ``draw()``.
 
-    ``point`` is one θ of shape (n,) or a batch of shape (R, n); ``value_shape`` is the shape
-    ``f`` must return, () or (R,); ``finite`` says whether its values must be finite.
+    ``point`` is one θ of shape (n,) or a batch of shape (R, n), ``draw`` returns a new array of
+    its shape; ``value_shape`` is the shape ``f`` must return, () or (R,); ``finite`` says whether
+    its values must be finite.
     """
-    n = point.shape[-1]
-    rows = None if point.ndim == 1 else point.shape[0]
-    at = "theta" if rows is None else "thetas"
+    at = "theta" if point.ndim == 1 else "thetas"
     total = None  # the first estimate is kept as it is: one tangent costs no extra array
     for _ in range(B):
-        v = law.sample(n, rng, size=rows)
+        v = draw()
         value, derivative = user_jvp("f", f, point, v)
         value = check_output("f", value, value_shape, finite=finite, at=at)
         derivative = check_output("f", derivative, value_shape, finite=finite, at=f"{at} (its directional derivative)")
@@ -64,7 +62,7 @@ def forward_gradient_batch(f, thetas, law, rng, B: int = 1):
     return forward_gradient_oracle(f, law, thetas.shape[1], rng, B=B)(thetas)
 
 
-def forward_gradient_oracle(f, law, n: int, rng, B: int = 1):
+def forward_gradient_oracle(f, law, n: int, rng, B: int = 1, *, repeats: int = 1):
     """The function ``thetas -> (values, G)`` of :func:`forward_gradient_batch` for fixed ``f``,
     ``law``, dimension ``n``, ``rng`` and ``B``, with these arguments checked once.
 
@@ -72,13 +70,37 @@ def forward_gradient_oracle(f, law, n: int, rng, B: int = 1):
     from ``rng`` (the same stream as :func:`forward_gradient_batch`), runs the ``B`` forward
     passes and checks the shapes of what ``f`` returns; ``thetas`` must be a finite float array
     of shape (R, n), the caller's own iterates, which are not checked again.
+
+    ``rng`` may also be a sequence of K int seeds or Generators, and ``repeats`` a number S ≥ 1
+    of blocks that share tangents (common random numbers): the R rows are then K × S blocks of
+    ``R / (K S)`` rows, block (k, s) at rows ``(k S + s) R / (K S)`` onwards, and each pass draws
+    one block of tangents from each generator k, given to its S blocks. Block (k, s) then gets
+    the very tangents that a sole ``rng[k]`` gives ``R / (K S)`` rows, so that one batched pass
+    serves the runs of several seeds from several starts.
     """
     check_callable("f", f, "array (R, n) -> array (R,)")
     law = tangent_law(law)
     n = law.check_dimension(n)
-    rng = check_rng("rng", rng)
+    single = isinstance(rng, np.random.Generator) or not isinstance(rng, (list, tuple, range))
+    rngs = [check_rng("rng", rng)] if single else [check_rng(f"rng[{k}]", item) for k, item in enumerate(rng)]
+    if not rngs:
+        raise ValueError("rng must be an int seed, a numpy.random.Generator or a non-empty sequence of them, got "
+                         "an empty sequence")
     B = check_int("B", B, minimum=1)
-    return lambda thetas: _jvp_estimate(f, thetas, law, rng, B, value_shape=(thetas.shape[0],), finite=False)
+    repeats = check_int("repeats", repeats, minimum=1)
+    blocks = len(rngs) * repeats
+
+    def draw(rows: int) -> np.ndarray:
+        if rows % blocks:
+            raise ValueError(f"thetas must have a multiple of {blocks} rows ({len(rngs)} generator(s) x {repeats} "
+                             f"repeat(s)), got {rows}")
+        if blocks == 1:
+            return law._draw(n, rngs[0], rows)
+        tangents = [law._draw(n, generator, rows // blocks) for generator in rngs]
+        return np.concatenate([np.tile(v, (repeats, 1)) for v in tangents]) if repeats > 1 else np.concatenate(tangents)
+
+    return lambda thetas: _jvp_estimate(f, thetas, lambda: draw(thetas.shape[0]), B, value_shape=(thetas.shape[0],),
+                                        finite=False)
 
 
 def forward_gradient(f, theta, law, rng, B: int = 1):
@@ -94,7 +116,7 @@ def forward_gradient(f, theta, law, rng, B: int = 1):
     law.check_dimension(theta.size)
     rng = check_rng("rng", rng)
     B = check_int("B", B, minimum=1)
-    value, g = _jvp_estimate(f, theta, law, rng, B, value_shape=(), finite=True)
+    value, g = _jvp_estimate(f, theta, lambda: law.sample(theta.size, rng), B, value_shape=(), finite=True)
     return float(value), g
 
 

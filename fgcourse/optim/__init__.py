@@ -43,6 +43,7 @@ from .minimize import (
     blow_ups,
     check_optimize_result,
     forward_gradient_means,
+    forward_runs_batch,
     iterations_to_reach,
     minimize,
     true_and_forward_batch,
@@ -61,9 +62,12 @@ from .optimizers import (
     get_optimizer,
 )
 from .plots import (
+    EXPLORER_FORWARD_RUNS,
+    EXPLORER_SEEDS,
     EXPLORER_STARTS,
     EXPLORER_TRUE_RUNS,
     LIMIT_COLORS,
+    MAX_EXPLORER_FORWARD_RUNS,
     MAX_EXPLORER_TRUE_RUNS,
     RUN_COLORS,
     RUN_ZORDERS,
@@ -90,13 +94,15 @@ from .step_size import (
 __all__ = [
     "Optimizer", "SGD", "ClippedSGD", "Adam", "AdaBelief", "OPTIMIZERS", "get_optimizer", "GRADIENTS",
     "true_gradient_batch", "OPTIMIZE_STATUSES", "OptimizeResult", "minimize",
-    "iterations_to_reach", "true_and_forward_runs", "true_and_forward_batch", "forward_gradient_means", "plot_runs",
+    "iterations_to_reach", "true_and_forward_runs", "true_and_forward_batch", "forward_runs_batch",
+    "forward_gradient_means", "plot_runs",
     "draw_mean_estimates", "explorer_figure", "sgd_step_limit", "second_moment_recursion",
     "forward_sgd_step_limit", "mean_square_path", "step_limit_runs",
     "SignDescent", "AdamLongMemory", "blow_ups", "check_optimize_result", "minimize_linear", "LINEAR_OPTIMIZERS",
     "LINEAR_RULES",
     "linear_objective_runs", "linear_sgd_paths", "AdamProgress", "adam_progress_table", "RUN_COLORS", "RUN_ZORDERS",
-    "EXPLORER_STARTS", "EXPLORER_TRUE_RUNS", "MAX_EXPLORER_TRUE_RUNS", "spectral_radii", "MAX_DENSE_DIM",
+    "EXPLORER_STARTS", "EXPLORER_TRUE_RUNS", "MAX_EXPLORER_TRUE_RUNS", "EXPLORER_SEEDS",
+    "EXPLORER_FORWARD_RUNS", "MAX_EXPLORER_FORWARD_RUNS", "spectral_radii", "MAX_DENSE_DIM",
     "hyperellipsoid_step_limits", "MeanSquareRuns", "mean_square_runs", "LIMIT_COLORS", "draw_spectral_radii",
     "draw_step_limits", "draw_mean_square_runs",
 ]

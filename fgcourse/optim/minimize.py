@@ -48,7 +48,7 @@ from .optimizers import get_optimizer
 __all__ = [
     "GRADIENTS", "true_gradient_batch", "OPTIMIZE_STATUSES", "OptimizeResult", "minimize",
     "check_optimize_result", "blow_ups", "iterations_to_reach", "true_and_forward_runs", "true_and_forward_batch",
-    "forward_gradient_means",
+    "forward_runs_batch", "forward_gradient_means",
 ]
 
 
@@ -111,6 +111,9 @@ OPTIMIZE_STATUSES = ("converged", "max_iter", "diverged", "non_finite")
 succeed is :func:`fgcourse._vocabulary.is_success`'s rule: with a ``target``, "converged" only;
 without one, "max_iter" too (the run spent its budget without blowing up)."""
 
+DIVERGENCE_THRESHOLD = 1e8
+"""The default of :func:`minimize`'s ``divergence_threshold``."""
+
 
 @dataclass(frozen=True)
 class OptimizeResult:
@@ -161,6 +164,21 @@ class OptimizeResult:
                               bool(self.success[r]), status, status_message(status, nit),
                               self.optimizer, self.gradient, int(self.ngev[r]), int(self.njvp[r]))
 
+    def rows(self, first: int, count: int) -> OptimizeResult:
+        """Runs ``first`` to ``first + count − 1`` of a batched result, as :func:`minimize` returns
+        the batch of their starts alone (its record cut after their last step)."""
+        if np.ndim(self.nit) == 0:
+            raise ValueError("first must index a run of a batch, got a single start's result (it has no batch axis)")
+        first = check_int("first", first, minimum=0, maximum=np.size(self.nit) - 1)
+        count = check_int("count", count, minimum=1, maximum=np.size(self.nit) - first)
+        rows = slice(first, first + count)
+        nit, status = self.nit[rows], self.status[rows]
+        last = nit.max() + 1
+        message = status_message(str(status[0]), int(nit[0])) if count == 1 else runs_message(status, OPTIMIZE_STATUSES)
+        return OptimizeResult(self.x[rows], self.fun[rows], self.path[:last, rows], self.fun_path[:last, rows], nit,
+                              self.success[rows], status, message, self.optimizer, self.gradient, self.ngev[rows],
+                              self.njvp[rows])
+
 
 def minimize(
     f: Callable,
@@ -174,7 +192,7 @@ def minimize(
     B: int = 1,
     max_iter: int = 1000,
     target: float | None = None,
-    divergence_threshold: float = 1e8,
+    divergence_threshold: float = DIVERGENCE_THRESHOLD,
 ) -> OptimizeResult:
     """Run at most ``max_iter`` iterations θ_k = θ_{k−1} + α d_k from every row of ``x0`` at once.
 
@@ -218,11 +236,19 @@ def minimize(
         if rng is None:
             raise TypeError("rng must be an int seed or a numpy.random.Generator when gradient='forward', got None")
         rng = check_rng("rng", rng)
-    target_value = -np.inf if target is None else check_real("target", target)
+    target = None if target is None else check_real("target", target)
     divergence_threshold = check_positive("divergence_threshold", divergence_threshold)
+    result = _run(_oracle(f, gradient, law, B, rng, X.shape[1]), X, optimizer, lr, gradient, B, max_iter, target,
+                  divergence_threshold)
+    return result.row(0) if single else result
+
+
+def _run(oracle, X, optimizer, lr, gradient, B, max_iter, target, divergence_threshold) -> OptimizeResult:
+    """:func:`minimize`'s iterations from the rows of ``X`` (R, n), its arguments checked, the gradients
+    from ``oracle`` (``thetas -> (values, G)``): the batched result."""
+    target_value = -np.inf if target is None else target
     R = X.shape[0]
     # f at x0 must make sense; the check also refuses an untraceable f before any step.
-    oracle = _oracle(f, gradient, law, B, rng, X.shape[1])
     values, G = oracle(X)
     values = _row_values(values, X)
 
@@ -287,9 +313,6 @@ def minimize(
     ngev = evaluations if gradient == "true" else np.zeros(R, dtype=int)
     njvp = B * evaluations if gradient == "forward" else np.zeros(R, dtype=int)
     message = status_message(str(status[0]), int(nit[0])) if R == 1 else runs_message(status, OPTIMIZE_STATUSES)
-    if single:
-        return OptimizeResult(X[0], float(fun[0]), path[:, 0], fun_path[:, 0], int(nit[0]), bool(success[0]),
-                              str(status[0]), message, optimizer.name, gradient, int(ngev[0]), int(njvp[0]))
     return OptimizeResult(X, fun, path, fun_path, nit, success, status, message, optimizer.name, gradient,
                           ngev, njvp)
 
@@ -357,6 +380,35 @@ def true_and_forward_batch(
     rng = check_rng("rng", rng)
     common = dict(optimizer=optimizer, lr=lr, max_iter=max_iter, target=target, law=law, B=B)
     return minimize(f, x0, gradient="true", **common), minimize(f, x0, gradient="forward", rng=rng, **common)
+
+
+def forward_runs_batch(
+    f: Callable, starts, seeds, optimizer="sgd", lr: float = 0.01, *, law="rademacher", num_runs: int = 5, B: int = 1,
+    max_iter: int = 2000, target: float | None = None,
+) -> list[list[OptimizeResult]]:
+    """The ``num_runs`` forward runs of :func:`true_and_forward_runs` from every start of ``starts``
+    (S, n) for every int seed of ``seeds``, as one batched :func:`minimize`: ``runs[k][s]`` is the
+    batch of ``num_runs`` runs from ``starts[s]`` with ``rng=seeds[k]``.
+
+    The runs from two starts with one seed draw the same tangents (the tangents do not depend
+    on the iterates), so each pass draws ``num_runs`` tangents per seed and gives them to every
+    start (:func:`~fgcourse.forward_gradient.forward_gradient_oracle` with ``repeats``). One
+    autograd pass over K × S × ``num_runs`` rows costs little more than over ``num_runs``: its
+    cost is the per-call overhead of tracing, not the arithmetic.
+    """
+    check_callable("f", f, "row-wise objective, array (R, n) -> array (R,)")
+    starts = _start("starts", starts, ndim=2)
+    seeds = check_sequence("seeds", seeds, lambda name, seed: check_int(name, seed, minimum=0), what="int seeds")
+    num_runs = check_int("num_runs", num_runs, minimum=1)
+    S, n = starts.shape
+    # Checked as minimize checks them; the oracle checks law, B and the seeds.
+    optimizer, lr = get_optimizer(optimizer), check_positive("lr", lr)
+    max_iter = check_int("max_iter", max_iter, minimum=1)
+    target = None if target is None else check_real("target", target)
+    oracle = fg.forward_gradient_oracle(f, law, n, list(seeds), B=B, repeats=S)
+    X = np.tile(np.repeat(starts, num_runs, axis=0), (len(seeds), 1))  # row (k S + s) num_runs + j
+    result = _run(oracle, X, optimizer, lr, "forward", B, max_iter, target, DIVERGENCE_THRESHOLD)
+    return [[result.rows((k * S + s) * num_runs, num_runs) for s in range(S)] for k in range(len(seeds))]
 
 
 def forward_gradient_means(f: Callable, theta, laws, Bs, rng) -> dict[str, dict[int, np.ndarray]]:

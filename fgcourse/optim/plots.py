@@ -25,17 +25,19 @@ from fgcourse._checks import (
     check_instance,
     check_int,
     check_positive,
+    check_rng,
     check_sequence,
     check_vector,
 )
 from fgcourse._figures import fixed_ticks
 from fgcourse.testfunctions import beale, check_plane_function, contour_grid
 
-from .minimize import check_optimize_result, minimize
+from .minimize import check_optimize_result, forward_runs_batch, minimize
 from .step_size import MeanSquareRuns, forward_sgd_step_limit, spectral_radii
 
 __all__ = ["RUN_COLORS", "RUN_ZORDERS", "plot_runs", "draw_mean_estimates", "EXPLORER_STARTS", "EXPLORER_TRUE_RUNS",
-           "MAX_EXPLORER_TRUE_RUNS", "explorer_figure", "LIMIT_COLORS", "draw_spectral_radii", "draw_step_limits",
+           "MAX_EXPLORER_TRUE_RUNS", "EXPLORER_SEEDS", "EXPLORER_FORWARD_RUNS", "MAX_EXPLORER_FORWARD_RUNS",
+           "explorer_figure", "LIMIT_COLORS", "draw_spectral_radii", "draw_step_limits",
            "draw_mean_square_runs"]
 
 RUN_COLORS = {"true": "C0", "forward": "C3"}
@@ -221,6 +223,9 @@ def draw_mean_estimates(function, theta, means, true_gradient, box=None):
 EXPLORER_STARTS = ((0.0, 0.5), (-1.0, -1.0), (1.0, 2.0), (2.0, -2.0), (-2.0, 2.0))
 """The start menu of the Beale explorer."""
 
+EXPLORER_SEEDS = tuple(range(10))
+"""The seeds of the Beale explorer's seed slider."""
+
 EXPLORER_TRUE_RUNS: dict = {}
 """The explorer's true-gradient runs, by (function, start, optimizer, lr, max_iter): they do not
 depend on the tangent law or the seed, so changing those reruns only the forward runs."""
@@ -228,21 +233,61 @@ depend on the tangent law or the seed, so changing those reruns only the forward
 MAX_EXPLORER_TRUE_RUNS = 256
 """Runs kept in ``EXPLORER_TRUE_RUNS`` (a few kB each): every start of the menu for each page of the grid."""
 
+EXPLORER_FORWARD_RUNS: dict = {}
+"""The explorer's forward-gradient runs (``num_runs`` rows each), by (function, start, optimizer, lr,
+max_iter, law, num_runs, seed)."""
+
+MAX_EXPLORER_FORWARD_RUNS = 1024
+"""Batches kept in ``EXPLORER_FORWARD_RUNS`` (36 kB each at 5 runs of 300 steps, 37 MB in all):
+every start for each page of the grid, and every seed too for a few of them."""
+
+
+def _forward_runs(function, start, starts, seeds, rng, num_runs, optimizer, lr, max_iter, law):
+    """The ``num_runs`` forward runs from ``start`` with ``rng``, as :func:`true_and_forward_runs` draws them.
+
+    With an int seed, they come from ``EXPLORER_FORWARD_RUNS``, filled by :func:`forward_runs_batch`:
+    the runs of one seed from every start of ``starts`` cost about what one start's cost, and
+    all the seeds of ``seeds`` about twice that. A page for a new setting computes its seed from
+    every start; a second seed at that setting means the reader moves the seed: every seed is
+    then computed at once. A Generator is used as it is, its runs not kept.
+    """
+    common = dict(optimizer=optimizer, lr=lr, max_iter=max_iter, law=law)
+    if isinstance(rng, np.random.Generator):
+        return minimize(function, np.tile(start, (num_runs, 1)), gradient="forward", rng=rng, **common)
+    check_rng("rng", rng)  # the one rng rule, then an int seed
+    seed = int(rng)
+
+    def key(point, seed):
+        return function.name, tuple(point), repr(optimizer), repr(lr), repr(max_iter), repr(law), num_runs, seed
+
+    if key(start, seed) not in EXPLORER_FORWARD_RUNS:
+        batch = list(dict.fromkeys([tuple(start), *starts]))
+        others = [k for k in seeds if k != seed and key(batch[0], k) in EXPLORER_FORWARD_RUNS]
+        todo = [seed, *(k for k in seeds if k != seed and key(batch[0], k) not in EXPLORER_FORWARD_RUNS)] \
+            if others else [seed]
+        runs = forward_runs_batch(function, np.array(batch), todo, num_runs=num_runs, **common)
+        if len(EXPLORER_FORWARD_RUNS) + len(todo) * len(batch) > MAX_EXPLORER_FORWARD_RUNS:
+            EXPLORER_FORWARD_RUNS.clear()
+        EXPLORER_FORWARD_RUNS.update({key(point, k): runs[i][s] for i, k in enumerate(todo)
+                                      for s, point in enumerate(batch)})
+    return EXPLORER_FORWARD_RUNS[key(start, seed)]
+
 
 def explorer_figure(lr, start=(0.0, 0.5), law="rademacher", optimizer="sgd", *, function=None, rng=0,
-                    max_iter=300, num_runs=5, box=None, starts=EXPLORER_STARTS):
+                    max_iter=300, num_runs=5, box=None, starts=EXPLORER_STARTS, seeds=EXPLORER_SEEDS):
     """The Beale explorer's page: the runs of :func:`true_and_forward_runs` from ``start``, drawn by :func:`plot_runs`.
 
-    300 steps by default, not more: one live update of the explorer reruns the optimizations
-    (the ``num_runs`` forward runs in one batched :func:`minimize` call, and the true run when
-    it is not kept), and each step is an autograd pass over the batch, so the step count sets
-    the update time (0.3-0.6 ms per step here; ``benchmarks/bench_explorers.py``). The
-    true runs are kept (``EXPLORER_TRUE_RUNS``) for the other laws and seeds, and computed for
-    every start of ``starts`` (the explorer's start menu) at once: rows of one batched
-    :func:`minimize` cost about what one run costs, and each row is the run from its start,
-    bit for bit. Precomputing the pages of the other controls then leaves the true run of
-    every start cached, so a live update that changes the start reruns only the forward runs.
-    The title names every argument the explorer controls.
+    300 steps by default, not more: a live update of the explorer may rerun the optimizations,
+    and each step is an autograd pass over a batch, whose cost is autograd's per-call overhead
+    (0.2-0.3 ms per step here; ``benchmarks/bench_explorers.py``), whatever the batch's size.
+    So the runs are batched and kept: the true runs of every start of ``starts`` (the start menu)
+    at once, kept in ``EXPLORER_TRUE_RUNS`` for the other laws and seeds, and the forward runs
+    of every start for the seed ``rng`` at once, kept in ``EXPLORER_FORWARD_RUNS`` (and of every
+    seed of ``seeds``, the seed slider's, once a second seed is asked for at a setting;
+    :func:`forward_runs_batch`). Each row of a batch is the run from its start and seed, as a
+    run alone computes it. Precomputing the pages of the other controls then leaves every start
+    cached, so a live update that changes the start only draws, and so does one that changes
+    the seed after the first. The title names every argument the explorer controls.
     """
     from matplotlib.figure import Figure
 
@@ -250,6 +295,7 @@ def explorer_figure(lr, start=(0.0, 0.5), law="rademacher", optimizer="sgd", *, 
     start = check_vector("start", start, 2)
     starts = check_sequence("starts", starts, lambda name, point: tuple(check_vector(name, point, 2)),
                             what="starts (x, y)")
+    seeds = check_sequence("seeds", seeds, lambda name, seed: check_int(name, seed, minimum=0), what="int seeds")
     num_runs = check_int("num_runs", num_runs, minimum=1)
     common = dict(optimizer=optimizer, lr=lr, max_iter=max_iter, law=law)
 
@@ -263,8 +309,7 @@ def explorer_figure(lr, start=(0.0, 0.5), law="rademacher", optimizer="sgd", *, 
         runs = minimize(function, np.array(batch), gradient="true", **common)
         EXPLORER_TRUE_RUNS.update({key(point): runs.row(r) for r, point in enumerate(batch)})
     true_run = EXPLORER_TRUE_RUNS[key(start)]
-    # As true_and_forward_runs draws them: one batch of num_runs rows from the start.
-    forward_runs = minimize(function, np.tile(start, (num_runs, 1)), gradient="forward", rng=rng, **common)
+    forward_runs = _forward_runs(function, start, starts, seeds, rng, num_runs, **common)
     status = ", ".join(sorted(set(forward_runs.status)))
     title = (f"{forward_runs.optimizer}, lr = {lr:g}, {fg.tangent_law(law).name} tangents, "
              f"from ({start[0]:g}, {start[1]:g}), seed {rng}: true {true_run.status}, forward {status}")
