@@ -20,10 +20,13 @@ documentation puts it), while the median round says how much this machine's load
 Targets (issue 12): <= 100 ms per control, <= 300 ms for Beale, which reruns its
 optimizations on every update. Beale is timed twice: ``beale (live)`` as in Jupyter after the
 notebook's explorer cell has built its pages, which runs and caches the true-gradient runs of
-every lr, optimizer and start of the menu, so an update reruns only the forward runs; and
-``beale (cold)`` with that cache emptied before every update, as in a fresh process that calls
+every lr, optimizer and start of the menu, and the forward runs of seed 0 from every start, so
+an update of the start only draws and one of the seed reruns the forward runs of that seed and
+its neighbours on the slider, from every start (the caches are put back as the cell left them
+before each update: every update is a first visit); and
+``beale (cold)`` with those caches emptied before every update, as in a fresh process that calls
 ``explorer_figure`` directly: it adds the true runs of every start of the menu (one batch) and
-has no target, since no control of the explorer meets an empty cache. A reference workload
+has no target, since no control of the explorer meets empty caches. A reference workload
 (fixed numpy and Python work) is timed in the same rounds: when it is slow, the machine is.
 
 Precomputed controls cost nothing in the book and in Jupyter while the kernel-only controls
@@ -103,29 +106,36 @@ def render(fig, frame) -> str:
 
 
 def warm_beale(values) -> None:
-    """Fill the Beale explorer's cache of true runs as its notebook cell does: building the
-    precomputed pages (every lr and optimizer) runs the true runs of every start of the menu."""
-    from fgcourse.optim import OPTIMIZERS, explorer_figure
+    """Fill the Beale explorer's caches as its notebook cell does: building the precomputed pages (every
+    lr and optimizer) runs the true runs, and the forward runs of seed 0, of every start of the menu."""
+    from fgcourse.optim import EXPLORER_FORWARD_RUNS, OPTIMIZERS, explorer_figure
     for lr in values:
         for optimizer in sorted(OPTIMIZERS):
             plt.close(explorer_figure(lr, optimizer=optimizer))
+    WARM["forward"] = dict(EXPLORER_FORWARD_RUNS)
 
 
-WARM = {"beale": False}
+WARM = {"beale": False, "forward": {}}
 
 
 def cold_beale() -> None:
-    from fgcourse.optim import EXPLORER_TRUE_RUNS
+    from fgcourse.optim import EXPLORER_FORWARD_RUNS, EXPLORER_TRUE_RUNS
     EXPLORER_TRUE_RUNS.clear()
+    EXPLORER_FORWARD_RUNS.clear()
     WARM["beale"] = False
 
 
 def live_beale(values):
-    """Before a live update: the cache as the notebook leaves it (refilled after a cold row)."""
+    """Before a live update: the caches as the notebook leaves them (refilled after a cold row), so that
+    every update is a first visit."""
+    from fgcourse.optim import EXPLORER_FORWARD_RUNS
+
     def before():
         if not WARM["beale"]:
             warm_beale(values)
             WARM["beale"] = True
+        EXPLORER_FORWARD_RUNS.clear()
+        EXPLORER_FORWARD_RUNS.update(WARM["forward"])
     return before
 
 

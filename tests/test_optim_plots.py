@@ -111,7 +111,7 @@ def test_explorer_true_runs_are_the_single_runs_from_every_start_bit_for_bit():
 
 def test_explorer_forward_runs_are_those_of_true_and_forward_runs_for_every_start_and_seed_kept():
     EXPLORER_FORWARD_RUNS.clear()
-    seeds = (0, 1, 2)
+    seeds = (0, 1, 2, 3, 4)
 
     def kept(start, seed):
         return EXPLORER_FORWARD_RUNS.get(("beale", start, "'sgd'", "0.02", "60", "'gaussian'", 2, seed))
@@ -122,8 +122,11 @@ def test_explorer_forward_runs_are_those_of_true_and_forward_runs_for_every_star
     page((1.0, 2.0), 0)  # a new setting: its seed, from every start of the menu at once
     assert {kept(start, 0) is not None for start in EXPLORER_STARTS} == {True}
     assert kept((1.0, 2.0), 1) is None
-    page((1.0, 2.0), 2)  # a second seed: every seed of the slider at once
-    assert len(EXPLORER_FORWARD_RUNS) == len(EXPLORER_STARTS) * len(seeds)
+    page((1.0, 2.0), 2)  # a second seed: with its neighbours on the slider
+    assert {seed for *_, seed in EXPLORER_FORWARD_RUNS} == {0, 1, 2, 3}
+    assert len(EXPLORER_FORWARD_RUNS) == len(EXPLORER_STARTS) * 4
+    page((1.0, 2.0), 4)  # the slider's last seed: 3 is kept already, and there is no 5
+    assert {seed for *_, seed in EXPLORER_FORWARD_RUNS} == {0, 1, 2, 3, 4}
     for start in EXPLORER_STARTS:
         for seed in seeds:
             # the runs a page alone would compute, within rounding (one batch against one minimize each)

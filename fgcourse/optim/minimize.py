@@ -13,8 +13,9 @@ Everything is vectorized over a batch of R starts: θ has shape ``(R, n)``, one 
 :func:`minimize` runs any optimizer of :mod:`.optimizers` with either oracle, records the path
 and the values along it, and stops each run cleanly with a status (:data:`OPTIMIZE_STATUSES`)
 instead of raising from deep inside numpy. :func:`true_and_forward_runs` pairs a true run with
-forward runs from the same start, :func:`iterations_to_reach` reads a result's fixed-target
-cost, and :func:`forward_gradient_means` gives the means of B forward gradients at a point.
+forward runs from the same start, :func:`forward_runs_batch` the forward runs of several starts
+and seeds in one batch, :func:`iterations_to_reach` reads a result's fixed-target cost, and
+:func:`forward_gradient_means` gives the means of B forward gradients at a point.
 """
 
 from __future__ import annotations

@@ -239,17 +239,18 @@ max_iter, law, num_runs, seed)."""
 
 MAX_EXPLORER_FORWARD_RUNS = 1024
 """Batches kept in ``EXPLORER_FORWARD_RUNS`` (36 kB each at 5 runs of 300 steps, 37 MB in all):
-every start for each page of the grid, and every seed too for a few of them."""
+every start for each page of the grid, and a few seeds more for some of them."""
 
 
 def _forward_runs(function, start, starts, seeds, rng, num_runs, optimizer, lr, max_iter, law):
     """The ``num_runs`` forward runs from ``start`` with ``rng``, as :func:`true_and_forward_runs` draws them.
 
-    With an int seed, they come from ``EXPLORER_FORWARD_RUNS``, filled by :func:`forward_runs_batch`:
-    the runs of one seed from every start of ``starts`` cost about what one start's cost, and
-    all the seeds of ``seeds`` about twice that. A page for a new setting computes its seed from
-    every start; a second seed at that setting means the reader moves the seed: every seed is
-    then computed at once. A Generator is used as it is, its runs not kept.
+    With an int seed, they come from ``EXPLORER_FORWARD_RUNS``, filled by :func:`forward_runs_batch`,
+    whose batches of a few seeds from every start of ``starts`` cost about what one start's runs
+    cost. A page for a new setting computes its seed from every start; a further seed at that
+    setting means the reader moves the seed slider: that seed and its neighbours on the slider
+    (in ``seeds``) are computed at once, so the next step of the slider finds its runs. A
+    Generator is used as it is, its runs not kept.
     """
     common = dict(optimizer=optimizer, lr=lr, max_iter=max_iter, law=law)
     if isinstance(rng, np.random.Generator):
@@ -262,9 +263,9 @@ def _forward_runs(function, start, starts, seeds, rng, num_runs, optimizer, lr, 
 
     if key(start, seed) not in EXPLORER_FORWARD_RUNS:
         batch = list(dict.fromkeys([tuple(start), *starts]))
-        others = [k for k in seeds if k != seed and key(batch[0], k) in EXPLORER_FORWARD_RUNS]
-        todo = [seed, *(k for k in seeds if k != seed and key(batch[0], k) not in EXPLORER_FORWARD_RUNS)] \
-            if others else [seed]
+        todo = [seed]
+        if any(key(start, k) in EXPLORER_FORWARD_RUNS for k in seeds):
+            todo += [k for k in (seed - 1, seed + 1) if k in seeds and key(start, k) not in EXPLORER_FORWARD_RUNS]
         runs = forward_runs_batch(function, np.array(batch), todo, num_runs=num_runs, **common)
         if len(EXPLORER_FORWARD_RUNS) + len(todo) * len(batch) > MAX_EXPLORER_FORWARD_RUNS:
             EXPLORER_FORWARD_RUNS.clear()
@@ -282,12 +283,13 @@ def explorer_figure(lr, start=(0.0, 0.5), law="rademacher", optimizer="sgd", *, 
     (0.2-0.3 ms per step here; ``benchmarks/bench_explorers.py``), whatever the batch's size.
     So the runs are batched and kept: the true runs of every start of ``starts`` (the start menu)
     at once, kept in ``EXPLORER_TRUE_RUNS`` for the other laws and seeds, and the forward runs
-    of every start for the seed ``rng`` at once, kept in ``EXPLORER_FORWARD_RUNS`` (and of every
-    seed of ``seeds``, the seed slider's, once a second seed is asked for at a setting;
-    :func:`forward_runs_batch`). Each row of a batch is the run from its start and seed, as a
-    run alone computes it. Precomputing the pages of the other controls then leaves every start
-    cached, so a live update that changes the start only draws, and so does one that changes
-    the seed after the first. The title names every argument the explorer controls.
+    of every start for the seed ``rng`` at once, kept in ``EXPLORER_FORWARD_RUNS`` (with the
+    seed's neighbours in ``seeds``, the seed slider's, once a second seed is asked for at a
+    setting; :func:`forward_runs_batch`). Each row of a batch is the run from its start and
+    seed, as a run alone computes it. Precomputing the pages of the other controls then leaves
+    every start cached, so a live update that changes the start only draws, and so does a step
+    of the seed slider to a seed computed with its neighbour. The title names every argument
+    the explorer controls.
     """
     from matplotlib.figure import Figure
 
