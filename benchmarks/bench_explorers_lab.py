@@ -28,19 +28,22 @@ read, the largest time says how much the load added.
 
 A first visit is often a page the explorer drew ahead: once the kernel is idle it draws the pages
 one step from the controls now (:meth:`fgcourse.explorer.widget.Explorer.neighbours`), so a first
-visit costs the round trip when that page is ready, and the page's own drawing, or the rest of
-the page being drawn ahead, when it is not. Beale's kernel-only pages, measured one run each,
-on a machine shared with other work (the medians):
+visit costs the round trip when that page is ready, and the page's own drawing, or the rest of a
+page being drawn ahead, when it is not. Beale's kernel-only controls, one run each before and
+after its runs were batched, on this machine shared with other work (load average 2-3), median
+first visit (largest):
 
 - forward runs recomputed on every page (5 runs of 300 steps, one autograd pass per step):
-  start 276 ms (largest 283), seed 254 ms (largest 812); other runs of the same code gave
-  450-555 ms. A page cost 210 ms of kernel CPU time: 95-105 ms of runs, about 40 ms building the
-  figure, 56 ms of Agg rendering, 7 ms of palette PNG;
+  start 276 ms (283), seed 254 ms (812); other runs of the same code gave 450-555 ms. A page
+  cost 170-210 ms of kernel CPU time: about 100 ms of runs, 40 ms building the figure, 56 ms of Agg
+  rendering, 7 ms of palette PNG (``benchmarks/bench_explorers.py``, which calls the pages
+  directly, nothing drawn ahead: start 168 ms, seed 173 ms);
 - forward runs batched and kept (:func:`fgcourse.optim.forward_runs_batch`: every start of the
   menu for a seed, and the seed's neighbours on the slider once a second seed is asked for):
-  FILL. A page whose runs are kept costs 90-105 ms of CPU time (no runs; the figure, Agg and
-  PNG as above); a page with a new seed, whose batch runs 3 seeds × 5 starts × 5 runs at once
-  in the CPU time of one seed's runs, about 230 ms.
+  start 43 ms (130), seed 29 ms (35). A page whose runs are kept costs 85-105 ms of CPU time
+  (the figure, Agg and PNG as above); a page with a new seed, whose batch runs 3 seeds × 5
+  starts × 5 runs at once in the CPU time of one seed's runs, about 200 ms
+  (``bench_explorers.py``: start 84 ms, seed 206 ms).
 """
 
 from __future__ import annotations
