@@ -170,6 +170,22 @@ def test_the_book_has_pages():
                                f"in _toc.yml but not built in {HTML}: {sorted(expected - built)}")
 
 
+def test_the_navigation_numbers_chapters_and_lists_hands_on_pages_without_a_number_that_jumps():
+    # a chapter's sections (1.1 to 1.9) are headings of its page, which the navigation does not list:
+    # its hands-on page (1.10) is listed unnumbered there, and keeps its number in its own title
+    nav = (HTML / "book" / "intro.html").read_text()
+    nav = nav[nav.index('class="bd-links bd-docs-nav"'):]
+    nav = nav[:nav.index("</nav>")]
+    chapters = re.findall(r'class="toctree-l1[^"]*"><a [^>]*>([^<]*)', nav)
+    hands_on = re.findall(r'class="toctree-l2[^"]*"><a [^>]*>([^<]*)', nav)
+    assert sum(bool(re.match(r"\d+\. ", title)) for title in chapters) >= 11, chapters
+    assert len(hands_on) >= 11 and all(title.startswith("Hands-on") for title in hands_on), hands_on
+    chapter, notebook = ((HTML / folder / "chains.html").read_text() for folder in ("book", "notebooks"))
+    sections = len(re.findall(r'<h2><span class="section-number">1\.\d+\. ', chapter))
+    title = re.search(r'<h1><span class="section-number">([\d.]+) </span>', notebook)
+    assert sections >= 5 and title and title.group(1) == f"1.{sections + 1}.", (sections, title)
+
+
 def test_index_opens_the_introduction(page):
     page.goto((HTML / "index.html").as_uri())
     page.wait_for_url("**/book/intro.html", timeout=10000)
