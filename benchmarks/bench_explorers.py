@@ -82,7 +82,7 @@ def explorers() -> dict:
     def checkpointing():
         from fgcourse import checkpointing as ck
         return (ck.explore_schedule, "K", [4, 6, 8, 12, 16, 24, 32, 48, 64],
-                {"s": list(range(1, 9)), "strategy": list(ck.STRATEGIES)}, {"s": 3, "strategy": "optimal"})
+                {"q": list(range(1, 9)), "strategy": list(ck.STRATEGIES)}, {"q": 3, "strategy": "optimal"})
 
     def line_search():
         from fgcourse import linesearch as ls

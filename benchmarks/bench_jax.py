@@ -16,7 +16,7 @@ as a pytree (a list of matrices) and as one flat θ sliced into layers:
    pass and both steps on the weights, and the temporaries of the JVP and of the gradient with
    respect to the input, with the chain as a ``lax.scan`` and unrolled;
 4. ``jax.checkpoint`` against the course's schedule: XLA's temporary states for store-all,
-   checkpoint per step, nested remat and the binomial schedule (K = 64, s = 8);
+   checkpoint per step, nested remat and the binomial schedule (K = 64, q = 8);
 5. one compiled SGD step of the MLP study (64-1024-1024-10, minibatch 64): the forward-gradient
    step with a Gaussian tangent (the source's) and with Rademacher signs 32 per word, over the
    backprop step, side by side.
@@ -163,15 +163,15 @@ def memory_table() -> None:
 
 
 def remat_table() -> None:
-    K, s = (16, 4) if QUICK else (64, 8)
-    costs = checkpoint_memory(K, s, WIDTH, BATCH)
+    K, q = (16, 4) if QUICK else (64, 8)
+    costs = checkpoint_memory(K, q, WIDTH, BATCH)
     store = costs["store_all"].flops
-    print(f"K = {K}, s = {s}: temporary buffers in states of batch x width floats; FLOPs as XLA counts them "
+    print(f"K = {K}, q = {q}: temporary buffers in states of batch x width floats; FLOPs as XLA counts them "
           "(a scan's body once)")
     for plan, cost in costs.items():
         reference = costs["unrolled"].flops if plan in ("unrolled", "binomial_nested", "binomial_policy") else store
         print(f"  {plan:>16}: {cost.states:6.1f} states, FLOPs x{cost.flops / reference:4.2f} of its plain gradient")
-    print(f"  the course's optimal schedule holds {s} states; the scan's JVP: "
+    print(f"  the course's optimal schedule holds {q} states; the scan's JVP: "
           f"{forward_memory(K, WIDTH, BATCH)['scan']:.1f} states")
 
 

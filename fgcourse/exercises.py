@@ -88,10 +88,10 @@ EXERCISES: dict[str, _Exercise] = {
         "(C(12), C*(12, 4)): recursive halving's step calls and the optimum with 4 slots", (20.0, 18.0),
         "C(3) = C(1) + C(2) + 1 = 2, C(6) = 2 C(3) + 3; for C*, find t with beta(4, t-1) < 12 <= beta(4, t)"),
     "ck-ex-split": _Exercise(
-        "the best first split l for K = 10, s = 3 (a number)", 4.0,
+        "the best first split l for K = 10, q = 3 (a number)", 4.0,
         "tabulate C*(10 - l, 2) + C*(l, 3) + l for l = 1..9 and take the smallest"),
     "ck-ex-predict": _Exercise(
-        "the step calls of (store-all, recompute-all, optimal with s = 3) for K = 20", (19.0, 190.0, 45.0),
+        "the step calls of (store-all, recompute-all, optimal with q = 3) for K = 20", (19.0, 190.0, 45.0),
         "recompute-all costs K(K-1)/2; for the optimum, beta(3, 2) = 10 < 20 <= beta(3, 3) = 20 gives t = 3"),
     "ck-ex-nested": _Exercise(
         "(calls made by F_2', largest number of taped values, unused calls of F_0) for (3, 5)", (45.0, 8.0, 8.0),

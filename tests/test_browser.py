@@ -170,6 +170,22 @@ def test_the_book_has_pages():
                                f"in _toc.yml but not built in {HTML}: {sorted(expected - built)}")
 
 
+def test_the_navigation_numbers_chapters_and_lists_hands_on_pages_without_a_number_that_jumps():
+    # a chapter's sections (1.1 to 1.9) are headings of its page, which the navigation does not list:
+    # its hands-on page (1.10) is listed unnumbered there, and keeps its number in its own title
+    nav = (HTML / "book" / "intro.html").read_text()
+    nav = nav[nav.index('class="bd-links bd-docs-nav"'):]
+    nav = nav[:nav.index("</nav>")]
+    chapters = re.findall(r'class="toctree-l1[^"]*"><a [^>]*>([^<]*)', nav)
+    hands_on = re.findall(r'class="toctree-l2[^"]*"><a [^>]*>([^<]*)', nav)
+    assert sum(bool(re.match(r"\d+\. ", title)) for title in chapters) >= 11, chapters
+    assert len(hands_on) >= 11 and all(title.startswith("Hands-on") for title in hands_on), hands_on
+    chapter, notebook = ((HTML / folder / "chains.html").read_text() for folder in ("book", "notebooks"))
+    sections = len(re.findall(r'<h2><span class="section-number">1\.\d+\. ', chapter))
+    title = re.search(r'<h1><span class="section-number">([\d.]+) </span>', notebook)
+    assert sections >= 5 and title and title.group(1) == f"1.{sections + 1}.", (sections, title)
+
+
 def test_index_opens_the_introduction(page):
     page.goto((HTML / "index.html").as_uri())
     page.wait_for_url("**/book/intro.html", timeout=10000)
@@ -384,10 +400,21 @@ def test_a_markdown_table_that_a_notebook_displays_renders_as_a_table(page):
 
 
 # Accessibility (WCAG 2.1 A and AA, and axe's best practices), measured by axe-core (pinned in
-# assets/package.json, installed by `make assets`) on every page of both editions, on a desktop and
-# on a phone, in light and in dark mode. The dark theme changes colours only (the same DOM, laid out
-# the same), so in dark mode the rules that read colours run again: color-contrast and
-# link-in-text-block. No rule is disabled; an exclusion would be listed here, per element, with why.
+# assets/package.json, installed by `make assets`) on every page of both editions. No rule is
+# disabled; an exclusion would be listed here, per element, with why. Each rule runs wherever its
+# answer can change, and not again where it cannot (the colour rules, color-contrast and
+# link-in-text-block, are most of axe's time: color-contrast alone is three quarters of it on the
+# longest page):
+# - full edition, 1280 px: every rule in light mode, and the colour rules in dark mode (the dark
+#   theme changes colours only: the same DOM, laid out the same);
+# - full edition, 390 px: every rule but the colour rules, in light mode, since the layout changes
+#   (what is hidden, what scrolls); and the colour rules, in each mode, on every element whose colours
+#   at 390 px are not those at 1280 px, or that only 390 px has (the pages' elements are matched by
+#   tag in document order; today, none on most pages, and a figure's scroll hint on some);
+# - student edition: a page that differs from its full page is that page with the solutions taken
+#   out, under the same stylesheets, so every rule runs on it at 1280 px in light mode (for what
+#   taking content out can change: headings, landmarks, empty containers), and its dark mode and
+#   phone layout are those the full edition's checks have seen.
 AXE = ROOT / "assets" / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 COLOUR_RULES = ["color-contrast", "link-in-text-block"]
@@ -403,36 +430,106 @@ def book_pages_of(html: Path) -> list[Path]:
     return sorted(p for folder in ("book", "notebooks") for p in (html / folder).glob("*.html"))
 
 
-def axe_violations(page, rules=None) -> list[str]:
+def axe_violations(page, rules=None, without=(), only=None) -> list[str]:
+    """axe-core's violations on the page: the given rules, or every rule of AXE_TAGS but ``without``;
+    on the whole page, or ``only`` on the elements of those indices in document order (COLOURS's)."""
     if not AXE.exists():
         pytest.fail(f"no axe-core at {AXE}: run `make assets`")
     if not page.evaluate("() => !!window.axe"):
         page.add_script_tag(path=str(AXE))
-    run_only = {"type": "rule", "values": rules} if rules else {"type": "tag", "values": AXE_TAGS}
+    options = {"resultTypes": ["violations"],
+               "runOnly": {"type": "rule", "values": rules} if rules else {"type": "tag", "values": AXE_TAGS},
+               "rules": {rule: {"enabled": False} for rule in without}}
     return page.evaluate(
-        """async (runOnly) => (await axe.run(document, {runOnly, resultTypes: ['violations']})).violations
-              .map(v => `${v.id} (${v.nodes.length}): `
-                        + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join('; '))""",
-        run_only,
+        """async ([options, only]) => {
+              const all = document.querySelectorAll('body *');
+              const context = only === null ? document : {include: only.map(i => all[i])};
+              return (await axe.run(context, options)).violations
+                .map(v => `${v.id} (${v.nodes.length}): `
+                          + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join('; ')); }""",
+        [options, only],
     )
 
 
-def assert_accessible(page, path, where) -> None:
-    found = {"light": axe_violations(page)}
-    # the theme fades colours when its mode changes: the check reads them once the fade is over
-    page.add_style_tag(content="*, *::before, *::after { transition: none !important; }")
-    page.evaluate("() => { document.documentElement.dataset.theme = 'dark'; }")
+# Every element of the body, in document order: its tag, and its colours as the colour rules read them.
+COLOURS = """() => Array.from(document.querySelectorAll('body *')).map(e => {
+    const s = getComputedStyle(e);
+    return [e.tagName,
+            [s.color, s.backgroundColor, s.backgroundImage, s.opacity, s.textDecorationLine].join('|')]; })"""
+
+
+def set_theme(page, mode: str) -> None:
+    if not page.evaluate("() => !!document.getElementById('fgcourse-no-fade')"):
+        # the theme fades colours when its mode changes: the checks read them once the fade is over
+        style = page.add_style_tag(content="*, *::before, *::after { transition: none !important; }")
+        style.evaluate("s => { s.id = 'fgcourse-no-fade'; }")
+    page.evaluate("(mode) => { document.documentElement.dataset.theme = mode; }", mode)
+
+
+def colours(page, mode: str) -> list[list[str]]:
+    set_theme(page, mode)
     try:
-        found["dark"] = axe_violations(page, COLOUR_RULES)
+        return page.evaluate(COLOURS)
     finally:
-        page.evaluate("() => { document.documentElement.dataset.theme = 'light'; }")
-    found = {mode: v for mode, v in found.items() if v}
-    assert found == {}, f"{path.name} ({where}): axe-core finds {found}"
+        set_theme(page, "light")
 
 
-def body_of(path: Path) -> str:
-    text = path.read_text(errors="replace")
-    return text[text.find("<body"):]
+def recoloured(desktop: list, phone: list) -> list[int]:
+    """The indices of the phone's elements whose colours are not the desktop's: the two pages' elements
+    are matched by their tags in order (the phone may have elements that the desktop has not, or
+    classes of its own), and an element that the desktop does not have counts as recoloured."""
+    from difflib import SequenceMatcher
+
+    matcher = SequenceMatcher(None, [tag for tag, _ in desktop], [tag for tag, _ in phone], autojunk=False)
+    changed = []
+    for op, d0, _, p0, p1 in matcher.get_opcodes():
+        if op == "equal":
+            changed += [p0 + i for i in range(p1 - p0) if desktop[d0 + i][1] != phone[p0 + i][1]]
+        else:
+            changed += range(p0, p1)
+    return changed
+
+
+def in_dark_mode(page, rules, only=None) -> list[str]:
+    set_theme(page, "dark")
+    try:
+        return axe_violations(page, rules, only=only)
+    finally:
+        set_theme(page, "light")
+
+
+def assert_accessible(desktop, phone, path) -> None:
+    found = {"1280 px, light": axe_violations(desktop), "1280 px, dark": in_dark_mode(desktop, COLOUR_RULES),
+             "390 px, light": axe_violations(phone, without=COLOUR_RULES)}
+    changed = {mode: recoloured(colours(desktop, mode), colours(phone, mode)) for mode in ("light", "dark")}
+    if changed["light"]:
+        found["390 px, light, recoloured elements"] = axe_violations(phone, COLOUR_RULES, only=changed["light"])
+    if changed["dark"]:
+        found["390 px, dark, recoloured elements"] = in_dark_mode(phone, COLOUR_RULES, only=changed["dark"])
+    found = {where: v for where, v in found.items() if v}
+    assert found == {}, f"{path.name}: axe-core finds {found}"
+
+
+def test_an_element_recoloured_at_390_px_is_checked_there(browser):
+    # what lets the colour rules run once for both widths: an element whose colours change with the
+    # width is found, and the colour rules run on it at 390 px
+    path = HTML / "book" / "intro.html"
+    pages = [Window(browser), Window(browser, **PHONE_OPTIONS)]
+    try:
+        desktop, phone = (window.open(path) for window in pages)
+        assert recoloured(colours(desktop, "dark"), colours(phone, "dark")) == []
+        phone.add_style_tag(content="@media (max-width: 500px) { html[data-theme=dark] article p { color: #555; } }")
+        assert recoloured(colours(desktop, "light"), colours(phone, "light")) == []
+        changed = recoloured(colours(desktop, "dark"), colours(phone, "dark"))
+        paragraphs = phone.evaluate("""changed => { const all = Array.from(document.querySelectorAll('body *'));
+            return [Array.from(document.querySelectorAll('article p')).map(p => all.indexOf(p)),
+                    changed.every(i => all[i].closest('article p') !== null)]; }""", changed)
+        assert len(paragraphs[0]) > 5 and set(paragraphs[0]) <= set(changed) and paragraphs[1]
+        with pytest.raises(AssertionError, match=r"390 px, dark, recoloured elements.*color-contrast"):
+            assert_accessible(desktop, phone, path)
+    finally:
+        for window in pages:
+            window.close()
 
 
 @pytest.fixture(scope="module")
@@ -440,26 +537,34 @@ def student_desktop(browser):
     yield from opened(browser)
 
 
-@pytest.fixture(scope="module")
-def student_phone(browser):
-    yield from opened(browser, **PHONE_OPTIONS)
+def body_of(path: Path) -> str:
+    text = path.read_text(errors="replace")
+    return text[text.find("<body"):]
 
 
 @pytest.mark.parametrize("path", all_pages(HTML), ids=lambda p: str(p.relative_to(HTML)))
 def test_axe_finds_nothing_on_a_desktop_and_on_a_phone(desktop, phone_window, path):
-    assert_accessible(desktop.open(path), path, "full edition, 1280 px")
-    assert_accessible(phone_window.open(path), path, "full edition, 390 px")
+    assert_accessible(desktop.open(path), phone_window.open(path), path)
 
 
 @pytest.mark.parametrize("path", all_pages(STUDENT_HTML), ids=lambda p: "student/" + str(p.relative_to(STUDENT_HTML)))
-def test_axe_finds_nothing_in_the_student_edition(student_desktop, student_phone, path):
+def test_axe_finds_nothing_in_the_student_edition(student_desktop, path):
     if not (STUDENT_HTML / "index.html").exists():
         pytest.fail(f"no student edition at {STUDENT_HTML}: run `make book-student` first")
     full = HTML / path.relative_to(STUDENT_HTML)
     if full.exists() and body_of(full) == body_of(path):
         return  # the same page as the full edition's, which test_axe_finds_nothing_on_a_desktop_and_on_a_phone checks
-    assert_accessible(student_desktop.open(path), path, "student edition, 1280 px")
-    assert_accessible(student_phone.open(path), path, "student edition, 390 px")
+    found = axe_violations(student_desktop.open(path))
+    assert found == [], f"{path.name} (student edition, 1280 px, light): axe-core finds {found}"
+
+
+@pytest.mark.parametrize("path", all_pages(STUDENT_HTML), ids=lambda p: "student/" + str(p.relative_to(STUDENT_HTML)))
+def test_figure_text_is_at_least_9_css_px_in_the_student_edition(student_desktop, path):
+    # a page of its own (not the full edition's) shows its figures at the sizes of the full edition's
+    # stylesheets; at 1280 px, where the test above has just loaded it
+    full = HTML / path.relative_to(STUDENT_HTML)
+    if not (full.exists() and body_of(full) == body_of(path)):
+        assert_figure_text_readable(student_desktop.open(path), path, "student edition, 1280 px")
 
 
 @pytest.mark.parametrize("path", explorer_pages(), ids=lambda p: str(p.relative_to(HTML)))
@@ -534,14 +639,93 @@ def test_printed_page_has_no_text_beyond_its_margins(desktop, path):
     assert hidden == [], f"{path.name} printed: screen-only parts print: {hidden}"
 
 
-def test_make_pdf_prints_a_chapter_to_an_a4_pdf(tmp_path):
+# Pages whose printed width is hard to keep: a wide table (chains), long formulas (checkpointing), code
+# and its outputs (a notebook). test_printed_page_has_no_text_beyond_its_margins checks every page in
+# the browser's print layout; this test reads the PDFs that `make pdf` writes.
+PRINTED = ["book/chains", "book/checkpointing", "notebooks/line_search"]
+A4 = (595.28, 841.89)  # points
+PRINT_MARGINS = (14 / 25.4 * 72, 16 / 25.4 * 72)  # @page margin: 16mm 14mm, in points (left/right, top/bottom)
+
+
+def printed_pages(pdf: Path):
+    """The pages of ``pdf`` as pdfminer lays them out, characters and all (without its layout analysis,
+    which groups characters into lines and boxes, and which this check does not need)."""
+    import logging
+
+    from pdfminer.converter import PDFPageAggregator
+    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfpage import PDFPage
+
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)  # MathJax's fonts have no FontBBox: pdfminer says so
+    resources = PDFResourceManager()
+    device = PDFPageAggregator(resources, laparams=None)
+    interpreter = PDFPageInterpreter(resources, device)
+    with pdf.open("rb") as handle:
+        for page in PDFPage.get_pages(handle):
+            interpreter.process_page(page)
+            yield device.get_result()
+
+
+def characters_beyond_the_margins(pdf: Path) -> list[str]:
+    """Every character of ``pdf`` whose box reaches beyond the left or right margin of its page, to 1 pt.
+    (A page breaks its text at the bottom margin: only the sides can cut it.)"""
+    from pdfminer.layout import LTChar
+
+    def characters(item):
+        if isinstance(item, LTChar):
+            yield item
+        for child in getattr(item, "_objs", ()):
+            yield from characters(child)
+
+    found = []
+    for number, page in enumerate(printed_pages(pdf), 1):
+        left, _, right, _ = page.bbox
+        (dx, _), tolerance = PRINT_MARGINS, 1.0
+        outside = [c for c in characters(page) if c.get_text().strip()
+                   and (c.x0 < left + dx - tolerance or c.x1 > right - dx + tolerance)]
+        found += [f"page {number}: {c.get_text()!r} at x {c.x0:.0f}-{c.x1:.0f} pt" for c in outside[:3]]
+    return found
+
+
+BODY_TEXT_PT = 12.0  # 16 CSS px
+
+
+def body_text_size(pdf: Path) -> float:
+    """The commonest size of the characters of the first page, in points (a page that Chromium shrinks to
+    fit something too wide shrinks all of its text)."""
+    from collections import Counter
+
+    first = next(iter(printed_pages(pdf)))
+    return Counter(round(c.size, 2) for c in first._objs if hasattr(c, "size")).most_common(1)[0][0]
+
+
+def test_make_pdf_prints_chapters_to_a4_pdfs_with_every_character_inside_the_margins(tmp_path):
     import subprocess
     import sys
 
     done = subprocess.run([sys.executable, str(ROOT / "tools" / "print_pdf.py"), "--html", str(HTML), "--out",
-                           str(tmp_path), "book/chains"], capture_output=True, text=True, timeout=300)
+                           str(tmp_path), *PRINTED], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
-    pdf = (tmp_path / "book-chains.pdf").read_bytes()
-    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) >= 3  # a chapter: pages
-    boxes = {tuple(round(float(v)) for v in box) for box in re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)", pdf)}
-    assert boxes == {(595, 842)}, boxes  # A4, in points
+    for name in PRINTED:
+        pdf = tmp_path / (name.replace("/", "-") + ".pdf")
+        pages = [page.bbox for page in printed_pages(pdf)]
+        assert len(pages) >= 3, f"{pdf.name}: {len(pages)} pages"  # a chapter
+        assert all(abs(box[2] - A4[0]) < 1 and abs(box[3] - A4[1]) < 1 for box in pages), f"{pdf.name}: not A4"
+        beyond = characters_beyond_the_margins(pdf)
+        assert beyond == [], f"{pdf.name}: text beyond the margins: {beyond}"
+        assert body_text_size(pdf) == pytest.approx(BODY_TEXT_PT), f"{pdf.name}: shrunk to fit the page"
+
+
+def test_a_pdf_cut_at_its_margin_or_shrunk_to_fit_is_found(page, tmp_path):
+    # the two ways a page too wide for A4 prints: a box that hides its overflow cuts its text at the
+    # margin (a character straddles it), and text too wide for the page makes Chromium shrink the page
+    line = "far beyond the right margin " * 12
+    for name, wide in {"cut": f"<div style='overflow: hidden; white-space: nowrap'>{line}</div>",
+                       "shrunk": f"<p style='white-space: nowrap'>{line}</p>"}.items():
+        page.set_content(f"<style>@page {{ size: A4; margin: 16mm 14mm; }}</style><p>inside</p>{wide}")
+        page.pdf(path=str(tmp_path / f"{name}.pdf"), format="A4", prefer_css_page_size=True)
+    cut = characters_beyond_the_margins(tmp_path / "cut.pdf")
+    assert cut and all(found.startswith("page 1: ") for found in cut), cut
+    assert body_text_size(tmp_path / "cut.pdf") == pytest.approx(BODY_TEXT_PT)
+    assert characters_beyond_the_margins(tmp_path / "shrunk.pdf") == []
+    assert body_text_size(tmp_path / "shrunk.pdf") < 0.9 * BODY_TEXT_PT

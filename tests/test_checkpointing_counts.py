@@ -20,12 +20,12 @@ from fgcourse.checkpointing import (
     repetition_number,
 )
 
-K_MAX, S_MAX = 200, 12
+K_MAX, Q_MAX = 200, 12
 
 
 def test_dp_equals_closed_form_exhaustively():
-    table = min_step_calls_table(K_MAX, S_MAX)
-    closed = np.array([[min_step_calls(K, s) for s in range(1, S_MAX + 1)] for K in range(1, K_MAX + 1)])
+    table = min_step_calls_table(K_MAX, Q_MAX)
+    closed = np.array([[min_step_calls(K, q) for q in range(1, Q_MAX + 1)] for K in range(1, K_MAX + 1)])
     np.testing.assert_array_equal(table[1:, 1:], closed)  # exact: integer counts (int64 table, Python ints)
 
 
@@ -55,7 +55,7 @@ def test_recompute_all_and_store_all_are_the_optimum_at_their_budgets():
 
 
 def test_closed_form_stays_exact_for_huge_chains_with_few_slots():
-    # t = K - 1 for s = 1 and t ~ sqrt(2K) for s = 2: found by bisection, not by counting up
+    # t = K - 1 for q = 1 and t ~ sqrt(2K) for q = 2: found by bisection, not by counting up
     K = 10**12
     assert min_step_calls(K, 1) == K * (K - 1) // 2
     t = repetition_number(K, 2)
@@ -64,30 +64,30 @@ def test_closed_form_stays_exact_for_huge_chains_with_few_slots():
 
 
 @given(st.integers(1, 10**4), st.integers(1, 20))
-def test_closed_form_is_the_max_of_its_supporting_lines(K, s):
-    # C*(K, s) = max over tau >= 0 of tau K - beta(s + 1, tau - 1): an independent form
-    lines = [tau * K - (math.comb(s + tau, tau - 1) if tau else 0) for tau in range(0, K + 1)]
-    assert min_step_calls(K, s) == max(lines)
+def test_closed_form_is_the_max_of_its_supporting_lines(K, q):
+    # C*(K, q) = max over tau >= 0 of tau K - beta(q + 1, tau - 1): an independent form
+    lines = [tau * K - (math.comb(q + tau, tau - 1) if tau else 0) for tau in range(0, K + 1)]
+    assert min_step_calls(K, q) == max(lines)
 
 
 @given(st.integers(1, 8), st.integers(0, 8))
-def test_binomial_reach_is_where_the_repetition_number_steps_up(s, t):
-    reach = binomial_reach(s, t)
-    assert reach == math.comb(s + t, s)
-    assert repetition_number(reach, s) == t
-    assert repetition_number(reach + 1, s) == t + 1
+def test_binomial_reach_is_where_the_repetition_number_steps_up(q, t):
+    reach = binomial_reach(q, t)
+    assert reach == math.comb(q + t, q)
+    assert repetition_number(reach, q) == t
+    assert repetition_number(reach + 1, q) == t + 1
     if t >= 1:
-        assert binomial_reach(s, t) == binomial_reach(s, t - 1) + binomial_reach(s - 1, t)  # Pascal's rule
+        assert binomial_reach(q, t) == binomial_reach(q, t - 1) + binomial_reach(q - 1, t)  # Pascal's rule
 
 
 def test_optimal_split_range_is_exactly_the_set_of_dp_minimisers():
     table = min_step_calls_table(80, 8)
     for k in range(2, 81):
-        for s in range(1, 9):
+        for q in range(1, 9):
             splits = np.arange(1, k)
-            totals = table[k - splits, s - 1] + table[splits, s] + splits
+            totals = table[k - splits, q - 1] + table[splits, q] + splits
             best = splits[totals == totals.min()]
-            assert optimal_split_range(k, s) == (best.min(), best.max()), (k, s)
+            assert optimal_split_range(k, q) == (best.min(), best.max()), (k, q)
 
 
 def test_worked_example_k10_s3():
@@ -117,18 +117,18 @@ def test_halving_counts_follow_their_recursions(K):
 BAD_CALLS = [
     (lambda: min_step_calls(0, 3), "K", ">= 1"),
     (lambda: min_step_calls(-2, 3), "K", ">= 1"),
-    (lambda: min_step_calls(5, 0), "s", ">= 1"),
+    (lambda: min_step_calls(5, 0), "q", ">= 1"),
     (lambda: min_step_calls(2.5, 3), "K", "float"),
-    (lambda: min_step_calls(5, "3"), "s", "str"),
+    (lambda: min_step_calls(5, "3"), "q", "str"),
     (lambda: min_step_calls(True, 3), "K", "bool"),
-    (lambda: min_step_calls(5, 1 + 0j), "s", "complex"),
-    (lambda: repetition_number(5, False), "s", "bool"),
-    (lambda: binomial_reach(-1, 2), "s", ">= 0"),
+    (lambda: min_step_calls(5, 1 + 0j), "q", "complex"),
+    (lambda: repetition_number(5, False), "q", "bool"),
+    (lambda: binomial_reach(-1, 2), "q", ">= 0"),
     (lambda: binomial_reach(2, 1.0), "t", "float"),
     (lambda: min_step_calls_table(0, 3), "K", ">= 1"),
-    (lambda: min_step_calls_table(10, None), "s", "None"),
+    (lambda: min_step_calls_table(10, None), "q", "None"),
     (lambda: optimal_split_range(1, 3), "k", ">= 2"),
-    (lambda: optimal_split_range(5, True), "s", "bool"),
+    (lambda: optimal_split_range(5, True), "q", "bool"),
     (lambda: halving_step_calls(0), "K", ">= 1"),
     (lambda: halving_slots("8"), "K", "str"),
 ]

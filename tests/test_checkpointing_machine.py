@@ -41,8 +41,8 @@ def plain_reverse_mode(fs, s0, u):
     return vjp_fn(u)
 
 
-def _budget(K, s, strategy):
-    return {"store_all": K, "halving": max(s, halving_slots(K))}.get(strategy, s)
+def _budget(K, q, strategy):
+    return {"store_all": K, "halving": max(q, halving_slots(K))}.get(strategy, q)
 
 
 def _chain(K, width=3):
@@ -54,10 +54,10 @@ def _chain(K, width=3):
 # ------------------------------------------------------------------ r_0 under every schedule
 
 @given(chains(max_steps=12), st.integers(1, 6), st.sampled_from(STRATEGIES))
-def test_r0_equals_plain_reverse_mode(chain, s, strategy):
+def test_r0_equals_plain_reverse_mode(chain, q, strategy):
     fs, s0, u, _ = chain
     K = len(fs)
-    plan = schedule(K, _budget(K, s, strategy), strategy)
+    plan = schedule(K, _budget(K, q, strategy), strategy)
     r_0, stats = checkpointed_vjp(fs, s0, u, plan)
     np.testing.assert_allclose(r_0, plain_reverse_mode(fs, s0, u), rtol=1e-12, atol=1e-12)
     counted_run = dry_run(plan)
@@ -66,17 +66,17 @@ def test_r0_equals_plain_reverse_mode(chain, s, strategy):
 
 
 @given(chains(max_steps=8), st.integers(1, 4))
-def test_r0_equals_the_chains_module(chain, s):
+def test_r0_equals_the_chains_module(chain, q):
     fs, s0, u, _ = chain
-    r_0, _ = checkpointed_vjp(fs, s0, u, schedule(len(fs), s, "optimal"))
+    r_0, _ = checkpointed_vjp(fs, s0, u, schedule(len(fs), q, "optimal"))
     _, vjp_fn = chain_module.vjp(fs, s0)
     np.testing.assert_allclose(r_0, vjp_fn(u), rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("strategy, s", [("optimal", 3), ("recompute_all", 1), ("online", 3), ("store_all", 20)])
-def test_steps_are_called_as_counted(strategy, s):
+@pytest.mark.parametrize("strategy, q", [("optimal", 3), ("recompute_all", 1), ("online", 3), ("store_all", 20)])
+def test_steps_are_called_as_counted(strategy, q):
     fs = [counted(anp.sin) for _ in range(20)]
-    _, stats = checkpointed_vjp(fs, np.ones(3), np.ones(3), schedule(20, s, strategy))
+    _, stats = checkpointed_vjp(fs, np.ones(3), np.ones(3), schedule(20, q, strategy))
     # every advance calls some f_k once; every reverse step calls f_k once more inside make_vjp
     assert sum(f.calls for f in fs) == stats.step_calls + stats.reverse_steps
     assert stats.reverse_steps == 20 and all(f.calls >= 1 for f in fs)
@@ -99,7 +99,7 @@ def _below_two(state):
 
 def test_while_loop_vjp_matches_autograd_and_the_online_schedule():
     s0, u = np.array([-2.0, 1.0]), np.array([1.0, -0.5])
-    result = while_loop_vjp(_drift, _below_two, s0, u, s=3)
+    result = while_loop_vjp(_drift, _below_two, s0, u, q=3)
     np.testing.assert_allclose(result.r_0, plain_reverse_mode([_drift] * result.K, s0, u), rtol=1e-12, atol=1e-12)
     assert result.K > 5 and not _below_two(result.s_K)
     assert result.stats.step_calls == dry_run(schedule(result.K, 3, "online")).step_calls
@@ -108,21 +108,21 @@ def test_while_loop_vjp_matches_autograd_and_the_online_schedule():
 
 
 def test_a_loop_that_stops_exactly_at_max_iter_is_accepted():
-    K = while_loop_vjp(_drift, _below_two, [-2.0, 1.0], [1.0, 0.0], s=3).K
-    assert while_loop_vjp(_drift, _below_two, [-2.0, 1.0], [1.0, 0.0], s=3, max_iter=K).K == K
+    K = while_loop_vjp(_drift, _below_two, [-2.0, 1.0], [1.0, 0.0], q=3).K
+    assert while_loop_vjp(_drift, _below_two, [-2.0, 1.0], [1.0, 0.0], q=3, max_iter=K).K == K
 
 
 def test_online_costs_report_both_counts():
     costs = online_costs(4, [10, 50, 100])
     assert list(costs.optimal) == [min_step_calls(K, 4) for K in (10, 50, 100)]
     assert np.all(costs.online > costs.optimal)
-    assert list(costs.K) == [10, 50, 100] and costs.s == 4
+    assert list(costs.K) == [10, 50, 100] and costs.q == 4
 
 
 # ------------------------------------------------------------------------ malformed schedules
 
 def _malformed(K, *actions):
-    return Schedule(K=K, s=3, strategy="custom", actions=tuple(Action(kind, index) for kind, index in actions))
+    return Schedule(K=K, q=3, strategy="custom", actions=tuple(Action(kind, index) for kind, index in actions))
 
 
 @pytest.mark.parametrize("plan, match", [
@@ -140,7 +140,7 @@ def _malformed(K, *actions):
     (_malformed(1, ("reverse", -1)), "not an integer >= 0"),
     (_malformed(1, ("reverse", 1.0)), "not an integer >= 0"),
     (_malformed(5, ("store", 0), ("advance", 1), ("store", 1), ("advance", 2), ("store", 2), ("advance", 3),
-                ("store", 3)), "over the budget s = 3"),
+                ("store", 3)), "over the budget q = 3"),
 ])
 def test_malformed_schedules_are_refused_by_both_runs(plan, match):
     for run in (lambda: dry_run(plan), lambda: checkpointed_vjp(_chain(plan.K), np.ones(3), np.ones(3), plan)):
@@ -197,23 +197,23 @@ BAD_CALLS = [
      "fs[0]", "autograd.numpy"),
     (lambda: checkpointed_vjp([anp.tanh, _math_step], np.ones(2), np.ones(2), PLAN2), "fs[1]", "autograd.numpy"),
     # while_loop_vjp: the loop's functions, budget and directions
-    (lambda: while_loop_vjp("tanh", _below_two, ONES, ONES, s=2), "f", "callable"),
-    (lambda: while_loop_vjp(anp.tanh, None, ONES, ONES, s=2), "keep_going", "callable"),
-    (lambda: while_loop_vjp(anp.tanh, lambda x: True, ONES, ONES, s=2, max_iter=50), "max_iter", "50"),
-    (lambda: while_loop_vjp(anp.tanh, lambda x: False, ONES, ONES, s=2), "keep_going", "s0"),
-    (lambda: while_loop_vjp(anp.tanh, _keep_going_array, ONES, ONES, s=2), "keep_going", "one bool"),
-    (lambda: while_loop_vjp(anp.tanh, _keep_going_string, ONES, ONES, s=2), "keep_going", "str"),
-    (lambda: while_loop_vjp(anp.tanh, _keep_going_float, ONES, ONES, s=2), "keep_going", "float"),
-    (lambda: while_loop_vjp(anp.tanh, _keep_going_broken, ONES, ONES, s=2), "keep_going", "no such state"),
-    (lambda: while_loop_vjp(_drift, _below_two, [-2.0, 1.0], [1.0, 0.0], s=3, max_iter=True), "max_iter", "bool"),
-    (lambda: while_loop_vjp(_drift, _below_two, [-2.0, 1.0], [1.0, 0.0], s=0), "s", ">= 1"),
-    (lambda: while_loop_vjp(_drift, _below_two, [-2.0, 1.0], [1.0, 0.0, 0.0], s=2), "u", "shape of s0"),
-    (lambda: while_loop_vjp(_drift, _below_two, [-2.0, 1j], [1.0, 0.0], s=2), "s0", "complex"),
-    (lambda: while_loop_vjp(nan_function, _below_two, [-2.0, 1.0], [1.0, 0.0], s=2), "f", "shape (2,)"),
-    (lambda: while_loop_vjp(lambda x: x * np.nan, _below_two, [-2.0, 1.0], [1.0, 0.0], s=2), "f", "inf or NaN"),
-    (lambda: while_loop_vjp(_math_drift, _below_two, [0.0, 1.0], [1.0, 0.0], s=2), "f", "autograd.numpy"),
+    (lambda: while_loop_vjp("tanh", _below_two, ONES, ONES, q=2), "f", "callable"),
+    (lambda: while_loop_vjp(anp.tanh, None, ONES, ONES, q=2), "keep_going", "callable"),
+    (lambda: while_loop_vjp(anp.tanh, lambda x: True, ONES, ONES, q=2, max_iter=50), "max_iter", "50"),
+    (lambda: while_loop_vjp(anp.tanh, lambda x: False, ONES, ONES, q=2), "keep_going", "s0"),
+    (lambda: while_loop_vjp(anp.tanh, _keep_going_array, ONES, ONES, q=2), "keep_going", "one bool"),
+    (lambda: while_loop_vjp(anp.tanh, _keep_going_string, ONES, ONES, q=2), "keep_going", "str"),
+    (lambda: while_loop_vjp(anp.tanh, _keep_going_float, ONES, ONES, q=2), "keep_going", "float"),
+    (lambda: while_loop_vjp(anp.tanh, _keep_going_broken, ONES, ONES, q=2), "keep_going", "no such state"),
+    (lambda: while_loop_vjp(_drift, _below_two, [-2.0, 1.0], [1.0, 0.0], q=3, max_iter=True), "max_iter", "bool"),
+    (lambda: while_loop_vjp(_drift, _below_two, [-2.0, 1.0], [1.0, 0.0], q=0), "q", ">= 1"),
+    (lambda: while_loop_vjp(_drift, _below_two, [-2.0, 1.0], [1.0, 0.0, 0.0], q=2), "u", "shape of s0"),
+    (lambda: while_loop_vjp(_drift, _below_two, [-2.0, 1j], [1.0, 0.0], q=2), "s0", "complex"),
+    (lambda: while_loop_vjp(nan_function, _below_two, [-2.0, 1.0], [1.0, 0.0], q=2), "f", "shape (2,)"),
+    (lambda: while_loop_vjp(lambda x: x * np.nan, _below_two, [-2.0, 1.0], [1.0, 0.0], q=2), "f", "inf or NaN"),
+    (lambda: while_loop_vjp(_math_drift, _below_two, [0.0, 1.0], [1.0, 0.0], q=2), "f", "autograd.numpy"),
     # online_costs
-    (lambda: online_costs(True, [10]), "s", "bool"),
+    (lambda: online_costs(True, [10]), "q", "bool"),
     (lambda: online_costs(2, 10), "Ks", "sequence"),
     (lambda: online_costs(2, [10, 0]), "Ks[1]", ">= 1"),
     (lambda: online_costs(2, ["10"]), "Ks[0]", "str"),
@@ -231,5 +231,5 @@ def test_bad_arguments_are_named(call, name, word):
 @pytest.mark.parametrize("value", NOT_COUNTS)
 def test_while_loop_budgets_refuse_non_counts(value):
     with pytest.raises(TypeError) as excinfo:
-        while_loop_vjp(_drift, _below_two, [-2.0, 1.0], [1.0, 0.0], s=value)
-    assert_names_argument(excinfo, "s")
+        while_loop_vjp(_drift, _below_two, [-2.0, 1.0], [1.0, 0.0], q=value)
+    assert_names_argument(excinfo, "q")

@@ -46,33 +46,33 @@ def test_draw_schedule_takes_a_title_and_can_skip_the_legend():
     assert fig.axes[0].get_title() == "two slots" and fig.axes[1].get_legend() is None
 
 
-@pytest.mark.parametrize("strategy, s", [("optimal", 3), ("store_all", 2), ("halving", 1), ("online", 4)])
-def test_explore_schedule_titles_the_optimum_for_the_chosen_budget(strategy, s):
-    title = explore_schedule(24, s, strategy).axes[0].get_title()
-    assert f"optimum for s = {s}: {min_step_calls(24, s)}" in title
-    assert ("needs s =" in title) == (strategy in ("store_all", "halving") and s < {"store_all": 24}.get(strategy, 5))
+@pytest.mark.parametrize("strategy, q", [("optimal", 3), ("store_all", 2), ("halving", 1), ("online", 4)])
+def test_explore_schedule_titles_the_optimum_for_the_chosen_budget(strategy, q):
+    title = explore_schedule(24, q, strategy).axes[0].get_title()
+    assert f"optimum for q = {q}: {min_step_calls(24, q)}" in title
+    assert ("needs q =" in title) == (strategy in ("store_all", "halving") and q < {"store_all": 24}.get(strategy, 5))
 
 
 def test_draw_cost_surface_slice_is_the_closed_form():
-    fig = draw_cost_surface(max_K=32, max_s=6, K_slice=16)
+    fig = draw_cost_surface(max_K=32, max_q=6, K_slice=16)
     assert len(fig.axes) == 3
     optimum = fig.axes[1].lines[0]
-    np.testing.assert_array_equal(optimum.get_ydata(), [min_step_calls(16, s) for s in range(1, 7)])  # exact: counts
+    np.testing.assert_array_equal(optimum.get_ydata(), [min_step_calls(16, q) for q in range(1, 7)])  # exact: counts
 
 
 def test_draw_cost_surface_with_more_slots_than_steps():
-    fig = draw_cost_surface(max_K=4, max_s=12, K_slice=4)  # the table stops at column K = 4: padded
+    fig = draw_cost_surface(max_K=4, max_q=12, K_slice=4)  # the table stops at column K = 4: padded
     # exact: integer counts, plotted as they are
-    np.testing.assert_array_equal(fig.axes[1].lines[0].get_ydata(), [min_step_calls(4, s) for s in range(1, 13)])
+    np.testing.assert_array_equal(fig.axes[1].lines[0].get_ydata(), [min_step_calls(4, q) for q in range(1, 13)])
 
 
 def test_draw_online_costs_draws_the_ratio_for_each_budget():
     Ks = (2, 10, 50, 200)
     fig = draw_online_costs((2, 4), Ks)
     lines = fig.axes[0].lines
-    assert [line.get_label() for line in lines] == ["s = 2", "s = 4"]
-    for line, s in zip(lines, (2, 4)):
-        costs = online_costs(s, Ks)
+    assert [line.get_label() for line in lines] == ["q = 2", "q = 4"]
+    for line, q in zip(lines, (2, 4)):
+        costs = online_costs(q, Ks)
         np.testing.assert_allclose(line.get_ydata(), costs.online / costs.optimal)
         assert np.all(line.get_ydata() >= 1)
 
@@ -89,10 +89,10 @@ BAD_CALLS = [
     (lambda: draw_schedule(schedule(4, 2), legend="no"), "legend", "True or False"),
     (lambda: draw_schedule(schedule(4, 2), legend=1), "legend", "True or False"),
     (lambda: explore_schedule(0), "K", ">= 1"),
-    (lambda: explore_schedule(8, 2.0), "s", "float"),
+    (lambda: explore_schedule(8, 2.0), "q", "float"),
     (lambda: explore_schedule(8, 2, "halfing"), "strategy", "did you mean 'halving'"),
     (lambda: draw_cost_surface(max_K=1), "max_K", ">= 2"),
-    (lambda: draw_cost_surface(max_s=True), "max_s", "bool"),
+    (lambda: draw_cost_surface(max_q=True), "max_q", "bool"),
     (lambda: draw_cost_surface(K_slice="64"), "K_slice", "str"),
     (lambda: draw_cost_surface(max_K=BIG_K), "max_K", "K_slice"),
     (lambda: draw_online_costs(3), "slots", "sequence"),

@@ -176,6 +176,12 @@ def with_cell(notebook, source, index=3):
     return notebook
 
 
+def grading_folders() -> set[Path]:
+    """The temporary folders that grading makes (tools/grade_notebook.py and tools/sandbox.py)."""
+    return {path for prefix in ("fgcourse-records-", "fgcourse-notebook-")
+            for path in Path(tempfile.gettempdir()).glob(prefix + "*")}
+
+
 @pytest.fixture(scope="module")
 def graded(built, tmp_path_factory):
     out, *_ = built
@@ -226,7 +232,8 @@ def graded(built, tmp_path_factory):
     write(classroom.filled_copy(out, "checkpointing"), unsafe_class / "solution" / "checkpointing.ipynb")
     (dir_ / "grades.md").write_text("a report of an earlier run\n")
     before = tree_digest(dir_)
-    temporary = set(Path(tempfile.gettempdir()).glob("fgcourse-*"))
+    # the grading's own temporary folders (other checks that run meanwhile make fgcourse-lab-*, ...)
+    temporary = grading_folders()
     # The class, the never-ending notebook and the unsafe run are graded side by side: waiting out
     # the class's time limit for the loop alone would double the fixture's time.
     side = [subprocess.Popen(["make", "--no-print-directory", *UNDER_TEST, "grade", *args], cwd=ROOT,
@@ -243,7 +250,7 @@ def graded(built, tmp_path_factory):
             rows += list(csv.DictReader(handle))
     with open(unsafe_class / "grades.csv") as handle:
         unsafe = list(csv.DictReader(handle))
-    left = set(Path(tempfile.gettempdir()).glob("fgcourse-*")) - temporary
+    left = grading_folders() - temporary
     assert not left, f"temporary folders left behind (a crash, a time limit, UNSAFE=1): {left}"
     return dir_, rows, before, done, unsafe_class, unsafe, out
 

@@ -77,10 +77,10 @@ def test_the_check_finds_each_kind_of_contradiction():
                           {"depth", "width"}, set())
     assert contradictions("In the offline book only the slider works.", {"c1", "c2", "ray"}, set())
     assert contradictions("The seed is precomputed too.", {"lr"}, {"seed"})
-    assert contradictions("Pick $K$ (slider, also in the offline book), the budget $s$ and the strategy (with a "
-                          "running kernel).", {"K", "strategy"}, {"s"})
-    assert not contradictions("Pick $K$ and the strategy, both precomputed, and the budget $s$ (with a running "
-                              "kernel).", {"K", "strategy"}, {"s"})
+    assert contradictions("Pick $K$ (slider, also in the offline book), the budget $q$ and the strategy (with a "
+                          "running kernel).", {"K", "strategy"}, {"q"})
+    assert not contradictions("Pick $K$ and the strategy, both precomputed, and the budget $q$ (with a running "
+                              "kernel).", {"K", "strategy"}, {"q"})
 
 
 @pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.name)

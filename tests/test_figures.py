@@ -203,7 +203,7 @@ def test_every_figure_a_notebook_shows_is_whole_readable_and_described(path):
 EXPLORER_PAGES = [
     ("fgcourse.chains", "draw_memory_timelines", [dict(depth=2, width=16), dict(depth=64, width=256)]),
     ("fgcourse.checkpointing", "explore_schedule",
-     [dict(K=K, s=s, strategy=strategy) for K, s in ((4, 1), (64, 8)) for strategy in
+     [dict(K=K, q=q, strategy=strategy) for K, q in ((4, 1), (64, 8)) for strategy in
       ("store_all", "recompute_all", "halving", "optimal", "online")]),
     ("fgcourse.linesearch", "draw_conditions",
      [dict(c1=c1, c2=c2, problem=problem) for c1, c2 in ((1e-4, 0.5), (0.45, 0.99))

@@ -55,6 +55,7 @@ def test_the_binomial_plans_follow_the_course_schedule():
     (lambda: costs.tanh_problem(2, dtype="float16"), "dtype"),
     (lambda: costs.tanh_problem(2, layout="tree"), "layout"),
     (lambda: costs.checkpoint_memory(4, 2, width=4, batch=2, plans=("all",)), "plans"),
+    (lambda: costs.checkpoint_memory(4, 0, width=4, batch=2), "q"),
     (lambda: costs.forward_memory(4, 4, 2, forms=("loop",)), "forms"),
 ])
 def test_bad_arguments_are_refused_with_the_message_contract(call, name):

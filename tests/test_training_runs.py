@@ -41,6 +41,16 @@ def test_a_run_table_has_the_names_of_a_train_result_and_refuses_the_old_format(
         tr.load_runs(tmp_path / "runs.npz")
 
 
+def test_the_ratio_is_one_where_both_runs_are_at_their_best_from_the_start():
+    # T_b = 0: backprop never went below its starting loss; a forward run there from the start is as
+    # fast (1), one that gets there later is infinitely slower, and no ratio is NaN
+    reach = tr.TimeToReach(seeds=np.arange(4), best_loss=np.ones(4), T_b=np.array([0.0, 0.0, 2.0, 2.0]),
+                           T_f=np.array([0.0, 3.0, 1.0, np.inf]))
+    with np.errstate(all="raise"):
+        assert list(reach.ratio) == [1.0, np.inf, 0.5, np.inf]  # exact: 1, 1/0 and 1/2 are exact
+    assert tr.describe_ratio(reach) == "∞ [0.50, ∞] (2/4 reached)"
+
+
 def test_time_to_reach_is_infinite_when_never_reached():
     table = small_table()
     reach = tr.time_to_reach(table, "small", "sgd", 0.1, "forward", "gaussian")

@@ -227,7 +227,7 @@ MODULE_FIELDS = {
               "timeline": "the machine's events in order, for the figures"},
     "WhileLoopResult": {"s_K": "the chain's last state", "r_0": "the adjoint of s_0 (the book's r_0)",
                         "K": "the number of steps the loop ran", "stats": "the machine's Stats",
-                        "optimal_step_calls": "min_step_calls(K, s), the offline optimum, to compare with"},
+                        "optimal_step_calls": "min_step_calls(K, q), the offline optimum, to compare with"},
     "NestedRun": {"mode": "'reverse' or 'forward'", "value": "F_n(x)", "derivative": "F_n'(x)",
                   "derivative_calls": "calls of F_0': VJPs in reverse mode, JVPs in forward mode"},
     "ReversibleRun": {"r_0": "the adjoint of s_0", "s_K": "the chain's last state",

@@ -13,12 +13,16 @@
   kernel" hint, since the book has no kernel to redraw for them.
 - After the build, the notebooks' figures are stored as palette PNGs and the theme's source maps
   are dropped: the book readers download is about a third lighter.
+- In the navigation, a chapter's hands-on page is listed without its section number: the
+  chapter's own sections (1.1 to 1.9) are headings of its page, which the navigation does not
+  list, so the numbers would jump from "1." to "1.10". The page keeps its number in its title.
 - The ipywidgets HTML manager typesets widget labels through MathJax 2's ``MathJax.Hub.Queue``;
   the book uses MathJax 3, so a small shim routes those calls to ``MathJax.typesetPromise``.
 """
 
 import io
 import pathlib
+import re
 
 MATHJAX2_SHIM = """
 (function () {
@@ -64,6 +68,26 @@ def _drop_source_downloads(app, pagename, templatename, context, doctree):
     for group in context.get("header_buttons", []):
         if group.get("type") == "group":
             group["buttons"] = [b for b in group.get("buttons", []) if "_sources" not in str(b.get("url", ""))]
+
+
+SECTION_NUMBER = re.compile(r"^\s*\d+(\.\d+)+\.\s*")
+
+
+def _sidebar_sections_unnumbered(app, pagename, templatename, context, doctree):
+    generate = context.get("generate_toctree_html")
+    if generate is None:
+        return
+
+    def unnumbered(kind, *args, **kwargs):
+        soup = generate(kind, *args, **kwargs)  # the theme's (cached) BeautifulSoup of the navigation
+        if kind == "sidebar":
+            for link in soup.select("li.toctree-l2 > a"):
+                first = link.find(string=True)
+                if first is not None and SECTION_NUMBER.match(first):
+                    first.replace_with(SECTION_NUMBER.sub("", first, count=1))
+        return soup
+
+    context["generate_toctree_html"] = unnumbered
 
 
 STATIC = str(pathlib.Path(__file__).resolve().parents[1] / "_static")
@@ -136,5 +160,6 @@ def setup(app):
     app.connect("html-page-context", _default_mode)
     app.connect("html-page-context", _drop_thebe, priority=900)
     app.connect("html-page-context", _drop_source_downloads, priority=902)
+    app.connect("html-page-context", _sidebar_sections_unnumbered, priority=903)
     app.add_js_file(None, body=MATHJAX2_SHIM, priority=1000)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -33,53 +33,8 @@ The package holds :mod:`.core` (the two modes, Jacobians, networks, costs, rando
 :mod:`.plots` (the chapter's figures), and re-exports both.
 """
 
-from fgcourse.chains.core import (
-    ACTIVATIONS,
-    MODES,
-    CostTrace,
-    JacobianCost,
-    MemoryEvent,
-    ModeTimings,
-    NetworkGradient,
-    affine_step,
-    compose,
-    dense_layer,
-    jacobian,
-    jacobian_cost,
-    jacobian_mode_timings,
-    jvp,
-    jvp_via_double_vjp,
-    memory_curves,
-    network_value_and_grad,
-    random_chain,
-    random_network,
-    trace_costs,
-    vjp,
-)
-from fgcourse.chains.plots import draw_memory_timelines, draw_mode_timings
+from fgcourse.chains import core, plots
+from fgcourse.chains.core import *  # noqa: F403 (the names of core.__all__)
+from fgcourse.chains.plots import *  # noqa: F403 (the names of plots.__all__)
 
-__all__ = [
-    "ACTIVATIONS",
-    "MODES",
-    "compose",
-    "jvp",
-    "vjp",
-    "jacobian",
-    "NetworkGradient",
-    "network_value_and_grad",
-    "MemoryEvent",
-    "CostTrace",
-    "trace_costs",
-    "JacobianCost",
-    "jacobian_cost",
-    "ModeTimings",
-    "jacobian_mode_timings",
-    "jvp_via_double_vjp",
-    "affine_step",
-    "dense_layer",
-    "random_chain",
-    "random_network",
-    "memory_curves",
-    "draw_mode_timings",
-    "draw_memory_timelines",
-]
+__all__ = [*core.__all__, *plots.__all__]

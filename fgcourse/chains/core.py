@@ -26,6 +26,8 @@ from fgcourse._checks import (
 from fgcourse.measure import median_seconds
 
 __all__ = [
+    "ACTIVATIONS",
+    "MODES",
     "compose",
     "jvp",
     "vjp",

@@ -21,14 +21,14 @@ Counting conventions (those of Alg. 8.6 of ``blondel2024elements``, and of revol
   schedule and are counted apart (``reverse_steps``). s_K is never needed, so the best
   possible is K - 1 step calls;
 - *stored states* count the occupied slots, s_0's slot included; the working register
-  is not counted. A budget s = 1 therefore means "s_0 only" (recompute-all), and s = K - 1
+  is not counted. A budget q = 1 therefore means "s_0 only" (recompute-all), and q = K - 1
   slots already allow K - 1 step calls, because s_{K-1} is still the working state when
   step K is reversed.
 
 With them: store-all makes K - 1 calls and stores all K inputs s_0..s_{K-1}; recompute-all
 makes K(K-1)/2 calls with 1 state; recursive halving makes (K/2) log2 K calls with
-log2 K states for K a power of 2; the optimum for K steps and s slots is Griewank's
-t K - C(s + t, t - 1), t the least integer with C(s + t, s) >= K.
+log2 K states for K a power of 2; the optimum for K steps and q slots is Griewank's
+t K - C(q + t, t - 1), t the least integer with C(q + t, q) >= K.
 
 The subpackage, one module per seam:
 

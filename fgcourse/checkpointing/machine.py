@@ -108,7 +108,7 @@ class _Machine:
             if index in self.slots:
                 self._fail(action, f"stores s_{index} twice")
             if len(self.slots) >= self.budget:
-                self._fail(action, f"would store {len(self.slots) + 1} states, over the budget s = {self.budget} "
+                self._fail(action, f"would store {len(self.slots) + 1} states, over the budget q = {self.budget} "
                                    f"(stored: {sorted(self.slots)})")
             self.slots[index] = self.working
             self.peak = max(self.peak, len(self.slots))
@@ -156,7 +156,7 @@ def _run(machine: _Machine, actions):
 def dry_run(schedule: Schedule) -> Stats:
     """Run a schedule without computing anything: the counts of :func:`checkpointed_vjp`, by the same machine."""
     schedule = _check_schedule(schedule)
-    machine = _Machine(schedule.K, schedule.s, (), (), lambda k, state: (), lambda k, state, r: ())
+    machine = _Machine(schedule.K, schedule.q, (), (), lambda k, state: (), lambda k, state, r: ())
     return _run(machine, schedule.actions)[1]
 
 
@@ -199,13 +199,13 @@ def checkpointed_vjp(fs: Sequence[Callable], s0, u, schedule: Schedule):
     s0 = check_array("s0", s0)
     u = check_array("u", u)
     advance, reverse = _step_rules(lambda k: steps[k - 1], lambda k: f"fs[{k - 1}]", u)
-    return _run(_Machine(schedule.K, schedule.s, s0, u, advance, reverse), schedule.actions)
+    return _run(_Machine(schedule.K, schedule.q, s0, u, advance, reverse), schedule.actions)
 
 
 @dataclass(frozen=True)
 class WhileLoopResult:
     """A ``while`` loop differentiated online: output s_K, r_0, the length K that turned out,
-    the counters, and the offline optimum min_step_calls(K, s) for comparison."""
+    the counters, and the offline optimum min_step_calls(K, q) for comparison."""
 
     s_K: np.ndarray
     r_0: np.ndarray
@@ -224,8 +224,8 @@ def _condition(keep_going: Callable, state, k: int) -> bool:
     return bool(answer)
 
 
-def while_loop_vjp(f: Callable, keep_going: Callable, s0, u, s: int, max_iter: int = 100_000) -> WhileLoopResult:
-    """Differentiate ``while keep_going(state): state = f(state)`` with s slots, online.
+def while_loop_vjp(f: Callable, keep_going: Callable, s0, u, q: int, max_iter: int = 100_000) -> WhileLoopResult:
+    """Differentiate ``while keep_going(state): state = f(state)`` with q slots, online.
 
     The loop's length K is unknown until ``keep_going(s_K)`` is False; checkpoints are
     placed as it runs by :class:`~fgcourse.checkpointing.LevelCheckpoints`, then the chain
@@ -237,10 +237,10 @@ def while_loop_vjp(f: Callable, keep_going: Callable, s0, u, s: int, max_iter: i
     keep_going = check_callable("keep_going", keep_going, "array -> bool")
     s0 = check_array("s0", s0)
     u = check_array("u", u, shape=s0.shape, against="s0")
-    s = check_int("s", s, minimum=1)
+    q = check_int("q", q, minimum=1)
     max_iter = check_int("max_iter", max_iter, minimum=1)
     advance, reverse = _step_rules(lambda k: f, lambda k: "f", u, s0.shape)
-    machine = _Machine(None, s, s0, u, advance, reverse)
+    machine = _Machine(None, q, s0, u, advance, reverse)
 
     def step_runs(k):
         going = _condition(keep_going, machine.working, k - 1)
@@ -249,7 +249,7 @@ def while_loop_vjp(f: Callable, keep_going: Callable, s0, u, s: int, max_iter: i
                              "within max_iter steps (raise max_iter, or check keep_going)")
         return going
 
-    placer, K = online_sweep(s, machine.apply, step_runs)
+    placer, K = online_sweep(q, machine.apply, step_runs)
     if K == 0:
         raise ValueError("keep_going must return True at s0 for the loop to run a step; it returned False, "
                          "so there is nothing to differentiate")
@@ -258,23 +258,23 @@ def while_loop_vjp(f: Callable, keep_going: Callable, s0, u, s: int, max_iter: i
     for action in placer.reversal(K):
         machine.apply(action)
     stats = machine.finish()
-    return WhileLoopResult(s_K, machine.adjoint, K, stats, min_step_calls(K, s))
+    return WhileLoopResult(s_K, machine.adjoint, K, stats, min_step_calls(K, q))
 
 
 @dataclass(frozen=True)
 class OnlineCosts:
     """Step calls of the online schedule and of the offline optimum, for each length K."""
 
-    s: int
+    q: int
     K: np.ndarray
     online: np.ndarray
     optimal: np.ndarray
 
 
-def online_costs(s: int, Ks: Sequence[int]) -> OnlineCosts:
-    """Compare the online schedule with min_step_calls(K, s) for every length K in ``Ks``."""
-    s = check_int("s", s, minimum=1)
+def online_costs(q: int, Ks: Sequence[int]) -> OnlineCosts:
+    """Compare the online schedule with min_step_calls(K, q) for every length K in ``Ks``."""
+    q = check_int("q", q, minimum=1)
     Ks = check_sequence("Ks", Ks, lambda name, K: check_int(name, K, minimum=1), what="chain lengths K >= 1")
-    online = [dry_run(schedule(K, s, "online")).step_calls for K in Ks]
-    optimal = [min_step_calls(K, s) for K in Ks]
-    return OnlineCosts(s, np.array(Ks), np.array(online), np.array(optimal))
+    online = [dry_run(schedule(K, q, "online")).step_calls for K in Ks]
+    optimal = [min_step_calls(K, q) for K in Ks]
+    return OnlineCosts(q, np.array(Ks), np.array(online), np.array(optimal))

@@ -57,16 +57,16 @@ class Action(NamedTuple):
 
 @dataclass(frozen=True)
 class Schedule:
-    """A schedule for a chain of K steps with a budget of s slots: ``actions`` in order."""
+    """A schedule for a chain of K steps with a budget of q slots: ``actions`` in order."""
 
     K: int
-    s: int
+    q: int
     strategy: str
     actions: tuple
 
     def __post_init__(self):
         object.__setattr__(self, "K", check_int("K", self.K, minimum=1))
-        object.__setattr__(self, "s", check_int("s", self.s, minimum=1))
+        object.__setattr__(self, "q", check_int("q", self.q, minimum=1))
         check_instance("strategy", self.strategy, str, "a string naming the strategy (e.g. 'custom')")
         # a tuple, so that a list cannot change under a run and a generator is not consumed here
         actions = check_sequence("actions", self.actions, min_length=0, what="Action objects")
@@ -110,7 +110,7 @@ def _segment_actions(start: int, stop: int, slots: int, split: Callable, actions
     On entry the working state is s_start, and s_start is stored iff stop - start >= 2; on
     exit r_start is computed and s_start's slot is released. ``split(length, slots)`` gives
     l: s_{start+l} becomes a checkpoint, the right part gets slots - 1, the left part slots.
-    An explicit stack instead of recursion: the recursion is K deep for s = 1 or s >= K.
+    An explicit stack instead of recursion: the recursion is K deep for q = 1 or q >= K.
     """
     tasks = [("segment", start, stop, slots)]
     while tasks:
@@ -140,9 +140,9 @@ def _optimal_split(length: int, slots: int) -> int:
     return optimal_split_range(length, slots)[1]
 
 
-def _divide_and_conquer_actions(K: int, s: int, split: Callable) -> list:
+def _divide_and_conquer_actions(K: int, q: int, split: Callable) -> list:
     actions = [Action("store", 0)] if K >= 2 else []
-    _segment_actions(0, K, s, split, actions)
+    _segment_actions(0, K, q, split, actions)
     return actions
 
 
@@ -160,13 +160,13 @@ class LevelCheckpoints:
 
     This is the level rule of ``wang2009minimal``, in the online setting studied by
     ``stumm2010new``: checkpoints thin out as the chain grows, their gaps growing in the
-    pattern of the binomial reach beta(s, t). When the loop ends at K, :meth:`reversal`
+    pattern of the binomial reach beta(q, t). When the loop ends at K, :meth:`reversal`
     reverses the segments between checkpoints, last first, each with the optimal offline
     schedule for the slots it leaves free.
     """
 
-    def __init__(self, s: int):
-        self.s = check_int("s", s, minimum=1)
+    def __init__(self, q: int):
+        self.q = check_int("q", q, minimum=1)
         self.indices = [0]
         self.levels = [math.inf]
 
@@ -185,14 +185,14 @@ class LevelCheckpoints:
     def place(self, k: int) -> list:
         """Actions to take at s_k (the working state), knowing that step k + 1 runs."""
         k = check_int("k", k, minimum=self.indices[-1] + 1)
-        if len(self.indices) < self.s:
+        if len(self.indices) < self.q:
             level, evicted = 0, None
         elif (position := self._dispensable()) is not None:
             level, evicted = 0, position
         elif len(self.indices) > 1:
             level, evicted = self.levels[-1] + 1, len(self.indices) - 1
         else:
-            return []  # s = 1: s_0 holds the only slot
+            return []  # q = 1: s_0 holds the only slot
         actions = []
         if evicted is not None:
             actions.append(Action("free", self.indices.pop(evicted)))
@@ -211,7 +211,7 @@ class LevelCheckpoints:
             actions.append(Action("restore", start))
             if stop - start == 1:
                 actions.append(Action("free", start))
-            _segment_actions(start, stop, self.s - position, _optimal_split, actions)
+            _segment_actions(start, stop, self.q - position, _optimal_split, actions)
         return actions
 
 
@@ -219,7 +219,7 @@ ONLINE_MAX_ITER = 10**7
 """The default cap on the steps of an online sweep: far beyond any chain of the course."""
 
 
-def online_sweep(s: int, apply: Callable, step_runs: Callable, max_iter: int = ONLINE_MAX_ITER) -> tuple:
+def online_sweep(q: int, apply: Callable, step_runs: Callable, max_iter: int = ONLINE_MAX_ITER) -> tuple:
     """The online forward sweep shared by :func:`schedule` and :func:`~fgcourse.checkpointing.while_loop_vjp`.
 
     ``step_runs(k)`` says, from what has been computed so far, whether step k runs; ``apply``
@@ -228,7 +228,7 @@ def online_sweep(s: int, apply: Callable, step_runs: Callable, max_iter: int = O
     a sweep that runs forever). Returns the placer (a :class:`LevelCheckpoints` holding the
     checkpoints) and K.
     """
-    placer = LevelCheckpoints(s)
+    placer = LevelCheckpoints(q)
     check_callable("apply", apply, "Action -> None")
     check_callable("step_runs", step_runs, "int -> bool")
     max_iter = check_int("max_iter", max_iter, minimum=1)
@@ -254,61 +254,61 @@ def _runs(step_runs: Callable, k: int) -> bool:
     return bool(going)
 
 
-def _online_actions(K: int, s: int) -> list:
+def _online_actions(K: int, q: int) -> list:
     """What :func:`~fgcourse.checkpointing.while_loop_vjp` does on a loop that stops after K steps."""
     actions = []
-    placer, _ = online_sweep(s, actions.append, lambda k: k <= K)
+    placer, _ = online_sweep(q, actions.append, lambda k: k <= K)
     return actions + placer.reversal(K)
 
 
-def _predicted_actions(K: int, s: int, strategy: str) -> int:
+def _predicted_actions(K: int, q: int, strategy: str) -> int:
     """About how many actions the schedule holds: its step calls plus at most 4 K stores,
     restores, frees and reverses (for "online", the offline optimum plus the sweep: a lower bound)."""
     calls = {
         "store_all": lambda: K - 1,
         "recompute_all": lambda: K * (K - 1) // 2,
         "halving": lambda: halving_step_calls(K),
-        "optimal": lambda: min_step_calls(K, s),
-        "online": lambda: K + min_step_calls(K, s),
+        "optimal": lambda: min_step_calls(K, q),
+        "online": lambda: K + min_step_calls(K, q),
     }[strategy]()
     return calls + 4 * K
 
 
-def schedule(K: int, s: int, strategy: str = "optimal") -> Schedule:
-    """The schedule of ``strategy`` for a chain of K steps and a budget of s slots.
+def schedule(K: int, q: int, strategy: str = "optimal") -> Schedule:
+    """The schedule of ``strategy`` for a chain of K steps and a budget of q slots.
 
     strategy:
-      - "store_all": Alg. 8.2, K - 1 step calls, K stored states (needs s >= K);
+      - "store_all": Alg. 8.2, K - 1 step calls, K stored states (needs q >= K);
       - "recompute_all": Alg. 8.6, K(K-1)/2 step calls, 1 stored state;
       - "halving": Alg. 8.7 splitting at floor(K/2), :func:`halving_step_calls` (K) calls and
-        ceil(log2 K) states (needs s >= ceil(log2 K));
-      - "optimal": Eq. 8.3 with Griewank's split, :func:`min_step_calls` (K, s) calls, <= s states;
+        ceil(log2 K) states (needs q >= ceil(log2 K));
+      - "optimal": Eq. 8.3 with Griewank's split, :func:`min_step_calls` (K, q) calls, <= q states;
       - "online": the chain length is discovered as it runs (:class:`LevelCheckpoints`);
-        s_K is computed by the loop itself, so it costs at least K calls; <= s states.
+        s_K is computed by the loop itself, so it costs at least K calls; <= q states.
 
     A budget larger than a strategy needs is accepted; the schedule then simply stores
     fewer states (the executor reports the real peak). Store-all and halving have a fixed
     memory: given a smaller budget they warn and take the slots they need (the schedule's
-    ``s`` and the counters show the real memory); "optimal" and "online" fit any s >= 1.
+    ``q`` and the counters show the real memory); "optimal" and "online" fit any q >= 1.
     A schedule of more than :data:`MAX_ACTIONS` actions is refused: the closed forms
     (:func:`min_step_calls`, :func:`halving_step_calls`) give its counts without building it.
     """
     K = check_int("K", K, minimum=1)
-    s = check_int("s", s, minimum=1)
+    q = check_int("q", q, minimum=1)
     strategy = check_option("strategy", strategy, STRATEGIES)
     needs = {"store_all": K, "halving": halving_slots(K)}.get(strategy, 1)
-    if s < needs:
+    if q < needs:
         warnings.warn(
-            f"strategy {strategy!r} stores {needs} states for K = {K}, more than the budget s = {s}; "
-            f"the schedule uses {needs} slots (strategy='optimal' fits any s >= 1)",
+            f"strategy {strategy!r} stores {needs} states for K = {K}, more than the budget q = {q}; "
+            f"the schedule uses {needs} slots (strategy='optimal' fits any q >= 1)",
             stacklevel=2,
         )
-        s = needs
-    size = _predicted_actions(K, s, strategy)
+        q = needs
+    size = _predicted_actions(K, q, strategy)
     if size > MAX_ACTIONS:
         raise ValueError(
             f"K must be small enough for the schedule to hold at most {MAX_ACTIONS:.0e} actions, got K = {K} "
-            f"(strategy {strategy!r}, s = {s}: about {size:.1e} actions); min_step_calls(K, s) and "
+            f"(strategy {strategy!r}, q = {q}: about {size:.1e} actions); min_step_calls(K, q) and "
             "halving_step_calls(K) give the counts in closed form, without building the schedule"
         )
     if strategy == "store_all":
@@ -316,9 +316,9 @@ def schedule(K: int, s: int, strategy: str = "optimal") -> Schedule:
     elif strategy == "recompute_all":
         actions = _recompute_all_actions(K)
     elif strategy == "halving":
-        actions = _divide_and_conquer_actions(K, s, _halving_split)
+        actions = _divide_and_conquer_actions(K, q, _halving_split)
     elif strategy == "optimal":
-        actions = _divide_and_conquer_actions(K, s, _optimal_split)
+        actions = _divide_and_conquer_actions(K, q, _optimal_split)
     else:
-        actions = _online_actions(K, s)
-    return Schedule(K=K, s=s, strategy=strategy, actions=tuple(actions))
+        actions = _online_actions(K, q)
+    return Schedule(K=K, q=q, strategy=strategy, actions=tuple(actions))

@@ -180,12 +180,12 @@ def _sequence(layers):
     return run
 
 
-def first_sweep_stores(K: int, s: int) -> list:
-    """The states s_k that the course's optimal schedule stores before its first reverse step."""
+def first_sweep_stores(K: int, q: int) -> list:
+    """The states s_k that the course's optimal schedule with q slots stores before its first reverse step."""
     from fgcourse.checkpointing.schedules import schedule
 
     stores = []
-    for action in schedule(K, s).actions:
+    for action in schedule(K, q).actions:
         if action.kind == "reverse":
             break
         if action.kind == "store":
@@ -208,7 +208,7 @@ def _shapes(K: int, width: int, batch: int):
     return (jax.ShapeDtypeStruct((K, width, width), jnp.float32), jax.ShapeDtypeStruct((batch, width), jnp.float32))
 
 
-def checkpoint_memory(K: int = 64, s: int = 8, width: int = 128, batch: int = 64, plans=None) -> dict:
+def checkpoint_memory(K: int = 64, q: int = 8, width: int = 128, batch: int = 64, plans=None) -> dict:
     """``{plan: RematCost}`` of the compiled gradient (with respect to the input) of a depth-K
     tanh chain h_k = tanh(h_{k-1} W_k), float32, under each remat plan:
 
@@ -216,7 +216,7 @@ def checkpoint_memory(K: int = 64, s: int = 8, width: int = 128, batch: int = 64
       (the scan's body in ``jax.checkpoint``) and ``"nested"`` (√K blocks, a checkpointed scan
       of √K checkpointed steps each; only when √K is an integer);
     - in unrolled (straight-line) code: ``"unrolled"`` (plain ``jax.grad``), ``"binomial_nested"``
-      (nested ``jax.checkpoint`` blocks split as the course's optimal schedule with ``s`` slots
+      (nested ``jax.checkpoint`` blocks split as the course's optimal schedule with ``q`` slots
       splits the chain) and ``"binomial_policy"`` (one ``jax.checkpoint`` whose policy saves
       only the states the schedule stores in its first sweep).
 
@@ -225,7 +225,7 @@ def checkpoint_memory(K: int = 64, s: int = 8, width: int = 128, batch: int = 64
     ``cost_analysis()`` count, which shows whether the recomputation is there at all.
     """
     K = check_int("K", K, minimum=1)
-    s = check_int("s", s, minimum=1)
+    q = check_int("q", q, minimum=1)
     ws, x = _shapes(K, width, batch)  # compiled, never run: only shapes and types matter
     block = max(1, int(round(K**0.5)))
 
@@ -243,7 +243,7 @@ def checkpoint_memory(K: int = 64, s: int = 8, width: int = 128, batch: int = 64
         return lambda h, ws: jnp.tanh(h @ ws[k])
 
     layers = [layer(k) for k in range(K)]
-    stores = first_sweep_stores(K, s)
+    stores = first_sweep_stores(K, q)
 
     def named(h, ws):
         for k, layer in enumerate(layers):
@@ -255,7 +255,7 @@ def checkpoint_memory(K: int = 64, s: int = 8, width: int = 128, batch: int = 64
         "per_step": scan_of(jax.checkpoint(body)),
         "nested": nested,
         "unrolled": _sequence(layers),
-        "binomial_nested": _binomial(layers, 0, K, s),
+        "binomial_nested": _binomial(layers, 0, K, q),
         "binomial_policy": jax.checkpoint(named, policy=jax.checkpoint_policies.save_only_these_names(
             *(f"s{k}" for k in stores))),
     }

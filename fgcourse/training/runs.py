@@ -168,7 +168,9 @@ def load_runs(path, *, regenerate: str = "make training-data") -> RunTable:
 class TimeToReach:
     """``gao2023gradients``'s T_b and T_f per seed: T_b is when backprop reaches its lowest
     validation loss, T_f when the forward run first reaches that loss (inf: never, within its
-    budget). ``ratio`` = T_f / T_b; ``seeds`` pairs the runs (same θ_0 and minibatches)."""
+    budget). ``ratio`` = T_f / T_b, and 1 where both are 0 (backprop never went below its starting
+    loss, and the forward run was there from the start too); ``seeds`` pairs the runs (same θ_0 and
+    minibatches)."""
 
     seeds: np.ndarray
     best_loss: np.ndarray
@@ -177,7 +179,9 @@ class TimeToReach:
 
     @property
     def ratio(self) -> np.ndarray:
-        return self.T_f / self.T_b
+        both_at_start = (self.T_f == 0) & (self.T_b == 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(both_at_start, 1.0, self.T_f / np.where(both_at_start, 1.0, self.T_b))
 
 
 def time_to_reach(table: RunTable, model: str, optimizer: str, lr: float, gradient: str, law: str,
