@@ -208,6 +208,12 @@ def test_expect_close_never_takes_a_string_a_bool_or_a_complex_for_a_number(got)
         expect_close("x", got, 1.0)
 
 
+@pytest.mark.parametrize("got", [[True, 2.0], [[1.0, np.bool_(True)], [1.0, 2.0]], [1.0, "2"], [1.0, 2 + 0j]])
+def test_expect_close_never_reads_a_list_holding_a_bool_a_string_or_a_complex_as_numbers(got):
+    with pytest.raises(AssertionError, match="x: expected"):
+        expect_close("x", got, np.ones(np.shape(got)) if np.ndim(got) == 2 else [1.0, 2.0])
+
+
 @pytest.mark.parametrize("got", [1 + 0j, np.complex128(1.0), np.array([1 + 0j])])
 def test_expect_equal_never_takes_a_complex_for_a_real(got):
     with pytest.raises(AssertionError, match=r"x: expected \[?1"):
