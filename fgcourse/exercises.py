@@ -400,7 +400,7 @@ def run_cases(cases, functions, answer_key=()) -> dict:
     ``answer_key_calls`` which library functions of ``answer_key`` ran meanwhile.
     """
     calls: list[str] = []
-    results, error, budget = [], None, Budget(MAX_NUMBERS)
+    results, error, budget = [], None, Budget()
     with _answer_key_recorded(answer_key, functions, calls):
         try:
             for item in cases(*functions):
