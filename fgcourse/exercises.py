@@ -322,15 +322,19 @@ def _library_attribute(dotted: str):
     parts = dotted.split(".")
     if parts[0] != "fgcourse" or len(parts) < 2:
         raise ValueError(f"answer_key must name library functions (fgcourse.<module>.<name>), got {dotted!r}")
-    for cut in range(len(parts) - 1, 0, -1):
+    for cut in range(len(parts) - 1, 0, -1):  # the longest prefix that is a module ("fgcourse" at least)
         try:
             owner = importlib.import_module(".".join(parts[:cut]))
+            break
         except ImportError:
             continue
+    try:
         for part in parts[cut:-1]:
             owner = getattr(owner, part)
         return getattr(owner, parts[-1]), owner, parts[-1]
-    raise ValueError(f"answer_key: no module for {dotted!r}")
+    except AttributeError:
+        raise ValueError(f"answer_key must name library functions, got {dotted!r}, which names nothing of the "
+                         "library") from None
 
 
 def _recording(original, name: str, calls: list):
@@ -399,6 +403,8 @@ def run_cases(cases, functions, answer_key=()) -> dict:
     ``error`` says why the cases stopped early (the learner's function failed, see :func:`answer`), and
     ``answer_key_calls`` which library functions of ``answer_key`` ran meanwhile.
     """
+    answer_key = check_sequence("answer_key", answer_key, lambda name, key: check_instance(
+        name, key, str, "a library name such as 'fgcourse.chains.jvp'"), min_length=0, what="library names")
     calls: list[str] = []
     results, error, budget = [], None, Budget()
     with _answer_key_recorded(answer_key, functions, calls):

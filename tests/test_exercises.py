@@ -317,6 +317,10 @@ def test_observe_fails_an_answer_that_calls_its_answer_key_and_puts_the_library_
     assert record["answer_key_calls"] == ["fgcourse.optim.Adam.direction"] and Adam.direction is direction
     with pytest.raises(ValueError, match="answer_key"):
         run_cases(cases, [lambda K: 1], ["os.system"])
+    assert_refused(lambda: run_cases(cases, [lambda K: 1], ["fgcourse.checkpointing.halving_stepcalls"]),
+                   "answer_key", "fgcourse.checkpointing.halving_stepcalls", "names nothing")
+    assert_refused(lambda: run_cases(cases, [lambda K: 1], "fgcourse.checkpointing.halving_step_calls"),
+                   "answer_key", "sequence", error=TypeError)
 
 
 def test_replaying_checks_a_record_made_elsewhere_without_running_the_cases():
