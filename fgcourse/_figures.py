@@ -22,7 +22,7 @@ import math
 
 import numpy as np
 
-from fgcourse._checks import check_bool, check_instance, check_int
+from fgcourse._checks import check_bool, check_instance, check_int, check_option, check_real
 
 __all__ = ["fixed_ticks", "texts_outside", "data_outside", "smallest_font_pt", "show", "Shown", "PHONE_COLUMN_PX",
            "MIN_FONT_PX", "FIGURE_DPI", "OKABE_ITO", "SERIES_COLORS", "simulate_cvd", "closest_colors",
@@ -124,6 +124,7 @@ def texts_outside(fig, margin: float = 0.5) -> list[str]:
     from matplotlib.text import Text
 
     check_instance("fig", fig, Figure, "a matplotlib Figure")
+    margin = check_real("margin", margin, minimum=0.0)
     if not hasattr(fig.canvas, "get_renderer"):  # a bare Figure(): drawn as Agg draws it
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -153,6 +154,7 @@ def data_outside(ax, rtol: float = 1e-9) -> list[str]:
     from matplotlib.collections import LineCollection
 
     check_instance("ax", ax, Axes, "matplotlib Axes")
+    rtol = check_real("rtol", rtol, minimum=0.0)
 
     def points(artist):
         if isinstance(artist, LineCollection):
@@ -353,10 +355,14 @@ SERIES_COLORS = tuple(OKABE_ITO[name] for name in ("blue", "orange", "bluish gre
 17 ΔE apart under normal vision, protanopia and deuteranopia (tests/test_figures.py)."""
 
 
+def _linear(srgb) -> np.ndarray:
+    """Linear RGB of sRGB values in [0, 1] (the sRGB transfer curve undone)."""
+    return np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+
+
 def _lab(srgb) -> np.ndarray:
     """CIELAB (D65) of sRGB colours in [0, 1], shape (k, 3)."""
-    srgb = np.clip(np.asarray(srgb, dtype=float), 0.0, 1.0)
-    linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    linear = _linear(np.clip(np.asarray(srgb, dtype=float), 0.0, 1.0))
     xyz = linear @ np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]).T
     xyz = xyz / np.array([0.95047, 1.0, 1.08883])
     f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
@@ -368,13 +374,11 @@ def simulate_cvd(colors, kind: str) -> np.ndarray:
     (``"normal"``, ``"protanopia"``, ``"deuteranopia"``; Machado et al. 2009, severity 1), as sRGB in [0, 1]."""
     from matplotlib.colors import to_rgb
 
-    if kind not in CVD_KINDS:
-        raise ValueError(f"kind must be one of {CVD_KINDS}, got {kind!r}")
+    kind = check_option("kind", kind, CVD_KINDS)
     srgb = np.array([to_rgb(c) for c in colors], dtype=float).reshape(-1, 3)
     if kind == "normal":
         return srgb
-    linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
-    seen = np.clip(linear @ np.array(_CVD_MATRICES[kind]).T, 0.0, 1.0)
+    seen = np.clip(_linear(srgb) @ np.array(_CVD_MATRICES[kind]).T, 0.0, 1.0)
     return np.where(seen <= 0.0031308, 12.92 * seen, 1.055 * seen ** (1 / 2.4) - 0.055)
 
 

@@ -34,11 +34,11 @@ class Opaque:
 
 
 class Budget:
-    """How many numbers may still be written: :meth:`take` spends them, and past zero an AssertionError
-    says the answers are too large to be graded."""
+    """How many numbers may still be written, :data:`MAX_NUMBERS` at first: :meth:`take` spends them, and
+    past zero an AssertionError says the answers are too large to be graded."""
 
-    def __init__(self, numbers: int):
-        self.left = numbers
+    def __init__(self):
+        self.left = MAX_NUMBERS
 
     def take(self, count: int) -> None:
         self.left -= count
@@ -53,7 +53,7 @@ def to_data(value, budget: Budget | None = None, depth: int = 0):
     array its dtype and shape); anything else becomes an :class:`Opaque` description. At most
     :data:`MAX_NUMBERS` numbers in all; beyond that an AssertionError says the answer is too large.
     """
-    budget = Budget(MAX_NUMBERS) if budget is None else budget
+    budget = Budget() if budget is None else budget
     if depth > _MAX_DEPTH:
         return {"opaque": f"a value nested more than {_MAX_DEPTH} levels deep"}
     if value is None or isinstance(value, (bool, np.bool_)):

@@ -143,11 +143,25 @@ EXERCISES: dict[str, _Exercise] = {
 }
 
 
-def _is_number(value) -> bool:
-    """A real number: int, float or numpy real scalar; never a bool, a complex or a string."""
-    if isinstance(value, (bool, np.bool_, str, bytes)):
-        return False
-    return isinstance(value, (int, float, np.integer, np.floating))
+def _real_array(value):
+    """``value`` as a float array, or None if it is not made of real numbers: a string, None, a complex
+    number or a bool anywhere in it (``[True, 2.0]`` is not the array [1., 2.], nor ``True`` the number 1)."""
+    if isinstance(value, (str, bytes)) or value is None or _holds_bool(value):
+        return None
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError):
+        return None
+    if array.dtype.kind not in "iuf":
+        return None
+    return array.astype(float)
+
+
+def _holds_bool(value) -> bool:
+    """A bool anywhere in ``value`` or its (nested) lists and tuples, where numpy would read it as 0 or 1."""
+    if isinstance(value, (list, tuple)):
+        return any(_holds_bool(item) for item in value)
+    return isinstance(value, (bool, np.bool_))
 
 
 def _as_numbers(value) -> tuple:
@@ -156,26 +170,10 @@ def _as_numbers(value) -> tuple:
     Strings, bools and complex numbers are never numbers here (``"1"``, ``True`` and ``100+5j``
     are refused, not read as 1, 1 and 100); neither are NaN and inf.
     """
-    if isinstance(value, np.ndarray):
-        if value.dtype.kind not in "iuf" or value.ndim > 1:
-            return None
-        items = value.ravel().tolist()
-    elif isinstance(value, (list, tuple)):
-        if not all(_is_number(x) or (isinstance(x, np.ndarray) and x.ndim == 0 and x.dtype.kind in "iuf")
-                   for x in value):
-            return None
-        items = [float(x) for x in value]
-    elif _is_number(value):
-        items = [value]
-    else:
+    array = _real_array(value)
+    if array is None or array.ndim > 1 or not np.all(np.isfinite(array)):
         return None
-    numbers = tuple(float(x) for x in items)
-    return numbers if all(math.isfinite(x) for x in numbers) else None
-
-
-def _copies(point) -> tuple:
-    """Fresh copies of a formula's arguments: a learner's function may change its inputs in place."""
-    return tuple(np.array(x, copy=True) if isinstance(x, np.ndarray) else x for x in point)
+    return tuple(array.ravel().tolist())
 
 
 def _close(got, expected, rtol: float = 1e-3, atol: float = 1e-9) -> bool:
@@ -190,9 +188,9 @@ def _verdict(label: str, answer) -> tuple[bool, str]:
         for point in exercise.points:
             where = ", ".join(f"{s}={np.round(x, 4).tolist() if isinstance(x, np.ndarray) else x}"
                               for s, x in zip(exercise.symbols, point))
-            want = _as_numbers(exercise.expected(*_copies(point)))  # before the learner's code runs
+            want = _as_numbers(exercise.expected(*copy.deepcopy(point)))  # before the learner's code runs
             try:
-                returned = answer(*_copies(point))
+                returned = answer(*copy.deepcopy(point))  # it may change its inputs in place
             except Exception as error:  # a learner's formula may fail in any way: report it
                 return False, f"your formula raised {type(error).__name__} at {where}: {error}"
             got = _as_numbers(returned)
@@ -271,19 +269,6 @@ def _leaves(value, path: str = "") -> list:
     return [(path, value)]
 
 
-def _real_array(value):
-    """``value`` as a float array, or None if it is not made of real numbers (str, bool, complex, None...)."""
-    if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
-        return None
-    try:
-        array = np.asarray(value)
-    except (TypeError, ValueError):
-        return None
-    if array.dtype.kind not in "iuf":
-        return None
-    return array.astype(float)
-
-
 def expect_close(what: str, got, expected, rtol: float = 1e-7, atol: float = 1e-9) -> None:
     """Fail with "<what>: expected <expected>, got <got>" unless the two agree to the tolerances.
 
@@ -337,15 +322,19 @@ def _library_attribute(dotted: str):
     parts = dotted.split(".")
     if parts[0] != "fgcourse" or len(parts) < 2:
         raise ValueError(f"answer_key must name library functions (fgcourse.<module>.<name>), got {dotted!r}")
-    for cut in range(len(parts) - 1, 0, -1):
+    for cut in range(len(parts) - 1, 0, -1):  # the longest prefix that is a module ("fgcourse" at least)
         try:
             owner = importlib.import_module(".".join(parts[:cut]))
+            break
         except ImportError:
             continue
+    try:
         for part in parts[cut:-1]:
             owner = getattr(owner, part)
         return getattr(owner, parts[-1]), owner, parts[-1]
-    raise ValueError(f"answer_key: no module for {dotted!r}")
+    except AttributeError:
+        raise ValueError(f"answer_key must name library functions, got {dotted!r}, which names nothing of the "
+                         "library") from None
 
 
 def _recording(original, name: str, calls: list):
@@ -414,8 +403,10 @@ def run_cases(cases, functions, answer_key=()) -> dict:
     ``error`` says why the cases stopped early (the learner's function failed, see :func:`answer`), and
     ``answer_key_calls`` which library functions of ``answer_key`` ran meanwhile.
     """
+    answer_key = check_sequence("answer_key", answer_key, lambda name, key: check_instance(
+        name, key, str, "a library name such as 'fgcourse.chains.jvp'"), min_length=0, what="library names")
     calls: list[str] = []
-    results, error, budget = [], None, Budget(MAX_NUMBERS)
+    results, error, budget = [], None, Budget()
     with _answer_key_recorded(answer_key, functions, calls):
         try:
             for item in cases(*functions):

@@ -208,6 +208,12 @@ def test_expect_close_never_takes_a_string_a_bool_or_a_complex_for_a_number(got)
         expect_close("x", got, 1.0)
 
 
+@pytest.mark.parametrize("got", [[True, 2.0], [[1.0, np.bool_(True)], [1.0, 2.0]], [1.0, "2"], [1.0, 2 + 0j]])
+def test_expect_close_never_reads_a_list_holding_a_bool_a_string_or_a_complex_as_numbers(got):
+    with pytest.raises(AssertionError, match="x: expected"):
+        expect_close("x", got, np.ones(np.shape(got)) if np.ndim(got) == 2 else [1.0, 2.0])
+
+
 @pytest.mark.parametrize("got", [1 + 0j, np.complex128(1.0), np.array([1 + 0j])])
 def test_expect_equal_never_takes_a_complex_for_a_real(got):
     with pytest.raises(AssertionError, match=r"x: expected \[?1"):
@@ -311,6 +317,10 @@ def test_observe_fails_an_answer_that_calls_its_answer_key_and_puts_the_library_
     assert record["answer_key_calls"] == ["fgcourse.optim.Adam.direction"] and Adam.direction is direction
     with pytest.raises(ValueError, match="answer_key"):
         run_cases(cases, [lambda K: 1], ["os.system"])
+    assert_refused(lambda: run_cases(cases, [lambda K: 1], ["fgcourse.checkpointing.halving_stepcalls"]),
+                   "answer_key", "fgcourse.checkpointing.halving_stepcalls", "names nothing")
+    assert_refused(lambda: run_cases(cases, [lambda K: 1], "fgcourse.checkpointing.halving_step_calls"),
+                   "answer_key", "sequence", error=TypeError)
 
 
 def test_replaying_checks_a_record_made_elsewhere_without_running_the_cases():

@@ -85,7 +85,7 @@ def test_the_memory_timelines_fit_their_figure():
 def test_data_outside_finds_a_curve_the_view_cuts_on_linear_and_log_axes():
     from matplotlib.collections import LineCollection
 
-    from fgcourse._figures import data_outside
+    from fgcourse._figures import data_outside, texts_outside
 
     fig, ax = plt.subplots()
     ax.plot([0, 1, 2], [1, 2, 3], label="line")
@@ -103,6 +103,8 @@ def test_data_outside_finds_a_curve_the_view_cuts_on_linear_and_log_axes():
     assert data_outside(ax)[0].startswith("runs:")
     plt.close("all")
     assert_refused(lambda: data_outside(fig), "ax", "Axes", error=TypeError)
+    assert_refused(lambda: data_outside(ax, rtol=-1.0), "rtol", ">= 0")
+    assert_refused(lambda: texts_outside(fig, margin="1"), "margin", "real", error=TypeError)
 
 
 def test_show_gives_each_panel_its_own_image_with_the_alt_text_and_its_text_size():
@@ -158,8 +160,7 @@ def test_colour_vision_simulation_keeps_greys_and_finds_what_merges():
     distance, where = closest_colors(["tab:orange", "tab:green"])
     assert distance < 6 and "protanopia" in where  # matplotlib's default C1 and C2 merge
     assert closest_colors(SERIES_COLORS[:5])[0] >= 17
-    with pytest.raises(ValueError, match="kind"):
-        simulate_cvd(["red"], "tritanomaly")
+    assert_refused(lambda: simulate_cvd(["red"], "tritanomaly"), "kind", "protanopia")
 
 
 def test_every_optimizer_and_every_oracle_has_its_own_colour_for_any_colour_vision():

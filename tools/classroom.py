@@ -57,7 +57,9 @@ ROOT = Path(__file__).resolve().parents[1]
 MASTERS = ROOT / "instructors" / "masters"
 DEFAULT_OUT = ROOT / "_build" / "classroom"
 CHECK_CALL = re.compile(r"""^\s*grader\.check\(\s*["']([^"']+)["']\s*\)\s*$""")
-TIME_LIMIT = 120.0
+TIME_LIMIT = 120.0  # seconds per notebook
+MEMORY_LIMIT = 2.0  # GiB per notebook
+JOBS = 2  # notebooks graded at a time
 MAX_NOTEBOOK = 64 * 2**20  # bytes: a notebook with outputs is rarely a few MB
 MAX_CELL = 300  # characters of a learner's text (a name, an error message) kept in a report cell
 NO_NOTEBOOK = "no notebook for this chapter: 0 points"
@@ -105,7 +107,7 @@ def assign(out: Path = DEFAULT_OUT, names=None, force: bool = False, run_tests: 
         scratch.parent.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
         try:
-            with _quiet():
+            with contextlib.redirect_stdout(sys.stderr):  # otter's logos and kernel warnings: stdout is our report
                 otter.assign.main(str(MASTERS / f"{name}.ipynb"), str(scratch), no_pdfs=True,
                                   no_run_tests=not run_tests)
             load_assignment(out, name, scratch)  # its tests must be gradable: cases and checks
@@ -127,13 +129,6 @@ def assign(out: Path = DEFAULT_OUT, names=None, force: bool = False, run_tests: 
         done = f"built {len(built)} of {len(names)} chapters; " if built else ""
         raise ClassroomError(done + "\n".join(failed))
     return built
-
-
-@contextlib.contextmanager
-def _quiet():
-    """Send what otter prints (logos, kernel warnings) to stderr, keeping stdout for our report."""
-    with contextlib.redirect_stdout(sys.stderr):
-        yield
 
 
 # --- what a chapter's assignment holds -----------------------------------------------------------
@@ -503,8 +498,8 @@ def _outcome_rows(learner: str, assignment: Assignment, outcome, limits, edited:
 
 # --- grading a class ----------------------------------------------------------------------------------
 
-def grade(submissions: Path, classroom: Path = DEFAULT_OUT, timeout: float = TIME_LIMIT, jobs: int = 2,
-          names=None, unsafe: bool = False, memory: float = 2.0) -> list[Row]:
+def grade(submissions: Path, classroom: Path = DEFAULT_OUT, timeout: float = TIME_LIMIT, jobs: int = JOBS,
+          names=None, unsafe: bool = False, memory: float = MEMORY_LIMIT) -> list[Row]:
     """Grade every learner folder of ``submissions``; write grades.csv and grades.md there (and nothing else).
 
     Each notebook runs in a sandbox of its own (tools/sandbox.py), ``jobs`` at a time, within ``timeout``
@@ -688,8 +683,8 @@ def main(argv=None) -> int:
     g.add_argument("submissions", type=Path)
     g.add_argument("--classroom", type=Path, default=DEFAULT_OUT)
     g.add_argument("--timeout", type=float, default=TIME_LIMIT, help="seconds per notebook")
-    g.add_argument("--memory", type=float, default=2.0, help="GiB of memory per notebook")
-    g.add_argument("--jobs", type=int, default=2, help="notebooks graded at a time")
+    g.add_argument("--memory", type=float, default=MEMORY_LIMIT, help="GiB of memory per notebook")
+    g.add_argument("--jobs", type=int, default=JOBS, help="notebooks graded at a time")
     g.add_argument("--chapters", nargs="*", default=None, help="default: the chapters handed in")
     g.add_argument("--unsafe", action="store_true",
                    help="run the notebooks without the sandbox, in your account (only for notebooks you trust)")

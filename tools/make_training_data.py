@@ -50,7 +50,6 @@ from fgcourse.training import (  # noqa: E402
 OUT = Path(__file__).resolve().parent.parent / "data" / "training"
 QUICK = {"max_jvps": 100, "seeds": range(1), "tanh_depths": (2, 4), "nested_depths": (1, 2)}
 """The slice of ``--quick``: the first two settings of :func:`settings` at this budget, one seed."""
-OPTIMIZERS = ("sgd", "adam")
 LRS = {"sgd": (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0), "adam": (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1)}
 """Each optimizer's learning-rate sweep, run by every oracle with one tangent. SGD's steps scale with the
 gradient and Adam's do not (about α per coordinate), so Adam's sweep sits lower."""
@@ -72,8 +71,8 @@ def settings(max_jvps: int = MAX_JVPS):
     :data:`B_LRS`."""
     out = []
     for model in ("mlp", "softmax"):
-        for optimizer in OPTIMIZERS:
-            for lr in LRS[optimizer]:
+        for optimizer, lrs in LRS.items():
+            for lr in lrs:
                 for oracle, (gradient, law) in ORACLES.items():
                     if model == "softmax" and oracle == "weights, rademacher":
                         continue

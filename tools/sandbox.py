@@ -65,8 +65,8 @@ class Limits:
     output: int = 40 * 2**20
 
     @classmethod
-    def for_time(cls, seconds: float, memory: int | None = None) -> Limits:
-        return cls(wall=seconds, cpu=int(seconds) + 5, memory=memory or cls.memory)
+    def for_time(cls, seconds: float, memory: int) -> Limits:
+        return cls(wall=seconds, cpu=int(seconds) + 5, memory=memory)
 
 
 @dataclass(frozen=True)
@@ -100,9 +100,10 @@ def _parents(path: str, made: set) -> list[str]:
     return args
 
 
-def _environment(python_bin: str, home: str, library_root: str) -> dict:
+def _environment(home: str, library_root: str) -> dict:
     environment = {
-        "PATH": f"{python_bin}:/usr/local/bin:/usr/bin:/bin", "HOME": home, "USER": "learner", "LOGNAME": "learner",
+        "PATH": f"{os.path.join(sys.prefix, 'bin')}:/usr/local/bin:/usr/bin:/bin", "HOME": home, "USER": "learner",
+        "LOGNAME": "learner",
         "LANG": "C.UTF-8", "PYTHONPATH": library_root, "PYTHONDONTWRITEBYTECODE": "1",
         "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg",
         "JUPYTER_RUNTIME_DIR": "/tmp/jupyter", "JUPYTER_DATA_DIR": "/tmp/jupyter-data", "IPYTHONDIR": "/tmp/ipython",
@@ -148,7 +149,7 @@ def bwrap_arguments(limits: Limits, slot: int, notebook_fd: int, name: str, plan
              "--size", str(limits.scratch), "--perms", "0777", "--tmpfs", HOME,
              "--perms", "0666", "--file", str(notebook_fd), f"{HOME}/{name}",
              "--chdir", HOME, "--clearenv"]
-    for key, value in _environment(os.path.join(sys.prefix, "bin"), HOME, "/opt/fgcourse").items():
+    for key, value in _environment(HOME, "/opt/fgcourse").items():
         args += ["--setenv", key, value]
     command = []
     if root:
@@ -276,20 +277,20 @@ def run_notebook(notebook: bytes, name: str, tests: dict, skip: list, limits: Li
     fds = []
     try:
         out, err = scratch / "stdout", scratch / "stderr"
+        work = Path(HOME) if sandboxed else scratch / "home"
+        plan = json.dumps({"notebook": str(work / name), "skip": skip, "tests": tests})
         if sandboxed:
-            plan = {"notebook": f"{HOME}/{name}", "skip": skip, "tests": tests}
-            fds = [_memfd("notebook", notebook), _memfd("plan", json.dumps(plan).encode()),
+            fds = [_memfd("notebook", notebook), _memfd("plan", plan.encode()),
                    _memfd("passwd", _passwd(slot))]
             command, options_fd = _bwrap(*bwrap_arguments(limits, slot, fds[0], name, fds[1], fds[2]))
             fds.append(options_fd)
             cwd, environment = scratch, BWRAP_ENV
         else:
-            work = scratch / "home"
             work.mkdir()
             (work / name).write_bytes(notebook)
-            (scratch / "plan.json").write_text(json.dumps({"notebook": str(work / name), "skip": skip, "tests": tests}))
+            (scratch / "plan.json").write_text(plan)
             command, cwd = [sys.executable, str(RUNNER), str(scratch / "plan.json")], work
-            environment = _environment(os.path.join(sys.prefix, "bin"), str(work), str(LIBRARY.parent))
+            environment = _environment(str(work), str(LIBRARY.parent))
             for key in ("JUPYTER_RUNTIME_DIR", "JUPYTER_DATA_DIR", "IPYTHONDIR", "MPLCONFIGDIR"):
                 environment[key] = str(scratch / key.lower())
         with open(out, "wb") as stdout, open(err, "wb") as stderr:

@@ -47,14 +47,7 @@ def jax_step(step):
 
 def jax_chain(fs):
     """The chain f = f_K ∘ ... ∘ f_1 of the course's steps, as one JAX function."""
-    steps = [jax_step(step) for step in fs]
-
-    def composed(s):
-        for step in steps:
-            s = step(s)
-        return s
-
-    return composed
+    return chains.compose([jax_step(step) for step in fs])
 
 
 def _relative(a, b) -> float:

@@ -40,7 +40,6 @@ __all__ = ["HIDDEN", "BATCH", "OPTIMIZERS", "GRADIENTS", "SOURCE_ITERATIONS", "L
 
 HIDDEN = (1024, 1024)
 BATCH = 64
-OPTIMIZERS = ("sgd", "adam")
 GRADIENTS = ("true", "forward")
 SOURCE_ITERATIONS = 20_000
 """Iterations of every run of the source (equal for every setting)."""
@@ -48,6 +47,7 @@ STUDY_FORMAT = "fgcourse.jax.study/1"
 ADAM = (0.9, 0.999, 1e-8)
 LEARNING_RATES = {"sgd": (1e-4, 1e-3), "adam": (1e-4, 1e-3)}
 """Two learning rates per optimizer, the same for both gradients (as in the source)."""
+OPTIMIZERS = tuple(LEARNING_RATES)
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,10 @@ def mlp_logits(params, X):
 
 def cross_entropy(params, X, y):
     """Mean softmax cross-entropy of the labels y."""
-    logits = mlp_logits(params, X)
+    return _mean_cross_entropy(mlp_logits(params, X), y)
+
+
+def _mean_cross_entropy(logits, y):
     return jnp.mean(jax.nn.logsumexp(logits, axis=1) - jnp.take_along_axis(logits, y[:, None], axis=1)[:, 0])
 
 
@@ -151,8 +154,7 @@ def _optimizer_state(setting: Setting, params):
 @jax.jit
 def _evaluate(params, X, y):
     logits = mlp_logits(params, X)
-    loss = jnp.mean(jax.nn.logsumexp(logits, axis=1) - jnp.take_along_axis(logits, y[:, None], axis=1)[:, 0])
-    return loss, jnp.mean(jnp.argmax(logits, axis=1) == y)
+    return _mean_cross_entropy(logits, y), jnp.mean(jnp.argmax(logits, axis=1) == y)
 
 
 def train_run(data, setting: Setting, law: str, seed: int, iterations: int, record_every: int, hidden=HIDDEN):

@@ -18,16 +18,14 @@ from __future__ import annotations
 import numpy as np
 
 from fgcourse._checks import check_instance, check_int, check_option, check_real, check_sequence
+from fgcourse._vocabulary import BLOWN_UP
+from fgcourse.optim.optimizers import OPTIMIZERS
 
 from .plots import ORACLES, runs_of
 from .runs import RunTable, describe_ratio, time_to_reach
 
 __all__ = ["BLOWN_UP", "final_values", "final_summary", "best_rates", "step_seconds", "reach_summary",
            "budget_summary"]
-
-BLOWN_UP = ("diverged", "non_finite")
-"""The statuses of a run that blew up."""
-
 
 def _table(table) -> RunTable:
     return check_instance("table", table, RunTable, "a RunTable from load_runs()")
@@ -61,7 +59,7 @@ def final_summary(table: RunTable, model: str, *, optimizers=("sgd", "adam"), lr
     import pandas as pd
 
     table = _table(table)
-    optimizers = check_sequence("optimizers", optimizers, lambda name, o: check_option(name, o, ("sgd", "adam")),
+    optimizers = check_sequence("optimizers", optimizers, lambda name, o: check_option(name, o, tuple(OPTIMIZERS)),
                                 what="optimizers")
     oracles = _oracles(oracles)
     B = check_int("B", B, minimum=1)
