@@ -57,6 +57,8 @@ def test_the_binomial_plans_follow_the_course_schedule():
     (lambda: costs.checkpoint_memory(4, 2, width=4, batch=2, plans=("all",)), "plans"),
     (lambda: costs.checkpoint_memory(4, 0, width=4, batch=2), "q"),
     (lambda: costs.forward_memory(4, 4, 2, forms=("loop",)), "forms"),
+    (lambda: costs.step_functions(*costs.tanh_problem(2, width=4, batch=2), rng=-1), "rng"),
+    (lambda: costs.step_functions(*costs.tanh_problem(2, width=4, batch=2), rng=0.5), "rng"),
 ])
 def test_bad_arguments_are_refused_with_the_message_contract(call, name):
     assert_refused(call, name)

@@ -19,6 +19,7 @@ from fgcourse.jax.study import (  # noqa: E402
     StudyTable,
     load_study,
     save_study,
+    step_seconds,
     time_ratio,
     train_run,
 )
@@ -93,6 +94,7 @@ def test_the_table_round_trips_and_a_damaged_file_names_the_command(tmp_path):
     (lambda: train_run(SPLIT, Setting("sgd", 0.1, "true"), "gaussian", 0, 10, 5, hidden=(0,)), "hidden[0]"),
     (lambda: train_run(None, Setting("sgd", 0.1, "true"), "gaussian", 0, 10, 5), "data"),
     (lambda: train_run(SPLIT, ("sgd", 0.1, "true"), "gaussian", 0, 10, 5), "setting"),
+    (lambda: step_seconds(SPLIT, rng=-1), "rng"),
 ])
 def test_bad_arguments_are_refused_with_the_message_contract(call, name):
     assert_refused(call, name)

@@ -57,6 +57,7 @@ PROBLEM = frozenset({
     "f", "fs", "grad", "function", "model", "problems",
     # points, arrays and data
     "theta", "thetas", "x", "x0", "X", "y", "s0", "mu", "a", "start", "data", "setting", "settings", "functions",
+    "loss", "params", "split",
     # a tangent law
     "law",
     # the sizes of what is computed on or drawn: a dimension, widths, a depth, rows of a batch
@@ -162,6 +163,8 @@ def test_no_function_fixes_a_seed_inside():
     for module, function, node in library_calls():
         if callee(node) in ("default_rng", "RandomState", "SeedSequence", "seed"):
             makers.add((module, function))
+        if callee(node) in ("key", "PRNGKey") and node.args and isinstance(node.args[0], ast.Constant):
+            fixed.append(f"{module}.{function}: {callee(node)}({node.args[0].value!r})")  # a JAX key
         for keyword in node.keywords:
             if keyword.arg in RANDOMNESS and isinstance(keyword.value, ast.Constant):
                 fixed.append(f"{module}.{function}: {keyword.arg}={keyword.value.value!r}")
@@ -173,9 +176,10 @@ def test_no_function_fixes_a_seed_inside():
 
 
 def test_the_seed_scan_finds_a_fixed_seed():
-    source = "def f(x):\n    rng = np.random.default_rng(0)\n    return g(x, rng=3)\n"
+    source = "def f(x):\n    rng = np.random.default_rng(0)\n    return g(x, rng=3, key=jax.random.key(1))\n"
     calls = [node for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Call)]
     assert "default_rng" in [callee(node) for node in calls]
+    assert any(callee(node) == "key" and isinstance(node.args[0], ast.Constant) for node in calls)
     assert any(k.arg == "rng" and isinstance(k.value, ast.Constant) for node in calls for k in node.keywords)
 
 

@@ -83,13 +83,16 @@ class StepFunctions:
     args: dict
 
 
-def step_functions(loss, params, law: str = "rademacher", draws=DRAWS, rbg: bool = True) -> StepFunctions:
+def step_functions(loss, params, law: str = "rademacher", rng: int = 0, draws=DRAWS,
+                   rbg: bool = True) -> StepFunctions:
     """jit-compiled JVP pass, forward-gradient steps (one per way of drawing v) and backprop step.
 
     ``forward_step`` maps a name to a compiled step: ``"bits"`` and ``"per_leaf"`` with the default
-    (threefry) key, and ``"bits, rbg key"`` with the ``rbg`` PRNG when ``rbg``.
+    (threefry) key, and ``"bits, rbg key"`` with the ``rbg`` PRNG when ``rbg``; their keys are made
+    from the seed ``rng`` (a non-negative int).
     """
-    key = jax.random.key(0)
+    rng = check_int("rng", rng, minimum=0)
+    key = jax.random.key(rng)
     tangent = jax.tree_util.tree_map(jnp.ones_like, params)
     jvp_pass = jax.jit(lambda p, v: jax.jvp(loss, (p,), (v,)))
     forward = {draw: jax.jit(lambda p, k, draw=draw: value_and_forward_grad(loss, p, k, law, draw=draw))
@@ -97,7 +100,7 @@ def step_functions(loss, params, law: str = "rademacher", draws=DRAWS, rbg: bool
     args = {"jvp": (params, tangent), "backprop": (params,), **{draw: (params, key) for draw in draws}}
     if rbg:
         forward["bits, rbg key"] = forward["bits"]
-        args["bits, rbg key"] = (params, jax.random.key(0, impl="rbg"))
+        args["bits, rbg key"] = (params, jax.random.key(rng, impl="rbg"))
     return StepFunctions(jvp_pass, forward, jax.jit(jax.value_and_grad(loss)), args)
 
 

@@ -228,15 +228,18 @@ class StudyTable:
         return seen
 
 
-def step_seconds(split, law: str = "gaussian", rounds: int = 5, steps: int = 20, hidden=HIDDEN) -> dict:
+def step_seconds(split, law: str = "gaussian", rng: int = 0, rounds: int = 5, steps: int = 20, hidden=HIDDEN) -> dict:
     """``{"forward": s, "true": s}``: wall seconds of one compiled SGD step of the study's MLP, each
-    the minimum over ``rounds`` alternated rounds of a compiled block of ``steps`` steps, / steps."""
+    the minimum over ``rounds`` alternated rounds of a compiled block of ``steps`` steps, / steps.
+    The weights and the steps' keys are drawn from the seed ``rng`` (a non-negative int)."""
+    rng = check_int("rng", rng, minimum=0)
+    init_key, run_key = jax.random.split(jax.random.key(rng))
     X, y = jnp.asarray(split.X_train, jnp.float32), jnp.asarray(split.y_train, jnp.int32)
-    params = init_mlp(jax.random.key(0), (X.shape[1], *hidden, split.num_classes))
+    params = init_mlp(init_key, (X.shape[1], *hidden, split.num_classes))
     runs = {}
     for gradient in GRADIENTS:
         run = _chunk(Setting("sgd", 1e-4, gradient), law, X, y, steps)
-        runs[gradient] = lambda run=run: run(params, (), jax.random.key(1), jnp.int32(0))
+        runs[gradient] = lambda run=run: run(params, (), run_key, jnp.int32(0))
     return {name: seconds / steps for name, seconds in alternated_min_seconds(runs, rounds, 1).items()}
 
 
