@@ -63,8 +63,9 @@ import ipywidgets as widgets
 from matplotlib.figure import Figure
 
 from fgcourse._checks import check_callable, check_int, check_sequence
-from fgcourse._figures import fixed_ticks
+from fgcourse._figures import MIN_FONT_PX, fixed_ticks
 from fgcourse.explorer.pages import (
+    EXPLORER_DPI,
     Page,
     Pages,
     check_dpi,
@@ -96,8 +97,8 @@ def explorer(
     offline: Sequence[str] | None = None,
     max_pages: int = MAX_PAGES,
     max_bytes: int = MAX_BYTES,
-    dpi: int = 80,
-    min_font_px: float = 9.0,
+    dpi: int = EXPLORER_DPI,
+    min_font_px: float = MIN_FONT_PX,
     description: str | None = None,
     saved: bool | None = None,
 ) -> Explorer:
@@ -154,7 +155,7 @@ def explorer(
     return widget(draw, chosen, render(draw, chosen, first), saved=saved)
 
 
-def median_update_time(draw: Callable, values: Sequence, repeat: int = 1, dpi: int = 80,
+def median_update_time(draw: Callable, values: Sequence, repeat: int = 1, dpi: int = EXPLORER_DPI,
                        clock: Callable[[], float] = time.perf_counter, **controls) -> float:
     """Median time in seconds of one live update of an :func:`explorer`, ``draw`` plus PNG
     rendering (a palette PNG in the explorer's common frame), over ``values`` (each repeated

@@ -27,6 +27,8 @@ from fgcourse._checks import (
     describe,
 )
 
+EXPLORER_DPI = 80
+"""The resolution explorer pages are drawn at (raised where their smallest text needs it to be readable)."""
 MAX_DPI = 1000
 """Largest resolution accepted: a page of 6 x 4 inches is then 24 million pixels."""
 PALETTE_COLORS = 64
@@ -58,7 +60,7 @@ def _palette_png(rgba: bytes, width: int, height: int) -> bytes:
     return buffer.getvalue()
 
 
-def render_png(fig, dpi: int = 80, frame=None, palette: bool = False) -> bytes:
+def render_png(fig, dpi: int = EXPLORER_DPI, frame=None, palette: bool = False) -> bytes:
     """Render a matplotlib figure to PNG bytes and close it.
 
     ``frame`` is the box (in inches, a matplotlib ``Bbox``) to cut out of the figure; by default

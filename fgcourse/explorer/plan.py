@@ -20,7 +20,9 @@ from fgcourse._checks import (
     check_positive,
     check_sequence,
 )
+from fgcourse._figures import MIN_FONT_PX
 from fgcourse.explorer.pages import (
+    EXPLORER_DPI,
     Pages,
     check_dpi,
     page_key,
@@ -223,7 +225,7 @@ def _values(name: str, values, max_pages: int) -> tuple:
 
 def plan(name: str, values: Sequence, controls: Mapping[str, widgets.ValueWidget] | None = None, *,
          offline: Sequence[str] | None = None, max_pages: int = MAX_PAGES, max_bytes: int = MAX_BYTES,
-         dpi: int = 80, min_font_px: float = 9.0, description: str | None = None) -> ExplorerPlan:
+         dpi: int = EXPLORER_DPI, min_font_px: float = MIN_FONT_PX, description: str | None = None) -> ExplorerPlan:
     """The :class:`ExplorerPlan` of an :func:`explorer` (same arguments, but ``draw``): which controls
     are precomputed, within ``max_pages``; nothing is drawn. Fails on a declared grid over budget."""
     check_instance("name", name, str, "a non-empty string naming the main parameter")
