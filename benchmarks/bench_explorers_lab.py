@@ -61,9 +61,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = os.environ.get("FGCOURSE_CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"]
+sys.path.insert(0, str(ROOT / "tools"))
+from chromium import CHROMIUM, FLAGS  # noqa: E402
+
 QUIET = 0.5
 """Seconds without a new message after which a change's messages are counted as complete."""
 

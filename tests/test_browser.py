@@ -13,6 +13,7 @@ folder named by ``FGCOURSE_HTML``). Chromium is Debian's (``/usr/bin/chromium``,
 
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,11 +22,8 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = Path(os.environ.get("FGCOURSE_HTML", ROOT / "_build" / "html"))
-CHROMIUM = os.environ.get("FGCOURSE_CHROMIUM", "/usr/bin/chromium")
-FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-quic",
-]
+sys.path.insert(0, str(ROOT / "tools"))
+from chromium import CHROMIUM, FLAGS  # noqa: E402
 
 
 def book_pages() -> list[Path]:

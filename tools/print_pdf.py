@@ -11,15 +11,15 @@ typeset it and its widgets are drawn. ``make pdf`` runs it after building both e
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from chromium import CHROMIUM, FLAGS  # noqa: E402
+
 EDITIONS = {"full": ROOT / "_build" / "html", "student": ROOT / "_build" / "student-html"}
-CHROMIUM = os.environ.get("FGCOURSE_CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
 
 def pages_of(html: Path, names=()) -> list[Path]:
