@@ -64,10 +64,19 @@ def run(plan_path: str) -> dict:
     with tempfile.TemporaryDirectory(prefix="fgcourse-records-") as scratch:
         records = os.path.join(scratch, "records.json")
         notebook.cells = cells + [nbformat.v4.new_code_cell(PROBE.format(plan=plan_path, out=records))]
-        client = NotebookClient(notebook, kernel_name="python3", allow_errors=True, timeout=None,
-                                resources={"metadata": {"path": os.getcwd()}})
         try:
-            client.execute()
+            for attempt in (1, 2):
+                client = NotebookClient(notebook, kernel_name="python3", allow_errors=True, timeout=None,
+                                        resources={"metadata": {"path": os.getcwd()}})
+                try:
+                    client.execute()
+                    break
+                except RuntimeError as error:
+                    # A kernel that dies before its first reply has run nothing of the notebook: started
+                    # again once. (Unsandboxed graders side by side pick TCP ports independently, and a
+                    # kernel whose port another one took first dies at startup.)
+                    if attempt == 2 or "before replying to kernel_info" not in str(error):
+                        raise
         except DeadKernelError as error:
             return {"errors": cell_errors(cells), "records": None, "failure": f"the kernel died ({error})"}
         errors = cell_errors(cells)
