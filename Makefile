@@ -84,7 +84,7 @@ commands: env bubblewrap book chromium
 JOBS ?= 2
 test: env
 	@echo "== make test: lint, pytest, nbval, both books and the browser check, the checks at lower SIMD levels and"
-	@echo "   the README's commands, $(JOBS) at a time (about 15 minutes on 2 cores from scratch); each check's"
+	@echo "   the README's commands, $(JOBS) at a time (about 13 minutes on 2 cores from scratch); each check's"
 	@echo "   output is printed when it ends."
 	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(MAKE) --no-print-directory -j$(JOBS) --output-sync=target checks
 
