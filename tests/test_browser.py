@@ -559,6 +559,12 @@ def body_of(path: Path) -> str:
     return text[text.find("<body"):]
 
 
+def student_page_of_its_own(path: Path) -> bool:
+    """Whether the student edition's page differs from the full edition's (its solutions taken out)."""
+    full = HTML / path.relative_to(STUDENT_HTML)
+    return not (full.exists() and body_of(full) == body_of(path))
+
+
 @pytest.mark.parametrize("path", all_pages(HTML), ids=lambda p: str(p.relative_to(HTML)))
 def test_axe_finds_nothing_on_a_desktop_and_on_a_phone(desktop, phone_window, path):
     assert_accessible(desktop.open(path), phone_window.open(path), path)
@@ -568,8 +574,7 @@ def test_axe_finds_nothing_on_a_desktop_and_on_a_phone(desktop, phone_window, pa
 def test_axe_finds_nothing_in_the_student_edition(student_desktop, path):
     if not (STUDENT_HTML / "index.html").exists():
         pytest.fail(f"no student edition at {STUDENT_HTML}: run `make book-student` first")
-    full = HTML / path.relative_to(STUDENT_HTML)
-    if full.exists() and body_of(full) == body_of(path):
+    if not student_page_of_its_own(path):
         return  # the same page as the full edition's, which test_axe_finds_nothing_on_a_desktop_and_on_a_phone checks
     found = axe_violations(student_desktop.open(path))
     assert found == [], f"{path.name} (student edition, 1280 px, light): axe-core finds {found}"
@@ -579,8 +584,7 @@ def test_axe_finds_nothing_in_the_student_edition(student_desktop, path):
 def test_figure_text_is_at_least_9_css_px_in_the_student_edition(student_desktop, path):
     # a page of its own (not the full edition's) shows its figures at the sizes of the full edition's
     # stylesheets; at 1280 px, where the test above has just loaded it
-    full = HTML / path.relative_to(STUDENT_HTML)
-    if not (full.exists() and body_of(full) == body_of(path)):
+    if student_page_of_its_own(path):
         assert_figure_text_readable(student_desktop.open(path), path, "student edition, 1280 px")
 
 
